@@ -1,0 +1,1 @@
+"""One module per `devfiler` subcommand; devfiler/cli.py lists them."""

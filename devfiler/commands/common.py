@@ -1,0 +1,90 @@
+"""Arguments and parsing shared by several subcommands: data dir, time range."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import time
+from datetime import datetime, timezone
+
+from devfiler.config import data_paths
+from devfiler.storage.store import Store
+
+NS_PER_SECOND = 1_000_000_000
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ns|us|ms|s|m|h|d)$")
+_UNIT_NS = {
+    "ns": 1,
+    "us": 1_000,
+    "ms": 1_000_000,
+    "s": NS_PER_SECOND,
+    "m": 60 * NS_PER_SECOND,
+    "h": 3600 * NS_PER_SECOND,
+    "d": 86400 * NS_PER_SECOND,
+}
+
+
+def add_data_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="where the store lives (default: the user cache dir, e.g. ~/.cache/devfiler/v1)",
+    )
+
+
+def add_time_range(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--start", metavar="TIME", help="range start: nanoseconds since the epoch or ISO 8601"
+    )
+    parser.add_argument(
+        "--end", metavar="TIME", help="range end (exclusive): nanoseconds or ISO 8601"
+    )
+    parser.add_argument(
+        "--last", metavar="DURATION", help="the last DURATION up to now, e.g. 15m, 1h, 24h"
+    )
+
+
+def parse_time(text: str) -> int:
+    """Nanoseconds since the epoch (any int64) or an ISO 8601 time (UTC if no zone)."""
+    text = text.strip()
+    if re.fullmatch(r"[+-]?\d+", text):
+        value = int(text)
+        if not -(1 << 63) <= value < 1 << 63:
+            raise ValueError(f"time {text} does not fit in int64 nanoseconds")
+        return value
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"time {text!r} is neither nanoseconds since the epoch nor ISO 8601"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    seconds = int(moment.timestamp())
+    return seconds * NS_PER_SECOND + moment.microsecond * 1000
+
+
+def parse_duration(text: str) -> int:
+    """A duration like 15m, 1h, 24h, 500ms in nanoseconds."""
+    match = _DURATION.fullmatch(text.strip())
+    if not match:
+        raise ValueError(f"duration {text!r} is not like 15m, 1h, 24h, 30s or 500ms")
+    return int(float(match.group(1)) * _UNIT_NS[match.group(2)])
+
+
+def resolve_time_range(args: argparse.Namespace, now_ns: int | None = None) -> tuple[int, int]:
+    """[start, end) from --start/--end/--last; everything when none is given."""
+    now = time.time_ns() if now_ns is None else now_ns
+    if args.last is not None:
+        if args.start is not None or args.end is not None:
+            raise ValueError("--last cannot be combined with --start/--end")
+        return now - parse_duration(args.last), now + 1
+    start = parse_time(args.start) if args.start is not None else -(1 << 63)
+    end = parse_time(args.end) if args.end is not None else (1 << 63) - 1
+    if end <= start:
+        raise ValueError("--end must be after --start")
+    return start, end
+
+
+def open_reader(args: argparse.Namespace) -> Store:
+    """Open the store for a query, following a running collector if there is one."""
+    return Store.open_reader(data_paths(args.data_dir))

@@ -1,0 +1,1 @@
+"""Persistent store: RocksDB tables for events, traces, frames, executables, contexts."""

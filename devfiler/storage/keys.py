@@ -1,0 +1,32 @@
+"""Key encodings. Big-endian so that byte order is query order."""
+
+from __future__ import annotations
+
+import struct
+
+from devfiler.model import SampleKind
+
+NS_PER_SECOND = 1_000_000_000
+_OFFSET = 1 << 63
+_EVENT_KEY = struct.Struct(">QBQ")
+EVENT_KEY_SIZE = _EVENT_KEY.size
+
+
+def encode_second(second: int) -> bytes:
+    """Seconds since the epoch, any int64, as 8 bytes that sort like the numbers."""
+    return ((second + _OFFSET) & 0xFFFF_FFFF_FFFF_FFFF).to_bytes(8, "big")
+
+
+def event_key(second: int, kind: SampleKind, sequence: int) -> bytes:
+    """Key of one event block: second | sample kind | sequence (unique per block)."""
+    return _EVENT_KEY.pack((second + _OFFSET) & 0xFFFF_FFFF_FFFF_FFFF, int(kind), sequence)
+
+
+def decode_event_key(key: bytes) -> tuple[int, SampleKind, int]:
+    biased, kind, sequence = _EVENT_KEY.unpack(key)
+    return biased - _OFFSET, SampleKind(kind), sequence
+
+
+def split_ns(timestamp_ns: int) -> tuple[int, int]:
+    """Split nanoseconds into (second, nanoseconds within the second), floor semantics."""
+    return divmod(timestamp_ns, NS_PER_SECOND)

@@ -1,0 +1,140 @@
+"""Encodings of the deduplicated tables: traces, frames, executables, contexts.
+
+Traces are binary (read by the thousand for every flamegraph); the rest are
+small JSON documents written once per distinct value, easy to evolve.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+
+import numpy as np
+import xxhash
+
+from devfiler.model import (
+    EventContext,
+    Executable,
+    FileId,
+    Frame,
+    FrameId,
+    FrameKind,
+    SourceLine,
+    Trace,
+    TraceHash,
+)
+
+_TRACE_HEADER = struct.Struct(">H")
+FRAME_ID_SIZE = 24
+_FRAME_DTYPE = np.dtype([("file", "V16"), ("addr", ">u8")])
+
+
+def trace_frames_bytes(frames: tuple[FrameId, ...], kinds: tuple[FrameKind, ...]) -> bytes:
+    """The canonical bytes of a frame list; its xxh3-128 is the trace hash."""
+    parts = [_TRACE_HEADER.pack(len(frames))]
+    parts.extend(frame.to_bytes() for frame in frames)
+    parts.append(bytes(kinds))
+    return b"".join(parts)
+
+
+def make_trace(frames: tuple[FrameId, ...], kinds: tuple[FrameKind, ...]) -> Trace:
+    raw = trace_frames_bytes(frames, kinds)
+    return Trace(TraceHash(xxhash.xxh3_128_intdigest(raw)), frames, kinds)
+
+
+def encode_trace(trace: Trace) -> bytes:
+    return trace_frames_bytes(trace.frames, trace.kinds)
+
+
+def decode_trace(hash_bytes: bytes, raw: bytes) -> Trace:
+    (count,) = _TRACE_HEADER.unpack_from(raw)
+    end = 2 + count * FRAME_ID_SIZE
+    table = np.frombuffer(raw, dtype=_FRAME_DTYPE, count=count, offset=2)
+    files = [FileId.from_bytes(bytes(f)) for f in table["file"]]
+    frames = tuple(
+        FrameId(file_id, int(addr)) for file_id, addr in zip(files, table["addr"], strict=True)
+    )
+    kinds = tuple(FrameKind(k) for k in raw[end : end + count])
+    return Trace(TraceHash.from_bytes(hash_bytes), frames, kinds)
+
+
+def encode_frame(frame: Frame) -> bytes:
+    doc: dict[str, object] = {"k": int(frame.kind)}
+    if frame.lines:
+        doc["l"] = [[line.function, line.file, line.line] for line in frame.lines]
+    if frame.mapping_name:
+        doc["m"] = frame.mapping_name
+    if frame.kind_name:
+        doc["n"] = frame.kind_name
+    if frame.error_code is not None:
+        doc["e"] = frame.error_code
+    return json.dumps(doc, separators=(",", ":")).encode()
+
+
+def decode_frame(frame_id: FrameId, raw: bytes) -> Frame:
+    doc = json.loads(raw)
+    return Frame(
+        id=frame_id,
+        kind=FrameKind(doc["k"]),
+        lines=tuple(SourceLine(fn, file, line) for fn, file, line in doc.get("l", ())),
+        mapping_name=doc.get("m", ""),
+        kind_name=doc.get("n", ""),
+        error_code=doc.get("e"),
+    )
+
+
+def encode_context(context: EventContext) -> bytes:
+    return json.dumps(
+        [
+            context.thread_name,
+            context.thread_id,
+            context.cpu,
+            context.pid,
+            context.executable_path,
+            context.executable_name,
+            context.container_id,
+            context.service_name,
+        ],
+        separators=(",", ":"),
+    ).encode()
+
+
+def decode_context(raw: bytes) -> EventContext:
+    return EventContext(*json.loads(raw))
+
+
+def context_key(encoded: bytes) -> int:
+    """64-bit key of an encoded context: events refer to contexts by it."""
+    return int(xxhash.xxh3_64_intdigest(encoded))
+
+
+def encode_executable(exe: Executable) -> bytes:
+    doc = {
+        "name": exe.file_name,
+        "gnu": exe.gnu_build_id,
+        "go": exe.go_build_id,
+        "path": exe.path,
+    }
+    return json.dumps(doc, separators=(",", ":")).encode()
+
+
+def decode_executable(file_id_bytes: bytes, raw: bytes) -> Executable:
+    doc = json.loads(raw)
+    return Executable(
+        file_id=FileId.from_bytes(file_id_bytes),
+        file_name=doc.get("name", ""),
+        gnu_build_id=doc.get("gnu", ""),
+        go_build_id=doc.get("go", ""),
+        path=doc.get("path", ""),
+    )
+
+
+def merge_executables(old: Executable, new: Executable) -> Executable:
+    """Keep what either report knew: later reports may add build IDs or a path."""
+    return Executable(
+        file_id=old.file_id,
+        file_name=old.file_name or new.file_name,
+        gnu_build_id=old.gnu_build_id or new.gnu_build_id,
+        go_build_id=old.go_build_id or new.go_build_id,
+        path=old.path or new.path,
+    )

@@ -1,0 +1,411 @@
+"""The store: one RocksDB, one column family per table (storage/tables.py).
+
+A collector request is written as one RocksDB write batch, so it is stored
+whole or not at all, and the write-ahead log keeps every acknowledged request
+across a crash. One process owns the database read-write; other processes
+(the command line while the collector runs) open it as a RocksDB secondary
+instance that catches up with the owner's log on `refresh()`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import struct
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from rocksdict import AccessType, Rdict, WriteBatch
+
+from devfiler.config import SCHEMA_VERSION, DataPaths
+from devfiler.model import (
+    EventContext,
+    Executable,
+    FileId,
+    Frame,
+    FrameId,
+    SampleKind,
+    Trace,
+    TraceHash,
+)
+from devfiler.storage import records
+from devfiler.storage.batch import EventRows, IngestBatch
+from devfiler.storage.blocks import HASH_DTYPE, Block, BlockSummary, decode_block, encode_block
+from devfiler.storage.events import EventColumns, merge_blocks
+from devfiler.storage.keys import (
+    EVENT_KEY_SIZE,
+    NS_PER_SECOND,
+    decode_event_key,
+    encode_second,
+    event_key,
+)
+from devfiler.storage.tables import (
+    ALL_TABLES,
+    CONTEXTS,
+    EVENTS,
+    EXECUTABLES,
+    FRAMES,
+    META,
+    TRACES,
+    TableSpec,
+    db_options,
+    table_options,
+)
+
+_SCHEMA_KEY = b"schema"
+_SEQUENCE_KEY = b"sequence"
+_U64 = struct.Struct(">Q")
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or read; the message says why and what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class TableStats:
+    """Figures of one table for the DB stats view."""
+
+    name: str
+    estimated_keys: int
+    size_bytes: int
+    stats_text: str
+
+
+class Store:
+    """Typed access to the tables. Thread-safe: the collector writes while queries read."""
+
+    def __init__(self, db: Rdict, paths: DataPaths, *, writable: bool, secondary_dir: Path | None):
+        self._db = db
+        self.paths = paths
+        self.writable = writable
+        self._secondary_dir = secondary_dir
+        self._cf = {spec.name: db.get_column_family_handle(spec.name) for spec in ALL_TABLES}
+        self._tables = {spec.name: db.get_column_family(spec.name) for spec in ALL_TABLES}
+        self._write_lock = threading.Lock()
+        self._seen_traces: set[int] = set()
+        self._seen_frames: set[bytes] = set()
+        self._seen_contexts: set[int] = set()
+        self._known_executables: dict[int, Executable] = {}
+        raw = self._tables[META.name].get(_SEQUENCE_KEY)
+        self._sequence = _U64.unpack(raw)[0] if raw else 0
+
+    # -- opening ---------------------------------------------------------
+
+    @classmethod
+    def open(cls, paths: DataPaths) -> Store:
+        """Open (or create) the store read-write; fails if another process owns it."""
+        paths.db.mkdir(parents=True, exist_ok=True)
+        column_families = {spec.name: table_options(spec) for spec in ALL_TABLES}
+        try:
+            db = Rdict(str(paths.db), db_options(), column_families=column_families)
+        except Exception as error:
+            if _is_lock_error(error):
+                raise StoreError(
+                    f"the store at {paths.db} is in use by another devfiler process"
+                ) from error
+            raise StoreError(f"cannot open the store at {paths.db}: {error}") from error
+        store = cls(db, paths, writable=True, secondary_dir=None)
+        store._check_schema(initialize=True)
+        return store
+
+    @classmethod
+    def open_reader(cls, paths: DataPaths) -> Store:
+        """Open for queries: read-write when free, else follow the owner as a secondary."""
+        if not (paths.db / "CURRENT").exists():
+            raise StoreError(f"no devfiler data at {paths.root} (start the collector first)")
+        try:
+            return cls.open(paths)
+        except StoreError as error:
+            if "in use" not in str(error):
+                raise
+        secondary_dir = Path(tempfile.mkdtemp(prefix="devfiler-secondary-"))
+        column_families = {spec.name: table_options(spec) for spec in ALL_TABLES}
+        try:
+            db = Rdict(
+                str(paths.db),
+                db_options(),
+                column_families=column_families,
+                access_type=AccessType.secondary(str(secondary_dir)),
+            )
+            db.try_catch_up_with_primary()
+        except Exception as error:
+            shutil.rmtree(secondary_dir, ignore_errors=True)
+            raise StoreError(f"cannot follow the store at {paths.db}: {error}") from error
+        store = cls(db, paths, writable=False, secondary_dir=secondary_dir)
+        store._check_schema(initialize=False)
+        return store
+
+    def _check_schema(self, *, initialize: bool) -> None:
+        meta = self._tables[META.name]
+        raw = meta.get(_SCHEMA_KEY)
+        if raw is None:
+            if initialize:
+                meta.put(_SCHEMA_KEY, _U64.pack(SCHEMA_VERSION))
+            return
+        version = _U64.unpack(raw)[0]
+        if version != SCHEMA_VERSION:
+            self.close()
+            raise StoreError(
+                f"the store at {self.paths.db} has schema version {version}; this devfiler "
+                f"reads version {SCHEMA_VERSION} (use another --data-dir)"
+            )
+
+    def refresh(self) -> None:
+        """Catch up with the owning process (secondary instances only)."""
+        if self._secondary_dir is not None:
+            self._db.try_catch_up_with_primary()
+
+    def close(self) -> None:
+        """Release the database; the column family views must go first or the lock stays."""
+        for table in self._tables.values():
+            table.close()
+        self._tables.clear()
+        self._cf.clear()
+        self._db.close()
+        if self._secondary_dir is not None:
+            shutil.rmtree(self._secondary_dir, ignore_errors=True)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def change_counter(self) -> int:
+        """Grows with every write: the UI refreshes when it changes."""
+        return int(self._db.latest_sequence_number())
+
+    # -- writing ---------------------------------------------------------
+
+    def write(self, batch: IngestBatch) -> None:
+        """Store a validated request atomically (one RocksDB write batch)."""
+        with self._write_lock:
+            wb = WriteBatch(raw_mode=True)
+            new_traces = self._put_traces(wb, batch.traces)
+            new_frames = self._put_frames(wb, batch.frames)
+            context_keys, new_contexts = self._put_contexts(wb, batch.contexts)
+            new_executables = self._put_executables(wb, batch.executables)
+            hashes = np.frombuffer(
+                b"".join(t.hash.to_bytes() for t in batch.traces), dtype=HASH_DTYPE
+            )
+            sequence = self._sequence
+            for rows in batch.events:
+                sequence = self._put_events(wb, rows, hashes, context_keys, sequence)
+            if sequence != self._sequence:
+                wb.put(_SEQUENCE_KEY, _U64.pack(sequence), self._cf[META.name])
+            if not wb.is_empty():
+                self._db.write(wb)
+            self._sequence = sequence
+            self._seen_traces.update(new_traces)
+            self._seen_frames.update(new_frames)
+            self._seen_contexts.update(new_contexts)
+            self._known_executables.update(new_executables)
+
+    def _put_traces(self, wb: WriteBatch, traces: list[Trace]) -> list[int]:
+        fresh = [t for t in traces if t.hash.value not in self._seen_traces]
+        cf = self._cf[TRACES.name]
+        for trace in fresh:
+            wb.put(trace.hash.to_bytes(), records.encode_trace(trace), cf)
+        return [t.hash.value for t in fresh]
+
+    def _put_frames(self, wb: WriteBatch, frames: list[Frame]) -> list[bytes]:
+        cf = self._cf[FRAMES.name]
+        fresh = []
+        for frame in frames:
+            key = frame.id.to_bytes()
+            if key not in self._seen_frames:
+                wb.put(key, records.encode_frame(frame), cf)
+                fresh.append(key)
+        return fresh
+
+    def _put_contexts(
+        self, wb: WriteBatch, contexts: list[EventContext]
+    ) -> tuple[npt.NDArray[np.uint64], list[int]]:
+        cf = self._cf[CONTEXTS.name]
+        keys = np.empty(len(contexts), dtype=np.uint64)
+        fresh = []
+        for i, context in enumerate(contexts):
+            encoded = records.encode_context(context)
+            key = records.context_key(encoded)
+            keys[i] = key
+            if key not in self._seen_contexts:
+                wb.put(_U64.pack(key), encoded, cf)
+                fresh.append(key)
+        return keys, fresh
+
+    def _put_executables(
+        self, wb: WriteBatch, executables: list[Executable]
+    ) -> dict[int, Executable]:
+        cf = self._cf[EXECUTABLES.name]
+        table = self._tables[EXECUTABLES.name]
+        changed: dict[int, Executable] = {}
+        for exe in executables:
+            key = exe.file_id.value
+            old = changed.get(key) or self._known_executables.get(key)
+            if old is None:
+                raw = table.get(exe.file_id.to_bytes())
+                old = records.decode_executable(exe.file_id.to_bytes(), raw) if raw else None
+            merged = exe if old is None else records.merge_executables(old, exe)
+            if merged != old:
+                wb.put(exe.file_id.to_bytes(), records.encode_executable(merged), cf)
+            changed[key] = merged
+        return changed
+
+    def _put_events(
+        self,
+        wb: WriteBatch,
+        rows: EventRows,
+        hashes: npt.NDArray[np.void],
+        context_keys: npt.NDArray[np.uint64],
+        sequence: int,
+    ) -> int:
+        if not len(rows):
+            return sequence
+        cf = self._cf[EVENTS.name]
+        seconds = np.floor_divide(rows.timestamps, NS_PER_SECOND)
+        order = np.argsort(seconds, kind="stable")
+        seconds = seconds[order]
+        starts = np.flatnonzero(np.r_[True, seconds[1:] != seconds[:-1]])
+        ends = np.r_[starts[1:], len(seconds)]
+        for begin, end in zip(starts.tolist(), ends.tolist(), strict=True):
+            pick = order[begin:end]
+            second = int(seconds[begin])
+            traces_used, trace_local = np.unique(rows.trace_index[pick], return_inverse=True)
+            contexts_used, context_local = np.unique(rows.context_index[pick], return_inverse=True)
+            sequence += 1
+            wb.put(
+                event_key(second, rows.kind, sequence),
+                encode_block(
+                    rows.kind,
+                    rows.timestamps[pick] - second * NS_PER_SECOND,
+                    hashes[traces_used],
+                    trace_local,
+                    context_keys[contexts_used],
+                    context_local,
+                    rows.weights[pick],
+                ),
+                cf,
+            )
+        return sequence
+
+    def delete_events(self) -> None:
+        """Drop every event (the DB stats tab's "Flush event data"); traces stay."""
+        with self._write_lock:
+            low, high = encode_second(-(1 << 63)), b"\xff" * (EVENT_KEY_SIZE + 1)
+            self._tables[EVENTS.name].delete_range(low, high)
+            self._db.flush()
+            self._tables[EVENTS.name].compact_range(None, None)
+
+    # -- reading events --------------------------------------------------
+
+    def _blocks_raw(self, start_ns: int, end_ns: int) -> Iterator[tuple[int, SampleKind, bytes]]:
+        """(second, kind, raw block) of every block that may hold events in [start, end)."""
+        if end_ns <= start_ns:
+            return
+        first_second = start_ns // NS_PER_SECOND
+        last_second = (end_ns - 1) // NS_PER_SECOND
+        it = self._tables[EVENTS.name].iter()
+        it.seek(encode_second(first_second))
+        while it.valid():
+            second, kind, _ = decode_event_key(it.key())
+            if second > last_second:
+                break
+            yield second, kind, it.value()
+            it.next()
+
+    def read_events(
+        self, start_ns: int, end_ns: int, kinds: Iterable[SampleKind] | None = None
+    ) -> EventColumns:
+        """Every event with start_ns <= timestamp < end_ns of the given kinds (all if None)."""
+        wanted = set(kinds) if kinds is not None else set(SampleKind)
+        blocks = (
+            (second, decode_block(raw))
+            for second, kind, raw in self._blocks_raw(start_ns, end_ns)
+            if kind in wanted
+        )
+        return merge_blocks(blocks, start_ns, end_ns)
+
+    def block_summaries(
+        self, start_ns: int = -(1 << 63), end_ns: int = (1 << 63) - 1
+    ) -> Iterator[tuple[int, BlockSummary]]:
+        """(second, summary) of every block in range, reading headers only."""
+        from devfiler.storage.blocks import read_summary
+
+        for second, _, raw in self._blocks_raw(start_ns, end_ns):
+            yield second, read_summary(raw)
+
+    def decoded_blocks(self, start_ns: int, end_ns: int) -> Iterator[tuple[int, Block]]:
+        for second, _, raw in self._blocks_raw(start_ns, end_ns):
+            yield second, decode_block(raw)
+
+    # -- reading the deduplicated tables ---------------------------------
+
+    def traces(self, hashes: Iterable[TraceHash]) -> dict[TraceHash, Trace]:
+        keys = [h.to_bytes() for h in hashes]
+        values = self._tables[TRACES.name].get(keys) if keys else []
+        return {
+            TraceHash.from_bytes(key): records.decode_trace(key, raw)
+            for key, raw in zip(keys, values, strict=True)
+            if raw is not None
+        }
+
+    def traces_by_index(self, columns: EventColumns) -> list[Trace | None]:
+        """The trace of every distinct hash in `columns`, in table order (None if missing)."""
+        keys = [bytes(h) for h in columns.trace_hashes]
+        values = self._tables[TRACES.name].get(keys) if keys else []
+        return [
+            records.decode_trace(key, raw) if raw is not None else None
+            for key, raw in zip(keys, values, strict=True)
+        ]
+
+    def frames(self, ids: Iterable[FrameId]) -> dict[FrameId, Frame]:
+        """Agent-provided frame records; native frames devfiler symbolizes have none."""
+        wanted = list(dict.fromkeys(ids))
+        keys = [f.to_bytes() for f in wanted]
+        values = self._tables[FRAMES.name].get(keys) if keys else []
+        return {
+            frame_id: records.decode_frame(frame_id, raw)
+            for frame_id, raw in zip(wanted, values, strict=True)
+            if raw is not None
+        }
+
+    def contexts(self, keys: Iterable[int]) -> dict[int, EventContext]:
+        wanted = [int(k) for k in keys]
+        values = self._tables[CONTEXTS.name].get([_U64.pack(k) for k in wanted]) if wanted else []
+        return {
+            key: records.decode_context(raw)
+            for key, raw in zip(wanted, values, strict=True)
+            if raw is not None
+        }
+
+    def executables(self) -> list[Executable]:
+        return [
+            records.decode_executable(key, raw) for key, raw in self._tables[EXECUTABLES.name].items()
+        ]
+
+    def executable(self, file_id: FileId) -> Executable | None:
+        raw = self._tables[EXECUTABLES.name].get(file_id.to_bytes())
+        return records.decode_executable(file_id.to_bytes(), raw) if raw else None
+
+    def count(self, spec: TableSpec) -> int:
+        """Exact number of rows (a key scan)."""
+        return sum(1 for _ in self._tables[spec.name].keys())
+
+    def table_stats(self) -> list[TableStats]:
+        result = []
+        for spec in ALL_TABLES:
+            table = self._tables[spec.name]
+            keys = table.property_int_value("rocksdb.estimate-num-keys") or 0
+            size = table.property_int_value("rocksdb.total-sst-files-size") or 0
+            text = table.property_value("rocksdb.stats") or ""
+            result.append(TableStats(spec.name, int(keys), int(size), str(text)))
+        return result
+
+
+def _is_lock_error(error: Exception) -> bool:
+    text = str(error).lower()
+    return "lock" in text and ("resource temporarily unavailable" in text or "lock hold" in text)

@@ -1,0 +1,61 @@
+"""The tables of the store, declared in one place: name, key, value, tuning."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from rocksdict import DBCompressionType, Options
+
+
+class ReadPattern(Enum):
+    SCAN = "range scans"
+    POINT = "point lookups"
+
+
+@dataclass(frozen=True, slots=True)
+class TableSpec:
+    name: str
+    key: str
+    value: str
+    pattern: ReadPattern
+
+
+EVENTS = TableSpec(
+    "events",
+    "big-endian biased second | sample kind | block sequence",
+    "columnar event block (storage/blocks.py)",
+    ReadPattern.SCAN,
+)
+TRACES = TableSpec("traces", "xxh3-128 trace hash", "frame list, leaf first", ReadPattern.POINT)
+FRAMES = TableSpec(
+    "frames", "file ID | address (24 bytes)", "JSON: kind, agent symbols", ReadPattern.POINT
+)
+EXECUTABLES = TableSpec(
+    "executables", "file ID (16 bytes)", "JSON: file name, build IDs", ReadPattern.SCAN
+)
+CONTEXTS = TableSpec(
+    "contexts", "xxh3-64 of the encoded context", "JSON: thread, process", ReadPattern.POINT
+)
+META = TableSpec("meta", "ASCII name", "schema version, block sequence", ReadPattern.POINT)
+
+ALL_TABLES = (EVENTS, TRACES, FRAMES, EXECUTABLES, CONTEXTS, META)
+
+
+def table_options(spec: TableSpec) -> Options:
+    """Per-table RocksDB options: fast LZ4 while hot, zstd once compacted to the bottom."""
+    options = Options(raw_mode=True)
+    options.set_compression_type(DBCompressionType.lz4())
+    options.set_bottommost_compression_type(DBCompressionType.zstd())
+    if spec.pattern is ReadPattern.SCAN:
+        options.set_write_buffer_size(64 * 1024 * 1024)
+    return options
+
+
+def db_options() -> Options:
+    options = Options(raw_mode=True)
+    options.create_if_missing(True)
+    options.create_missing_column_families(True)
+    options.set_max_background_jobs(2)
+    options.set_keep_log_file_num(3)
+    return options

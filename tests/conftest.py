@@ -1,0 +1,29 @@
+"""Suite-wide pytest setup: the `slow` and `gui` markers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    run_slow = os.environ.get("DEVFILER_SLOW") == "1" or "slow" in (config.option.markexpr or "")
+    has_display = bool(os.environ.get("DISPLAY"))
+    for item in items:
+        if "slow" in item.keywords and not run_slow:
+            item.add_marker(pytest.mark.skip(reason="slow: run with DEVFILER_SLOW=1 or -m slow"))
+        if "gui" in item.keywords and not has_display:
+            item.add_marker(
+                pytest.mark.skip(reason="gui: no X display (install xvfb; scripts/test starts it)")
+            )
+
+
+@pytest.fixture
+def gcc() -> str:
+    """Path of gcc; tests that compile ELF files skip with a reason when it is missing."""
+    path = shutil.which("gcc")
+    if path is None:
+        pytest.skip("gcc is not installed")
+    return path

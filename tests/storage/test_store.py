@@ -1,0 +1,102 @@
+"""The store round-trips what it is given, by time range, across reopen and processes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from devfiler.config import data_paths
+from devfiler.model import EventContext, Executable, FileId, FrameId, FrameKind, SampleKind
+from devfiler.storage.batch import EventRows, IngestBatch
+from devfiler.storage.records import make_trace
+from devfiler.storage.store import Store, StoreError
+from devfiler.storage.tables import EXECUTABLES, TRACES
+
+
+def _batch(timestamps: list[int], kind: SampleKind = SampleKind.ON_CPU) -> IngestBatch:
+    a = make_trace((FrameId(FileId(1), 0x10),), (FrameKind.NATIVE,))
+    b = make_trace((FrameId(FileId(1), 0x20), FrameId(FileId(2), 7)), (FrameKind.NATIVE,) * 2)
+    ts = np.array(timestamps, dtype=np.int64)
+    n = len(ts)
+    return IngestBatch(
+        traces=[a, b],
+        executables=[Executable(FileId(1), "app"), Executable(FileId(2), "libc.so.6")],
+        contexts=[EventContext("main", 1, 0, 100), EventContext("worker", 2, 1, 100)],
+        events=[
+            EventRows(
+                kind,
+                ts,
+                (np.arange(n) % 2).astype(np.uint32),
+                (np.arange(n) // 2 % 2).astype(np.uint32),
+                np.arange(1, n + 1, dtype=np.int64),
+            )
+        ],
+    )
+
+
+def test_events_round_trip_by_range(tmp_path: Path) -> None:
+    stamps = [-3_000_000_001, -1, 0, 999_999_999, 1_000_000_000, 7_123_456_789]
+    with Store.open(data_paths(tmp_path)) as store:
+        store.write(_batch(stamps))
+        everything = store.read_events(-(1 << 63), (1 << 63) - 1)
+        assert sorted(everything.timestamps.tolist()) == stamps
+        order = np.argsort(everything.timestamps)
+        assert everything.weights[order].tolist() == [1, 2, 3, 4, 5, 6]
+        part = store.read_events(-1, 1_000_000_000)
+        assert sorted(part.timestamps.tolist()) == [-1, 0, 999_999_999]
+        traces = store.traces_by_index(everything)
+        for row in range(len(everything)):
+            trace = traces[everything.trace_index[row]]
+            assert trace is not None
+            expected_frames = 1 if everything.weights[row] % 2 == 1 else 2
+            assert len(trace.frames) == expected_frames
+
+
+def test_kinds_are_kept_apart(tmp_path: Path) -> None:
+    with Store.open(data_paths(tmp_path)) as store:
+        store.write(_batch([10, 20], SampleKind.ON_CPU))
+        store.write(_batch([30], SampleKind.OFF_CPU))
+        off = store.read_events(0, 100, {SampleKind.OFF_CPU})
+        assert off.timestamps.tolist() == [30]
+        assert off.kinds.tolist() == [SampleKind.OFF_CPU]
+
+
+def test_deduplicated_tables_survive_reopen(tmp_path: Path) -> None:
+    paths = data_paths(tmp_path)
+    with Store.open(paths) as store:
+        store.write(_batch([1, 2, 3]))
+        store.write(_batch([4]))
+    with Store.open(paths) as store:
+        assert store.count(TRACES) == 2
+        assert store.count(EXECUTABLES) == 2
+        assert len(store.read_events(0, 10)) == 4
+        store.write(_batch([5]))
+        assert len(store.read_events(0, 10)) == 5
+
+
+def test_executable_reports_merge(tmp_path: Path) -> None:
+    with Store.open(data_paths(tmp_path)) as store:
+        store.write(IngestBatch(executables=[Executable(FileId(9), "app")]))
+        store.write(IngestBatch(executables=[Executable(FileId(9), "", gnu_build_id="abcd")]))
+        assert store.executable(FileId(9)) == Executable(FileId(9), "app", gnu_build_id="abcd")
+
+
+def test_second_process_follows_the_owner(tmp_path: Path) -> None:
+    paths = data_paths(tmp_path)
+    with Store.open(paths) as owner:
+        owner.write(_batch([1]))
+        with pytest.raises(StoreError, match="in use"):
+            Store.open(paths)
+        with Store.open_reader(paths) as reader:
+            assert not reader.writable
+            assert len(reader.read_events(0, 10)) == 1
+            owner.write(_batch([2]))
+            reader.refresh()
+            assert len(reader.read_events(0, 10)) == 2
+
+
+def test_reader_on_missing_store_says_so(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="no devfiler data"):
+        Store.open_reader(data_paths(tmp_path / "nothing"))
