@@ -58,12 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     setup_logging()
+    run = args.run
     if args.collector_only and args.command is None:
-        from devfiler.commands import collector
-
-        return collector.run(args)
-    result: int = args.run(args)
-    return result
+        run = importlib.import_module("devfiler.commands.collector").run
+    return int(run(args))
 
 
 if __name__ == "__main__":

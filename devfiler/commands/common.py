@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from devfiler.config import data_paths
 from devfiler.storage.store import Store
@@ -58,7 +58,7 @@ def parse_time(text: str) -> int:
             f"time {text!r} is neither nanoseconds since the epoch nor ISO 8601"
         ) from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     seconds = int(moment.timestamp())
     return seconds * NS_PER_SECOND + moment.microsecond * 1000
 

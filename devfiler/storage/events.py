@@ -60,9 +60,7 @@ class EventColumns:
         )
 
 
-def merge_blocks(
-    blocks: Iterable[tuple[int, Block]], start_ns: int, end_ns: int
-) -> EventColumns:
+def merge_blocks(blocks: Iterable[tuple[int, Block]], start_ns: int, end_ns: int) -> EventColumns:
     """Concatenate (second, block) pairs, keeping events with start <= ts < end."""
     timestamps: list[npt.NDArray[np.int64]] = []
     kinds: list[npt.NDArray[np.uint8]] = []

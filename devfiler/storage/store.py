@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -346,7 +347,7 @@ class Store:
 
     def traces(self, hashes: Iterable[TraceHash]) -> dict[TraceHash, Trace]:
         keys = [h.to_bytes() for h in hashes]
-        values = self._tables[TRACES.name].get(keys) if keys else []
+        values = self._get_many(TRACES, keys)
         return {
             TraceHash.from_bytes(key): records.decode_trace(key, raw)
             for key, raw in zip(keys, values, strict=True)
@@ -356,7 +357,7 @@ class Store:
     def traces_by_index(self, columns: EventColumns) -> list[Trace | None]:
         """The trace of every distinct hash in `columns`, in table order (None if missing)."""
         keys = [bytes(h) for h in columns.trace_hashes]
-        values = self._tables[TRACES.name].get(keys) if keys else []
+        values = self._get_many(TRACES, keys)
         return [
             records.decode_trace(key, raw) if raw is not None else None
             for key, raw in zip(keys, values, strict=True)
@@ -365,8 +366,7 @@ class Store:
     def frames(self, ids: Iterable[FrameId]) -> dict[FrameId, Frame]:
         """Agent-provided frame records; native frames devfiler symbolizes have none."""
         wanted = list(dict.fromkeys(ids))
-        keys = [f.to_bytes() for f in wanted]
-        values = self._tables[FRAMES.name].get(keys) if keys else []
+        values = self._get_many(FRAMES, [f.to_bytes() for f in wanted])
         return {
             frame_id: records.decode_frame(frame_id, raw)
             for frame_id, raw in zip(wanted, values, strict=True)
@@ -375,17 +375,25 @@ class Store:
 
     def contexts(self, keys: Iterable[int]) -> dict[int, EventContext]:
         wanted = [int(k) for k in keys]
-        values = self._tables[CONTEXTS.name].get([_U64.pack(k) for k in wanted]) if wanted else []
+        values = self._get_many(CONTEXTS, [_U64.pack(k) for k in wanted])
         return {
             key: records.decode_context(raw)
             for key, raw in zip(wanted, values, strict=True)
             if raw is not None
         }
 
+    def _get_many(self, spec: TableSpec, keys: list[bytes]) -> list[bytes | None]:
+        """One multi-get for many keys; None where a key is missing."""
+        if not keys:
+            return []
+        return cast(
+            list[bytes | None],
+            self._tables[spec.name].get(cast(list[str | int | float | bytes | bool], keys)),
+        )
+
     def executables(self) -> list[Executable]:
-        return [
-            records.decode_executable(key, raw) for key, raw in self._tables[EXECUTABLES.name].items()
-        ]
+        table = self._tables[EXECUTABLES.name]
+        return [records.decode_executable(cast(bytes, key), raw) for key, raw in table.items()]
 
     def executable(self, file_id: FileId) -> Executable | None:
         raw = self._tables[EXECUTABLES.name].get(file_id.to_bytes())
@@ -393,7 +401,7 @@ class Store:
 
     def count(self, spec: TableSpec) -> int:
         """Exact number of rows (a key scan)."""
-        return sum(1 for _ in self._tables[spec.name].keys())
+        return sum(1 for _ in self._tables[spec.name].keys())  # noqa: SIM118 (Rdict iterates items)
 
     def table_stats(self) -> list[TableStats]:
         result = []

@@ -1,0 +1,1 @@
+"""The OTLP profiles collector: gRPC server, request decoding and the request log."""
