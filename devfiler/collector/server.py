@@ -1,0 +1,254 @@
+"""The gRPC server that receives the agent's profiles and writes them to the store.
+
+One request is handled start to end on one pool thread: parse, decode into an
+`IngestBatch` (collector/decode.py), write it in one atomic store write, then
+answer. A request is stored whole before it is acknowledged, or refused whole.
+The method is registered with a raw-bytes deserializer so the request log
+keeps the payload as received without re-serializing it.
+
+Used by `devfiler collector` and by the GUI, which runs the same server
+in-process:
+
+    collector = Collector(store)
+    address = collector.start("0.0.0.0:11000")   # "HOST:PORT"; port 0 picks a free one
+    ...
+    collector.stop()                             # in-flight requests finish and are stored
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import grpc
+from google.protobuf.message import DecodeError
+from opentelemetry.proto.collector.profiles.v1development.profiles_service_pb2 import (
+    ExportProfilesPartialSuccess,
+    ExportProfilesServiceRequest,
+    ExportProfilesServiceResponse,
+)
+
+from devfiler.collector.decode import decode_request
+from devfiler.collector.errors import InvalidRequestError
+from devfiler.collector.request_log import Outcome, RequestLog
+from devfiler.config import MAX_MESSAGE_BYTES
+from devfiler.storage.store import Store
+
+SERVICE_NAME = "opentelemetry.proto.collector.profiles.v1development.ProfilesService"
+EXPORT_METHOD = f"/{SERVICE_NAME}/Export"
+SHUTDOWN_GRACE_SECONDS = 30.0
+"""How long `stop()` lets in-flight requests run; a 64 MiB request decodes in a few seconds."""
+DEFAULT_WORKERS = 4
+"""Pool threads; decoding holds the GIL most of the time, so more threads buy little."""
+
+_log = logging.getLogger(__name__)
+
+
+class CollectorError(RuntimeError):
+    """The collector cannot start; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class CollectorStats:
+    """Counters since start. `requests` counts every request, refused ones included."""
+
+    requests: int = 0
+    samples: int = 0
+    refused: int = 0
+    rejected_profiles: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Handled:
+    """How one request ended: what to log, count and answer."""
+
+    outcome: Outcome
+    samples: int
+    rejected_profiles: int
+    message: str
+    status: grpc.StatusCode | None = None
+
+
+def parse_listen(listen: str) -> tuple[str, int]:
+    """Split `HOST:PORT` (IPv6 hosts in brackets) and check the port."""
+    host, sep, port_text = listen.rpartition(":")
+    if not sep or not host or not port_text.isdigit() or int(port_text) > 65535:
+        raise CollectorError(f"--listen {listen!r} is not HOST:PORT (e.g. 0.0.0.0:11000)")
+    return host, int(port_text)
+
+
+class Collector:
+    """The OTLP profiles gRPC server writing into one store.
+
+    The caller owns the store: open it before `start()`, close it after `stop()`.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        workers: int = DEFAULT_WORKERS,
+        request_log: RequestLog | None = None,
+    ) -> None:
+        self._store = store
+        self._workers = workers
+        self.request_log = request_log if request_log is not None else RequestLog()
+        self._lock = threading.Lock()
+        self._stats = CollectorStats()
+        self._server: grpc.Server | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._address = ""
+
+    # -- life cycle ------------------------------------------------------
+
+    def start(self, listen: str) -> str:
+        """Listen on `HOST:PORT` and serve; returns the bound address with the real port."""
+        if self._server is not None:
+            raise CollectorError(f"the collector already listens on {self._address}")
+        host, _ = parse_listen(listen)
+        pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="collector")
+        server = grpc.server(
+            pool,
+            options=[
+                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+                # Without this a second devfiler could bind the same port and
+                # silently receive half of the agent's requests.
+                ("grpc.so_reuseport", 0),
+            ],
+        )
+        handler = grpc.unary_unary_rpc_method_handler(
+            self._export,
+            request_deserializer=None,
+            response_serializer=ExportProfilesServiceResponse.SerializeToString,
+        )
+        server.add_generic_rpc_handlers(
+            (grpc.method_handlers_generic_handler(SERVICE_NAME, {"Export": handler}),)
+        )
+        try:
+            port = server.add_insecure_port(listen)
+        except RuntimeError as error:
+            port = 0
+            reason = str(error)
+        else:
+            reason = "the address is in use or not local"
+        if port == 0:
+            pool.shutdown(wait=False)
+            raise CollectorError(f"cannot listen on {listen}: {reason}")
+        server.start()
+        self._server, self._pool = server, pool
+        self._address = f"{host}:{port}"
+        _log.info("collector listening on %s", self._address)
+        return self._address
+
+    def stop(self, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
+        """Stop accepting requests; those in flight get `grace` seconds to finish and be stored.
+
+        Returns once no handler runs any more, so the store can be closed right after.
+        """
+        server, pool = self._server, self._pool
+        if server is None or pool is None:
+            return
+        server.stop(grace).wait()
+        # A handler cancelled after the grace period may still be writing: the
+        # pool's shutdown waits for it, so nothing writes to a closed store.
+        pool.shutdown(wait=True)
+        self._server = self._pool = None
+        stats = self.stats()
+        _log.info(
+            "collector on %s stopped after %d requests (%d samples, %d refused)",
+            self._address,
+            stats.requests,
+            stats.samples,
+            stats.refused,
+        )
+
+    def __enter__(self) -> Collector:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def address(self) -> str:
+        """`HOST:PORT` with the bound port; empty before `start()`."""
+        return self._address
+
+    @property
+    def port(self) -> int:
+        return parse_listen(self._address)[1] if self._address else 0
+
+    def stats(self) -> CollectorStats:
+        with self._lock:
+            return self._stats
+
+    # -- one request -----------------------------------------------------
+
+    def _export(
+        self, payload: bytes, context: grpc.ServicerContext
+    ) -> ExportProfilesServiceResponse:
+        received_ns = time.time_ns()
+        handled = self._ingest(payload, received_ns)
+        peer = context.peer()
+        self.request_log.add(
+            received_ns=received_ns,
+            peer=peer,
+            metadata=context.invocation_metadata(),
+            payload=payload,
+            samples=handled.samples,
+            outcome=handled.outcome,
+            message=handled.message,
+        )
+        self._count(handled)
+        if handled.status is not None:
+            _log.warning("refused a request from %s: %s", peer, handled.message)
+            context.abort(handled.status, handled.message)
+        _log.debug("stored %d samples (%d bytes) from %s", handled.samples, len(payload), peer)
+        if handled.outcome is Outcome.PARTIAL:
+            _log.warning("partly rejected a request from %s: %s", peer, handled.message)
+            return ExportProfilesServiceResponse(
+                partial_success=ExportProfilesPartialSuccess(
+                    rejected_profiles=handled.rejected_profiles, error_message=handled.message
+                )
+            )
+        return ExportProfilesServiceResponse()
+
+    def _ingest(self, payload: bytes, received_ns: int) -> _Handled:
+        """Parse, decode and store one request; never raises."""
+        try:
+            request = ExportProfilesServiceRequest.FromString(payload)
+        except DecodeError as error:
+            return _refused(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"request is not a valid ExportProfilesServiceRequest: {error}",
+            )
+        try:
+            result = decode_request(request, received_ns)
+        except InvalidRequestError as error:
+            return _refused(grpc.StatusCode.INVALID_ARGUMENT, str(error))
+        except Exception as error:
+            _log.exception("decoding a request failed")
+            return _refused(grpc.StatusCode.INTERNAL, f"devfiler failed to decode: {error!r}")
+        try:
+            self._store.write(result.batch)
+        except Exception as error:
+            _log.exception("storing a request failed")
+            return _refused(grpc.StatusCode.INTERNAL, f"devfiler failed to store: {error!r}")
+        outcome = Outcome.PARTIAL if result.rejected_profiles else Outcome.OK
+        return _Handled(outcome, result.samples, result.rejected_profiles, result.error_message)
+
+    def _count(self, handled: _Handled) -> None:
+        with self._lock:
+            old = self._stats
+            self._stats = CollectorStats(
+                requests=old.requests + 1,
+                samples=old.samples + handled.samples,
+                refused=old.refused + (handled.outcome is Outcome.REFUSED),
+                rejected_profiles=old.rejected_profiles + handled.rejected_profiles,
+            )
+
+
+def _refused(status: grpc.StatusCode, message: str) -> _Handled:
+    return _Handled(Outcome.REFUSED, 0, 0, message, status)

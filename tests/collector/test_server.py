@@ -1,0 +1,175 @@
+"""The collector over real gRPC on loopback, writing into a real store."""
+
+from __future__ import annotations
+
+import grpc
+import numpy as np
+import pytest
+from google.protobuf.json_format import MessageToDict
+from opentelemetry.proto.collector.profiles.v1development.profiles_service_pb2 import (
+    ExportProfilesServiceRequest,
+)
+from opentelemetry.proto.collector.profiles.v1development.profiles_service_pb2_grpc import (
+    ProfilesServiceStub,
+)
+
+from devfiler.collector.request_log import Outcome, payload_tree
+from devfiler.collector.server import EXPORT_METHOD, Collector
+from devfiler.model import Executable, FrameKind, SampleKind
+from devfiler.storage.store import Store
+from devfiler.storage.tables import CONTEXTS, EVENTS, EXECUTABLES, FRAMES, TRACES
+from tests.collector.sent_requests import (
+    CONTAINER_ID,
+    LIBC,
+    LIBC_GNU_BUILD_ID,
+    PID,
+    PYTHON,
+    SERVICE,
+    agent_request,
+    expected_events,
+)
+
+BASE_NS = 1_700_000_000_123_456_789
+ALL_TIME = (-(1 << 63), (1 << 63) - 1)
+
+
+def assert_stored_exactly(store: Store, requests: list[ExportProfilesServiceRequest]) -> None:
+    """The store holds every event of `requests`, with its stack and thread, and nothing else."""
+    expected = sorted(
+        (event for request in requests for event in expected_events(request)),
+        key=lambda e: e.timestamp,
+    )
+    events = store.read_events(*ALL_TIME)
+    order = np.argsort(events.timestamps, kind="stable")
+    assert events.timestamps[order].tolist() == [e.timestamp for e in expected]
+    assert [SampleKind(k) for k in events.kinds[order]] == [e.kind for e in expected]
+    assert events.weights[order].tolist() == [e.weight for e in expected]
+    traces = store.traces_by_index(events)
+    contexts = store.contexts(events.context_keys.tolist())
+    for row, event in zip(order.tolist(), expected, strict=True):
+        trace = traces[int(events.trace_index[row])]
+        assert trace is not None
+        assert trace.kinds == event.kinds
+        native = tuple(
+            frame
+            for frame, kind in zip(trace.frames, trace.kinds, strict=True)
+            if kind is FrameKind.NATIVE
+        )
+        assert native == event.native_frames
+        context = contexts[int(events.context_keys[events.context_index[row]])]
+        assert context.thread_name == event.thread_name
+        assert (context.pid, context.container_id, context.service_name) == (
+            PID,
+            CONTAINER_ID,
+            SERVICE,
+        )
+
+
+def assert_store_empty(store: Store) -> None:
+    for table in (EVENTS, TRACES, FRAMES, CONTEXTS, EXECUTABLES):
+        assert store.count(table) == 0, table.name
+
+
+def test_gzipped_agent_request_is_stored(
+    channel: grpc.Channel, collector: Collector, store: Store
+) -> None:
+    request = agent_request(BASE_NS)
+    response = ProfilesServiceStub(channel).Export(
+        request, compression=grpc.Compression.Gzip, metadata=(("x-agent-version", "v0.0.1"),)
+    )
+    assert not response.HasField("partial_success")
+    assert_stored_exactly(store, [request])
+    assert sorted(store.executables(), key=lambda exe: exe.file_id) == [
+        Executable(LIBC, "libc.so.6", gnu_build_id=LIBC_GNU_BUILD_ID),
+        Executable(PYTHON, "python3.11", path="/usr/bin/python3.11"),
+    ]
+    samples = len(expected_events(request))
+    stats = collector.stats()
+    assert (stats.requests, stats.samples, stats.refused) == (1, samples, 0)
+    [record] = collector.request_log.records()
+    assert (record.outcome, record.samples, record.message) == (Outcome.OK, samples, "")
+    assert record.peer.startswith("ipv4:127.0.0.1:")
+    assert ("x-agent-version", "v0.0.1") in record.metadata
+    assert record.payload_size == request.ByteSize()
+    payload = collector.request_log.payload(record.id)
+    assert payload is not None
+    assert payload_tree(payload) == MessageToDict(request, preserving_proto_field_name=True)
+
+
+def test_requests_from_several_reports_accumulate(channel: grpc.Channel, store: Store) -> None:
+    requests = [agent_request(BASE_NS + i * 5_000_000_000) for i in range(3)]
+    stub = ProfilesServiceStub(channel)
+    for request in requests:
+        stub.Export(request)
+    assert_stored_exactly(store, requests)
+    assert store.count(EXECUTABLES) == 2
+
+
+def test_request_above_grpc_default_limit_is_accepted(channel: grpc.Channel, store: Store) -> None:
+    request = agent_request(BASE_NS, occurrences=200_000)
+    assert request.ByteSize() > 4 * 1024 * 1024
+    ProfilesServiceStub(channel).Export(request)
+    events = store.read_events(*ALL_TIME)
+    assert len(events) == len(expected_events(request)) == 600_000
+    assert int(events.weights[events.kinds == SampleKind.OFF_CPU].sum()) == sum(
+        1_000_003 * (i + 1) for i in range(200_000)
+    )
+
+
+def test_garbage_payload_is_refused_and_nothing_stored(
+    channel: grpc.Channel, collector: Collector, store: Store
+) -> None:
+    export_raw = channel.unary_unary(EXPORT_METHOD)
+    with pytest.raises(grpc.RpcError) as raised:
+        export_raw(b"\x0a\xff\xff\xff\xff\x0f not a protobuf")
+    error = raised.value
+    assert error.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert error.details().startswith("request is not a valid ExportProfilesServiceRequest: ")
+    assert_store_empty(store)
+    stats = collector.stats()
+    assert (stats.requests, stats.samples, stats.refused) == (1, 0, 1)
+    [record] = collector.request_log.records()
+    assert record.outcome is Outcome.REFUSED
+    assert record.message == error.details()
+    payload = collector.request_log.payload(record.id)
+    assert payload is not None
+    assert list(payload_tree(payload)) == ["unreadable payload"]
+
+
+def test_unreadable_request_is_refused_whole(
+    channel: grpc.Channel, collector: Collector, store: Store
+) -> None:
+    request = agent_request(BASE_NS)
+    request.dictionary.stack_table[1].location_indices.append(999)
+    with pytest.raises(grpc.RpcError) as raised:
+        ProfilesServiceStub(channel).Export(request)
+    assert raised.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert "999" in raised.value.details()
+    assert "stack_table[1]" in raised.value.details()
+    assert_store_empty(store)
+    assert collector.stats().refused == 1
+
+
+def test_partly_unreadable_request_reports_partial_success(
+    channel: grpc.Channel, collector: Collector, store: Store
+) -> None:
+    request = agent_request(BASE_NS)
+    off_cpu = request.resource_profiles[0].scope_profiles[0].profiles[1]
+    off_cpu.samples[0].stack_index = 999
+    response = ProfilesServiceStub(channel).Export(request)
+    assert response.partial_success.rejected_profiles == 1
+    assert "profiles[1].samples[0].stack_index = 999" in response.partial_success.error_message
+    del request.resource_profiles[0].scope_profiles[0].profiles[1]
+    assert_stored_exactly(store, [request])
+    [record] = collector.request_log.records()
+    assert record.outcome is Outcome.PARTIAL
+    assert record.message == response.partial_success.error_message
+    assert collector.stats().rejected_profiles == 1
+
+
+def test_second_collector_on_the_same_port_fails_to_start(
+    collector: Collector, store: Store
+) -> None:
+    other = Collector(store)
+    with pytest.raises(Exception, match=f"cannot listen on 127.0.0.1:{collector.port}"):
+        other.start(f"127.0.0.1:{collector.port}")
