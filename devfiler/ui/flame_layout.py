@@ -1,0 +1,207 @@
+"""Flamegraph -> what to paint: box pixels, label texts and tooltips.
+
+Pure functions, tested without a window. The tab paints the boxes as one
+texture (rasterize) because ten thousand rectangle draw items are too slow
+to rebuild while panning, and puts Dear PyGui text items only on boxes wide
+enough to hold text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from devfiler.analysis.results import FlameNode, Unit
+from devfiler.ui.flame_model import FlatFlame
+from devfiler.ui.flame_view import FlameView
+from devfiler.ui.formatting import percent, weight
+from devfiler.ui.theme import BACKGROUND, FRAME_TEXT, HEADER_TEXT, dim
+
+LABEL_PADDING = 3.0
+"""Pixels between a box's left edge and its text."""
+DIM_AMOUNT = 0.72
+
+
+@dataclass(frozen=True, slots=True)
+class Geometry:
+    """The drawing area and the size of rows and label glyphs, in pixels."""
+
+    width: int
+    height: int
+    row_height: int
+    char_width: float
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    x: float
+    y: float
+    text: str
+    colour: tuple[int, int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class FlameLayout:
+    """Visible boxes as arrays (pixel columns [x0, x1), row top y) plus their labels."""
+
+    index: npt.NDArray[np.int64]
+    x0: npt.NDArray[np.int64]
+    x1: npt.NDArray[np.int64]
+    y: npt.NDArray[np.int64]
+    colour: npt.NDArray[np.uint8]
+    labels: tuple[Label, ...]
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+
+def content_height(flat: FlatFlame, row_height: int) -> int:
+    return (flat.max_depth - flat.min_depth + 1) * row_height
+
+
+def row_top(flat: FlatFlame, row: int, row_height: int) -> int:
+    """Pixel offset of a row from the top of the content (before scrolling)."""
+    return (row - flat.min_depth) * row_height
+
+
+def row_at(flat: FlatFlame, view: FlameView, y: float, row_height: int) -> int:
+    return int((y + view.top) // row_height) + flat.min_depth
+
+
+def position_at(flat: FlatFlame, view: FlameView, x: float, width: int) -> float:
+    """The weight position under screen column x."""
+    return (view.x0 + x / max(width, 1) * view.span) * flat.total
+
+
+def layout(
+    flat: FlatFlame,
+    view: FlameView,
+    geometry: Geometry,
+    highlight: npt.NDArray[np.int64] | None = None,
+) -> FlameLayout:
+    """Boxes at least 1 px wide on visible rows; text only where a glyph fits.
+
+    With `highlight` (the filter's matches), every other box is dimmed.
+    """
+    rh = geometry.row_height
+    scale = geometry.width / (view.span * flat.total)
+    left = view.x0 * flat.total
+    first_row = row_at(flat, view, 0, rh)
+    last_row = row_at(flat, view, geometry.height - 1, rh)
+    lit = None
+    if highlight is not None:
+        lit = np.zeros(len(flat.nodes), dtype=bool)
+        lit[highlight] = True
+    parts: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]] = []
+    for row in range(max(first_row, flat.min_depth), min(last_row, flat.max_depth) + 1):
+        nodes = flat.rows.get(row)
+        if nodes is None:
+            continue
+        starts = flat.start[nodes]
+        ends = starts + flat.weight[nodes]
+        x0 = (starts - left) * scale
+        x1 = (ends - left) * scale
+        keep = (x1 > 0) & (x0 < geometry.width) & (x1 - x0 >= 1.0)
+        parts.append((nodes[keep], x0[keep], x1[keep]))
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return FlameLayout(empty, empty, empty, empty, np.zeros((0, 3), np.uint8), ())
+    index = np.concatenate([p[0] for p in parts]).astype(np.int64)
+    fx0 = np.concatenate([p[1] for p in parts])
+    fx1 = np.concatenate([p[2] for p in parts])
+    px0 = np.clip(np.floor(fx0 + 0.5), 0, geometry.width).astype(np.int64)
+    px1 = np.clip(np.floor(fx1 + 0.5), 0, geometry.width).astype(np.int64)
+    y = (
+        (flat.depth[index].astype(np.int64) - flat.min_depth) * rh - np.int64(round(view.top))
+    ).astype(np.int64)
+    colour = flat.colour[index].copy()
+    if lit is not None:
+        dimmed = ~lit[index]
+        colour[dimmed] = _dim_all(colour[dimmed])
+    labels = _labels(flat, index, fx0, fx1, y, geometry, lit)
+    return FlameLayout(index, px0, px1, y, colour, labels)
+
+
+def _dim_all(colours: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    background = np.asarray(BACKGROUND, dtype=np.float64)
+    mixed = colours * (1.0 - DIM_AMOUNT) + background * DIM_AMOUNT
+    return np.round(mixed).astype(np.uint8)
+
+
+def _labels(
+    flat: FlatFlame,
+    index: npt.NDArray[np.int64],
+    fx0: npt.NDArray[np.float64],
+    fx1: npt.NDArray[np.float64],
+    y: npt.NDArray[np.int64],
+    geometry: Geometry,
+    lit: npt.NDArray[np.bool_] | None,
+) -> tuple[Label, ...]:
+    left = np.maximum(fx0, 0.0)
+    right = np.minimum(fx1, float(geometry.width))
+    fits = np.floor((right - left - 2 * LABEL_PADDING) / geometry.char_width).astype(np.int64)
+    labels = []
+    for slot in np.flatnonzero(fits >= 1).tolist():
+        node = flat.nodes[int(index[slot])]
+        text = node.label[: int(fits[slot])]
+        if not text:
+            continue
+        colour = HEADER_TEXT if node.kind is None else FRAME_TEXT
+        if lit is not None and not lit[index[slot]] and node.kind is not None:
+            colour = dim(colour, DIM_AMOUNT)
+        labels.append(Label(float(left[slot]) + LABEL_PADDING, float(y[slot]), text, colour))
+    return tuple(labels)
+
+
+def rasterize(
+    layout_: FlameLayout, width: int, height: int, row_height: int
+) -> npt.NDArray[np.float32]:
+    """An RGBA float image of the boxes, with a 1 px gap under each row and between wide boxes."""
+    image = np.empty((height, width, 4), dtype=np.float32)
+    image[..., :3] = np.asarray(BACKGROUND, dtype=np.float32) / 255.0
+    image[..., 3] = 1.0
+    if not len(layout_):
+        return image
+    x0 = layout_.x0
+    x1 = np.where(layout_.x1 - x0 >= 3, layout_.x1 - 1, layout_.x1)
+    x1 = np.maximum(x1, x0 + 1)
+    tops = np.unique(layout_.y)
+    row_of = np.searchsorted(tops, layout_.y)
+    # Paint each row as a run-length line: +k at a box's start and -k at its
+    # end, then a cumulative sum marks box k's columns (boxes never overlap).
+    marks = np.zeros((len(tops), width + 1), dtype=np.int64)
+    ids = np.arange(1, len(layout_) + 1, dtype=np.int64)
+    np.add.at(marks, (row_of, np.minimum(x0, width)), ids)
+    np.add.at(marks, (row_of, np.minimum(x1, width)), -ids)
+    owner = np.cumsum(marks[:, :width], axis=1)
+    palette = np.vstack(
+        [np.asarray(BACKGROUND, dtype=np.float32), layout_.colour.astype(np.float32)]
+    ) / np.float32(255.0)
+    lines = palette[owner]
+    band = max(row_height - 1, 1)
+    for r, top in enumerate(tops.tolist()):
+        a, b = max(top, 0), min(top + band, height)
+        if a < b:
+            image[a:b, :, :3] = lines[r]
+    return image
+
+
+def tooltip(node: FlameNode, total: int, unit: Unit, *, dev_mode: bool) -> list[str]:
+    """Hover text: the frame, its self and total weight (value and % of the root)."""
+    lines = [node.label]
+    if node.function and node.function not in node.label:
+        lines.append(f"Function: {node.function}")
+    lines.append(f"Self:  {weight(node.self_weight, unit)} ({percent(node.self_weight, total)})")
+    lines.append(f"Total: {weight(node.weight, unit)} ({percent(node.weight, total)})")
+    if node.inline:
+        lines.append("Inlined frame")
+    if dev_mode:
+        if node.file_id is not None:
+            lines.append(f"File ID: {node.file_id.hex()}")
+        if node.address is not None:
+            lines.append(f"Address: {node.address:#x}")
+        if node.frame_key:
+            lines.append(f"Frame ID: {node.frame_key}")
+    return lines

@@ -1,0 +1,177 @@
+"""The flamegraph adapters: flattening, layout, labels, raster, hit testing, filter."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from devfiler.analysis.results import FlameNode, Unit
+from devfiler.model import FileId, FrameKind
+from devfiler.ui import flame_view
+from devfiler.ui.flame_layout import Geometry, layout, position_at, rasterize, row_at, tooltip
+from devfiler.ui.flame_model import flatten, flatten_parts, hit, matches
+from devfiler.ui.flame_view import FlameView
+from devfiler.ui.theme import BACKGROUND, FRAME_COLOURS, HEADER_BOX, WRONG_KIND
+
+GEOMETRY = Geometry(width=1000, height=200, row_height=20, char_width=8.0)
+
+
+def frame(label: str, kind: FrameKind, w: int, *children: FlameNode, self_w: int = 0) -> FlameNode:
+    return FlameNode(label, kind, w, self_w, children, frame_key=label)
+
+
+def sample_tree() -> FlameNode:
+    main = frame(
+        "app: main in main.c:3",
+        FrameKind.NATIVE,
+        80,
+        frame("do_work in work.py:10", FrameKind.CPYTHON, 60, self_w=60),
+        frame("sys_read", FrameKind.KERNEL, 20, self_w=20),
+    )
+    tiny = frame("tiny", FrameKind.GO, 1, self_w=1)
+    thread_a = FlameNode("worker", None, 80, 0, (main,), frame_key="thread:worker")
+    thread_b = FlameNode("gc", None, 20, 0, (frame("gc_run", FrameKind.JVM, 19, self_w=19), tiny))
+    return FlameNode("100% of all CPU cycles", None, 100, 0, (thread_a, thread_b))
+
+
+def test_flatten_lays_children_left_to_right_under_parents() -> None:
+    flat = flatten(sample_tree())
+    labels = [n.label for n in flat.nodes]
+    assert labels[0] == "100% of all CPU cycles"
+    assert flat.total == 100
+    by_label = dict(zip(labels, range(len(labels)), strict=True))
+    assert flat.depth[by_label["worker"]] == 1
+    assert flat.start[by_label["gc"]] == 80
+    assert flat.start[by_label["sys_read"]] == 60
+    assert flat.depth[by_label["sys_read"]] == 3
+    assert flat.parent[by_label["sys_read"]] == by_label["app: main in main.c:3"]
+    assert flat.start[by_label["tiny"]] == 99
+    assert [flat.nodes[i].label for i in flat.rows[1]] == ["worker", "gc"]
+
+
+def test_colours_follow_frame_kind() -> None:
+    flat = flatten(sample_tree())
+    colours = {n.label: tuple(flat.colour[i]) for i, n in enumerate(flat.nodes)}
+    assert colours["sys_read"] == FRAME_COLOURS[FrameKind.KERNEL]
+    assert colours["do_work in work.py:10"] == FRAME_COLOURS[FrameKind.CPYTHON]
+    assert colours["worker"] == HEADER_BOX
+    odd = flatten(frame("x", FrameKind.OTHER, 1))
+    assert tuple(odd.colour[0]) == WRONG_KIND
+
+
+def test_layout_skips_boxes_under_one_pixel_and_fits_labels() -> None:
+    flat = flatten(sample_tree())
+    narrow = Geometry(width=50, height=200, row_height=20, char_width=8.0)
+    boxes = layout(flat, FlameView(), narrow)
+    drawn = {flat.nodes[i].label for i in boxes.index}
+    assert "tiny" not in drawn  # 1/100 of 50 px
+    assert "gc_run" in drawn
+    wide = layout(flat, FlameView(), GEOMETRY)
+    assert "tiny" in {flat.nodes[i].label for i in wide.index}
+    texts = {label.text for label in wide.labels}
+    assert "100% of all CPU cycles" in texts
+    # sys_read: 200 px box -> whole label; do_work: 600 px.
+    assert "sys_read" in texts
+    short = [label.text for label in boxes.labels if "app" in label.text]
+    assert short and len(short[0]) <= (40 - 6) // 8
+
+
+def test_layout_of_zoomed_view_and_scrolling() -> None:
+    flat = flatten(sample_tree())
+    index = next(i for i, n in enumerate(flat.nodes) if n.label == "sys_read")
+    view = flame_view.zoom_to(flat, index, FlameView())
+    boxes = layout(flat, view, GEOMETRY)
+    at = {
+        flat.nodes[i].label: (int(boxes.x0[k]), int(boxes.x1[k])) for k, i in enumerate(boxes.index)
+    }
+    assert at["sys_read"] == (0, 1000)
+    assert "do_work in work.py:10" not in at
+    scrolled = layout(flat, FlameView(top=40), GEOMETRY)
+    ys = {flat.nodes[i].label: int(scrolled.y[k]) for k, i in enumerate(scrolled.index)}
+    assert ys["app: main in main.c:3"] == 0
+    assert "100% of all CPU cycles" not in ys
+
+
+def test_filter_dims_other_boxes() -> None:
+    flat = flatten(sample_tree())
+    found = matches(flat, "DO_WORK")
+    assert [flat.nodes[i].label for i in found] == ["do_work in work.py:10"]
+    assert len(matches(flat, "wo")) == 0
+    boxes = layout(flat, FlameView(), GEOMETRY, highlight=found)
+    colours = {flat.nodes[i].label: tuple(boxes.colour[k]) for k, i in enumerate(boxes.index)}
+    assert colours["do_work in work.py:10"] == FRAME_COLOURS[FrameKind.CPYTHON]
+    assert colours["sys_read"] != FRAME_COLOURS[FrameKind.KERNEL]
+
+
+def test_rasterize_paints_box_colours_and_gaps() -> None:
+    flat = flatten(sample_tree())
+    boxes = layout(flat, FlameView(), GEOMETRY)
+    image = rasterize(boxes, GEOMETRY.width, GEOMETRY.height, GEOMETRY.row_height)
+    assert image.shape == (200, 1000, 4)
+    kernel = np.asarray(FRAME_COLOURS[FrameKind.KERNEL]) / 255.0
+    assert np.allclose(image[65, 700, :3], kernel)  # row 3, x in [600, 800)
+    assert np.allclose(image[79, 700, :3], np.asarray(BACKGROUND) / 255.0)  # gap under the row
+    assert np.allclose(image[65, 799, :3], np.asarray(BACKGROUND) / 255.0)  # gap between boxes
+    assert np.allclose(image[150, 10, :3], np.asarray(BACKGROUND) / 255.0)  # below the deepest row
+
+
+def test_hit_testing_maps_pixels_to_nodes() -> None:
+    flat = flatten(sample_tree())
+    view = FlameView()
+    row = row_at(flat, view, 65, GEOMETRY.row_height)
+    node = hit(flat, row, position_at(flat, view, 700, GEOMETRY.width))
+    assert node is not None and flat.nodes[node].label == "sys_read"
+    assert hit(flat, row, position_at(flat, view, 900, GEOMETRY.width)) is None
+    assert hit(flat, 99, 10.0) is None
+
+
+def test_view_follows_zoomed_node_into_new_data() -> None:
+    flat = flatten(sample_tree())
+    index = next(i for i, n in enumerate(flat.nodes) if n.label == "gc_run")
+    view = flame_view.zoom_to(flat, index, FlameView())
+    grown = flatten(
+        FlameNode(
+            "100% of all CPU cycles",
+            None,
+            200,
+            0,
+            (*sample_tree().children, frame("new", FrameKind.GO, 100)),
+        )
+    )
+    moved = flame_view.follow(view, grown)
+    assert (moved.x0, moved.x1) == (80 / 200, 99 / 200)
+    panned = flame_view.pan(view, 100, 0, 1000)
+    assert panned.focus is None and panned.x0 > view.x0
+
+
+def test_zoom_at_keeps_the_anchor_and_clamp_limits() -> None:
+    view = flame_view.zoom_at(FlameView(), 0.5, 0.25)
+    assert (view.x0, view.x1) == (0.125, 0.625)
+    out = flame_view.clamp(flame_view.pan(view, -10_000, -50, 1000), 400, 200)
+    assert out.x0 == 0.0 and out.span == 0.5 and out.top == 0.0
+
+
+def test_sandwich_parts_put_callers_above() -> None:
+    callees = frame("f", FrameKind.NATIVE, 10, frame("g", FrameKind.NATIVE, 4))
+    callers = frame("f", FrameKind.NATIVE, 10, frame("caller", FrameKind.NATIVE, 10))
+    flat = flatten_parts([(callees, 1), (callers, -1)])
+    depths = {n.label: int(flat.depth[i]) for i, n in enumerate(flat.nodes)}
+    assert depths == {"f": 0, "g": 1, "caller": -1}
+    assert flat.min_depth == -1
+
+
+def test_tooltip_lists_weights_and_developer_details() -> None:
+    node = FlameNode(
+        "libc.so.6+0x1a2b",
+        FrameKind.NATIVE,
+        50,
+        5,
+        file_id=FileId(0xAB),
+        address=0x1A2B,
+        frame_key="k",
+    )
+    lines = tooltip(node, 200, Unit.SAMPLES, dev_mode=False)
+    assert "Self:  5 samples (2.50%)" in lines and "Total: 50 samples (25.00%)" in lines
+    assert not any("File ID" in line for line in lines)
+    dev = tooltip(node, 200, Unit.NANOSECONDS, dev_mode=True)
+    assert "Address: 0x1a2b" in dev and any(line.startswith("File ID: 000") for line in dev)
+    assert "Total: 50 ns (25.00%)" in dev
