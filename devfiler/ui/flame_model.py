@@ -19,8 +19,6 @@ from devfiler.analysis.results import FlameNode
 from devfiler.model import FrameKind
 from devfiler.ui.theme import frame_colour
 
-_ABORT_PREFIX = "<unwinding aborted"
-
 
 @dataclass(frozen=True, slots=True)
 class FlatFlame:
@@ -61,8 +59,7 @@ def node_key(node: FlameNode) -> str:
 
 
 def node_colour(node: FlameNode) -> tuple[int, int, int]:
-    error = node.kind is FrameKind.ABORT or node.label.startswith(_ABORT_PREFIX)
-    return frame_colour(node.kind, error=error)
+    return frame_colour(node.kind, error=node.error or node.kind is FrameKind.ABORT)
 
 
 def flatten(root: FlameNode) -> FlatFlame:
