@@ -151,6 +151,7 @@ class Collector:
         server, pool = self._server, self._pool
         if server is None or pool is None:
             return
+        _log.info("collector on %s stopping; requests in flight get %.0f s", self._address, grace)
         server.stop(grace).wait()
         # A handler cancelled after the grace period may still be writing: the
         # pool's shutdown waits for it, so nothing writes to a closed store.

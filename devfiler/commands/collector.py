@@ -1,0 +1,75 @@
+"""`devfiler collector`: receive and store profiles without a window.
+
+Also reached as `devfiler --collector-only`, the original's spelling. Runs
+until SIGINT or SIGTERM, then lets in-flight requests finish and be stored
+before the store is closed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from types import FrameType
+
+from devfiler.collector.server import SHUTDOWN_GRACE_SECONDS, Collector, CollectorError
+from devfiler.commands.common import add_data_dir
+from devfiler.config import DEFAULT_LISTEN, data_paths
+from devfiler.storage.store import Store, StoreError
+
+
+def add_listen(parser: argparse.ArgumentParser) -> None:
+    """`--listen`, shared with the GUI, which runs the same collector in-process."""
+    parser.add_argument(
+        "--listen",
+        metavar="HOST:PORT",
+        default=DEFAULT_LISTEN,
+        help=f"where the agent sends its profiles (default {DEFAULT_LISTEN}; port 0 picks one)",
+    )
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "collector",
+        help="receive and store the agent's profiles without a window",
+        description="Receive the agent's OTLP profiles over gRPC and store them, "
+        "until Ctrl+C or SIGTERM.",
+    )
+    add_listen(parser)
+    add_data_dir(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    # `devfiler --collector-only` arrives with the top-level namespace, which
+    # may lack the subcommand's options.
+    listen = getattr(args, "listen", None) or DEFAULT_LISTEN
+    paths = data_paths(getattr(args, "data_dir", None))
+    stop_requested = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop_requested.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        try:
+            store = Store.open(paths)
+        except StoreError as error:
+            print(f"devfiler collector: {error}", file=sys.stderr)
+            return 1
+        try:
+            collector = Collector(store)
+            address = collector.start(listen)
+        except CollectorError as error:
+            store.close()
+            print(f"devfiler collector: {error}", file=sys.stderr)
+            return 1
+        print(f"devfiler collector listening on {address}, storing into {paths.root}", flush=True)
+        stop_requested.wait()
+        collector.stop(SHUTDOWN_GRACE_SECONDS)
+        store.close()
+        return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
