@@ -170,15 +170,14 @@ class _Host:
 
 
 def _call_graph(rng: random.Random, size: int) -> list[list[int]]:
-    """Callees of every node; edges only go a few nodes forward, so walks end but run deep."""
-    return [
-        sorted(
-            rng.sample(
-                range(node + 1, min(size, node + 7)), min(size - node - 1, rng.randint(1, 3))
-            )
-        )
-        for node in range(size)
-    ]
+    """Callees of every node: always the next node (so every node is reachable) and up to
+    two more a few nodes ahead; edges only go forward, so walks end but run deep."""
+    graph = []
+    for node in range(size - 1):
+        ahead = range(node + 2, min(size, node + 7))
+        extra = rng.sample(ahead, min(len(ahead), rng.randint(0, 2)))
+        graph.append(sorted({node + 1, *extra}))
+    return [*graph, []]
 
 
 def _walk(rng: random.Random, graph: list[list[int]], max_depth: int) -> list[int]:
