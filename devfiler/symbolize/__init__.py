@@ -1,0 +1,1 @@
+"""Symbols for native frames: file IDs, extraction from ELF/DWARF/Go, the symbol store."""

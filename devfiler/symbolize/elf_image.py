@@ -1,0 +1,184 @@
+"""An ELF file opened for symbol extraction: its sections, decompressed, and its notes.
+
+pyelftools parses the headers; section contents are read here so that zlib and
+zstd compressed debug sections (SHF_COMPRESSED and the older `.zdebug_*`) are
+handled alike, and so that bad offsets end in a SymbolError, not a crash.
+"""
+
+from __future__ import annotations
+
+import mmap
+import struct
+import zlib
+from pathlib import Path
+from typing import Any
+
+import zstandard
+from elftools.elf.elffile import ELFFile
+
+from devfiler.symbolize.errors import SymbolError
+
+ELF_MAGIC = b"\x7fELF"
+_SHF_COMPRESSED = 0x800
+_ELFCOMPRESS_ZLIB = 1
+_ELFCOMPRESS_ZSTD = 2
+_MAX_DECOMPRESSED = 1 << 32
+"""Refuse sections that claim to inflate beyond 4 GiB (hostile headers)."""
+
+
+def is_elf(path: Path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(4) == ELF_MAGIC
+    except OSError:
+        return False
+
+
+class ElfImage:
+    """Read-only view of one ELF file; close() releases the mapping."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._handle = open(self.path, "rb")  # noqa: SIM115 - closed in close()
+        try:
+            size = self.path.stat().st_size
+            if size < 64:
+                raise SymbolError(f"file is too short for an ELF header ({size} bytes)")
+            self._map = mmap.mmap(self._handle.fileno(), 0, access=mmap.ACCESS_READ)
+            if self._map[:4] != ELF_MAGIC:
+                raise SymbolError("not an ELF file")
+            self.elf = ELFFile(self._handle)
+            self.little_endian: bool = self.elf.little_endian
+            self.address_size: int = 8 if self.elf.elfclass == 64 else 4
+            self._sections: dict[str, Any] = {}
+            for index in range(self.elf.num_sections()):
+                header = self.elf._get_section_header(index)
+                name = self.elf._get_section_name(header)
+                self._sections.setdefault(name, header)
+        except SymbolError:
+            self.close()
+            raise
+        except Exception as error:
+            self.close()
+            raise SymbolError(f"bad ELF headers: {error}") from error
+
+    def close(self) -> None:
+        if getattr(self, "_map", None) is not None:
+            self._map.close()
+        self._handle.close()
+
+    def __enter__(self) -> ElfImage:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def endian(self) -> str:
+        """struct prefix for this file's byte order."""
+        return "<" if self.little_endian else ">"
+
+    def has_section(self, name: str) -> bool:
+        return name in self._sections or self._zdebug_name(name) in self._sections
+
+    def section_address(self, name: str) -> int:
+        return int(self._sections[name]["sh_addr"])
+
+    def section_type(self, name: str) -> str:
+        header = self._sections.get(name)
+        return str(header["sh_type"]) if header is not None else ""
+
+    def section_link(self, name: str) -> str:
+        """Name of the section that `name` links to (e.g. the string table of a symtab)."""
+        index = int(self._sections[name]["sh_link"])
+        return str(self.elf._get_section_name(self.elf._get_section_header(index)))
+
+    def raw(self, name: str) -> bytes:
+        header = self._sections[name]
+        if header["sh_type"] == "SHT_NOBITS":
+            return b""
+        offset, size = int(header["sh_offset"]), int(header["sh_size"])
+        if offset + size > len(self._map):
+            raise SymbolError(
+                f"section {name} runs past the end of the file (truncated at {len(self._map)})"
+            )
+        return self._map[offset : offset + size]
+
+    def section(self, name: str) -> bytes | None:
+        """Contents of a section, decompressed; None when the file has no such section."""
+        if name in self._sections:
+            data = self.raw(name)
+            if int(self._sections[name]["sh_flags"]) & _SHF_COMPRESSED:
+                return self._decompress_chdr(name, data)
+            return data
+        zname = self._zdebug_name(name)
+        if zname in self._sections:
+            return self._decompress_zdebug(zname, self.raw(zname))
+        return None
+
+    @staticmethod
+    def _zdebug_name(name: str) -> str:
+        return ".z" + name[2:] if name.startswith(".debug_") else name
+
+    def _decompress_chdr(self, name: str, data: bytes) -> bytes:
+        fmt = self.endian + ("IIQQ" if self.address_size == 8 else "III")
+        try:
+            fields = struct.unpack_from(fmt, data)
+        except struct.error as error:
+            raise SymbolError(f"compressed section {name} has no header") from error
+        kind, size = fields[0], (fields[2] if self.address_size == 8 else fields[1])
+        payload = data[struct.calcsize(fmt) :]
+        if size > _MAX_DECOMPRESSED:
+            raise SymbolError(f"compressed section {name} claims {size} bytes")
+        try:
+            if kind == _ELFCOMPRESS_ZLIB:
+                result = zlib.decompress(payload)
+            elif kind == _ELFCOMPRESS_ZSTD:
+                result = zstandard.ZstdDecompressor().decompress(payload, max_output_size=size)
+            else:
+                raise SymbolError(f"section {name} uses unknown compression type {kind}")
+        except (zlib.error, zstandard.ZstdError) as error:
+            raise SymbolError(f"cannot decompress section {name}: {error}") from error
+        if len(result) != size:
+            raise SymbolError(f"section {name} inflated to {len(result)} bytes, expected {size}")
+        return result
+
+    @staticmethod
+    def _decompress_zdebug(name: str, data: bytes) -> bytes:
+        if data[:4] != b"ZLIB" or len(data) < 12:
+            return data
+        try:
+            return zlib.decompress(data[12:])
+        except zlib.error as error:
+            raise SymbolError(f"cannot decompress section {name}: {error}") from error
+
+    def notes(self) -> dict[tuple[str, int], bytes]:
+        """(owner, type) -> descriptor of every note in SHT_NOTE sections."""
+        result: dict[tuple[str, int], bytes] = {}
+        for name, header in self._sections.items():
+            if header["sh_type"] != "SHT_NOTE":
+                continue
+            data = self.raw(name)
+            pos = 0
+            while pos + 12 <= len(data):
+                namesz, descsz, kind = struct.unpack_from(self.endian + "III", data, pos)
+                pos += 12
+                owner = data[pos : pos + namesz].rstrip(b"\0").decode("latin-1")
+                pos += (namesz + 3) & ~3
+                result.setdefault((owner, kind), data[pos : pos + descsz])
+                pos += (descsz + 3) & ~3
+        return result
+
+    def gnu_build_id(self) -> str:
+        return self.notes().get(("GNU", 3), b"").hex()
+
+    def go_build_id(self) -> str:
+        raw = self.notes().get(("Go", 4), b"")
+        return raw.decode("latin-1") if raw else ""
+
+    def debuglink(self) -> str:
+        """File name in `.gnu_debuglink` (the CRC that follows is not checked)."""
+        data = self.section(".gnu_debuglink")
+        if not data:
+            return ""
+        return data.split(b"\0", 1)[0].decode("utf-8", "replace")

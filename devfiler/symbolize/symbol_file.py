@@ -1,0 +1,225 @@
+"""One executable's symbols on disk: sorted arrays that numpy memory-maps, and lookups.
+
+Layout: 8-byte magic, 8-byte little-endian header length, a JSON header
+(metadata and, per array, dtype / offset / length), then the arrays, each
+aligned to 16 bytes. Ranges are sorted by (depth, start) with `depth_bounds`
+giving each depth's slice, so a lookup is one `searchsorted` per inline depth
+over the whole batch of addresses; the line table is sorted by address.
+Files are written to a temporary name and renamed, so readers in other
+processes see either the old file or the complete new one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from devfiler.model import SourceLine
+from devfiler.symbolize.ranges import END_OF_SEQUENCE, RangeTable
+
+MAGIC = b"DFSYMS01"
+_ALIGN = 16
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolFileInfo:
+    """Metadata kept in a symbol file's header."""
+
+    file_id: str
+    file_name: str = ""
+    gnu_build_id: str = ""
+    go_build_id: str = ""
+    functions: int = 0
+    ranges: int = 0
+    sources: tuple[str, ...] = ()
+
+
+def write_symbol_file(path: Path, info: SymbolFileInfo, table: RangeTable) -> None:
+    """Write `table` (already normalized) atomically to `path`."""
+    depth = table.depth
+    max_depth = int(depth.max()) + 1 if len(depth) else 0
+    bounds = np.searchsorted(depth, np.arange(max_depth + 1), side="left").astype(np.int64)
+    encoded = [s.encode("utf-8", "surrogateescape") for s in table.strings]
+    str_offsets = np.zeros(len(encoded) + 1, dtype=np.uint64)
+    np.cumsum([len(e) for e in encoded], out=str_offsets[1:])
+    arrays: dict[str, npt.NDArray[Any]] = {
+        "start": table.start,
+        "end": table.end,
+        "depth_bounds": bounds,
+        "func": table.func,
+        "call_file": table.call_file,
+        "call_line": table.call_line,
+        "line_addr": table.line_addr,
+        "line_file": table.line_file,
+        "line_no": table.line_no,
+        "str_offsets": str_offsets,
+        "str_data": np.frombuffer(b"".join(encoded), dtype=np.uint8),
+    }
+    layout: dict[str, list[Any]] = {}
+    offset = 0
+    for name, array in arrays.items():
+        layout[name] = [array.dtype.str, offset, len(array)]
+        offset += _padded(array.nbytes)
+    header = json.dumps({"info": _info_dict(info), "arrays": layout}).encode()
+    data_start = _padded(16 + len(header))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(MAGIC + len(header).to_bytes(8, "little") + header)
+            out.write(b"\0" * (data_start - 16 - len(header)))
+            for array in arrays.values():
+                raw = np.ascontiguousarray(array).tobytes()
+                out.write(raw + b"\0" * (_padded(len(raw)) - len(raw)))
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _info_dict(info: SymbolFileInfo) -> dict[str, Any]:
+    return {
+        "file_id": info.file_id,
+        "file_name": info.file_name,
+        "gnu_build_id": info.gnu_build_id,
+        "go_build_id": info.go_build_id,
+        "functions": info.functions,
+        "ranges": info.ranges,
+        "sources": list(info.sources),
+    }
+
+
+def _padded(size: int) -> int:
+    return (size + _ALIGN - 1) // _ALIGN * _ALIGN
+
+
+def read_symbol_file_info(path: Path) -> SymbolFileInfo:
+    """Only the header (cheap: used to list what was ingested)."""
+    with open(path, "rb") as handle:
+        return _parse_header(handle.read(16), handle)[0]
+
+
+def _parse_header(prefix: bytes, handle: Any) -> tuple[SymbolFileInfo, dict[str, Any], int]:
+    if len(prefix) < 16 or prefix[:8] != MAGIC:
+        raise ValueError("not a devfiler symbol file")
+    length = int.from_bytes(prefix[8:16], "little")
+    doc = json.loads(handle.read(length))
+    raw = doc["info"]
+    info = SymbolFileInfo(
+        file_id=raw["file_id"],
+        file_name=raw.get("file_name", ""),
+        gnu_build_id=raw.get("gnu_build_id", ""),
+        go_build_id=raw.get("go_build_id", ""),
+        functions=int(raw.get("functions", 0)),
+        ranges=int(raw.get("ranges", 0)),
+        sources=tuple(raw.get("sources", ())),
+    )
+    return info, doc["arrays"], _padded(16 + length)
+
+
+class SymbolFile:
+    """A memory-mapped symbol file; lookups are safe from several threads."""
+
+    def __init__(self, path: Path):
+        with open(path, "rb") as handle:
+            self.info, layout, data_start = _parse_header(handle.read(16), handle)
+        raw = np.memmap(path, dtype=np.uint8, mode="r")
+        self._arrays: dict[str, npt.NDArray[Any]] = {}
+        for name, (dtype, offset, length) in layout.items():
+            kind = np.dtype(dtype)
+            begin = data_start + int(offset)
+            self._arrays[name] = raw[begin : begin + int(length) * kind.itemsize].view(kind)
+        a = self._arrays
+        self.start, self.end = a["start"], a["end"]
+        self.func, self.call_file, self.call_line = a["func"], a["call_file"], a["call_line"]
+        self.line_addr, self.line_file, self.line_no = a["line_addr"], a["line_file"], a["line_no"]
+        self._bounds = a["depth_bounds"].tolist()
+        self._str_offsets = a["str_offsets"]
+        self._str_data = a["str_data"]
+        self._strings: dict[int, str] = {}
+        self._chains: dict[tuple[int, int, int], tuple[SourceLine, ...]] = {}
+
+    def string(self, index: int) -> str:
+        text = self._strings.get(index)
+        if text is None:
+            begin, end = int(self._str_offsets[index]), int(self._str_offsets[index + 1])
+            text = bytes(self._str_data[begin:end]).decode("utf-8", "surrogateescape")
+            self._strings[index] = text
+        return text
+
+    def lookup(self, addresses: npt.ArrayLike) -> list[tuple[SourceLine, ...]]:
+        """Inline chain of each address, outermost first; () where nothing covers it."""
+        addrs = np.asarray(addresses, dtype=np.uint64).reshape(-1)
+        levels = self._levels(addrs)
+        if not levels:
+            return [()] * len(addrs)
+        row = self._line_rows(addrs)
+        stacked = np.stack(levels)  # (depth, n): range index or -1
+        count = (stacked >= 0).sum(axis=0)
+        leaf = stacked[np.maximum(count - 1, 0), np.arange(len(addrs))]
+        chains = self._chains
+        result: list[tuple[SourceLine, ...]] = []
+        columns = stacked.T.tolist()
+        for i, (n, leaf_index, line_row) in enumerate(
+            zip(count.tolist(), leaf.tolist(), row.tolist(), strict=True)
+        ):
+            if n == 0:
+                result.append(())
+                continue
+            key = (leaf_index, line_row, n)
+            chain = chains.get(key)
+            if chain is None:
+                chain = self._chain(columns[i][:n], line_row)
+                if len(chains) < 1_000_000:
+                    chains[key] = chain
+            result.append(chain)
+        return result
+
+    def _line_rows(self, addrs: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
+        """Line-table row of each address, -1 where no sequence covers it."""
+        if not len(self.line_addr):
+            return np.full(len(addrs), -1, dtype=np.int64)
+        row = np.searchsorted(self.line_addr, addrs, side="right").astype(np.int64) - 1
+        valid = (row >= 0) & (self.line_file[np.maximum(row, 0)] != END_OF_SEQUENCE)
+        return np.where(valid, row, -1)
+
+    def _levels(self, addrs: npt.NDArray[np.uint64]) -> list[npt.NDArray[np.int64]]:
+        levels: list[npt.NDArray[np.int64]] = []
+        alive = np.ones(len(addrs), dtype=bool)
+        for depth in range(len(self._bounds) - 1):
+            lo, hi = self._bounds[depth], self._bounds[depth + 1]
+            if hi <= lo:
+                break
+            idx = np.searchsorted(self.start[lo:hi], addrs, side="right").astype(np.int64) - 1
+            hit = alive & (idx >= 0)
+            idx = np.where(hit, idx, 0) + lo
+            hit &= addrs < self.end[idx]
+            if not hit.any():
+                break
+            levels.append(np.where(hit, idx, -1))
+            alive = hit
+        return levels
+
+    def _chain(self, indexes: list[int], line_row: int) -> tuple[SourceLine, ...]:
+        frames = []
+        string = self.string
+        for level, index in enumerate(indexes):
+            function = string(int(self.func[index]))
+            if level + 1 < len(indexes):
+                inner = indexes[level + 1]
+                file = string(int(self.call_file[inner]))
+                line = int(self.call_line[inner])
+            elif line_row >= 0:
+                file = string(int(self.line_file[line_row]))
+                line = int(self.line_no[line_row])
+            else:
+                file, line = "", 0
+            frames.append(SourceLine(function, file, line))
+        return tuple(frames)
