@@ -1,7 +1,7 @@
 """Plain result values of the analysis layer: what the GUI draws and the CLI prints.
 
-No Dear PyGui here: tabs adapt these to draw items; `to_json` gives the
-command line's JSON contract (see README, "Headless queries").
+No Dear PyGui here: tabs adapt these to draw items; analysis/serialize.py
+turns them into the command line's JSON contract (README, "Headless queries").
 """
 
 from __future__ import annotations
@@ -10,6 +10,12 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from devfiler.model import FileId, FrameKind, SampleKind
+
+UNBOUNDED_START = -(1 << 63)
+UNBOUNDED_END = (1 << 63) - 1
+ALL_SAMPLE_KINDS = frozenset(SampleKind)
+FILTER_FIELDS = ("thread", "pid", "exe", "container", "service")
+"""Context fields a selection can filter on (include or exclude)."""
 
 
 class Unit(Enum):
@@ -21,28 +27,43 @@ class Unit(Enum):
 class Selection:
     """Which events a result covers: time range [start, end), kinds, filters.
 
-    Filters are (field, value) with field one of thread, pid, exe, container,
-    service; `exclude` holds the negated ones. Equal selections give equal
-    results, so a Selection is the cache key of background work.
+    Filters are (field, value) with field one of FILTER_FIELDS; values of one
+    field in `include` are alternatives, different fields must all match;
+    any match in `exclude` drops the event. Equal selections give equal
+    results, so a Selection is the cache key of background work. The range
+    ends may be UNBOUNDED_START / UNBOUNDED_END: results then report the range
+    the selected data actually spans.
     """
 
-    start_ns: int
-    end_ns: int
-    kinds: frozenset[SampleKind] = frozenset(
-        {SampleKind.ON_CPU, SampleKind.OFF_CPU, SampleKind.UPROBE, SampleKind.UNKNOWN}
-    )
+    start_ns: int = UNBOUNDED_START
+    end_ns: int = UNBOUNDED_END
+    kinds: frozenset[SampleKind] = ALL_SAMPLE_KINDS
     include: tuple[tuple[str, str], ...] = ()
     exclude: tuple[tuple[str, str], ...] = ()
     inline: bool = True
+
+    def __post_init__(self) -> None:
+        for name, _ in self.include + self.exclude:
+            if name not in FILTER_FIELDS:
+                raise ValueError(f"unknown filter {name!r} (one of: {', '.join(FILTER_FIELDS)})")
+        if not self.kinds:
+            raise ValueError("a selection needs at least one sample kind")
+
+    @property
+    def unit(self) -> Unit:
+        """Off-CPU alone is weighed in nanoseconds; any mix of kinds counts events."""
+        if self.kinds == {SampleKind.OFF_CPU}:
+            return Unit.NANOSECONDS
+        return Unit.SAMPLES
 
 
 @dataclass(frozen=True, slots=True)
 class FlameNode:
     """One box of a flamegraph: a frame under its parent path.
 
-    `weight` includes the children, `self_weight` does not. `frame_id` is
-    None for the root and thread nodes. `file_id` / `address` are there for
-    the developer-mode tooltip.
+    `weight` includes the children, `self_weight` does not. `kind` is None
+    for the root and thread nodes. `file_id` / `address` are there for the
+    developer-mode tooltip (None for nodes that are no stack frame).
     """
 
     label: str
@@ -59,15 +80,41 @@ class FlameNode:
     base_weight: int | None = None
     """Differential flamegraphs: the node's weight in the baseline."""
     change: float | None = None
-    """Differential flamegraphs: normalized change, -1 (gone) .. +inf (new)."""
+    """Differential flamegraphs: (share now - share before) / (sum of both), -1 gone .. +1 new."""
+    file: str = ""
+    """Source file of `function` when known."""
+    kind_name: str = ""
+    """The agent's name of the frame type (kept for kinds this version does not know)."""
+    error: bool = False
+    """Abort and unwinding-error frames (drawn red)."""
 
 
 @dataclass(frozen=True, slots=True)
 class FlameGraph:
+    """A flamegraph, or a differential one when `base_start_ns` is set."""
+
     unit: Unit
     start_ns: int
     end_ns: int
     root: FlameNode
+    base_start_ns: int | None = None
+    base_end_ns: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Sandwich:
+    """One function with its callers (growing upward) and its callees (downward).
+
+    Both trees have the function as their root, merged over every place it
+    occurs; in `callers` a node's children are its callers.
+    """
+
+    unit: Unit
+    start_ns: int
+    end_ns: int
+    function: str
+    callers: FlameNode
+    callees: FlameNode
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +127,9 @@ class Timeline:
     """(bucket start ns, weight) for every bucket, empty ones included."""
 
 
+HEAT_BINS = 256
+
+
 @dataclass(frozen=True, slots=True)
 class TopFunction:
     function: str
@@ -90,9 +140,19 @@ class TopFunction:
     self_pct: float
     total_pct: float
     heat_self: tuple[float, ...] = ()
-    """256 values 0..1: when in the range the function was the leaf."""
+    """HEAT_BINS values 0..1: when in the range the function was the leaf."""
     heat_total: tuple[float, ...] = ()
-    """256 values 0..1: when in the range the function was on the stack."""
+    """HEAT_BINS values 0..1: when in the range the function was on the stack.
+
+    Both strips are scaled by the maximum of `heat_total`, so self never
+    exceeds total.
+    """
+    kind_name: str = ""
+
+
+class TopOrder(Enum):
+    SELF = "self"
+    TOTAL = "total"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +161,9 @@ class TopFunctions:
     start_ns: int
     end_ns: int
     total: int
+    """Weight of every selected event: the 100% of the percentages."""
     functions_total: int
+    """Functions matching the filter, before truncation to `items`."""
     items: tuple[TopFunction, ...] = field(default=())
 
 
@@ -112,3 +174,57 @@ class FlameScope:
     end_ns: int
     cells: tuple[tuple[int, int, int], ...]
     """(second start ns, 10 ms bucket 0..99, weight) for non-empty cells."""
+
+
+@dataclass(frozen=True, slots=True)
+class TraceStats:
+    """How well events deduplicate into traces and traces into frames (developer mode)."""
+
+    unit: Unit
+    start_ns: int
+    end_ns: int
+    events: int
+    unique_traces: int
+    unique_traces_without_leaf: int
+    frames: int
+    """Frames summed over the unique traces."""
+    unique_frames: int
+    count_histogram: tuple[tuple[int, int], ...]
+    """(events of a trace, number of traces with that many events), ascending."""
+    count_histogram_without_leaf: tuple[tuple[int, int], ...]
+
+    @property
+    def events_per_trace(self) -> float:
+        return self.events / self.unique_traces if self.unique_traces else 0.0
+
+    @property
+    def events_per_trace_without_leaf(self) -> float:
+        n = self.unique_traces_without_leaf
+        return self.events / n if n else 0.0
+
+    @property
+    def frames_per_unique_frame(self) -> float:
+        return self.frames / self.unique_frames if self.unique_frames else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class StoreStats:
+    """What the store holds, from block headers and table sizes (no event decoding)."""
+
+    events: dict[SampleKind, int]
+    weight: dict[SampleKind, int]
+    traces: int
+    frames: int
+    executables: int
+    first_ts: int | None
+    last_ts: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CollapsedStacks:
+    """`thread;outermost;...;leaf` lines with their weight, heaviest first."""
+
+    unit: Unit
+    start_ns: int
+    end_ns: int
+    lines: tuple[tuple[str, int], ...]

@@ -1,0 +1,115 @@
+"""Pick the events of a selection: time range, sample kinds, context filters.
+
+Filters are evaluated once per distinct context (thread, process, container,
+service), never per event; events then carry a thread number into the table
+of thread names, which the flamegraph uses as its first level.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from devfiler.analysis.results import UNBOUNDED_END, UNBOUNDED_START, Selection, Unit
+from devfiler.model import EventContext
+from devfiler.storage.events import EventColumns
+from devfiler.storage.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class SelectedEvents:
+    """The events of a selection, weights in the selection's unit.
+
+    `start_ns` / `end_ns` are the range the result covers: the selection's
+    own bounds, or the data's where the selection is unbounded.
+    """
+
+    unit: Unit
+    start_ns: int
+    end_ns: int
+    columns: EventColumns
+    weights: npt.NDArray[np.int64]
+    thread_index: npt.NDArray[np.intp]
+    thread_names: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.weights)
+
+    @property
+    def total(self) -> int:
+        return int(self.weights.sum())
+
+
+def matches(context: EventContext, name: str, value: str) -> bool:
+    """Whether a context matches one filter; container IDs match by prefix (short IDs)."""
+    if name == "thread":
+        return context.thread_name == value
+    if name == "pid":
+        return str(context.pid) == value
+    if name == "exe":
+        path = context.executable_path
+        return value in (context.executable_name, path, os.path.basename(path)) and bool(value)
+    if name == "container":
+        return bool(value) and context.container_id.startswith(value)
+    if name == "service":
+        return context.service_name == value
+    raise ValueError(f"unknown filter {name!r}")
+
+
+def keeps(selection: Selection, context: EventContext) -> bool:
+    alternatives: dict[str, list[str]] = defaultdict(list)
+    for name, value in selection.include:
+        alternatives[name].append(value)
+    if not all(
+        any(matches(context, name, value) for value in values)
+        for name, values in alternatives.items()
+    ):
+        return False
+    return not any(matches(context, name, value) for name, value in selection.exclude)
+
+
+def select_events(store: Store, selection: Selection) -> SelectedEvents:
+    columns = store.read_events(selection.start_ns, selection.end_ns, selection.kinds)
+    contexts = store.contexts(columns.context_keys.tolist())
+    keys = columns.context_keys.tolist()
+    empty = EventContext()
+    kept = np.zeros(len(keys), dtype=bool)
+    thread_of_context = np.zeros(len(keys), dtype=np.intp)
+    thread_numbers: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        context = contexts.get(key, empty)
+        if keeps(selection, context):
+            kept[i] = True
+            thread_of_context[i] = thread_numbers.setdefault(
+                context.thread_name, len(thread_numbers)
+            )
+    if not kept.all():
+        columns = columns.select(kept[columns.context_index])
+    if selection.unit is Unit.NANOSECONDS:
+        weights = columns.weights.astype(np.int64, copy=False)
+    else:
+        weights = np.ones(len(columns), dtype=np.int64)
+    start, end = effective_range(selection, columns.timestamps)
+    return SelectedEvents(
+        selection.unit,
+        start,
+        end,
+        columns,
+        weights,
+        thread_of_context[columns.context_index],
+        tuple(thread_numbers),
+    )
+
+
+def effective_range(selection: Selection, timestamps: npt.NDArray[np.int64]) -> tuple[int, int]:
+    """The selection's range with unbounded ends replaced by the data's extent."""
+    start, end = selection.start_ns, selection.end_ns
+    if start == UNBOUNDED_START:
+        start = int(timestamps.min()) if len(timestamps) else (0 if end == UNBOUNDED_END else end)
+    if end == UNBOUNDED_END:
+        end = int(timestamps.max()) + 1 if len(timestamps) else start
+    return start, end

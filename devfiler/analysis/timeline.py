@@ -1,0 +1,52 @@
+"""The timeline: weight over the range in about 1000 buckets of a round size."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from devfiler.analysis.results import Selection, Timeline
+from devfiler.analysis.selection import select_events
+from devfiler.storage.store import Store
+
+TARGET_BUCKETS = 1000
+_SECOND = 1_000_000_000
+_MINUTE = 60 * _SECOND
+_HOUR = 60 * _MINUTE
+_DAY = 24 * _HOUR
+ROUND_STEPS: tuple[int, ...] = (
+    *(m * 10**e for e in range(9) for m in (1, 2, 5)),
+    *(s * _SECOND for s in (1, 2, 5, 10, 15, 30)),
+    *(m * _MINUTE for m in (1, 2, 5, 10, 15, 30)),
+    *(h * _HOUR for h in (1, 2, 3, 6, 12)),
+    *(d * _DAY for d in (1, 2, 7, 14, 30, 90, 180, 365)),
+)
+"""Bucket sizes a reader recognizes: 1-2-5 below a second, clock units above."""
+
+
+def round_step(span_ns: int, buckets: int = TARGET_BUCKETS) -> int:
+    """The smallest round step that covers `span_ns` in at most `buckets` buckets."""
+    wanted = -(-span_ns // buckets)
+    for step in ROUND_STEPS:
+        if step >= wanted:
+            return step
+    years = -(-wanted // ROUND_STEPS[-1])
+    return years * ROUND_STEPS[-1]
+
+
+def timeline(store: Store, selection: Selection, buckets: int = TARGET_BUCKETS) -> Timeline:
+    """Buckets start at multiples of the step (since the epoch), so they line up with clock time."""
+    events = select_events(store, selection)
+    start, end = events.start_ns, events.end_ns
+    step = round_step(max(end - start, 1), buckets)
+    first = start // step * step
+    count = -(-(end - first) // step) if end > start else 0
+    index = (events.columns.timestamps - first) // step
+    sums = np.bincount(index, weights=events.weights, minlength=count)[:count]
+    weights = np.rint(sums).astype(np.int64).tolist()
+    return Timeline(
+        events.unit,
+        start,
+        end,
+        step,
+        tuple((first + i * step, w) for i, w in enumerate(weights)),
+    )

@@ -1,0 +1,49 @@
+"""Trace statistics (developer mode): how well events deduplicate into traces."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from devfiler.analysis.results import Selection, TraceStats
+from devfiler.analysis.selection import select_events
+from devfiler.model import FrameId, TraceHash
+from devfiler.storage.store import Store
+
+
+def histogram(counts: npt.NDArray[np.int64]) -> tuple[tuple[int, int], ...]:
+    """(count, how many traces have it), ascending by count."""
+    values, occurrences = np.unique(counts, return_counts=True)
+    return tuple(zip(values.tolist(), occurrences.tolist(), strict=True))
+
+
+def trace_stats(store: Store, selection: Selection) -> TraceStats:
+    """Counts events (not weights): these figures are about storage, not time."""
+    events = select_events(store, selection)
+    columns = events.columns
+    counts = np.bincount(columns.trace_index, minlength=len(columns.trace_hashes))
+    used = np.flatnonzero(counts)
+    traces = store.traces(TraceHash.from_bytes(bytes(h)) for h in columns.trace_hashes[used])
+    without_leaf: dict[tuple[FrameId, ...], int] = {}
+    group = np.empty(len(used), dtype=np.int64)
+    distinct_frames: set[FrameId] = set()
+    frames = 0
+    for row, index in enumerate(used.tolist()):
+        trace = traces.get(columns.trace_hash(index))
+        stack = trace.frames if trace is not None else ()
+        frames += len(stack)
+        distinct_frames.update(stack)
+        group[row] = without_leaf.setdefault(stack[1:], len(without_leaf))
+    grouped = np.bincount(group, weights=counts[used], minlength=len(without_leaf))
+    return TraceStats(
+        unit=events.unit,
+        start_ns=events.start_ns,
+        end_ns=events.end_ns,
+        events=len(events),
+        unique_traces=len(used),
+        unique_traces_without_leaf=len(without_leaf),
+        frames=frames,
+        unique_frames=len(distinct_frames),
+        count_histogram=histogram(counts[used]),
+        count_histogram_without_leaf=histogram(np.rint(grouped).astype(np.int64)),
+    )
