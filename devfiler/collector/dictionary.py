@@ -1,9 +1,9 @@
-"""Validated view of a request's ProfilesDictionary.
+"""Validated view of the small tables of a request's ProfilesDictionary.
 
-Every table of the dictionary is checked once, up front: every string,
-function, mapping, attribute and location reference must be in range, so the
-sample loop can trust the indices. Element 0 of every table is the "absent"
-placeholder; index 0 anywhere means "not set".
+Strings, attributes, functions and mappings are few, so they are read into
+plain Python values here, with every reference checked. The bulk tables
+(locations and stacks) are decoded column-wise in collector/locations.py.
+Element 0 of every table is the "absent" placeholder; index 0 means "not set".
 """
 
 from __future__ import annotations
@@ -11,9 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from devfiler.collector.errors import InvalidRequestError
 
 AttributeValue = str | int | float | bool | bytes | None
+FRAME_TYPE_KEY = "profile.frame.type"
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,31 +28,22 @@ class MappingInfo:
     go_build_id: str
 
 
-@dataclass(frozen=True, slots=True)
-class LineInfo:
-    function: str
-    system_name: str
-    file: str
-    line: int
-    column: int
-
-
-@dataclass(frozen=True, slots=True)
-class LocationInfo:
-    mapping_index: int
-    address: int
-    lines: tuple[LineInfo, ...]
-    frame_type: str
-
-
-def _check(index: int, size: int, where: str, table: str) -> int:
+def check_index(index: int, size: int, where: str, table: str) -> int:
     if not 0 <= index < max(size, 1):
         raise InvalidRequestError(f"{where} = {index} is out of range: {table} has {size} entries")
     return index
 
 
+def check_indices(values: npt.NDArray[np.int64], size: int, where: str, table: str) -> None:
+    """Vectorized check_index; `where(i)` names the i-th value when one is bad."""
+    bad = (values < 0) | (values >= max(size, 1))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        check_index(int(values[i]), size, where.format(i), table)
+
+
 class Dictionary:
-    """The dictionary's tables as plain Python values, every reference checked."""
+    """Strings, attributes, functions and mappings as plain values, every reference checked."""
 
     def __init__(self, dictionary: Any) -> None:
         self.strings: list[str] = list(dictionary.string_table)
@@ -66,29 +61,17 @@ class Dictionary:
         self.mappings: list[MappingInfo] = [
             self._mapping(i, m) for i, m in enumerate(dictionary.mapping_table)
         ]
-        self.locations: list[LocationInfo] = [
-            self._location(i, loc) for i, loc in enumerate(dictionary.location_table)
-        ]
-        n_locations = len(self.locations)
-        self.stacks: list[tuple[int, ...]] = []
-        for i, stack in enumerate(dictionary.stack_table):
-            indices = tuple(stack.location_indices)
-            for j, index in enumerate(indices):
-                _check(
-                    index, n_locations, f"stack_table[{i}].location_indices[{j}]", "location_table"
-                )
-            self.stacks.append(indices)
         self.link_count = len(dictionary.link_table)
 
     def string(self, index: int, where: str) -> str:
-        _check(index, len(self.strings), where, "string_table")
+        check_index(index, len(self.strings), where, "string_table")
         return self.strings[index] if self.strings else ""
 
     def attribute_indices(self, indices: Any, where: str) -> list[tuple[str, AttributeValue]]:
         size = len(self.attributes)
         result = []
         for j, index in enumerate(indices):
-            _check(index, size, f"{where}[{j}]", "attribute_table")
+            check_index(index, size, f"{where}[{j}]", "attribute_table")
             if index:
                 result.append(self.attributes[index])
         return result
@@ -120,7 +103,7 @@ class Dictionary:
         attrs = dict(
             self.attribute_indices(mapping.attribute_indices, f"{where}.attribute_indices")
         )
-        htlhash = _text(attrs.get("process.executable.build_id.htlhash")) or _text(
+        htlhash = text(attrs.get("process.executable.build_id.htlhash")) or text(
             attrs.get("process.executable.build_id.profiling")
         )
         if htlhash:
@@ -130,39 +113,12 @@ class Dictionary:
                     f"{where}: attribute process.executable.build_id.htlhash is {htlhash!r}, "
                     "expected a file ID of 32 hex digits"
                 )
-        gnu = _text(attrs.get("process.executable.build_id.gnu")).lower()
-        go = _text(attrs.get("process.executable.build_id.go"))
+        gnu = text(attrs.get("process.executable.build_id.gnu")).lower()
+        go = text(attrs.get("process.executable.build_id.go"))
         return MappingInfo(name, htlhash, gnu, go)
 
-    def _location(self, i: int, location: Any) -> LocationInfo:
-        where = f"location_table[{i}]"
-        mapping_index = _check(
-            location.mapping_index,
-            len(self.mappings),
-            f"{where}.mapping_index",
-            "mapping_table",
-        )
-        lines = []
-        for j, line in enumerate(location.lines):
-            function_index = _check(
-                line.function_index,
-                len(self.functions),
-                f"{where}.lines[{j}].function_index",
-                "function_table",
-            )
-            name, system_name, file = (
-                self.functions[function_index] if function_index else ("", "", "")
-            )
-            lines.append(LineInfo(name, system_name, file, line.line, line.column))
-        attrs = dict(
-            self.attribute_indices(location.attribute_indices, f"{where}.attribute_indices")
-        )
-        return LocationInfo(
-            mapping_index, location.address, tuple(lines), _text(attrs.get("profile.frame.type"))
-        )
 
-
-def _text(value: AttributeValue) -> str:
+def text(value: AttributeValue) -> str:
     if value is None:
         return ""
     if isinstance(value, bytes):

@@ -7,7 +7,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from devfiler.model import EventContext, Executable, Frame, SampleKind, Trace
+from devfiler.model import EventContext, Executable, Frame, SampleKind, Trace, TraceHash
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedTrace:
+    """A trace already in its stored form (storage/records.py), as the collector makes it."""
+
+    hash: TraceHash
+    data: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +46,7 @@ class EventRows:
 class IngestBatch:
     """A validated request, ready to store in one RocksDB write batch."""
 
-    traces: list[Trace] = field(default_factory=list)
+    traces: list[Trace | EncodedTrace] = field(default_factory=list)
     frames: list[Frame] = field(default_factory=list)
     executables: list[Executable] = field(default_factory=list)
     contexts: list[EventContext] = field(default_factory=list)

@@ -7,7 +7,6 @@ small JSON documents written once per distinct value, easy to evolve.
 from __future__ import annotations
 
 import json
-import struct
 
 import numpy as np
 import xxhash
@@ -24,17 +23,15 @@ from devfiler.model import (
     TraceHash,
 )
 
-_TRACE_HEADER = struct.Struct(">H")
-FRAME_ID_SIZE = 24
-_FRAME_DTYPE = np.dtype([("file", "V16"), ("addr", ">u8")])
+FRAME_RECORD = np.dtype([("file", "V16"), ("addr", ">u8"), ("kind", "u1")])
+"""One frame of a stored trace: file ID, address (big-endian), kind code: 25 bytes."""
 
 
 def trace_frames_bytes(frames: tuple[FrameId, ...], kinds: tuple[FrameKind, ...]) -> bytes:
-    """The canonical bytes of a frame list; its xxh3-128 is the trace hash."""
-    parts = [_TRACE_HEADER.pack(len(frames))]
-    parts.extend(frame.to_bytes() for frame in frames)
-    parts.append(bytes(kinds))
-    return b"".join(parts)
+    """The stored form of a frame list (frame records, leaf first); its xxh3-128 is the hash."""
+    return b"".join(
+        frame.to_bytes() + bytes((kind,)) for frame, kind in zip(frames, kinds, strict=True)
+    )
 
 
 def make_trace(frames: tuple[FrameId, ...], kinds: tuple[FrameKind, ...]) -> Trace:
@@ -47,14 +44,14 @@ def encode_trace(trace: Trace) -> bytes:
 
 
 def decode_trace(hash_bytes: bytes, raw: bytes) -> Trace:
-    (count,) = _TRACE_HEADER.unpack_from(raw)
-    end = 2 + count * FRAME_ID_SIZE
-    table = np.frombuffer(raw, dtype=_FRAME_DTYPE, count=count, offset=2)
-    files = [FileId.from_bytes(bytes(f)) for f in table["file"]]
+    if len(raw) % FRAME_RECORD.itemsize:
+        raise ValueError(f"stored trace of {len(raw)} bytes is not a whole number of frames")
+    table = np.frombuffer(raw, dtype=FRAME_RECORD)
     frames = tuple(
-        FrameId(file_id, int(addr)) for file_id, addr in zip(files, table["addr"], strict=True)
+        FrameId(FileId.from_bytes(bytes(file)), int(addr))
+        for file, addr in zip(table["file"], table["addr"], strict=True)
     )
-    kinds = tuple(FrameKind(k) for k in raw[end : end + count])
+    kinds = tuple(FrameKind(k) for k in table["kind"].tolist())
     return Trace(TraceHash.from_bytes(hash_bytes), frames, kinds)
 
 

@@ -34,7 +34,7 @@ from devfiler.model import (
     TraceHash,
 )
 from devfiler.storage import records
-from devfiler.storage.batch import EventRows, IngestBatch
+from devfiler.storage.batch import EncodedTrace, EventRows, IngestBatch
 from devfiler.storage.blocks import HASH_DTYPE, Block, BlockSummary, decode_block, encode_block
 from devfiler.storage.events import EventColumns, merge_blocks
 from devfiler.storage.keys import (
@@ -206,11 +206,12 @@ class Store:
             self._seen_contexts.update(new_contexts)
             self._known_executables.update(new_executables)
 
-    def _put_traces(self, wb: WriteBatch, traces: list[Trace]) -> list[int]:
+    def _put_traces(self, wb: WriteBatch, traces: list[Trace | EncodedTrace]) -> list[int]:
         fresh = [t for t in traces if t.hash.value not in self._seen_traces]
         cf = self._cf[TRACES.name]
         for trace in fresh:
-            wb.put(trace.hash.to_bytes(), records.encode_trace(trace), cf)
+            data = trace.data if isinstance(trace, EncodedTrace) else records.encode_trace(trace)
+            wb.put(trace.hash.to_bytes(), data, cf)
         return [t.hash.value for t in fresh]
 
     def _put_frames(self, wb: WriteBatch, frames: list[Frame]) -> list[bytes]:

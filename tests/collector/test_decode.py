@@ -13,6 +13,7 @@ from opentelemetry.proto.collector.profiles.v1development.profiles_service_pb2 i
 from devfiler.collector.decode import decode_request
 from devfiler.collector.errors import InvalidRequestError
 from devfiler.model import FileId, FrameKind, SampleKind, SourceLine
+from devfiler.storage.records import decode_trace
 from tests.collector import decoder_request as agent_request
 from tests.collector.decoder_request import BASE_NS, EXE_ID, LIBC_ID
 
@@ -50,7 +51,8 @@ def test_frames_and_executables() -> None:
     assert exes[EXE_ID].gnu_build_id == "aabbccdd"
     assert exes[EXE_ID].path == "/usr/bin/app"
     assert exes[LIBC_ID].file_name == "libc.so.6"
-    libc_trace = next(t for t in batch.traces if t.kinds == (FrameKind.NATIVE, FrameKind.NATIVE))
+    traces = [decode_trace(t.hash.to_bytes(), t.data) for t in batch.traces]  # type: ignore[union-attr]
+    libc_trace = next(t for t in traces if t.kinds == (FrameKind.NATIVE, FrameKind.NATIVE))
     assert libc_trace.frames[0].file_id == FileId.from_hex(LIBC_ID)
     assert libc_trace.frames[0].address == 0x99
     assert libc_trace.frames[1].address == 0x1234

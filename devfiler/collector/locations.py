@@ -1,0 +1,288 @@
+"""Locations and stacks of a request, decoded column-wise, and the traces they form.
+
+A native frame is (the executable's file ID, address), symbolized by devfiler
+later. A frame the agent symbolized (it has lines) keeps them in the frames
+table; when its mapping carries no file ID, the ID is derived from its content
+so equal frames are equal across requests (PROTOCOL.md, "Identifying a
+frame"). Only such frames cost Python work per location; native frames are
+handled as arrays.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+import xxhash
+
+from devfiler.collector.dictionary import (
+    FRAME_TYPE_KEY,
+    Dictionary,
+    check_indices,
+    text,
+)
+from devfiler.collector.errors import InvalidRequestError
+from devfiler.collector.wire import (
+    LEN,
+    VARINT,
+    Fields,
+    Messages,
+    check_wire_types,
+    last_varint,
+    repeated_varints,
+    scan,
+)
+from devfiler.model import Executable, FileId, Frame, FrameId, FrameKind, SourceLine, TraceHash
+from devfiler.storage.batch import EncodedTrace
+from devfiler.storage.records import FRAME_RECORD
+
+
+def _positions(owner: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Index of each element within its owner's run (owners sorted)."""
+    if not len(owner):
+        return owner
+    starts = np.r_[0, np.flatnonzero(owner[1:] != owner[:-1]) + 1]
+    run: npt.NDArray[np.int64] = np.repeat(starts, np.diff(np.r_[starts, len(owner)]))
+    return np.arange(len(owner), dtype=np.int64) - run
+
+
+def check_repeated(
+    owner: npt.NDArray[np.int64], values: npt.NDArray[np.int64], size: int, where: str, table: str
+) -> None:
+    """Range-check a repeated index field; `where` formats (owner, position)."""
+    bad = (values < 0) | (values >= max(size, 1))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        position = int(_positions(owner)[i])
+        raise InvalidRequestError(
+            f"{where.format(int(owner[i]), position)} = {int(values[i])} is out of range: "
+            f"{table} has {size} entries"
+        )
+
+
+class FrameTable:
+    """Frame IDs and kinds per location, frame records, executables and traces."""
+
+    def __init__(
+        self, dictionary: Dictionary, raw_locations: Sequence[bytes], raw_stacks: Sequence[bytes]
+    ) -> None:
+        self._dictionary = dictionary
+        self.frames: list[Frame] = []
+        self.executables: dict[FileId, Executable] = {}
+        self._decode_locations(Messages.of(raw_locations))
+        self._decode_stacks(Messages.of(raw_stacks))
+        self._traces: dict[int, int] = {}
+        self.traces: list[EncodedTrace] = []
+
+    def _decode_locations(self, messages: Messages) -> None:
+        d = self._dictionary
+        n = len(messages)
+        fields = scan(messages, "location_table")
+        check_wire_types(
+            fields, {1: (VARINT,), 2: (VARINT,), 3: (LEN,), 4: (VARINT, LEN)}, "location_table"
+        )
+        mapping = last_varint(fields, 1, n)
+        check_indices(mapping, len(d.mappings), "location_table[{}].mapping_index", "mapping_table")
+        address = last_varint(fields, 2, n).view(np.uint64)
+        attrs = repeated_varints(messages, fields, 4, "location_table")
+        attr_values = attrs.signed()
+        check_repeated(
+            attrs.owner,
+            attr_values,
+            len(d.attributes),
+            "location_table[{}].attribute_indices[{}]",
+            "attribute_table",
+        )
+        type_names: list[str] = []
+        type_of_attr = np.full(max(len(d.attributes), 1), -1, dtype=np.int64)
+        for i, (key, value) in enumerate(d.attributes):
+            if key == FRAME_TYPE_KEY:
+                name = text(value)
+                if name not in type_names:
+                    type_names.append(name)
+                type_of_attr[i] = type_names.index(name)
+        frame_type = np.full(n, -1, dtype=np.int64)
+        typed = type_of_attr[attr_values] >= 0
+        frame_type[attrs.owner[typed]] = type_of_attr[attr_values[typed]]
+
+        lines_by_location = self._decode_lines(messages, fields)
+        kind_of_type = np.array(
+            [int(FrameKind.from_wire(name)) for name in type_names] + [int(FrameKind.NATIVE)],
+            dtype=np.uint8,
+        )
+        kinds = kind_of_type[frame_type]  # -1 picks the NATIVE default at the end
+        for location in lines_by_location:
+            if frame_type[location] < 0:
+                kinds[location] = FrameKind.UNKNOWN
+
+        mapping_ids = np.zeros((max(len(d.mappings), 1), 16), dtype=np.uint8)
+        has_id = np.zeros(max(len(d.mappings), 1), dtype=bool)
+        for i, info in enumerate(d.mappings):
+            if info.htlhash:
+                mapping_ids[i] = np.frombuffer(bytes.fromhex(info.htlhash), dtype=np.uint8)
+                has_id[i] = True
+        files = mapping_ids[mapping]
+        with_id = has_id[mapping]
+        no_lines_no_mapping = (mapping == 0) & (address != 0)
+        special = np.isin(kinds, [FrameKind.ABORT, FrameKind.OTHER])
+        needs_record = ~with_id | special | no_lines_no_mapping
+        needs_record[list(lines_by_location)] = True
+        for location in np.flatnonzero(needs_record).tolist():
+            files[location] = self._record(
+                location,
+                int(mapping[location]),
+                int(address[location]),
+                FrameKind(int(kinds[location])),
+                type_names[frame_type[location]] if frame_type[location] >= 0 else "",
+                lines_by_location.get(location, ()),
+                bool(with_id[location]),
+            )
+        native_mappings = np.unique(mapping[with_id & (kinds == FrameKind.NATIVE)])
+        for index in native_mappings.tolist():
+            info = d.mappings[index]
+            file_id = FileId.from_hex(info.htlhash)
+            self.executables[file_id] = Executable(
+                file_id, info.file_name, info.gnu_build_id, info.go_build_id
+            )
+        self._frame_records = np.empty(n, dtype=FRAME_RECORD)
+        self._frame_records["file"] = files.view("V16").reshape(-1)
+        self._frame_records["addr"] = address
+        self._frame_records["kind"] = kinds
+
+    def _decode_lines(
+        self, messages: Messages, fields: Fields
+    ) -> dict[int, tuple[tuple[str, str, str, int, int], ...]]:
+        """Lines of every location that has them, in wire order (innermost first)."""
+        sel = fields.pick(3, LEN)
+        if not sel.any():
+            return {}
+        arrange = np.lexsort((fields.order[sel], fields.message[sel]))
+        owner = fields.message[sel][arrange]
+        starts = fields.start[sel][arrange]
+        lines = Messages(messages.buffer, starts, starts + fields.length[sel][arrange])
+        line_fields = scan(lines, "location_table lines")
+        check_wire_types(
+            line_fields, {1: (VARINT,), 2: (VARINT,), 3: (VARINT,)}, "location_table lines"
+        )
+        count = len(lines)
+        function = last_varint(line_fields, 1, count)
+        functions = self._dictionary.functions
+        bad = (function < 0) | (function >= max(len(functions), 1))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            position = int(_positions(owner)[i])
+            raise InvalidRequestError(
+                f"location_table[{int(owner[i])}].lines[{position}].function_index = "
+                f"{int(function[i])} is out of range: function_table has {len(functions)} entries"
+            )
+        line_no = last_varint(line_fields, 2, count)
+        column = last_varint(line_fields, 3, count)
+        result: dict[int, list[tuple[str, str, str, int, int]]] = {}
+        for loc, fn, line, col in zip(
+            owner.tolist(), function.tolist(), line_no.tolist(), column.tolist(), strict=True
+        ):
+            name, system_name, file = functions[fn] if fn else ("", "", "")
+            result.setdefault(loc, []).append((name, system_name, file, line, col))
+        return {loc: tuple(items) for loc, items in result.items()}
+
+    def _record(
+        self,
+        location: int,
+        mapping: int,
+        address: int,
+        kind: FrameKind,
+        type_name: str,
+        lines: tuple[tuple[str, str, str, int, int], ...],
+        with_id: bool,
+    ) -> npt.NDArray[np.uint8]:
+        """Keep what the agent told about one frame; returns its file ID bytes."""
+        info = self._dictionary.mappings[mapping] if mapping else None
+        mapping_name = info.file_name if info else ""
+        if with_id and info is not None:
+            file_id = FileId.from_hex(info.htlhash)
+        else:
+            digest = xxhash.xxh3_128()
+            digest.update(f"{type_name}\0{mapping_name}".encode())
+            for name, system_name, file, line, column in lines:
+                digest.update(f"\0{name}\0{system_name}\0{file}\0{line}:{column}".encode())
+            file_id = FileId(digest.intdigest())
+        error_code = None
+        if kind is FrameKind.ABORT or (not lines and mapping == 0 and address != 0):
+            error_code = address
+        self.frames.append(
+            Frame(
+                id=FrameId(file_id, address),
+                kind=kind,
+                lines=tuple(SourceLine(n or s, f, ln) for n, s, f, ln, _ in reversed(lines)),
+                mapping_name=mapping_name,
+                kind_name=type_name if kind is FrameKind.OTHER else "",
+                error_code=error_code,
+            )
+        )
+        return np.frombuffer(file_id.to_bytes(), dtype=np.uint8)
+
+    def _decode_stacks(self, messages: Messages) -> None:
+        fields = scan(messages, "stack_table")
+        check_wire_types(fields, {1: (VARINT, LEN)}, "stack_table")
+        entries = repeated_varints(messages, fields, 1, "stack_table")
+        locations = entries.signed()
+        check_repeated(
+            entries.owner,
+            locations,
+            len(self._frame_records),
+            "stack_table[{}].location_indices[{}]",
+            "location_table",
+        )
+        counts = entries.counts(len(messages))
+        self._stack_offsets = np.r_[0, np.cumsum(counts)]
+        self._stack_locations = locations
+        self.stack_count = len(messages)
+
+    def trace_indices(self, stacks: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """Index into `traces` of each stack's trace (frames leaf first, as on the wire)."""
+        result = np.empty(len(stacks), dtype=np.int64)
+        fresh = []
+        for i, stack in enumerate(stacks.tolist()):
+            found = self._traces.get(stack)
+            if found is None:
+                fresh.append(i)
+            else:
+                result[i] = found
+        if fresh:
+            result[fresh] = self._encode(stacks[fresh])
+        return result
+
+    def _encode(self, stacks: npt.NDArray[np.int64]) -> list[int]:
+        """Encode the traces of stacks seen for the first time.
+
+        A stored trace is its frame records one after another
+        (storage/records.py), so all of them come out of one gather and
+        only slicing and hashing remain per trace.
+        """
+        begin = self._stack_offsets[stacks]
+        count = self._stack_offsets[stacks + 1] - begin
+        end = np.cumsum(count)
+        start = end - count
+        locations = self._stack_locations[np.repeat(begin - start, count) + np.arange(end[-1])]
+        data = self._frame_records[locations].tobytes()
+        size = FRAME_RECORD.itemsize
+        hash128 = xxhash.xxh3_128_intdigest
+        first = len(self.traces)
+        for stack, a, b in zip(stacks.tolist(), start.tolist(), end.tolist(), strict=True):
+            piece = data[a * size : b * size]
+            self._traces[stack] = len(self.traces)
+            self.traces.append(EncodedTrace(TraceHash(hash128(piece)), piece))
+        return list(range(first, len(self.traces)))
+
+    def attach_path(self, executable_path: str) -> None:
+        """Remember the main executable's full path on the record whose name it has."""
+        if not executable_path:
+            return
+        base = os.path.basename(executable_path)
+        for file_id, exe in self.executables.items():
+            if not exe.path and os.path.basename(exe.file_name) == base:
+                self.executables[file_id] = Executable(
+                    exe.file_id, exe.file_name, exe.gnu_build_id, exe.go_build_id, executable_path
+                )
