@@ -1,0 +1,34 @@
+"""FlameScope cells from exact nanosecond timestamps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from devfiler.analysis.flamescope import flamescope
+from devfiler.analysis.results import Selection
+from devfiler.model import SampleKind
+from tests.analysis.stores import MAIN, S1, SECOND, T0, Event, make_store
+
+MS = 1_000_000
+
+
+def test_cells_per_second_and_10ms_row(tmp_path: Path) -> None:
+    events = [
+        Event(T0 + 5, S1, MAIN),
+        Event(T0 + 9 * MS + 999_999, S1, MAIN),
+        Event(T0 + 10 * MS, S1, MAIN),
+        Event(T0 + 2 * SECOND - 1, S1, MAIN),
+        Event(-SECOND + 15 * MS, S1, MAIN),
+        Event(T0 + 10 * MS, S1, MAIN, SampleKind.OFF_CPU, 40),
+    ]
+    with make_store(tmp_path, events) as store:
+        scope = flamescope(store, Selection(kinds=frozenset({SampleKind.ON_CPU})))
+        off = flamescope(store, Selection(kinds=frozenset({SampleKind.OFF_CPU})))
+    assert scope.cells == (
+        (-SECOND, 1, 1),
+        (T0, 0, 2),
+        (T0, 1, 1),
+        (T0 + SECOND, 99, 1),
+    )
+    assert off.cells == ((T0, 1, 40),)
+    assert off.unit.value == "nanoseconds"
