@@ -20,6 +20,8 @@ COMMANDS: tuple[str, ...] = (
     "collector",
     "query",
     "loadgen",
+    "symbols",
+    "symbolize",
 )
 """Modules of devfiler.commands, in the order `devfiler --help` lists them."""
 
