@@ -1,0 +1,247 @@
+"""`devfiler query`: JSON shapes and text output end to end over a real store."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from elftools.elf.elffile import ELFFile
+
+from devfiler.commands import query
+from devfiler.config import data_paths
+from devfiler.model import Executable, Frame, FrameId, FrameKind, SampleKind
+from devfiler.storage.store import Store
+from devfiler.symbolize.fileid import file_id_of_path
+from devfiler.symbolize.ingest import ingest_file
+from devfiler.symbolize.symbol_store import SymbolStore
+from tests.analysis.stores import (
+    MAIN,
+    RECURSION,
+    S1,
+    S2,
+    SECOND,
+    T0,
+    WORKER,
+    Event,
+    batch_of,
+    make_store,
+)
+
+EVENTS = [
+    Event(T0, S1, MAIN),
+    Event(T0 + 1, S1, MAIN),
+    Event(T0 + 2, S2, WORKER),
+    Event(T0 + 10 * SECOND, RECURSION, MAIN),
+    Event(T0 + 3, S2, MAIN, SampleKind.OFF_CPU, 5000),
+]
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> str:
+    make_store(tmp_path, EVENTS).close()
+    return str(tmp_path)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    parser = argparse.ArgumentParser(prog="devfiler")
+    query.register(parser.add_subparsers())
+    args = parser.parse_args(["query", *argv])
+    code = args.run(args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
+    code, out, err = run(capsys, *argv, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_stats_json(capsys: pytest.CaptureFixture[str], data_dir: str) -> None:
+    assert run_json(capsys, "stats", "--data-dir", data_dir) == {
+        "events": {"on_cpu": 4, "off_cpu": 1, "uprobe": 0, "unknown": 0},
+        "weight": {"on_cpu": 4, "off_cpu_ns": 5000, "uprobe": 0, "unknown": 0},
+        "traces": 3,
+        "frames": 0,
+        "executables": 2,
+        "first_ts": T0,
+        "last_ts": T0 + 10 * SECOND,
+    }
+
+
+def test_traces_collapsed(capsys: pytest.CaptureFixture[str], data_dir: str) -> None:
+    code, out, _ = run(capsys, "traces", "--collapsed", "--kind", "on_cpu", "--data-dir", data_dir)
+    assert code == 0
+    assert out == (
+        "main;app+0x100;app+0x200;libc.so.6+0x300 2\n"
+        "main;app+0x100;app+0x200;app+0x210 1\n"
+        "worker;app+0x100;app+0x200 1\n"
+    )
+    code, out, _ = run(
+        capsys, "flamegraph", "--collapsed", "--kind", "off_cpu", "--data-dir", data_dir
+    )
+    assert out == "main;app+0x100;app+0x200 5000\n"
+
+
+def test_time_range_and_filters(capsys: pytest.CaptureFixture[str], data_dir: str) -> None:
+    doc = run_json(
+        capsys,
+        "traces",
+        "--start", str(T0),
+        "--end", "2023-11-14T22:13:21Z",
+        "--thread", "!worker",
+        "--data-dir", data_dir,
+    )  # fmt: skip
+    assert doc["start"] == T0 and doc["end"] == T0 + SECOND
+    assert doc["lines"] == [
+        ["main;app+0x100;app+0x200;libc.so.6+0x300", 2],
+        ["main;app+0x100;app+0x200", 1],
+    ]
+    only = run_json(capsys, "traces", "--thread", "worker", "--pid", "100", "--data-dir", data_dir)
+    assert only["lines"] == [["worker;app+0x100;app+0x200", 1]]
+
+
+def test_flamegraph_json(capsys: pytest.CaptureFixture[str], data_dir: str) -> None:
+    doc = run_json(capsys, "flamegraph", "--kind", "off_cpu", "--data-dir", data_dir)
+    assert (doc["unit"], doc["start"], doc["end"]) == ("nanoseconds", T0 + 3, T0 + 4)
+    root = doc["root"]
+    assert {k: root[k] for k in ("label", "kind", "weight", "self")} == {
+        "label": "100% of all off-CPU time",
+        "kind": "root",
+        "weight": 5000,
+        "self": 0,
+    }
+    thread = root["children"][0]
+    assert (thread["label"], thread["kind"]) == ("main", "thread")
+    frame = thread["children"][0]
+    assert {k: frame[k] for k in ("label", "kind", "weight", "self", "file_id", "address")} == {
+        "label": "app+0x100",
+        "kind": "native",
+        "weight": 5000,
+        "self": 0,
+        "file_id": f"{0xA1:032x}",
+        "address": 0x100,
+    }
+    leaf = frame["children"][0]
+    assert (leaf["label"], leaf["self"], leaf["children"]) == ("app+0x200", 5000, [])
+
+
+def test_sandwich_and_diff_json(capsys: pytest.CaptureFixture[str], data_dir: str) -> None:
+    doc = run_json(capsys, "sandwich", "app+0x200", "--kind", "on_cpu", "--data-dir", data_dir)
+    assert doc["function"] == "app+0x200"
+    assert (doc["root"]["weight"], doc["root"]["self"]) == (4, 1)
+    assert [c["label"] for c in doc["root"]["children"]] == ["libc.so.6+0x300", "app+0x210"]
+    assert [c["label"] for c in doc["callers"]["children"]] == ["app+0x100"]
+    diff = run_json(
+        capsys,
+        "diff",
+        "--kind", "on_cpu",
+        "--start", str(T0 + 10 * SECOND), "--end", str(T0 + 11 * SECOND),
+        "--base-start", str(T0), "--base-end", str(T0 + SECOND),
+        "--data-dir", data_dir,
+    )  # fmt: skip
+    assert (diff["base_start"], diff["base_end"]) == (T0, T0 + SECOND)
+    root = diff["root"]
+    assert (root["weight"], root["base"], root["change"]) == (1, 3, 0.0)
+    worker = next(c for c in root["children"] if c["label"] == "worker")
+    assert (worker["weight"], worker["base"], worker["change"]) == (0, 1, -1.0)
+
+
+def test_top_json(capsys: pytest.CaptureFixture[str], data_dir: str) -> None:
+    doc = run_json(capsys, "top", "--kind", "on_cpu", "--sort", "total", "--data-dir", data_dir)
+    assert (doc["unit"], doc["total"], doc["functions_total"]) == ("samples", 4, 4)
+    assert doc["items"][0] == {
+        "function": "app+0x200",
+        "file": "",
+        "kind": "native",
+        "self": 1,
+        "total": 4,
+        "self_pct": 25.0,
+        "total_pct": 100.0,
+    }
+    heat = run_json(capsys, "top", "--limit", "1", "--heat", "--data-dir", data_dir)
+    assert len(heat["items"]) == 1 and len(heat["items"][0]["heat_total"]) == 256
+
+
+def test_timeline_flamescope_tracestats_json(
+    capsys: pytest.CaptureFixture[str], data_dir: str
+) -> None:
+    line = run_json(capsys, "timeline", "--kind", "on_cpu", "--data-dir", data_dir)
+    assert line["unit"] == "samples" and line["step"] == 20_000_000
+    assert sum(w for _, w in line["buckets"]) == 4
+    assert line["buckets"][0] == [T0, 3]
+    scope = run_json(capsys, "flamescope", "--kind", "on_cpu", "--data-dir", data_dir)
+    assert scope["cells"] == [[T0, 0, 3], [T0 + 10 * SECOND, 0, 1]]
+    stats = run_json(capsys, "tracestats", "--data-dir", data_dir)
+    assert (stats["events"], stats["unique_traces"], stats["histogram"]) == (
+        5,
+        3,
+        [[1, 1], [2, 2]],
+    )
+
+
+def test_text_output(capsys: pytest.CaptureFixture[str], data_dir: str) -> None:
+    code, out, _ = run(capsys, "flamegraph", "--kind", "on_cpu", "--data-dir", data_dir)
+    assert code == 0
+    assert out.splitlines()[:4] == [
+        "100.00% 4 (self 0) 100% of all CPU cycles",
+        "   75.00% 3 (self 0) main",
+        "     75.00% 3 (self 0) app+0x100",
+        "       75.00% 3 (self 0) app+0x200",
+    ]
+    argv = ("flamegraph", "--min-pct", "30", "--kind", "on_cpu", "--data-dir", data_dir)
+    code, out, _ = run(capsys, *argv)
+    assert "worker" not in out and "app+0x210" not in out
+    code, out, _ = run(capsys, "top", "--limit", "1", "--data-dir", data_dir)
+    assert "4 functions total. List truncated to 1 entries." in out
+
+
+def test_queries_work_while_the_collector_owns_the_store(
+    capsys: pytest.CaptureFixture[str], data_dir: str
+) -> None:
+    with Store.open(data_paths(data_dir)):
+        doc = run_json(capsys, "stats", "--data-dir", data_dir)
+        assert doc["traces"] == 3
+
+
+def test_errors_are_reported(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, "top", "--data-dir", str(tmp_path / "missing"))
+    assert code == 2 and "no devfiler data" in err
+    make_store(tmp_path, EVENTS).close()
+    code, _, err = run(capsys, "top", "--last", "1h", "--start", "0", "--data-dir", str(tmp_path))
+    assert code == 2 and "--last" in err
+
+
+LEAF_C = """
+int leaf(int x) {
+    return x * 3 + 1;
+}
+int main(void) { return leaf(2); }
+"""
+
+
+def test_native_frames_are_symbolized_from_ingested_executables(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, gcc: str
+) -> None:
+    source = tmp_path / "prog.c"
+    source.write_text(LEAF_C)
+    binary = tmp_path / "prog"
+    subprocess.run([gcc, "-g", "-O0", "-o", str(binary), str(source)], check=True)
+    with binary.open("rb") as handle:
+        leaf = ELFFile(handle).get_section_by_name(".symtab").get_symbol_by_name("leaf")[0]
+        address = leaf["st_value"] + 4
+    file_id = file_id_of_path(binary)
+    data = tmp_path / "data"
+    ingest_file(SymbolStore(data_paths(data).symbols), binary)
+    frame = Frame(FrameId(file_id, address), FrameKind.NATIVE)
+    batch = batch_of([Event(T0, (frame,), MAIN)], [Executable(file_id, "prog")])
+    with Store.open(data_paths(data)) as store:
+        store.write(batch)
+    code, out, _ = run(capsys, "traces", "--collapsed", "--data-dir", str(data))
+    assert code == 0
+    assert re.fullmatch(r"main;prog: leaf \(\S*prog\.c:[23]\) 1\n", out), out
