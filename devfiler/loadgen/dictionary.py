@@ -7,6 +7,8 @@ table once per request, however many samples use it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 from opentelemetry.proto.profiles.v1development.profiles_pb2 import ProfilesDictionary
 
@@ -18,8 +20,9 @@ FRAME_TYPE_KEY = "profile.frame.type"
 class DictionaryBuilder:
     """Appends to an empty ProfilesDictionary and remembers what it already holds."""
 
-    def __init__(self, dictionary: ProfilesDictionary) -> None:
+    def __init__(self, dictionary: ProfilesDictionary, frames: Sequence[Frame]) -> None:
         self.dictionary = d = dictionary
+        self._frames = frames
         d.string_table.append("")
         for table in (
             d.attribute_table,
@@ -34,7 +37,7 @@ class DictionaryBuilder:
         self._attributes: dict[tuple[str, str | int], int] = {}
         self._mappings: dict[Executable, int] = {}
         self._functions: dict[tuple[str, str], int] = {}
-        self._locations: dict[Frame, int] = {}
+        self._locations: dict[int, int] = {}
         self._stacks: dict[Stack, int] = {}
 
     def string(self, text: str) -> int:
@@ -86,10 +89,12 @@ class DictionaryBuilder:
             )
         return index
 
-    def location(self, frame: Frame) -> int:
-        index = self._locations.get(frame)
+    def location(self, frame_number: int) -> int:
+        """Location of entry `frame_number` of the frame table."""
+        index = self._locations.get(frame_number)
         if index is not None:
             return index
+        frame = self._frames[frame_number]
         attributes = [self.attribute(FRAME_TYPE_KEY, frame.frame_type)]
         table = self.dictionary.location_table
         if isinstance(frame, NativeFrame):
@@ -108,13 +113,13 @@ class DictionaryBuilder:
             location.lines.add(
                 function_index=self.function(frame.function, frame.file), line=frame.line
             )
-        index = self._locations[frame] = len(self._locations) + 1
+        index = self._locations[frame_number] = len(self._locations) + 1
         return index
 
     def stack(self, stack: Stack) -> int:
         index = self._stacks.get(stack)
         if index is None:
-            locations = [self.location(frame) for frame in stack]
+            locations = [self.location(number) for number in stack]
             index = self._stacks[stack] = len(self._stacks) + 1
             self.dictionary.stack_table.add(location_indices=locations)
         return index

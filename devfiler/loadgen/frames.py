@@ -55,5 +55,5 @@ class MarkerFrame:
 
 
 Frame = NativeFrame | SymbolizedFrame | MarkerFrame
-Stack = tuple[Frame, ...]
-"""Leaf frame first, as the agent sends stacks."""
+Stack = tuple[int, ...]
+"""Indices of frames in the run's frame table, leaf frame first, as the agent sends stacks."""

@@ -127,7 +127,7 @@ def build_request(
 ) -> tuple[ExportProfilesServiceRequest, int]:
     """One request with `count` occurrences of `kind`; returns it and its event count."""
     request = ExportProfilesServiceRequest()
-    builder = DictionaryBuilder(request.dictionary)
+    builder = DictionaryBuilder(request.dictionary, world.frames)
     type_name, unit = _SAMPLE_TYPES[kind]
     events = 0
     for p, groups in _occurrences(rng, world, count, start_ns, window_ns).items():

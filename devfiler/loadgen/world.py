@@ -77,6 +77,8 @@ class Process:
 
 @dataclass(frozen=True, slots=True)
 class World:
+    frames: tuple[Frame, ...]
+    """Every distinct frame; stacks hold indices into it."""
     processes: tuple[Process, ...]
     process_weights: tuple[float, ...]
     """Cumulative weights over `processes`."""
@@ -147,10 +149,15 @@ class _Host:
             prefix: _synthetic_executable(rng, module)
             for prefix, module in KERNEL_MODULE_PREFIXES.items()
         }
-        libc_roles = _addresses(rng, self.libc, 12)
-        self.libc_start = [NativeFrame(self.libc, a) for a in libc_roles[:2]]
-        self.libc_leaves = [NativeFrame(self.libc, a) for a in libc_roles[2:8]]
-        self.uprobe_leaves = [NativeFrame(self.libc, a) for a in libc_roles[8:]]
+        self.frames: list[Frame] = []
+        self._frame_ids: dict[Frame, int] = {}
+        self._kernel_chains: dict[tuple[str, ...], list[int]] = {}
+        libc_roles = [
+            self.intern(NativeFrame(self.libc, a)) for a in _addresses(rng, self.libc, 12)
+        ]
+        self.libc_start = libc_roles[:2]
+        self.libc_leaves = libc_roles[2:8]
+        self.uprobe_leaves = libc_roles[8:]
         self._shared: dict[str, Executable] = {}
 
     def shared(self, path: str) -> Executable:
@@ -159,8 +166,22 @@ class _Host:
             self._shared[path] = _synthetic_executable(self.rng, path)
         return self._shared[path]
 
-    def kernel_frames(self, names: tuple[str, ...]) -> list[Frame]:
-        return [SymbolizedFrame("kernel", name, "", 0, self._kernel_image(name)) for name in names]
+    def intern(self, frame: Frame) -> int:
+        """Stacks hold frame numbers: equal frames get one number, and tuples of ints hash fast."""
+        found = self._frame_ids.get(frame)
+        if found is None:
+            found = self._frame_ids[frame] = len(self.frames)
+            self.frames.append(frame)
+        return found
+
+    def kernel_frames(self, names: tuple[str, ...]) -> list[int]:
+        chain = self._kernel_chains.get(names)
+        if chain is None:
+            chain = self._kernel_chains[names] = [
+                self.intern(SymbolizedFrame("kernel", name, "", 0, self._kernel_image(name)))
+                for name in names
+            ]
+        return chain
 
     def _kernel_image(self, function: str) -> Executable:
         for prefix, module in self.modules.items():
@@ -190,33 +211,31 @@ def _walk(rng: random.Random, graph: list[list[int]], max_depth: int) -> list[in
 
 def _user_frames(
     rng: random.Random, runtime: Runtime, host: _Host, main: Executable, native_addresses: list[int]
-) -> tuple[list[Frame], list[Frame], int]:
+) -> tuple[list[int], list[int], int]:
     """(outer native frames, per-node frames of the call graph, graph size) of one process."""
     size = rng.randint(80, 240)
     if runtime.frame_type == "native":
         addresses = native_addresses or _addresses(rng, main, size)
-        nodes: list[Frame] = [NativeFrame(main, a) for a in addresses]
-        outer: list[Frame] = [*host.libc_start]
-        return outer, nodes, len(nodes)
+        nodes = [host.intern(NativeFrame(main, a)) for a in addresses]
+        return [*host.libc_start], nodes, len(nodes)
     library = host.shared(runtime.library) if runtime.library else main
     nodes = []
     for _ in range(size):
         words = _words(rng)
         # Go frames point at the Go binary; interpreted frames mostly have no mapping.
         mapped = runtime.frame_type == "go" or rng.random() < 0.3
-        nodes.append(
-            SymbolizedFrame(
-                runtime.frame_type,
-                runtime.function.format(**words),
-                runtime.file.format(**words),
-                rng.randint(1, 900),
-                library if mapped else None,
-            )
+        frame = SymbolizedFrame(
+            runtime.frame_type,
+            runtime.function.format(**words),
+            runtime.file.format(**words),
+            rng.randint(1, 900),
+            library if mapped else None,
         )
+        nodes.append(host.intern(frame))
     if runtime.frame_type == "go":
         return [], nodes, size
-    outer = [NativeFrame(library, a) for a in _addresses(rng, library, 3)]
-    outer += [NativeFrame(main, _addresses(rng, main, 1)[0]), *host.libc_start]
+    outer = [host.intern(NativeFrame(library, a)) for a in _addresses(rng, library, 3)]
+    outer += [host.intern(NativeFrame(main, _addresses(rng, main, 1)[0])), *host.libc_start]
     return outer, nodes, size
 
 
@@ -224,12 +243,12 @@ def _user_stack(
     rng: random.Random,
     runtime: Runtime,
     graph: list[list[int]],
-    nodes: list[Frame],
-    outer: list[Frame],
+    nodes: list[int],
+    outer: list[int],
     host: _Host,
 ) -> Stack:
     walk = [nodes[i] for i in _walk(rng, graph, rng.randint(6, 60))]
-    frames: list[Frame] = list(reversed(walk))
+    frames = walk[::-1]
     if runtime.frame_type not in ("native", "go") and rng.random() < 0.3:
         frames.insert(0, outer[0])
     if rng.random() < 0.2:
@@ -239,15 +258,15 @@ def _user_stack(
     roll = rng.random()
     marker = None
     if roll < 0.03:
-        marker = MarkerFrame("abort-marker", rng.choice(ABORT_CODES))
+        marker = host.intern(MarkerFrame("abort-marker", rng.choice(ABORT_CODES)))
     elif roll < 0.04 and runtime.error_codes:
-        marker = MarkerFrame(runtime.frame_type, rng.choice(runtime.error_codes))
+        marker = host.intern(MarkerFrame(runtime.frame_type, rng.choice(runtime.error_codes)))
     if marker is not None:
         frames = [*frames[: rng.randint(1, len(frames))], marker]
     return tuple(frames)
 
 
-def _leaf_side(rng: random.Random, kind: SampleKind, host: _Host) -> list[Frame]:
+def _leaf_side(rng: random.Random, kind: SampleKind, host: _Host) -> list[int]:
     if kind is SampleKind.UPROBE:
         return [rng.choice(host.uprobe_leaves)]
     if kind is SampleKind.OFF_CPU:
@@ -322,4 +341,4 @@ def build_world(params: LoadParams) -> World:
     order = list(range(len(processes)))
     rng.shuffle(order)
     weights = [1.0 / (order[i] + 1) for i in range(len(processes))]
-    return World(tuple(processes), tuple(itertools.accumulate(weights)))
+    return World(tuple(host.frames), tuple(processes), tuple(itertools.accumulate(weights)))
