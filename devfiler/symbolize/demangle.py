@@ -144,6 +144,7 @@ class _V0:
         self.text = text
         self.pos = 0
         self.depth = 0
+        self.bound_lifetimes = 0
 
     def peek(self) -> str:
         return self.text[self.pos] if self.pos < len(self.text) else ""
@@ -162,6 +163,8 @@ class _V0:
         return False
 
     def decimal(self) -> int:
+        if self.eat("0"):
+            return 0
         start = self.pos
         while self.peek().isdigit():
             self.pos += 1
@@ -261,13 +264,34 @@ class _V0:
         args = []
         while not self.eat("E"):
             if self.eat("L"):
-                self.base62()
-                args.append("'_")
+                args.append(self.lifetime())
             elif self.eat("K"):
                 args.append(self.const())
             else:
                 args.append(self.type())
         return ", ".join(args)
+
+    def lifetime(self) -> str:
+        """A lifetime after its `L`: erased, or named by its distance from the binder."""
+        index = self.base62()
+        if index == 0:
+            return "'_"
+        depth = self.bound_lifetimes - index
+        if depth < 0:
+            raise _InvalidError
+        return "'" + (chr(ord("a") + depth) if depth < 26 else f"_{depth}")
+
+    def binder(self) -> str:
+        """`for<'a, ...> ` for a `G` binder (and remember the lifetimes it binds)."""
+        if not self.eat("G"):
+            return ""
+        count = self.base62() + 1
+        names = []
+        for _ in range(count):
+            self.bound_lifetimes += 1
+            depth = self.bound_lifetimes - 1
+            names.append("'" + (chr(ord("a") + depth) if depth < 26 else f"_{depth}"))
+        return f"for<{', '.join(names)}> "
 
     def const(self) -> str:
         if self.eat("p"):
@@ -308,9 +332,9 @@ class _V0:
             if tag == "S":
                 return f"[{self.type()}]"
             if tag in ("R", "Q"):
-                if self.eat("L"):
-                    self.base62()
-                return ("&" if tag == "R" else "&mut ") + self.type()
+                life = self.lifetime() if self.eat("L") else "'_"
+                prefix = "&" if life == "'_" else f"&{life} "
+                return prefix + ("" if tag == "R" else "mut ") + self.type()
             if tag in ("P", "O"):
                 return ("*const " if tag == "P" else "*mut ") + self.type()
             if tag == "F":
@@ -330,8 +354,8 @@ class _V0:
             self.depth -= 1
 
     def fn_sig(self) -> str:
-        if self.eat("G"):
-            self.base62()
+        saved = self.bound_lifetimes
+        binder = self.binder()
         unsafe = "unsafe " if self.eat("U") else ""
         abi = ""
         if self.eat("K"):
@@ -341,11 +365,12 @@ class _V0:
             params.append(self.type())
         result = self.type()
         ret = "" if result == "()" else f" -> {result}"
-        return f"{unsafe}{abi}fn({', '.join(params)}){ret}"
+        self.bound_lifetimes = saved
+        return f"{binder}{unsafe}{abi}fn({', '.join(params)}){ret}"
 
     def dyn_bounds(self) -> str:
-        if self.eat("G"):
-            self.base62()
+        saved = self.bound_lifetimes
+        binder = self.binder()
         traits = []
         while not self.eat("E"):
             trait = self.path(in_value=False)
@@ -359,6 +384,7 @@ class _V0:
                     else (f"{trait}<{', '.join(bindings)}>")
                 )
             traits.append(trait)
+        self.bound_lifetimes = saved
         if self.eat("L"):
-            self.base62()
-        return "dyn " + " + ".join(traits)
+            self.lifetime()
+        return f"dyn {binder}" + " + ".join(traits)

@@ -175,6 +175,10 @@ class DwarfReader:
         self._units: list[_Unit] = []
         self._unit_starts: list[int] = []
         self._names: dict[int, int] = {}
+        self.linkage_names: set[int] = set()
+        self.function_entries: list[int] = []
+        """Indexes of the ranges where functions (depth 0) start: their lowest span."""
+        """Interned names that came from DW_AT_linkage_name (the others are plain names)."""
         self._lines_done: dict[int, list[int]] = {}
         # (range index in builder, name reference offset) resolved after the walk
         self._pending_names: list[tuple[int, int]] = []
@@ -361,6 +365,9 @@ class DwarfReader:
                     if tag == TAG_INLINED_SUBROUTINE:
                         call_file = self._file_name(unit, values.get(AT_CALL_FILE, 0))
                         call_line = int(values.get(AT_CALL_LINE, 0))
+                    if own_depth == 0:
+                        lowest = min(range(len(spans)), key=lambda i: spans[i][0])
+                        self.function_entries.append(len(b.starts) + lowest)
                     for start, stop in spans:
                         if func < 0:
                             self._pending_names.append((len(b.starts), name_ref))
@@ -654,7 +661,10 @@ class DwarfReader:
     def _direct_name(self, unit: _Unit, values: dict[int, int]) -> int:
         for attr in (AT_LINKAGE_NAME, AT_MIPS_LINKAGE_NAME, AT_NAME):
             if attr in values:
-                return self.b.intern(self._string(unit, values[attr], values[attr | _FORM_KEY]))
+                name = self.b.intern(self._string(unit, values[attr], values[attr | _FORM_KEY]))
+                if attr != AT_NAME:
+                    self.linkage_names.add(name)
+                return name
         return 0
 
     def _resolve_names(self) -> None:
@@ -678,6 +688,7 @@ class DwarfReader:
             for attr in (AT_LINKAGE_NAME, AT_MIPS_LINKAGE_NAME):
                 if attr in values:
                     name = self.b.intern(self._string(unit, values[attr], values[attr | _FORM_KEY]))
+                    self.linkage_names.add(name)
                     break
             if name:
                 break

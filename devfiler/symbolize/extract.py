@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from devfiler.model import FileId
 from devfiler.symbolize.debuglink import DEFAULT_DEBUG_ROOTS, find_debug_file
@@ -48,7 +49,6 @@ def extract(path: Path, debug_roots: Sequence[Path] = DEFAULT_DEBUG_ROOTS) -> Ex
         with ElfImage(path) as image:
             gnu_build_id = image.gnu_build_id()
             go_build_id = image.go_build_id()
-            tables: list[RangeTable] = []
             sources: list[str] = []
             dwarf = _dwarf_table(image)
             if dwarf is None:
@@ -58,17 +58,24 @@ def extract(path: Path, debug_roots: Sequence[Path] = DEFAULT_DEBUG_ROOTS) -> Ex
                         dwarf = _dwarf_table(debug_image)
                         if dwarf is not None:
                             sources.append(f"debug file {debug_path}")
-            if dwarf is not None:
-                tables.append(dwarf)
-                sources.append("dwarf")
             go = gopclntab_ranges(image)
+            symtabs = [
+                (label, symbol_table_ranges(image, section))
+                for section, label in ((".symtab", "symtab"), (".dynsym", "dynsym"))
+            ]
+            tables: list[RangeTable] = []
+            if dwarf is not None:
+                table, plain = dwarf
+                for _, symtab in symtabs:
+                    table, plain = _prefer_symbol_names(table, plain, symtab)
+                tables.append(table)
+                sources.append("dwarf")
             if go is not None:
                 tables.append(go)
                 sources.append("gopclntab")
-            for section, label in ((".symtab", "symtab"), (".dynsym", "dynsym")):
-                table = symbol_table_ranges(image, section)
-                if len(table):
-                    tables.append(table)
+            for label, symtab in symtabs:
+                if len(symtab):
+                    tables.append(symtab)
                     sources.append(label)
     except SymbolError:
         raise
@@ -87,8 +94,9 @@ def extract(path: Path, debug_roots: Sequence[Path] = DEFAULT_DEBUG_ROOTS) -> Ex
     )
 
 
-def _dwarf_table(image: ElfImage) -> RangeTable | None:
-    """The DWARF ranges of an image, or None when it has no DWARF with code."""
+def _dwarf_table(image: ElfImage) -> tuple[RangeTable, npt.NDArray[np.bool_]] | None:
+    """The DWARF ranges of an image and which of them start a function that DWARF names
+    only plainly (no linkage name), or None when it has no DWARF with code."""
     info = image.section(".debug_info")
     if not info:
         return None
@@ -109,9 +117,43 @@ def _dwarf_table(image: ElfImage) -> RangeTable | None:
         little_endian=image.little_endian,
     )
     builder = RangeBuilder()
-    DwarfReader(sections, builder).read()
+    reader = DwarfReader(sections, builder)
+    reader.read()
     table = builder.build()
-    return table if len(table) else None
+    if not len(table):
+        return None
+    plain = np.zeros(len(table), dtype=bool)
+    plain[np.asarray(reader.function_entries, dtype=np.int64)] = True
+    plain &= ~np.isin(table.func, np.fromiter(reader.linkage_names, dtype=np.uint32))
+    return table, plain
+
+
+def _prefer_symbol_names(
+    table: RangeTable, plain: npt.NDArray[np.bool_], symtab: RangeTable
+) -> tuple[RangeTable, npt.NDArray[np.bool_]]:
+    """Name functions (depth 0) that DWARF names only plainly after the symbol that starts
+    at the same address: the symbol carries the full signature and clone suffixes
+    (`.constprop.0`), as addr2line shows them. Inlined frames keep DWARF names.
+    Returns the table and which plain names remain."""
+    if not len(symtab) or not len(table):
+        return table, plain
+    order = np.argsort(symtab.start, kind="stable")
+    starts = symtab.start[order]
+    idx = np.searchsorted(starts, table.start)
+    safe = np.minimum(idx, len(starts) - 1)
+    match = plain & (idx < len(starts)) & (starts[safe] == table.start)
+    if not match.any():
+        return table, plain
+    strings = list(table.strings)
+    index = {text: i for i, text in enumerate(strings)}
+    func = table.func.copy()
+    for row in np.flatnonzero(match).tolist():
+        name = symtab.strings[int(symtab.func[order[safe[row]]])]
+        if name not in index:
+            index[name] = len(strings)
+            strings.append(name)
+        func[row] = index[name]
+    return replace(table, strings=strings, func=func), plain & ~match
 
 
 def _demangled(table: RangeTable) -> RangeTable:
@@ -120,15 +162,4 @@ def _demangled(table: RangeTable) -> RangeTable:
     strings = list(table.strings)
     for index in used:
         strings[index] = demangle(strings[index])
-    return RangeTable(
-        strings=strings,
-        start=table.start,
-        end=table.end,
-        depth=table.depth,
-        func=table.func,
-        call_file=table.call_file,
-        call_line=table.call_line,
-        line_addr=table.line_addr,
-        line_file=table.line_file,
-        line_no=table.line_no,
-    )
+    return replace(table, strings=strings)
