@@ -3,13 +3,14 @@
 The request uses one deduplicated dictionary shared by every profile, mapping
 attributes carrying the file IDs, and an on-CPU plus an off-CPU profile, as
 the agent sends every 5 s. `expected_events` reads the expectation straight
-from a request, so tests compare the store with what was sent.
+from a request and `assert_stored_exactly` compares the store with it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from opentelemetry.proto.collector.profiles.v1development.profiles_service_pb2 import (
     ExportProfilesServiceRequest,
 )
@@ -31,6 +32,7 @@ from opentelemetry.proto.profiles.v1development.profiles_pb2 import (
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 
 from devfiler.model import FileId, FrameId, FrameKind, SampleKind
+from devfiler.storage.store import Store
 
 LIBC = FileId.from_hex("0123456789abcdef0123456789abcdef")
 LIBC_GNU_BUILD_ID = "89abcdef0123456789abcdef0123456789abcdef"
@@ -39,6 +41,8 @@ PID = 4242
 CONTAINER_ID = "c0ffee00c0ffee00"
 SERVICE = "checkout"
 THREADS = ("main", "worker-1")
+BASE_NS = 1_700_000_000_123_456_789
+ALL_TIME = (-(1 << 63), (1 << 63) - 1)
 
 
 class _Dictionary:
@@ -134,6 +138,8 @@ class ExpectedEvent:
     native_frames: tuple[FrameId, ...]
     """The native frames of the event's stack, leaf first."""
     kinds: tuple[FrameKind, ...]
+    collapsed: str
+    """Thread and stack as `devfiler query traces --collapsed` prints them, outermost first."""
 
 
 def agent_request(base_ns: int, occurrences: int = 5) -> ExportProfilesServiceRequest:
@@ -229,6 +235,14 @@ def expected_events(request: ExportProfilesServiceRequest) -> list[ExpectedEvent
             attribute(list(mapping.attribute_indices), "process.executable.build_id.htlhash")
         )
 
+    def frame_text(location: Location) -> str:
+        if location.lines:
+            function = d.function_table[location.lines[0].function_index]
+            name, file = strings[function.name_strindex], strings[function.filename_strindex]
+            return f"{name} ({file}:{location.lines[0].line})"
+        exe = strings[d.mapping_table[location.mapping_index].filename_strindex]
+        return f"{exe}+0x{location.address:x}"
+
     events = []
     for resource_profiles in request.resource_profiles:
         for scope in resource_profiles.scope_profiles:
@@ -254,7 +268,44 @@ def expected_events(request: ExportProfilesServiceRequest) -> list[ExpectedEvent
                         if loc.mapping_index
                     )
                     thread = attribute(list(sample.attribute_indices), "thread.name")
+                    collapsed = ";".join(
+                        [thread, *(frame_text(loc) for loc in reversed(locations))]
+                    )
                     for i, timestamp in enumerate(sample.timestamps_unix_nano):
                         weight = sample.values[i] if kind is SampleKind.OFF_CPU else 1
-                        events.append(ExpectedEvent(timestamp, kind, weight, thread, native, kinds))
+                        events.append(
+                            ExpectedEvent(timestamp, kind, weight, thread, native, kinds, collapsed)
+                        )
     return sorted(events, key=lambda e: e.timestamp)
+
+
+def assert_stored_exactly(store: Store, requests: list[ExportProfilesServiceRequest]) -> None:
+    """The store holds every event of `requests`, with its stack and thread, and nothing else."""
+    expected = sorted(
+        (event for request in requests for event in expected_events(request)),
+        key=lambda e: e.timestamp,
+    )
+    events = store.read_events(*ALL_TIME)
+    order = np.argsort(events.timestamps, kind="stable")
+    assert events.timestamps[order].tolist() == [e.timestamp for e in expected]
+    assert [SampleKind(k) for k in events.kinds[order]] == [e.kind for e in expected]
+    assert events.weights[order].tolist() == [e.weight for e in expected]
+    traces = store.traces_by_index(events)
+    contexts = store.contexts(events.context_keys.tolist())
+    for row, event in zip(order.tolist(), expected, strict=True):
+        trace = traces[int(events.trace_index[row])]
+        assert trace is not None
+        assert trace.kinds == event.kinds
+        native = tuple(
+            frame
+            for frame, kind in zip(trace.frames, trace.kinds, strict=True)
+            if kind is FrameKind.NATIVE
+        )
+        assert native == event.native_frames
+        context = contexts[int(events.context_keys[events.context_index[row]])]
+        assert context.thread_name == event.thread_name
+        assert (context.pid, context.container_id, context.service_name) == (
+            PID,
+            CONTAINER_ID,
+            SERVICE,
+        )

@@ -3,66 +3,27 @@
 from __future__ import annotations
 
 import grpc
-import numpy as np
 import pytest
 from google.protobuf.json_format import MessageToDict
-from opentelemetry.proto.collector.profiles.v1development.profiles_service_pb2 import (
-    ExportProfilesServiceRequest,
-)
 from opentelemetry.proto.collector.profiles.v1development.profiles_service_pb2_grpc import (
     ProfilesServiceStub,
 )
 
 from devfiler.collector.request_log import Outcome, payload_tree
 from devfiler.collector.server import EXPORT_METHOD, Collector
-from devfiler.model import Executable, FrameKind, SampleKind
+from devfiler.model import Executable, SampleKind
 from devfiler.storage.store import Store
 from devfiler.storage.tables import CONTEXTS, EVENTS, EXECUTABLES, FRAMES, TRACES
 from tests.collector.sent_requests import (
-    CONTAINER_ID,
+    ALL_TIME,
+    BASE_NS,
     LIBC,
     LIBC_GNU_BUILD_ID,
-    PID,
     PYTHON,
-    SERVICE,
     agent_request,
+    assert_stored_exactly,
     expected_events,
 )
-
-BASE_NS = 1_700_000_000_123_456_789
-ALL_TIME = (-(1 << 63), (1 << 63) - 1)
-
-
-def assert_stored_exactly(store: Store, requests: list[ExportProfilesServiceRequest]) -> None:
-    """The store holds every event of `requests`, with its stack and thread, and nothing else."""
-    expected = sorted(
-        (event for request in requests for event in expected_events(request)),
-        key=lambda e: e.timestamp,
-    )
-    events = store.read_events(*ALL_TIME)
-    order = np.argsort(events.timestamps, kind="stable")
-    assert events.timestamps[order].tolist() == [e.timestamp for e in expected]
-    assert [SampleKind(k) for k in events.kinds[order]] == [e.kind for e in expected]
-    assert events.weights[order].tolist() == [e.weight for e in expected]
-    traces = store.traces_by_index(events)
-    contexts = store.contexts(events.context_keys.tolist())
-    for row, event in zip(order.tolist(), expected, strict=True):
-        trace = traces[int(events.trace_index[row])]
-        assert trace is not None
-        assert trace.kinds == event.kinds
-        native = tuple(
-            frame
-            for frame, kind in zip(trace.frames, trace.kinds, strict=True)
-            if kind is FrameKind.NATIVE
-        )
-        assert native == event.native_frames
-        context = contexts[int(events.context_keys[events.context_index[row]])]
-        assert context.thread_name == event.thread_name
-        assert (context.pid, context.container_id, context.service_name) == (
-            PID,
-            CONTAINER_ID,
-            SERVICE,
-        )
 
 
 def assert_store_empty(store: Store) -> None:

@@ -1,0 +1,227 @@
+"""`devfiler collector` as a real process: stops cleanly, and kill -9 loses nothing acknowledged."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+import pytest
+from opentelemetry.proto.collector.profiles.v1development.profiles_service_pb2 import (
+    ExportProfilesServiceRequest,
+)
+from opentelemetry.proto.collector.profiles.v1development.profiles_service_pb2_grpc import (
+    ProfilesServiceStub,
+)
+
+from devfiler.config import data_paths
+from devfiler.model import SampleKind
+from devfiler.storage.store import Store
+from tests.collector.sent_requests import (
+    ALL_TIME,
+    BASE_NS,
+    agent_request,
+    assert_stored_exactly,
+    expected_events,
+)
+
+DEVFILER = [sys.executable, "-m", "devfiler.cli"]
+REPORT_NS = 5_000_000_000
+
+
+@dataclass
+class RunningCollector:
+    process: subprocess.Popen[str]
+    port: int
+    data_dir: Path
+    log: Path
+
+    def channel(self) -> grpc.Channel:
+        return grpc.insecure_channel(f"127.0.0.1:{self.port}", compression=grpc.Compression.Gzip)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+def launch(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
+    with (tmp_path / "collector.log").open("a") as log:
+        return subprocess.Popen(
+            [*DEVFILER, *args, "--data-dir", str(tmp_path / "data")],
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        )
+
+
+def start(tmp_path: Path, *args: str) -> RunningCollector:
+    """Start `devfiler ARGS` listening on a free loopback port; read the port it prints."""
+    process = launch(tmp_path, *args, "--listen", "127.0.0.1:0")
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    log = tmp_path / "collector.log"
+    match = re.search(r"listening on 127\.0\.0\.1:(\d+), storing into (.+)$", line)
+    assert match, f"unexpected first line {line!r}; log: {log.read_text()}"
+    assert Path(match.group(2)) == tmp_path / "data"
+    return RunningCollector(process, int(match.group(1)), tmp_path / "data", log)
+
+
+@pytest.fixture
+def running(tmp_path: Path) -> Iterator[RunningCollector]:
+    collector = start(tmp_path, "collector")
+    yield collector
+    collector.stop()
+
+
+def reports(count: int, occurrences: int = 5) -> list[ExportProfilesServiceRequest]:
+    """`count` consecutive 5 s reports; their timestamps never overlap."""
+    return [agent_request(BASE_NS + i * REPORT_NS, occurrences) for i in range(count)]
+
+
+def stored_whole(store: Store, requests: list[ExportProfilesServiceRequest]) -> list[int]:
+    """Indices of the requests whose events are in the store; fails on a partly stored one."""
+    stored = set(store.read_events(*ALL_TIME).timestamps.tolist())
+    whole = []
+    for i, request in enumerate(requests):
+        stamps = {event.timestamp for event in expected_events(request)}
+        present = len(stamps & stored)
+        assert present in (0, len(stamps)), f"request {i} is stored in part"
+        if present:
+            whole.append(i)
+    return whole
+
+
+def test_sigterm_finishes_and_stores_requests_in_flight(running: RunningCollector) -> None:
+    """Requests the server has begun are answered and stored; the rest are refused, not lost.
+
+    gRPC cancels calls that reached the server but were not yet handed to a
+    handler when it shuts down: the agent sees the error, and nothing of them
+    is stored.
+    """
+    requests = reports(8, occurrences=20_000)
+    with running.channel() as channel:
+        export = ProfilesServiceStub(channel).Export
+        futures = [export.future(request) for request in requests]
+        futures[0].result()
+        running.process.send_signal(signal.SIGTERM)
+        acknowledged = [i for i, future in enumerate(futures) if future.exception() is None]
+    assert running.process.wait(timeout=120) == 0
+    with Store.open(data_paths(running.data_dir)) as store:
+        assert stored_whole(store, requests) == acknowledged
+        assert_stored_exactly(store, [requests[i] for i in acknowledged])
+    assert f"stopped after {len(acknowledged)} requests" in running.log.read_text()
+
+
+def test_kill_9_keeps_every_acknowledged_request(running: RunningCollector) -> None:
+    requests = reports(6)
+    with running.channel() as channel:
+        export = ProfilesServiceStub(channel).Export
+        for request in requests:
+            export(request)
+    running.process.kill()
+    running.process.wait()
+    with Store.open(data_paths(running.data_dir)) as store:
+        assert_stored_exactly(store, requests)
+
+
+def test_kill_9_during_ingest_stores_requests_whole_or_not_at_all(
+    running: RunningCollector,
+) -> None:
+    requests = reports(12, occurrences=20_000)
+    with running.channel() as channel:
+        export = ProfilesServiceStub(channel).Export
+        futures = [export.future(request) for request in requests]
+        futures[2].result()
+        running.process.kill()
+        acknowledged = [i for i, future in enumerate(futures) if future.exception() is None]
+    running.process.wait()
+    with Store.open(data_paths(running.data_dir)) as store:
+        whole = stored_whole(store, requests)
+        assert set(acknowledged) <= set(whole)
+        assert_stored_exactly(store, [requests[i] for i in whole])
+
+
+def test_second_collector_on_the_same_data_dir_says_it_is_in_use(
+    running: RunningCollector, tmp_path: Path
+) -> None:
+    second = launch(tmp_path, "collector", "--listen", "127.0.0.1:0")
+    assert second.wait(timeout=60) == 1
+    assert "in use by another devfiler process" in running.log.read_text()
+
+
+def test_unusable_listen_address_is_reported(tmp_path: Path) -> None:
+    process = launch(tmp_path, "collector", "--listen", "localhost")
+    assert process.wait(timeout=60) == 1
+    assert "--listen 'localhost' is not HOST:PORT" in (tmp_path / "collector.log").read_text()
+
+
+def test_collector_only_spelling_runs_until_sigint(tmp_path: Path) -> None:
+    collector = start(tmp_path, "--collector-only")
+    try:
+        requests = reports(2)
+        with collector.channel() as channel:
+            for request in requests:
+                ProfilesServiceStub(channel).Export(request)
+        collector.process.send_signal(signal.SIGINT)
+        assert collector.process.wait(timeout=120) == 0
+    finally:
+        collector.stop()
+    with Store.open(data_paths(collector.data_dir)) as store:
+        assert_stored_exactly(store, requests)
+
+
+def query(data_dir: Path, *args: str) -> str:
+    done = subprocess.run(
+        [*DEVFILER, "query", *args, "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def expected_collapsed(requests: list[ExportProfilesServiceRequest], kind: SampleKind) -> str:
+    weights: Counter[str] = Counter()
+    for request in requests:
+        for event in expected_events(request):
+            if event.kind is kind:
+                weights[event.collapsed] += event.weight
+    lines = sorted(weights.items(), key=lambda item: (-item[1], item[0]))
+    return "".join(f"{text} {weight}\n" for text, weight in lines)
+
+
+def test_queries_read_what_the_running_collector_stored(running: RunningCollector) -> None:
+    requests = reports(3)
+    with running.channel() as channel:
+        for request in requests:
+            ProfilesServiceStub(channel).Export(request)
+    events = [event for request in requests for event in expected_events(request)]
+    stats = json.loads(query(running.data_dir, "stats", "--json"))
+    stats.pop("frames")
+    on_cpu = [e for e in events if e.kind is SampleKind.ON_CPU]
+    off_cpu = [e for e in events if e.kind is SampleKind.OFF_CPU]
+    assert stats == {
+        "events": {"on_cpu": len(on_cpu), "off_cpu": len(off_cpu), "uprobe": 0, "unknown": 0},
+        "weight": {
+            "on_cpu": len(on_cpu),
+            "off_cpu_ns": sum(e.weight for e in off_cpu),
+            "uprobe": 0,
+            "unknown": 0,
+        },
+        "traces": len({e.collapsed.split(";", 1)[1] for e in events}),
+        "executables": 2,
+        "first_ts": min(e.timestamp for e in events),
+        "last_ts": max(e.timestamp for e in events),
+    }
+    for kind in (SampleKind.ON_CPU, SampleKind.OFF_CPU):
+        collapsed = query(running.data_dir, "traces", "--collapsed", "--kind", kind.cli_name)
+        assert collapsed == expected_collapsed(requests, kind)
