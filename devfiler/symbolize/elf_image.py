@@ -118,7 +118,7 @@ class ElfImage:
 
     @staticmethod
     def _zdebug_name(name: str) -> str:
-        return ".z" + name[2:] if name.startswith(".debug_") else name
+        return ".z" + name[1:] if name.startswith(".debug_") else name
 
     def _decompress_chdr(self, name: str, data: bytes) -> bytes:
         fmt = self.endian + ("IIQQ" if self.address_size == 8 else "III")
