@@ -1,11 +1,12 @@
 """Background work: results computed in a worker pool, keyed by their inputs.
 
 Each view asks for its result every frame with the key of what it shows
-(selection, view options, store change counter). A new key submits one job;
+(selection, view options, store change counter). A new key starts one job;
 until it finishes, the view keeps the last finished result, so the window
-never blanks or flickers while data streams in. Jobs for keys that were
-overtaken meanwhile are dropped when they finish. Only the UI thread calls
-`request`; workers never touch Dear PyGui.
+never blanks or flickers while data streams in. A slot runs one job at a
+time: keys asked for meanwhile collapse into the newest, which starts when
+the running job ends (its result is still shown, being newer than the last).
+Only the UI thread calls `request`; workers never touch Dear PyGui.
 """
 
 from __future__ import annotations
@@ -31,11 +32,12 @@ class Outcome(Generic[T]):
 
 
 class _Slot:
-    __slots__ = ("done", "pending_key")
+    __slots__ = ("done", "running", "wanted")
 
     def __init__(self) -> None:
         self.done: Outcome[Any] | None = None
-        self.pending_key: Hashable | None = None
+        self.running: Hashable | None = None
+        self.wanted: tuple[Hashable, Callable[[], Any]] | None = None
 
 
 class Background:
@@ -46,19 +48,29 @@ class Background:
         self._slots: dict[str, _Slot] = {}
         self._lock = threading.Lock()
         self._wakeup = threading.Event()
+        self._closed = False
 
     def request(self, slot: str, key: Hashable, compute: Callable[[], T]) -> Outcome[T] | None:
-        """The last finished result of `slot`; starts `compute` when `key` is new.
+        """The last finished result of `slot`; computes `key` when it is new.
 
         Returns None until the slot's first job finishes.
         """
         with self._lock:
             state = self._slots.setdefault(slot, _Slot())
             known = state.done.key if state.done is not None else None
-            if key not in (known, state.pending_key):
-                state.pending_key = key
-                self._pool.submit(self._run, slot, key, compute)
+            if key in (known, state.running):
+                state.wanted = None
+            elif state.running is not None:
+                state.wanted = (key, compute)
+            else:
+                self._start(slot, state, key, compute)
             return state.done
+
+    def _start(self, slot: str, state: _Slot, key: Hashable, compute: Callable[[], Any]) -> None:
+        if self._closed:
+            return
+        state.running, state.wanted = key, None
+        self._pool.submit(self._run, slot, key, compute)
 
     def ready(self, slot: str, key: Hashable) -> bool:
         """Whether the slot holds the result for exactly this key (screenshots wait for it)."""
@@ -68,7 +80,7 @@ class Background:
 
     def busy(self) -> bool:
         with self._lock:
-            return any(s.pending_key is not None for s in self._slots.values())
+            return any(s.running is not None for s in self._slots.values())
 
     def wait(self, timeout: float) -> bool:
         """Sleep until some job finishes (or timeout); True when one did."""
@@ -76,19 +88,21 @@ class Background:
         self._wakeup.clear()
         return finished
 
-    def _run(self, slot: str, key: Hashable, compute: Callable[[], T]) -> None:
+    def _run(self, slot: str, key: Hashable, compute: Callable[[], Any]) -> None:
         try:
-            outcome: Outcome[T] = Outcome(key, compute())
+            outcome: Outcome[Any] = Outcome(key, compute())
         except Exception as error:
             _log.exception("computing %s failed", slot)
             outcome = Outcome(key, None, f"{type(error).__name__}: {error}")
         with self._lock:
             state = self._slots[slot]
-            if state.pending_key == key:
-                state.done = outcome
-                state.pending_key = None
+            state.done, state.running = outcome, None
+            if state.wanted is not None:
+                self._start(slot, state, *state.wanted)
         self._wakeup.set()
 
     def close(self) -> None:
         """Stop accepting work; running jobs finish, queued ones are dropped."""
+        with self._lock:
+            self._closed = True
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -25,45 +25,52 @@ def test_keeps_last_result_until_the_new_key_is_computed() -> None:
 
         outcome = work.request("flame", 2, slow)
         assert outcome is not None and outcome.value == "one"
-        again = work.request("flame", 2, lambda: "never submitted")
+        again = work.request("flame", 2, lambda: "never run")
         assert again is not None and again.value == "one"
         assert work.busy()
         gate.set()
         wait_ready(work, "flame", 2)
-        final = work.request("flame", 2, lambda: "unused")
+        final = work.request("flame", 2, lambda: "never run")
         assert final is not None and final.value == "two" and not work.busy()
     finally:
         work.close()
 
 
-def test_overtaken_jobs_are_dropped_and_errors_reported() -> None:
+def test_keys_asked_meanwhile_collapse_into_the_newest() -> None:
     work = Background(workers=2)
-    try:
-        gate = threading.Event()
+    runs: list[str] = []
+    gate = threading.Event()
 
-        def stale() -> str:
+    def job(name: str) -> str:
+        if name == "a":
             gate.wait(10)
-            return "stale"
+        runs.append(name)
+        return name
 
-        work.request("top", "a", stale)
-        work.request("top", "b", lambda: "fresh")
-        wait_ready(work, "top", "b")
+    try:
+        work.request("top", "a", lambda: job("a"))
+        work.request("top", "b", lambda: job("b"))
+        work.request("top", "c", lambda: job("c"))
         gate.set()
-        work.close()
-        outcome = work.request("top", "b", lambda: "x")
-        assert outcome is not None and outcome.value == "fresh"
+        wait_ready(work, "top", "c")
+        assert runs == ["a", "c"]
+        outcome = work.request("top", "c", lambda: job("x"))
+        assert outcome is not None and outcome.value == "c"
     finally:
         work.close()
-    failing = Background(workers=1)
+
+
+def test_errors_are_reported_as_outcomes() -> None:
+    work = Background(workers=1)
+
+    def broken() -> str:
+        raise ValueError("no data")
+
     try:
-
-        def broken() -> str:
-            raise ValueError("no data")
-
-        failing.request("t", 1, broken)
-        wait_ready(failing, "t", 1)
-        outcome = failing.request("t", 1, broken)
+        work.request("t", 1, broken)
+        wait_ready(work, "t", 1)
+        outcome = work.request("t", 1, broken)
         assert outcome is not None and outcome.value is None
         assert outcome.error == "ValueError: no data"
     finally:
-        failing.close()
+        work.close()

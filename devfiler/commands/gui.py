@@ -1,0 +1,95 @@
+"""`devfiler` without a subcommand: the window, with the collector in the same process."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from devfiler.collector.server import SHUTDOWN_GRACE_SECONDS, Collector, CollectorError
+from devfiler.commands.collector import add_listen
+from devfiler.commands.common import (
+    add_data_dir,
+    add_time_range,
+    parse_duration,
+    resolve_time_range,
+)
+from devfiler.config import data_paths
+from devfiler.storage.store import Store, StoreError
+from devfiler.ui.time_range import TimeRange
+
+DEFAULT_FOLLOW = "15m"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags of the window, on the top-level parser (`devfiler --listen ...`)."""
+    add_listen(parser)
+    add_data_dir(parser)
+    add_time_range(parser)
+    parser.add_argument(
+        "--screenshot",
+        metavar="PATH",
+        help="wait until every visible result is drawn, save the window as PNG, exit",
+    )
+    parser.add_argument(
+        "--tab",
+        default="flamegraph",
+        help="tab to open: flamegraph, topfuncs, ... (default flamegraph)",
+    )
+    parser.add_argument(
+        "--dev-mode", action="store_true", help="start in developer mode (extra tabs)"
+    )
+
+
+def initial_range(args: argparse.Namespace, now_ns: int) -> TimeRange:
+    """--start/--end fix the range; --last (default 15m) follows the present."""
+    if args.start is None and args.end is None:
+        return TimeRange.following(parse_duration(args.last or DEFAULT_FOLLOW), now_ns)
+    start, end = resolve_time_range(args, now_ns)
+    if args.start is None:
+        start = end - parse_duration(DEFAULT_FOLLOW)
+    if args.end is None:
+        end = now_ns
+    return TimeRange(start, end)
+
+
+def run(args: argparse.Namespace) -> int:
+    from devfiler.ui.app import App, WindowOptions
+    from devfiler.ui.registry import all_tabs
+
+    try:
+        time_range = initial_range(args, time.time_ns())
+    except ValueError as error:
+        print(f"devfiler: {error}", file=sys.stderr)
+        return 2
+    tabs = all_tabs()
+    if args.tab not in {tab.id for tab in tabs}:
+        print(
+            f"devfiler: unknown tab {args.tab!r} (one of: {', '.join(t.id for t in tabs)})",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        store = Store.open(data_paths(args.data_dir))
+    except StoreError as error:
+        print(f"devfiler: {error}", file=sys.stderr)
+        return 1
+    collector = Collector(store)
+    try:
+        collector.start(args.listen)
+    except CollectorError as error:
+        store.close()
+        print(f"devfiler: {error}", file=sys.stderr)
+        return 1
+    options = WindowOptions(
+        time_range=time_range,
+        tab=args.tab,
+        dev_mode=args.dev_mode,
+        screenshot=Path(args.screenshot) if args.screenshot else None,
+    )
+    try:
+        return App(store, tabs, options).run()
+    finally:
+        collector.stop(SHUTDOWN_GRACE_SECONDS)
+        store.close()

@@ -1,0 +1,41 @@
+"""The "Add data" window: how to point an agent at devfiler (text in resources/add_data.txt)."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+import dearpygui.dearpygui as dpg
+
+WIDTH = 640
+HEIGHT = 470
+
+
+def add_data_text() -> str:
+    return files("devfiler.resources").joinpath("add_data.txt").read_text(encoding="utf-8")
+
+
+class AddDataWindow:
+    """A closable window; the shell shows it by itself while the store is empty."""
+
+    def __init__(self) -> None:
+        self.window: int | str = 0
+
+    def build(self, viewport_width: int, viewport_height: int) -> None:
+        with dpg.window(
+            label="Add data",
+            width=WIDTH,
+            height=HEIGHT,
+            pos=((viewport_width - WIDTH) // 2, (viewport_height - HEIGHT) // 2),
+            show=False,
+            no_collapse=True,
+        ) as self.window:
+            dpg.add_text(add_data_text())
+
+    @property
+    def shown(self) -> bool:
+        return bool(dpg.is_item_shown(self.window))
+
+    def show(self, on: bool) -> None:
+        dpg.configure_item(self.window, show=on)
+        if on:
+            dpg.focus_item(self.window)

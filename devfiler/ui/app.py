@@ -1,0 +1,297 @@
+"""The app shell: window, top bar, timeline, tab switching and the frame loop.
+
+Dear PyGui runs in our own loop (`render_dearpygui_frame`), with callbacks
+run on this thread too, so every Dear PyGui call happens on the UI thread.
+Each frame the shell samples the store's change counter (at most once a
+second), moves a following time range, builds the Selection every tab uses
+and lets the shown tab request and draw its results. With DEVFILER_UI_STATE
+set to a path, the shell writes its visible state there as JSON whenever it
+changes, so automation driving the window can check what happened.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from importlib.resources import as_file, files
+from pathlib import Path
+
+import dearpygui.dearpygui as dpg
+
+from devfiler import __version__
+from devfiler.analysis.results import Selection
+from devfiler.model import SampleKind
+from devfiler.storage.store import Store
+from devfiler.ui.add_data import AddDataWindow
+from devfiler.ui.background import Background
+from devfiler.ui.styling import apply_theme, load_fonts, selected_button_theme
+from devfiler.ui.tabs import Shared, Tab
+from devfiler.ui.theme import Fonts
+from devfiler.ui.time_range import FOLLOW_CHOICES, TimeRange
+from devfiler.ui.timeline import TimelineStrip
+
+WIDTH = 1500
+HEIGHT = 900
+CHANGE_POLL_SECONDS = 1.0
+FRAME_SECONDS = 1 / 60
+SCREENSHOT_TIMEOUT_SECONDS = 120.0
+SAMPLE_KINDS: dict[str, frozenset[SampleKind]] = {
+    "Mixed": frozenset(SampleKind),
+    "On CPU": frozenset({SampleKind.ON_CPU}),
+    "Off CPU": frozenset({SampleKind.OFF_CPU}),
+    "UProbe": frozenset({SampleKind.UPROBE}),
+}
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class WindowOptions:
+    """How the window starts: range, tab, developer mode, and an optional screenshot."""
+
+    time_range: TimeRange
+    tab: str = "flamegraph"
+    dev_mode: bool = False
+    screenshot: Path | None = None
+
+
+class App:
+    def __init__(self, store: Store, tabs: Sequence[Tab], options: WindowOptions) -> None:
+        self.tabs = list(tabs)
+        self.options = options
+        self.time_range = options.time_range
+        self.current = options.tab
+        self.kind_name = "Mixed"
+        self.work = Background()
+        self.shared = Shared(
+            store=store,
+            work=self.work,
+            selection=make_selection(self.time_range, self.kind_name, inline=True),
+            change=store.change_counter(),
+            dev_mode=options.dev_mode,
+            fonts=Fonts(ui=0, frame=0, frame_char_width=7.0),
+            capturing=options.screenshot is not None,
+        )
+        self.timeline = TimelineStrip(self.time_range.start_ns)
+        self.add_data = AddDataWindow()
+        self._polled_at = time.monotonic()
+        self._tab_buttons: dict[str, int | str] = {}
+        self._tab_groups: dict[str, int | str] = {}
+        self._follow_buttons: dict[int, int | str] = {}
+        self._selected_theme: int | str = 0
+        self._title: list[int | str] = []
+        self._right: int | str = 0
+        self._kind_combo: int | str = 0
+        self._state_path = os.environ.get("DEVFILER_UI_STATE")
+        self._last_state = ""
+
+    # -- building --------------------------------------------------------
+
+    def _build(self) -> None:
+        self.shared.fonts = load_fonts()
+        apply_theme()
+        self._selected_theme = selected_button_theme()
+        with dpg.window(tag="devfiler-main", no_scrollbar=True) as main:
+            with dpg.group(horizontal=True):
+                self._title = [self._add_icon(), dpg.add_text("devfiler")]
+                for tab in self.tabs:
+                    self._tab_buttons[tab.id] = dpg.add_button(
+                        label=tab.title, callback=self._select_tab, user_data=tab.id
+                    )
+                self._add_data_button = dpg.add_button(
+                    label="Add data", callback=self._toggle_add_data
+                )
+            with dpg.group(horizontal=True) as self._right:
+                self._kind_combo = dpg.add_combo(
+                    list(SAMPLE_KINDS),
+                    default_value=self.kind_name,
+                    width=90,
+                    callback=self._set_kind,
+                )
+                dpg.add_text("Last:")
+                for label, duration in FOLLOW_CHOICES[::-1]:
+                    self._follow_buttons[duration] = dpg.add_button(
+                        label=label, callback=self._toggle_follow, user_data=duration
+                    )
+            self.timeline.build(main)
+            for tab in self.tabs:
+                with dpg.group(show=False) as group:
+                    tab.build(group, self.shared)
+                self._tab_groups[tab.id] = group
+        dpg.set_primary_window(main, True)
+        self.add_data.build(WIDTH, HEIGHT)
+
+    def _add_icon(self) -> int | str:
+        with as_file(files("devfiler.resources").joinpath("icon.png")) as path:
+            width, height, _, data = dpg.load_image(str(path))
+        with dpg.texture_registry():
+            texture = dpg.add_static_texture(width, height, data)
+        image: int | str = dpg.add_image(texture, width=20, height=20)
+        return image
+
+    # -- callbacks (run on this thread by run_callbacks) ------------------
+
+    def _select_tab(self, sender: int | str, app_data: object, tab_id: str) -> None:
+        self.current = tab_id
+
+    def _toggle_add_data(self) -> None:
+        self.add_data.show(not self.add_data.shown)
+
+    def _set_kind(self, sender: int | str, name: str) -> None:
+        self.kind_name = name
+
+    def _toggle_follow(self, sender: int | str, app_data: object, duration: int) -> None:
+        if self.time_range.follow_ns == duration:
+            self.time_range = replace(self.time_range, follow_ns=None)
+        else:
+            self.time_range = TimeRange.following(duration, time.time_ns())
+
+    def _on_wheel(self, sender: int | str, steps: float) -> None:
+        self.shared.wheel += float(steps)
+
+    # -- each frame --------------------------------------------------------
+
+    def _frame(self) -> None:
+        now = time.monotonic()
+        if now - self._polled_at >= CHANGE_POLL_SECONDS:
+            self._polled_at = now
+            self.shared.change = self.shared.store.change_counter()
+        if self.options.screenshot is None:
+            # A screenshot shows one moment: a range that kept moving would never settle.
+            self.time_range = self.time_range.advanced(time.time_ns())
+        self._toggle_dev_mode()
+        moved = self.timeline.update(self.shared, self.time_range)
+        if moved is not None:
+            self.time_range = moved
+        self.shared.selection = make_selection(
+            self.time_range, self.kind_name, inline=self.shared.inline
+        )
+        if self.shared.request_tab is not None:
+            self.current, self.shared.request_tab = self.shared.request_tab, None
+        visible = [tab for tab in self.tabs if tab.visible(self.shared.dev_mode)]
+        if self.current not in {tab.id for tab in visible}:
+            self.current = visible[0].id
+        for tab in self.tabs:
+            shown = tab in visible
+            dpg.configure_item(self._tab_buttons[tab.id], show=shown)
+            dpg.configure_item(self._tab_groups[tab.id], show=tab.id == self.current)
+            dpg.bind_item_theme(
+                self._tab_buttons[tab.id], self._selected_theme if tab.id == self.current else 0
+            )
+        for duration, button in self._follow_buttons.items():
+            on = self.time_range.follow_ns == duration
+            dpg.bind_item_theme(button, self._selected_theme if on else 0)
+        width = dpg.get_viewport_client_width()
+        dpg.set_item_pos(self._right, (max(width - 290, 600), 8))
+        self._current_tab().update(self.shared)
+        self.shared.wheel = 0.0
+        self._write_state()
+
+    def _toggle_dev_mode(self) -> None:
+        if dpg.is_mouse_button_double_clicked(dpg.mvMouseButton_Left) and any(
+            dpg.is_item_hovered(item) for item in self._title
+        ):
+            self.shared.dev_mode = not self.shared.dev_mode
+
+    def _current_tab(self) -> Tab:
+        return next(tab for tab in self.tabs if tab.id == self.current)
+
+    def settled(self) -> bool:
+        """Every visible result is computed for the current inputs and drawn."""
+        return self.timeline.settled(self.shared) and self._current_tab().settled(self.shared)
+
+    def state(self) -> dict[str, object]:
+        tab_state = getattr(self._current_tab(), "state", None)
+        return {
+            "tab": self.current,
+            "dev_mode": self.shared.dev_mode,
+            "tabs": [t.id for t in self.tabs if t.visible(self.shared.dev_mode)],
+            "following": self.time_range.follow_ns,
+            "settled": self.settled(),
+            self.current: tab_state() if tab_state is not None else {},
+        }
+
+    def _write_state(self) -> None:
+        if not self._state_path:
+            return
+        text = json.dumps(self.state(), sort_keys=True)
+        if text != self._last_state:
+            self._last_state = text
+            tmp = Path(self._state_path + ".tmp")
+            tmp.write_text(text)
+            tmp.replace(self._state_path)
+
+    # -- the loop ----------------------------------------------------------
+
+    def run(self) -> int:
+        dpg.create_context()
+        try:
+            dpg.configure_app(manual_callback_management=True)
+            dpg.create_viewport(title=f"devfiler v{__version__}", width=WIDTH, height=HEIGHT)
+            self._build()
+            with dpg.handler_registry():
+                dpg.add_mouse_wheel_handler(callback=self._on_wheel)
+            dpg.setup_dearpygui()
+            dpg.show_viewport()
+            if store_is_empty(self.shared.store):
+                self.add_data.show(True)
+            return self._loop()
+        finally:
+            self.work.close()
+            dpg.destroy_context()
+
+    def _loop(self) -> int:
+        shot = _Screenshot(self.options.screenshot) if self.options.screenshot else None
+        while dpg.is_dearpygui_running():
+            began = time.monotonic()
+            self._frame()
+            dpg.render_dearpygui_frame()
+            dpg.run_callbacks(dpg.get_callback_queue())
+            if shot is not None:
+                done = shot.step(self.settled())
+                if done is not None:
+                    return done
+            spare = FRAME_SECONDS - (time.monotonic() - began)
+            if spare > 0:
+                self.work.wait(spare)
+        return 0
+
+
+class _Screenshot:
+    """Saves the frame buffer once the window has settled, then ends the loop."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        target.unlink(missing_ok=True)
+        self.started = time.monotonic()
+        self.frames = 0
+        self.shoot_at: int | None = None
+
+    def step(self, settled: bool) -> int | None:
+        """Called after each frame; an exit status once the PNG is written."""
+        self.frames += 1
+        if self.shoot_at is None and settled:
+            # A few more frames so new draw items and textures reach the frame buffer.
+            self.shoot_at = self.frames + 3
+        if self.frames == self.shoot_at:
+            dpg.output_frame_buffer(file=str(self.target))
+        written = self.target.exists() and self.target.stat().st_size > 0
+        if self.shoot_at is not None and self.frames > self.shoot_at + 1 and written:
+            return 0
+        if time.monotonic() - self.started > SCREENSHOT_TIMEOUT_SECONDS:
+            _log.error("the window did not settle within %.0f s", SCREENSHOT_TIMEOUT_SECONDS)
+            return 1
+        return None
+
+
+def make_selection(time_range: TimeRange, kind_name: str, *, inline: bool) -> Selection:
+    return Selection(
+        time_range.start_ns, time_range.end_ns, kinds=SAMPLE_KINDS[kind_name], inline=inline
+    )
+
+
+def store_is_empty(store: Store) -> bool:
+    return next(iter(store.block_summaries()), None) is None

@@ -1,0 +1,407 @@
+"""The Flamegraph tab: the boxes, zoom and pan, filter, tooltips and sandwich view.
+
+Boxes are painted into one texture and labels are text items; both are
+rebuilt only when the result, the view, the filter or the size changes.
+Mouse: click zooms to a frame, double-click resets, drag or wheel pans,
+Ctrl+wheel zooms at the cursor, Ctrl+click opens the sandwich view of a
+function (Escape leaves it). Keys: H/J/K/L and the arrows pan, Ctrl+Up/Down
+zoom. The filter dims frames that do not match; Enter / Shift+Enter jump
+to the next / previous match.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import dearpygui.dearpygui as dpg
+import numpy as np
+import numpy.typing as npt
+
+from devfiler.analysis.flamegraph import flamegraph
+from devfiler.analysis.results import FlameGraph, Sandwich, Unit
+from devfiler.analysis.sandwich import sandwich
+from devfiler.ui import flame_view
+from devfiler.ui.flame_layout import (
+    Geometry,
+    content_height,
+    layout,
+    position_at,
+    rasterize,
+    row_at,
+    row_top,
+    tooltip,
+)
+from devfiler.ui.flame_model import FlatFlame, flatten, flatten_parts, hit, matches
+from devfiler.ui.flame_view import FlameView
+from devfiler.ui.tabs import Shared
+from devfiler.ui.theme import FRAME_FONT_SIZE
+
+ROW_HEIGHT = 18
+PAN_STEP_PX = 60.0
+KEY_ZOOM = 0.8
+WHEEL_ZOOM = 0.85
+WHEEL_SCROLL_PX = 3 * ROW_HEIGHT
+DRAG_THRESHOLD_PX = 3.0
+FILTER_WIDTH = 260
+
+
+@dataclass(frozen=True, slots=True)
+class FlameData:
+    """A computed view and its flattened boxes (flattening runs on the worker too)."""
+
+    result: FlameGraph | Sandwich
+    flat: FlatFlame
+
+    @property
+    def unit(self) -> Unit:
+        return self.result.unit
+
+
+class FlamegraphTab:
+    id = "flamegraph"
+    title = "Flamegraph"
+
+    def __init__(self) -> None:
+        self.view = FlameView()
+        self.sandwich_of: str | None = None
+        self.filter_text = ""
+        self.match_cursor = -1
+        self.data: FlameData | None = None
+        self._key: object = None
+        self._error: str | None = None
+        self._matches: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+        self._matches_for: tuple[int, str] | None = None
+        self._drawn: object = None
+        self._size = (0, 0)
+        self._pixels: npt.NDArray[np.float32] = np.zeros(0, dtype=np.float32)
+        self._texture: int | str = 0
+        self._image: int | str = 0
+        self._labels: int | str = 0
+        self._drawlist: int | str = 0
+        self._inline: int | str = 0
+        self._filter: int | str = 0
+        self._counter: int | str = 0
+        self._status: int | str = 0
+        self._tooltip: int | str = 0
+        self._tooltip_text: int | str = 0
+        self._textures: int | str = 0
+        self._group: int | str = 0
+        self._drag_last: tuple[float, float] | None = None
+        self._dragged = False
+        self._filter_was_active = False
+
+    def visible(self, dev_mode: bool) -> bool:
+        return True
+
+    # -- building --------------------------------------------------------
+
+    def build(self, parent: int | str, shared: Shared) -> None:
+        self._textures = dpg.add_texture_registry()
+        with dpg.group(parent=parent) as self._group:
+            with dpg.group(horizontal=True):
+                self._inline = dpg.add_checkbox(
+                    label="Show inline",
+                    default_value=shared.inline,
+                    callback=self._set_inline,
+                    user_data=shared,
+                )
+                self._status = dpg.add_text("", color=(150, 150, 150))
+            self._counter = dpg.add_text("")
+            self._filter = dpg.add_input_text(hint="Filter ...", width=FILTER_WIDTH)
+            self._drawlist = dpg.add_drawlist(width=100, height=100)
+            self._labels = dpg.add_draw_node(parent=self._drawlist)
+        if shared.fonts.frame:
+            dpg.bind_item_font(self._drawlist, shared.fonts.frame)
+        # A drawlist takes no tooltip item: a borderless window follows the mouse instead.
+        with dpg.window(
+            no_title_bar=True,
+            no_resize=True,
+            no_move=True,
+            no_collapse=True,
+            autosize=True,
+            show=False,
+            no_focus_on_appearing=True,
+        ) as self._tooltip:
+            self._tooltip_text = dpg.add_text("")
+
+    # -- per frame -------------------------------------------------------
+
+    def _set_inline(self, sender: int | str, value: bool, shared: Shared) -> None:
+        shared.inline = bool(value)
+
+    def result_key(self, shared: Shared) -> object:
+        return ("flame", shared.selection, shared.change, self.sandwich_of)
+
+    def update(self, shared: Shared) -> None:
+        self._place(shared)
+        self._fetch(shared)
+        self._read_filter()
+        if self.data is not None:
+            self._handle_input(shared)
+        self._redraw(shared)
+        self._update_tooltip(shared)
+
+    def settled(self, shared: Shared) -> bool:
+        if self._key != self.result_key(shared):
+            return False
+        drawn = isinstance(self._drawn, tuple) and self._drawn[0] == self._key
+        return self._error is not None or drawn
+
+    def _place(self, shared: Shared) -> None:
+        width = dpg.get_viewport_client_width()
+        height = dpg.get_viewport_client_height()
+        top = dpg.get_item_rect_min(self._drawlist)[1] if self._size != (0, 0) else 250
+        size = (max(width - 16, 100), max(int(height - top - 8), 100))
+        row_y = dpg.get_item_pos(self._inline)[1]
+        filter_x = max(width - 24 - FILTER_WIDTH, 300)
+        dpg.set_item_pos(self._filter, (filter_x, row_y))
+        dpg.set_item_pos(self._counter, (filter_x - 110, row_y + 3))
+        if size == self._size:
+            return
+        self._size = size
+        dpg.configure_item(self._drawlist, width=size[0], height=size[1])
+        if self._image:
+            dpg.delete_item(self._image)
+            dpg.delete_item(self._texture)
+        self._pixels = np.zeros(size[0] * size[1] * 4, dtype=np.float32)
+        self._texture = dpg.add_raw_texture(
+            size[0], size[1], self._pixels, format=dpg.mvFormat_Float_rgba, parent=self._textures
+        )
+        self._image = dpg.draw_image(
+            self._texture, (0, 0), size, parent=self._drawlist, before=self._labels
+        )
+        self._drawn = None
+
+    def _fetch(self, shared: Shared) -> None:
+        store, selection, symbols = shared.store, shared.selection, shared.symbols
+        function = self.sandwich_of
+
+        def compute() -> FlameData:
+            if function is None:
+                graph = flamegraph(store, selection, symbols)
+                return FlameData(graph, flatten(graph.root))
+            view = sandwich(store, selection, function, symbols)
+            return FlameData(view, flatten_parts([(view.callees, 1), (view.callers, -1)]))
+
+        key = self.result_key(shared)
+        outcome = shared.work.request("flamegraph", key, compute)
+        if outcome is None or outcome.key == self._key:
+            return
+        self._key = outcome.key
+        self._error = outcome.error
+        if outcome.value is None:
+            dpg.set_value(self._status, outcome.error or "")
+            return
+        self.data = outcome.value
+        self.view = flame_view.follow(self.view, self.data.flat)
+        self._matches_for = None
+
+    def _read_filter(self) -> None:
+        text = str(dpg.get_value(self._filter))
+        if text != self.filter_text:
+            self.filter_text = text
+            self.match_cursor = -1
+            self._matches_for = None
+        if self.data is None:
+            return
+        signature = (id(self.data.flat), self.filter_text)
+        if self._matches_for != signature:
+            self._matches_for = signature
+            self._matches = matches(self.data.flat, self.filter_text)
+        dpg.set_value(self._counter, self.counter_text())
+
+    def counter_text(self) -> str:
+        if len(self.filter_text.strip()) < 3:
+            return ""
+        if not len(self._matches):
+            return "No matches"
+        return f"{self.match_cursor + 1 if self.match_cursor >= 0 else 0}/{len(self._matches)}"
+
+    @property
+    def highlight(self) -> npt.NDArray[np.int64] | None:
+        return self._matches if len(self.filter_text.strip()) >= 3 else None
+
+    # -- input -----------------------------------------------------------
+
+    def _mouse(self) -> tuple[float, float]:
+        mx, my = dpg.get_mouse_pos(local=False)
+        ox, oy = dpg.get_item_rect_min(self._drawlist)
+        return mx - ox, my - oy
+
+    def _node_at(self, x: float, y: float) -> int | None:
+        assert self.data is not None
+        flat = self.data.flat
+        return hit(
+            flat,
+            row_at(flat, self.view, y, ROW_HEIGHT),
+            position_at(flat, self.view, x, self._size[0]),
+        )
+
+    def _handle_input(self, shared: Shared) -> None:
+        filter_active = bool(dpg.is_item_active(self._filter))
+        ctrl = dpg.is_key_down(dpg.mvKey_LControl) or dpg.is_key_down(dpg.mvKey_RControl)
+        shift = dpg.is_key_down(dpg.mvKey_LShift) or dpg.is_key_down(dpg.mvKey_RShift)
+        enter = dpg.is_key_pressed(dpg.mvKey_Return) or dpg.is_key_pressed(dpg.mvKey_NumPadEnter)
+        if enter and (filter_active or self._filter_was_active) and self.highlight is not None:
+            self.step_match(-1 if shift else 1)
+        self._filter_was_active = filter_active
+        if not filter_active:
+            self._handle_keys(ctrl)
+        if dpg.is_item_hovered(self._drawlist):
+            self._handle_mouse(shared, ctrl)
+        else:
+            self._drag_last = None
+
+    def _handle_keys(self, ctrl: bool) -> None:
+        width = self._size[0]
+        moves = {
+            dpg.mvKey_H: (-PAN_STEP_PX, 0.0),
+            dpg.mvKey_Left: (-PAN_STEP_PX, 0.0),
+            dpg.mvKey_L: (PAN_STEP_PX, 0.0),
+            dpg.mvKey_Right: (PAN_STEP_PX, 0.0),
+            dpg.mvKey_J: (0.0, ROW_HEIGHT),
+            dpg.mvKey_K: (0.0, -ROW_HEIGHT),
+        }
+        for key, (dx, dy) in moves.items():
+            if dpg.is_key_pressed(key):
+                self.view = flame_view.pan(self.view, dx, dy, width)
+        if dpg.is_key_pressed(dpg.mvKey_Up):
+            self.view = (
+                flame_view.zoom_at(self.view, KEY_ZOOM, 0.5)
+                if ctrl
+                else flame_view.pan(self.view, 0, -ROW_HEIGHT, width)
+            )
+        if dpg.is_key_pressed(dpg.mvKey_Down):
+            self.view = (
+                flame_view.zoom_at(self.view, 1 / KEY_ZOOM, 0.5)
+                if ctrl
+                else flame_view.pan(self.view, 0, ROW_HEIGHT, width)
+            )
+        if dpg.is_key_pressed(dpg.mvKey_Escape) and self.sandwich_of is not None:
+            self.leave_sandwich()
+
+    def _handle_mouse(self, shared: Shared, ctrl: bool) -> None:
+        x, y = self._mouse()
+        width = self._size[0]
+        if shared.wheel:
+            if ctrl:
+                factor = WHEEL_ZOOM**shared.wheel
+                self.view = flame_view.zoom_at(self.view, factor, x / max(width, 1))
+            else:
+                self.view = flame_view.pan(self.view, 0, -shared.wheel * WHEEL_SCROLL_PX, width)
+        if dpg.is_mouse_button_down(dpg.mvMouseButton_Left):
+            if self._drag_last is None:
+                self._drag_last, self._dragged = (x, y), False
+            dx, dy = x - self._drag_last[0], y - self._drag_last[1]
+            if self._dragged or abs(dx) + abs(dy) >= DRAG_THRESHOLD_PX:
+                self._dragged = True
+                self.view = flame_view.pan(self.view, -dx, -dy, width)
+                self._drag_last = (x, y)
+            return
+        if self._drag_last is not None and not self._dragged:
+            self._click(x, y, ctrl)
+        self._drag_last = None
+        if dpg.is_mouse_button_double_clicked(dpg.mvMouseButton_Left):
+            self.reset()
+
+    def _click(self, x: float, y: float, ctrl: bool) -> None:
+        assert self.data is not None
+        index = self._node_at(x, y)
+        if index is None:
+            return
+        node = self.data.flat.nodes[index]
+        if ctrl and node.kind is not None:
+            self.open_sandwich(node.function or node.label)
+            return
+        self.view = flame_view.zoom_to(self.data.flat, index, self.view)
+
+    # -- actions (also used by the shell's state dump) -------------------
+
+    def reset(self) -> None:
+        self.view = FlameView()
+
+    def open_sandwich(self, function: str) -> None:
+        self.sandwich_of = function
+        self.view = FlameView()
+
+    def leave_sandwich(self) -> None:
+        self.sandwich_of = None
+        self.view = FlameView()
+
+    def step_match(self, direction: int) -> None:
+        """Jump to the next (1) or previous (-1) match and zoom so it is readable."""
+        if self.data is None or not len(self._matches):
+            return
+        self.match_cursor = (self.match_cursor + direction) % len(self._matches)
+        index = int(self._matches[self.match_cursor])
+        flat = self.data.flat
+        view = flame_view.zoom_to(flat, index, self.view)
+        top = row_top(flat, int(flat.depth[index]), ROW_HEIGHT)
+        self.view = flame_view.reveal_row(view, top, ROW_HEIGHT, self._size[1])
+
+    # -- drawing ---------------------------------------------------------
+
+    def _redraw(self, shared: Shared) -> None:
+        if self.data is None:
+            return
+        flat = self.data.flat
+        width, height = self._size
+        self.view = flame_view.clamp(self.view, content_height(flat, ROW_HEIGHT), height)
+        highlight = self.highlight
+        signature = (
+            self._key,
+            self.view,
+            self._size,
+            id(highlight) if highlight is not None else 0,
+        )
+        if signature == self._drawn:
+            return
+        self._drawn = signature
+        geometry = Geometry(width, height, ROW_HEIGHT, shared.fonts.frame_char_width)
+        boxes = layout(flat, self.view, geometry, highlight)
+        self._pixels[:] = rasterize(boxes, width, height, ROW_HEIGHT).ravel()
+        dpg.set_value(self._texture, self._pixels)
+        dpg.delete_item(self._labels, children_only=True)
+        text_dy = (ROW_HEIGHT - 1 - FRAME_FONT_SIZE) / 2
+        for label in boxes.labels:
+            dpg.draw_text(
+                (label.x, label.y + text_dy),
+                label.text,
+                color=(*label.colour, 255),
+                size=FRAME_FONT_SIZE,
+                parent=self._labels,
+            )
+        status = ""
+        if isinstance(self.data.result, Sandwich):
+            status = (
+                f"Sandwich view of {self.data.result.function} (Escape or double-click returns)"
+            )
+        dpg.set_value(self._status, status)
+
+    def _update_tooltip(self, shared: Shared) -> None:
+        hovered = (
+            self.data is not None and dpg.is_item_hovered(self._drawlist) and not shared.capturing
+        )
+        index = self._node_at(*self._mouse()) if hovered else None
+        if index is None or self.data is None or dpg.is_mouse_button_down(dpg.mvMouseButton_Left):
+            dpg.configure_item(self._tooltip, show=False)
+            return
+        mx, my = dpg.get_mouse_pos(local=False)
+        dpg.configure_item(self._tooltip, show=True, pos=(mx + 16, my + 16))
+        flat = self.data.flat
+        lines = tooltip(
+            flat.nodes[index], int(flat.total), self.data.unit, dev_mode=shared.dev_mode
+        )
+        dpg.set_value(self._tooltip_text, "\n".join(lines))
+
+    def state(self) -> dict[str, object]:
+        """What automation checks: zoom, filter counter, sandwich."""
+        return {
+            "x0": self.view.x0,
+            "x1": self.view.x1,
+            "top": self.view.top,
+            "filter": self.filter_text,
+            "counter": self.counter_text(),
+            "sandwich": self.sandwich_of,
+            "nodes": len(self.data.flat.nodes) if self.data else 0,
+        }

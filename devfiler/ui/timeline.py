@@ -1,0 +1,115 @@
+"""The timeline strip: weight over time, and the range selection every tab uses.
+
+Dragging or zooming the plot horizontally picks the range (and stops the
+view from following the present); the shell hands the new range to every
+tab once the plot has been still for a moment, so a drag does not start a
+query per frame.
+"""
+
+from __future__ import annotations
+
+import time
+
+import dearpygui.dearpygui as dpg
+
+from devfiler.analysis.results import Timeline, Unit
+from devfiler.analysis.timeline import timeline
+from devfiler.ui.tabs import Shared
+from devfiler.ui.time_range import NS, TimeRange, time_ticks
+
+HEIGHT = 100
+SETTLE_SECONDS = 0.3
+"""How long the plot must stay still before its range becomes the selection."""
+
+
+class TimelineStrip:
+    def __init__(self, origin_ns: int) -> None:
+        self._origin_s = origin_ns // NS
+        self._plot: int | str = 0
+        self._x_axis: int | str = 0
+        self._y_axis: int | str = 0
+        self._series: int | str = 0
+        self._applied: tuple[float, float] | None = None
+        self._release_auto = False
+        self._moved: tuple[float, float] | None = None
+        self._moved_at = 0.0
+        self._drawn_key: object = None
+        self._ticks_for: tuple[float, float] | None = None
+
+    def build(self, parent: int | str) -> None:
+        with dpg.plot(
+            parent=parent,
+            height=HEIGHT,
+            width=-1,
+            no_menus=True,
+            no_box_select=True,
+            no_mouse_pos=True,
+            no_title=True,
+        ) as self._plot:
+            self._x_axis = dpg.add_plot_axis(dpg.mvXAxis, no_gridlines=False)
+            self._y_axis = dpg.add_plot_axis(dpg.mvYAxis, label="Samples", no_gridlines=True)
+            self._series = dpg.add_line_series([], [], parent=self._y_axis)
+
+    def _to_plot(self, ns: int) -> float:
+        return ns / NS - self._origin_s
+
+    def _to_ns(self, x: float) -> int:
+        return int((x + self._origin_s) * NS)
+
+    def update(self, shared: Shared, current: TimeRange) -> TimeRange | None:
+        """Draw the data and the range; returns a frozen range when the user moved the plot."""
+        self._draw_data(shared)
+        want = (self._to_plot(current.start_ns), self._to_plot(current.end_ns))
+        if self._release_auto:
+            dpg.set_axis_limits_auto(self._x_axis)
+            self._release_auto = False
+        limits = tuple(dpg.get_axis_limits(self._x_axis))
+        shown = (float(limits[0]), float(limits[1]))
+        self._update_ticks(shown)
+        if self._applied is not None and not _close(shown, self._applied):
+            if self._moved is None or not _close(shown, self._moved):
+                self._moved, self._moved_at = shown, time.monotonic()
+            still = time.monotonic() - self._moved_at >= SETTLE_SECONDS
+            if still and not dpg.is_mouse_button_down(dpg.mvMouseButton_Left):
+                self._applied, self._moved = shown, None
+                return current.frozen(self._to_ns(shown[0]), self._to_ns(shown[1]))
+            return None
+        if self._applied is None or not _close(want, self._applied):
+            dpg.set_axis_limits(self._x_axis, *want)
+            self._applied = want
+            self._release_auto = True
+        return None
+
+    def _update_ticks(self, shown: tuple[float, float]) -> None:
+        if self._ticks_for is not None and _close(shown, self._ticks_for):
+            return
+        self._ticks_for = shown
+        ticks = time_ticks(shown[0] + self._origin_s, shown[1] + self._origin_s, self._origin_s)
+        if ticks:
+            dpg.set_axis_ticks(self._x_axis, ticks)
+
+    def _draw_data(self, shared: Shared) -> None:
+        key = (shared.selection, shared.change)
+        store, selection = shared.store, shared.selection
+        outcome = shared.work.request("timeline", key, lambda: timeline(store, selection))
+        if outcome is None or outcome.key == self._drawn_key or outcome.value is None:
+            return
+        self._drawn_key = outcome.key
+        data: Timeline = outcome.value
+        xs = [self._to_plot(start) for start, _ in data.buckets]
+        ys = [float(w) for _, w in data.buckets]
+        dpg.set_value(self._series, [xs, ys])
+        peak = max(ys, default=0.0)
+        dpg.set_axis_limits(self._y_axis, 0.0, max(peak * 1.15, 1.0))
+        label = "Off CPU time (ns)" if data.unit is Unit.NANOSECONDS else "Samples"
+        dpg.configure_item(self._y_axis, label=label)
+
+    def settled(self, shared: Shared) -> bool:
+        return shared.work.ready("timeline", (shared.selection, shared.change)) and (
+            self._drawn_key == (shared.selection, shared.change)
+        )
+
+
+def _close(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    tolerance = max(abs(a[1] - a[0]), 1.0) * 1e-4 + 0.01
+    return abs(a[0] - b[0]) <= tolerance and abs(a[1] - b[1]) <= tolerance
