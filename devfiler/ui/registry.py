@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from devfiler.ui.flamegraph_tab import FlamegraphTab
 from devfiler.ui.tabs import Tab
+from devfiler.ui.topfuncs_tab import TopFunctionsTab
 
 
 def all_tabs() -> list[Tab]:
-    return [FlamegraphTab()]
+    return [FlamegraphTab(), TopFunctionsTab()]

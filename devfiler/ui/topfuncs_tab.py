@@ -1,0 +1,208 @@
+"""The Top functions tab: a sortable, filterable table with bars and heat strips.
+
+The analysis layer sorts, filters and truncates (the order and filter are
+part of the result key); this tab only shows rows. Rows are a pool of
+items that is filled in place when a new result lands, so the table never
+blanks; the heat strips of all rows are one texture, each row showing its
+own pixel row of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import dearpygui.dearpygui as dpg
+import numpy as np
+import numpy.typing as npt
+
+from devfiler.analysis.results import HEAT_BINS, TopFunctions, TopOrder
+from devfiler.analysis.topfunctions import DEFAULT_LIMIT, top_functions
+from devfiler.ui.tabs import Shared
+from devfiler.ui.topfuncs_rows import heat_rows, row_cells, summary_line
+
+ROW_HEIGHT = 18
+FILTER_WIDTH = 260
+HEAT_WIDTH = 420
+
+
+@dataclass(slots=True)
+class _Row:
+    row: int | str
+    self_bar: int | str
+    total_bar: int | str
+    self_count: int | str
+    total_count: int | str
+    kind: int | str
+    function: int | str
+    file: int | str
+    heat: int | str
+
+
+class TopFunctionsTab:
+    id = "topfuncs"
+    title = "Top functions"
+
+    def __init__(self) -> None:
+        self.order = TopOrder.TOTAL
+        self.filter_text = ""
+        self.result: TopFunctions | None = None
+        self._key: object = None
+        self._error: str | None = None
+        self._shown_key: object = None
+        self._rows: list[_Row] = []
+        self._table: int | str = 0
+        self._summary: int | str = 0
+        self._filter: int | str = 0
+        self._texture: int | str = 0
+        self._pixels: npt.NDArray[np.float32] = np.zeros(
+            DEFAULT_LIMIT * HEAT_BINS * 4, dtype=np.float32
+        )
+
+    def visible(self, dev_mode: bool) -> bool:
+        return True
+
+    def build(self, parent: int | str, shared: Shared) -> None:
+        with dpg.texture_registry():
+            self._texture = dpg.add_raw_texture(
+                HEAT_BINS, DEFAULT_LIMIT, self._pixels, format=dpg.mvFormat_Float_rgba
+            )
+        with dpg.group(parent=parent):
+            self._summary = dpg.add_text("")
+            self._filter = dpg.add_input_text(hint="Filter ...", width=FILTER_WIDTH)
+            with dpg.table(
+                header_row=True,
+                sortable=True,
+                callback=self._sorted,
+                resizable=True,
+                policy=dpg.mvTable_SizingFixedFit,
+                scrollY=True,
+                clipper=True,
+                row_background=True,
+                borders_innerV=True,
+                height=-1,
+            ) as self._table:
+                dpg.add_table_column(
+                    label="Self", width_fixed=True, init_width_or_weight=90, user_data=TopOrder.SELF
+                )
+                dpg.add_table_column(
+                    label="With Children",
+                    width_fixed=True,
+                    init_width_or_weight=125,
+                    default_sort=True,
+                    prefer_sort_descending=True,
+                    user_data=TopOrder.TOTAL,
+                )
+                dpg.add_table_column(
+                    label="Self", width_fixed=True, init_width_or_weight=60, user_data=TopOrder.SELF
+                )
+                dpg.add_table_column(
+                    label="With Children",
+                    width_fixed=True,
+                    init_width_or_weight=125,
+                    user_data=TopOrder.TOTAL,
+                )
+                dpg.add_table_column(
+                    label="Function", width_stretch=True, init_width_or_weight=0.42, no_sort=True
+                )
+                dpg.add_table_column(
+                    label="Source File", width_stretch=True, init_width_or_weight=0.25, no_sort=True
+                )
+                dpg.add_table_column(
+                    label="Heat Map",
+                    width_fixed=True,
+                    init_width_or_weight=HEAT_WIDTH,
+                    no_sort=True,
+                )
+
+    def _sorted(self, sender: int | str, specs: list[list[int]] | None) -> None:
+        if not specs:
+            return
+        column = specs[0][0]
+        order = dpg.get_item_user_data(column)
+        if isinstance(order, TopOrder):
+            self.order = order
+
+    def result_key(self, shared: Shared) -> object:
+        return ("topfuncs", shared.selection, shared.change, self.order, self.filter_text)
+
+    def update(self, shared: Shared) -> None:
+        width = dpg.get_viewport_client_width()
+        dpg.set_item_pos(
+            self._filter, (max(width - 24 - FILTER_WIDTH, 300), dpg.get_item_pos(self._summary)[1])
+        )
+        self.filter_text = str(dpg.get_value(self._filter))
+        store, selection, symbols = shared.store, shared.selection, shared.symbols
+        order, needle = self.order, self.filter_text.strip()
+
+        def compute() -> TopFunctions:
+            return top_functions(store, selection, symbols, order=order, filter_text=needle)
+
+        outcome = shared.work.request("topfuncs", self.result_key(shared), compute)
+        if outcome is None or outcome.key == self._key:
+            return
+        self._key, self._error = outcome.key, outcome.error
+        if outcome.value is None:
+            dpg.set_value(self._summary, outcome.error or "")
+            return
+        self.result = outcome.value
+        self._show(self.result)
+
+    def settled(self, shared: Shared) -> bool:
+        return self._key == self.result_key(shared)
+
+    def _show(self, result: TopFunctions) -> None:
+        dpg.set_value(self._summary, summary_line(result))
+        items = result.items[:DEFAULT_LIMIT]
+        while len(self._rows) < len(items):
+            self._rows.append(self._add_row(len(self._rows)))
+        for row, item in zip(self._rows, items, strict=False):
+            cells = row_cells(item, result.unit)
+            dpg.configure_item(row.self_bar, default_value=cells.self_pct, overlay=cells.self_text)
+            dpg.configure_item(
+                row.total_bar, default_value=cells.total_pct, overlay=cells.total_text
+            )
+            dpg.set_value(row.self_count, cells.self_count)
+            dpg.set_value(row.total_count, cells.total_count)
+            dpg.set_value(row.kind, (*cells.kind_colour, 255))
+            dpg.set_value(row.function, cells.function)
+            dpg.set_value(row.file, cells.file)
+            dpg.configure_item(row.row, show=True)
+        for row in self._rows[len(items) :]:
+            dpg.configure_item(row.row, show=False)
+        self._pixels[:] = heat_rows(items, HEAT_BINS, DEFAULT_LIMIT).ravel()
+        dpg.set_value(self._texture, self._pixels)
+
+    def _add_row(self, index: int) -> _Row:
+        v0, v1 = index / DEFAULT_LIMIT, (index + 1) / DEFAULT_LIMIT
+        with dpg.table_row(parent=self._table) as row:
+            self_bar = dpg.add_progress_bar(width=-1, height=ROW_HEIGHT - 2)
+            total_bar = dpg.add_progress_bar(width=-1, height=ROW_HEIGHT - 2)
+            self_count = dpg.add_text("")
+            total_count = dpg.add_text("")
+            with dpg.group(horizontal=True):
+                kind = dpg.add_color_button(
+                    (0, 0, 0, 255),
+                    width=10,
+                    height=10,
+                    no_border=True,
+                    no_tooltip=True,
+                    no_drag_drop=True,
+                )
+                function = dpg.add_text("")
+            file = dpg.add_text("")
+            heat = dpg.add_image(
+                self._texture,
+                width=HEAT_WIDTH,
+                height=ROW_HEIGHT - 4,
+                uv_min=(0, v0),
+                uv_max=(1, v1),
+            )
+        return _Row(row, self_bar, total_bar, self_count, total_count, kind, function, file, heat)
+
+    def state(self) -> dict[str, object]:
+        return {
+            "order": self.order.value,
+            "filter": self.filter_text,
+            "rows": len(self.result.items) if self.result else 0,
+            "functions_total": self.result.functions_total if self.result else 0,
+        }

@@ -1,0 +1,59 @@
+"""Top functions cells: bars, counts, kind colours, summary line and heat strips."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from devfiler.analysis.results import HEAT_BINS, TopFunction, TopFunctions, Unit
+from devfiler.model import FrameKind
+from devfiler.ui.theme import FRAME_COLOURS, HEAT_SELF, HEAT_TOTAL
+from devfiler.ui.topfuncs_rows import HEAT_EMPTY, heat_rows, row_cells, summary_line
+
+
+def item(name: str, self_w: int, total_w: int, heat_self: float = 0.0) -> TopFunction:
+    total_heat = [0.0] * HEAT_BINS
+    total_heat[10] = 1.0
+    self_heat = [0.0] * HEAT_BINS
+    total_heat[20] = 1.0
+    self_heat[20] = heat_self
+    return TopFunction(
+        name,
+        "f.c",
+        FrameKind.KERNEL,
+        self_w,
+        total_w,
+        self_w / 10,
+        total_w / 10,
+        tuple(self_heat),
+        tuple(total_heat),
+    )
+
+
+def test_cells_show_percentages_counts_and_kind_colour() -> None:
+    cells = row_cells(item("start_thread", 0, 731), Unit.SAMPLES)
+    assert cells.total_text == "73.10%" and cells.self_text == "0.00%"
+    assert abs(cells.total_pct - 0.731) < 1e-9
+    assert cells.total_count == "731" and cells.self_count == "0"
+    assert cells.kind_colour == FRAME_COLOURS[FrameKind.KERNEL]
+    big = row_cells(item("x", 1950, 1950), Unit.SAMPLES)
+    assert big.self_count == "1.95K" and big.self_pct == 1.0
+    timed = row_cells(item("x", 2_500_000, 3_000_000_000), Unit.NANOSECONDS)
+    assert timed.self_count == "2.5 ms" and timed.total_count == "3 s"
+
+
+def test_summary_line_mentions_truncation() -> None:
+    items = tuple(item(str(i), 1, 1) for i in range(3))
+    assert summary_line(TopFunctions(Unit.SAMPLES, 0, 1, 10, 3, items)) == "3 functions total."
+    assert summary_line(TopFunctions(Unit.SAMPLES, 0, 1, 10, 5541, items)) == (
+        "5541 functions total. List truncated to 3 entries."
+    )
+
+
+def test_heat_rows_paint_total_and_self_bins() -> None:
+    image = heat_rows((item("a", 1, 2, heat_self=1.0), item("b", 1, 2)), HEAT_BINS, 4)
+    assert image.shape == (4, HEAT_BINS, 4)
+    assert np.allclose(image[0, 10, :3], np.asarray(HEAT_TOTAL) / 255.0)
+    assert np.allclose(image[0, 20, :3], np.asarray(HEAT_SELF) / 255.0)
+    assert np.allclose(image[1, 20, :3], np.asarray(HEAT_TOTAL) / 255.0)
+    assert np.allclose(image[1, 30, :3], np.asarray(HEAT_EMPTY) / 255.0)
+    assert np.allclose(image[3, 10, :3], np.asarray(HEAT_EMPTY) / 255.0)
