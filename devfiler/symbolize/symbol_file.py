@@ -11,6 +11,7 @@ processes see either the old file or the complete new one.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import tempfile
@@ -26,6 +27,8 @@ from devfiler.symbolize.ranges import END_OF_SEQUENCE, RangeTable
 
 MAGIC = b"DFSYMS01"
 _ALIGN = 16
+_CACHE_LIMIT = 1_000_000
+"""Most chains kept per open file (bounds memory on huge, varied queries)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +138,10 @@ class SymbolFile:
         for name, (dtype, offset, length) in layout.items():
             kind = np.dtype(dtype)
             begin = data_start + int(offset)
-            self._arrays[name] = raw[begin : begin + int(length) * kind.itemsize].view(kind)
+            # Plain ndarray views: indexing a memmap subclass costs far more per element.
+            self._arrays[name] = np.asarray(raw[begin : begin + int(length) * kind.itemsize]).view(
+                kind
+            )
         a = self._arrays
         self.start, self.end = a["start"], a["end"]
         self.func, self.call_file, self.call_line = a["func"], a["call_file"], a["call_line"]
@@ -143,44 +149,75 @@ class SymbolFile:
         self._bounds = a["depth_bounds"].tolist()
         self._str_offsets = a["str_offsets"]
         self._str_data = a["str_data"]
-        self._strings: dict[int, str] = {}
-        self._chains: dict[tuple[int, int, int], tuple[SourceLine, ...]] = {}
+        self._strings: list[str] | None = None
+        self._chains: dict[tuple[int, int], tuple[SourceLine, ...]] = {}
+        self._prefixes: dict[int, tuple[SourceLine, ...]] = {}
 
-    def string(self, index: int) -> str:
-        text = self._strings.get(index)
-        if text is None:
-            begin, end = int(self._str_offsets[index]), int(self._str_offsets[index + 1])
-            text = bytes(self._str_data[begin:end]).decode("utf-8", "surrogateescape")
-            self._strings[index] = text
-        return text
+    @property
+    def strings(self) -> list[str]:
+        """Every string of the file, decoded on first use (names repeat across lookups)."""
+        if self._strings is None:
+            blob = bytes(self._str_data)
+            offsets = self._str_offsets.tolist()
+            self._strings = [
+                blob[begin:end].decode("utf-8", "surrogateescape")
+                for begin, end in itertools.pairwise(offsets)
+            ]
+        return self._strings
+
+    @property
+    def function_ranges(self) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+        """Starts and ends of the depth-0 ranges (the functions themselves)."""
+        top = self._bounds[1] if len(self._bounds) > 1 else 0
+        return self.start[:top], self.end[:top]
 
     def lookup(self, addresses: npt.ArrayLike) -> list[tuple[SourceLine, ...]]:
-        """Inline chain of each address, outermost first; () where nothing covers it."""
-        addrs = np.asarray(addresses, dtype=np.uint64).reshape(-1)
+        """Inline chain of each address, outermost first; () where nothing covers it.
+
+        Work per address is numpy only; Python runs once per distinct (leaf range,
+        line row), and caller prefixes are cached per leaf range across calls.
+        """
+        given = np.asarray(addresses, dtype=np.uint64).reshape(-1)
+        # Sorted distinct addresses make every searchsorted below cache-friendly.
+        addrs, by_address = np.unique(given, return_inverse=True)
         levels = self._levels(addrs)
         if not levels:
-            return [()] * len(addrs)
-        row = self._line_rows(addrs)
+            return [()] * len(given)
         stacked = np.stack(levels)  # (depth, n): range index or -1
         count = (stacked >= 0).sum(axis=0)
         leaf = stacked[np.maximum(count - 1, 0), np.arange(len(addrs))]
-        chains = self._chains
-        result: list[tuple[SourceLine, ...]] = []
-        columns = stacked.T.tolist()
+        row = self._line_rows(addrs)
+        key = np.where(count > 0, leaf * (len(self.line_addr) + 1) + row + 1, -1)
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        leafs, rows, counts = leaf[first], row[first], count[first]
+        safe_rows = np.maximum(rows, 0)
+        leaf_funcs = self.func[np.maximum(leafs, 0)].tolist()
+        leaf_files = self.line_file[safe_rows].tolist() if len(self.line_addr) else []
+        leaf_lines = self.line_no[safe_rows].tolist() if len(self.line_addr) else []
+        distinct: list[tuple[SourceLine, ...]] = []
+        cache = self._chains
+        strings = self.strings
+        firsts = first.tolist()
         for i, (n, leaf_index, line_row) in enumerate(
-            zip(count.tolist(), leaf.tolist(), row.tolist(), strict=True)
+            zip(counts.tolist(), leafs.tolist(), rows.tolist(), strict=True)
         ):
             if n == 0:
-                result.append(())
+                distinct.append(())
                 continue
-            key = (leaf_index, line_row, n)
-            chain = chains.get(key)
+            chain = cache.get((leaf_index, line_row))
             if chain is None:
-                chain = self._chain(columns[i][:n], line_row)
-                if len(chains) < 1_000_000:
-                    chains[key] = chain
-            result.append(chain)
-        return result
+                function = strings[leaf_funcs[i]]
+                leaf_frame = (
+                    SourceLine(function, strings[leaf_files[i]], leaf_lines[i])
+                    if line_row >= 0
+                    else SourceLine(function)
+                )
+                chain = (*self._callers(leaf_index, stacked, firsts[i], n), leaf_frame)
+                if len(cache) < _CACHE_LIMIT:
+                    cache[(leaf_index, line_row)] = chain
+            distinct.append(chain)
+        per_address = [distinct[i] for i in inverse.reshape(-1).tolist()]
+        return [per_address[i] for i in by_address.reshape(-1).tolist()]
 
     def _line_rows(self, addrs: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
         """Line-table row of each address, -1 where no sequence covers it."""
@@ -191,35 +228,43 @@ class SymbolFile:
         return np.where(valid, row, -1)
 
     def _levels(self, addrs: npt.NDArray[np.uint64]) -> list[npt.NDArray[np.int64]]:
+        """Per depth, the range containing each address (-1 where none); deeper levels
+        only search the addresses the level above still covers."""
         levels: list[npt.NDArray[np.int64]] = []
-        alive = np.ones(len(addrs), dtype=bool)
+        alive = np.arange(len(addrs))
         for depth in range(len(self._bounds) - 1):
             lo, hi = self._bounds[depth], self._bounds[depth + 1]
-            if hi <= lo:
+            if hi <= lo or not len(alive):
                 break
-            idx = np.searchsorted(self.start[lo:hi], addrs, side="right").astype(np.int64) - 1
-            hit = alive & (idx >= 0)
+            probe = addrs[alive]
+            idx = np.searchsorted(self.start[lo:hi], probe, side="right").astype(np.int64) - 1
+            hit = idx >= 0
             idx = np.where(hit, idx, 0) + lo
-            hit &= addrs < self.end[idx]
+            hit &= probe < self.end[idx]
             if not hit.any():
                 break
-            levels.append(np.where(hit, idx, -1))
-            alive = hit
+            level = np.full(len(addrs), -1, dtype=np.int64)
+            alive = alive[hit]
+            level[alive] = idx[hit]
+            levels.append(level)
         return levels
 
-    def _chain(self, indexes: list[int], line_row: int) -> tuple[SourceLine, ...]:
-        frames = []
-        string = self.string
-        for level, index in enumerate(indexes):
-            function = string(int(self.func[index]))
-            if level + 1 < len(indexes):
-                inner = indexes[level + 1]
-                file = string(int(self.call_file[inner]))
-                line = int(self.call_line[inner])
-            elif line_row >= 0:
-                file = string(int(self.line_file[line_row]))
-                line = int(self.line_no[line_row])
-            else:
-                file, line = "", 0
-            frames.append(SourceLine(function, file, line))
-        return tuple(frames)
+    def _callers(
+        self, leaf: int, stacked: npt.NDArray[np.int64], column: int, n: int
+    ) -> tuple[SourceLine, ...]:
+        """Frames of every level above the leaf, each at the call site of the next level."""
+        cached = self._prefixes.get(leaf)
+        if cached is None:
+            indexes = stacked[:n, column].tolist()
+            strings = self.strings
+            cached = tuple(
+                SourceLine(
+                    strings[self.func[outer]],
+                    strings[self.call_file[inner]],
+                    int(self.call_line[inner]),
+                )
+                for outer, inner in itertools.pairwise(indexes)
+            )
+            if len(self._prefixes) < _CACHE_LIMIT:
+                self._prefixes[leaf] = cached
+        return cached
