@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import grpc
 import pytest
 from google.protobuf.json_format import MessageToDict
@@ -11,6 +13,7 @@ from opentelemetry.proto.collector.profiles.v1development.profiles_service_pb2_g
 
 from devfiler.collector.request_log import Outcome, payload_tree
 from devfiler.collector.server import EXPORT_METHOD, Collector
+from devfiler.config import data_paths
 from devfiler.model import Executable, SampleKind
 from devfiler.storage.store import Store
 from devfiler.storage.tables import CONTEXTS, EVENTS, EXECUTABLES, FRAMES, TRACES
@@ -134,3 +137,21 @@ def test_second_collector_on_the_same_port_fails_to_start(
     other = Collector(store)
     with pytest.raises(Exception, match=f"cannot listen on 127.0.0.1:{collector.port}"):
         other.start(f"127.0.0.1:{collector.port}")
+
+
+def test_store_failure_is_an_internal_error(tmp_path: Path) -> None:
+    store = Store.open(data_paths(tmp_path / "closed"))
+    store.close()
+    collector = Collector(store)
+    collector.start("127.0.0.1:0")
+    try:
+        with (
+            grpc.insecure_channel(collector.address) as channel,
+            pytest.raises(grpc.RpcError) as raised,
+        ):
+            ProfilesServiceStub(channel).Export(agent_request(BASE_NS))
+    finally:
+        collector.stop(grace=5)
+    assert raised.value.code() is grpc.StatusCode.INTERNAL
+    assert raised.value.details().startswith("devfiler failed to store: ")
+    assert collector.stats().refused == 1
