@@ -211,6 +211,8 @@ class App:
             "tabs": [t.id for t in self.tabs if t.visible(self.shared.dev_mode)],
             "following": self.time_range.follow_ns,
             "settled": self.settled(),
+            "add_data": self.add_data.shown,
+            "title_at": list(dpg.get_item_rect_min(self._title[1])),
             self.current: tab_state() if tab_state is not None else {},
         }
 

@@ -404,4 +404,6 @@ class FlamegraphTab:
             "counter": self.counter_text(),
             "sandwich": self.sandwich_of,
             "nodes": len(self.data.flat.nodes) if self.data else 0,
+            "area": [*dpg.get_item_rect_min(self._drawlist), *self._size],
+            "filter_at": list(dpg.get_item_rect_min(self._filter)),
         }

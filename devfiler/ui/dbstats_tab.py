@@ -1,0 +1,59 @@
+"""The DB stats tab (developer mode): RocksDB figures per table, "Flush event data"."""
+
+from __future__ import annotations
+
+import dearpygui.dearpygui as dpg
+
+from devfiler.storage.store import Store, TableStats
+from devfiler.ui.tabs import Shared
+
+
+def _read(store: Store) -> list[TableStats]:
+    return store.table_stats()
+
+
+class DbStatsTab:
+    id = "dbstats"
+    title = "DB stats"
+
+    def __init__(self) -> None:
+        self._key: object = None
+        self._body: int | str = 0
+        self._flush_requested = False
+        self._flushes = 0
+
+    def visible(self, dev_mode: bool) -> bool:
+        return dev_mode
+
+    def build(self, parent: int | str, shared: Shared) -> None:
+        with dpg.group(parent=parent):
+            dpg.add_button(label="Flush event data", callback=self._request_flush)
+            self._body = dpg.add_child_window(height=-1, border=False)
+
+    def _request_flush(self) -> None:
+        self._flush_requested = True
+
+    def update(self, shared: Shared) -> None:
+        store = shared.store
+        if self._flush_requested:
+            self._flush_requested = False
+            self._flushes += 1
+            shared.work.request("flush-events", self._flushes, store.delete_events)
+        key = ("dbstats", shared.change)
+        outcome = shared.work.request("dbstats", key, lambda: _read(store))
+        if outcome is None or outcome.key == self._key:
+            return
+        self._key = outcome.key
+        dpg.delete_item(self._body, children_only=True)
+        if outcome.value is None:
+            dpg.add_text(outcome.error or "", parent=self._body)
+            return
+        for table in outcome.value:
+            header = (
+                f"{table.name}: ~{table.estimated_keys:,} keys, {table.size_bytes:,} bytes on disk"
+            )
+            with dpg.collapsing_header(label=header, parent=self._body):
+                dpg.add_text(table.stats_text or "(no statistics)")
+
+    def settled(self, shared: Shared) -> bool:
+        return self._key == ("dbstats", shared.change)
