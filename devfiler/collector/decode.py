@@ -18,7 +18,7 @@ from google.protobuf.message import DecodeError, Message
 
 from devfiler.collector.dictionary import AttributeValue, Dictionary
 from devfiler.collector.errors import InvalidRequestError
-from devfiler.collector.locations import FrameTable
+from devfiler.collector.locations import FrameCache, FrameTable
 from devfiler.collector.samples import ProfileEvents, SampleTables, decode_samples
 from devfiler.collector.shadow import RawRequest
 from devfiler.model import EventContext, SampleKind
@@ -95,16 +95,22 @@ def parse_request(payload: bytes) -> Any:
         ) from None
 
 
-def decode_request(request: bytes | Message, received_ns: int) -> DecodeResult:
+def decode_request(
+    request: bytes | Message, received_ns: int, frame_cache: FrameCache | None = None
+) -> DecodeResult:
     """Validate and convert a request; raise InvalidRequestError when nothing can be stored.
 
     Takes the request's bytes (the collector's path) or a message (tests,
-    importers), which is serialized first.
+    importers), which is serialized first. The collector passes one
+    `frame_cache` for all its requests.
     """
+    frame_cache = frame_cache if frame_cache is not None else FrameCache()
     payload = request if isinstance(request, bytes) else request.SerializeToString()
     raw = parse_request(payload)
     dictionary = Dictionary(raw.dictionary)
-    frames = FrameTable(dictionary, raw.dictionary.location_table, raw.dictionary.stack_table)
+    frames = FrameTable(
+        dictionary, raw.dictionary.location_table, raw.dictionary.stack_table, frame_cache
+    )
     contexts = _Contexts(dictionary)
     events: list[ProfileEvents] = []
     errors: list[str] = []
@@ -116,7 +122,6 @@ def decode_request(request: bytes | Message, received_ns: int) -> DecodeResult:
             stacks=frames.stack_count,
             attributes=len(dictionary.attributes),
             links=dictionary.link_count,
-            traces_of_stacks=frames.trace_indices,
             context_of_attributes=lambda attrs, base=base: contexts.add(base, attrs),  # type: ignore[misc]
         )
         for s, scope_profiles in enumerate(resource_profiles.scope_profiles):
@@ -131,7 +136,7 @@ def decode_request(request: bytes | Message, received_ns: int) -> DecodeResult:
         more = f" (and {len(errors) - 1} more profiles)" if len(errors) > 1 else ""
         raise InvalidRequestError(errors[0] + more)
     batch = IngestBatch(
-        traces=list(frames.traces),
+        traces=frames.trace_table(),
         frames=frames.frames,
         executables=list(frames.executables.values()),
         contexts=list(contexts.index),

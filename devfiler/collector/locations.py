@@ -10,8 +10,9 @@ handled as arrays.
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -20,6 +21,7 @@ import xxhash
 from devfiler.collector.dictionary import (
     FRAME_TYPE_KEY,
     Dictionary,
+    MappingInfo,
     check_indices,
     text,
 )
@@ -34,8 +36,8 @@ from devfiler.collector.wire import (
     repeated_varints,
     scan,
 )
-from devfiler.model import Executable, FileId, Frame, FrameId, FrameKind, SourceLine, TraceHash
-from devfiler.storage.batch import EncodedTrace
+from devfiler.model import Executable, FileId, Frame, FrameId, FrameKind, SourceLine
+from devfiler.storage.batch import TraceTable
 from devfiler.storage.records import FRAME_RECORD
 
 
@@ -62,19 +64,74 @@ def check_repeated(
         )
 
 
+def _make_frame(
+    info: MappingInfo | None,
+    address: int,
+    kind: FrameKind,
+    type_name: str,
+    lines: tuple[tuple[str, str, str, int, int], ...],
+    with_id: bool,
+) -> Frame:
+    mapping_name = info.file_name if info else ""
+    if with_id and info is not None:
+        file_id = FileId.from_hex(info.htlhash)
+    else:
+        digest = xxhash.xxh3_128()
+        digest.update(f"{type_name}\0{mapping_name}".encode())
+        for name, system_name, file, line, column in lines:
+            digest.update(f"\0{name}\0{system_name}\0{file}\0{line}:{column}".encode())
+        file_id = FileId(digest.intdigest())
+    error_code = None
+    if kind is FrameKind.ABORT or (not lines and info is None and address != 0):
+        error_code = address
+    return Frame(
+        id=FrameId(file_id, address),
+        kind=kind,
+        lines=tuple(SourceLine(n or s, f, ln) for n, s, f, ln, _ in reversed(lines)),
+        mapping_name=mapping_name,
+        kind_name=type_name if kind is FrameKind.OTHER else "",
+        error_code=error_code,
+    )
+
+
+class FrameCache:
+    """Frames the agent described, by content, across requests.
+
+    The agent rebuilds its dictionary for every request, so the same
+    interpreted frames arrive again and again under new indices; their
+    content is the key. Bounded: cleared when full.
+    """
+
+    def __init__(self, limit: int = 500_000) -> None:
+        self._limit = limit
+        self._frames: dict[Hashable, Frame] = {}
+
+    def get(self, key: Hashable) -> Frame | None:
+        return self._frames.get(key)
+
+    def put(self, key: Hashable, frame: Frame) -> Frame:
+        if len(self._frames) >= self._limit:
+            self._frames.clear()
+        self._frames[key] = frame
+        return frame
+
+
 class FrameTable:
     """Frame IDs and kinds per location, frame records, executables and traces."""
 
     def __init__(
-        self, dictionary: Dictionary, raw_locations: Sequence[bytes], raw_stacks: Sequence[bytes]
+        self,
+        dictionary: Dictionary,
+        raw_locations: Sequence[bytes],
+        raw_stacks: Sequence[bytes],
+        cache: FrameCache,
     ) -> None:
         self._dictionary = dictionary
+        self._cache = cache
         self.frames: list[Frame] = []
         self.executables: dict[FileId, Executable] = {}
         self._decode_locations(Messages.of(raw_locations))
         self._decode_stacks(Messages.of(raw_stacks))
-        self._traces: dict[int, int] = {}
-        self.traces: list[EncodedTrace] = []
 
     def _decode_locations(self, messages: Messages) -> None:
         d = self._dictionary
@@ -130,14 +187,17 @@ class FrameTable:
         needs_record = ~with_id | special | no_lines_no_mapping
         needs_record[list(lines_by_location)] = True
         for location in np.flatnonzero(needs_record).tolist():
-            files[location] = self._record(
-                location,
-                int(mapping[location]),
-                int(address[location]),
-                FrameKind(int(kinds[location])),
-                type_names[frame_type[location]] if frame_type[location] >= 0 else "",
-                lines_by_location.get(location, ()),
-                bool(with_id[location]),
+            files[location] = np.frombuffer(
+                self._record(
+                    location,
+                    int(mapping[location]),
+                    int(address[location]),
+                    FrameKind(int(kinds[location])),
+                    type_names[frame_type[location]] if frame_type[location] >= 0 else "",
+                    lines_by_location.get(location, ()),
+                    bool(with_id[location]),
+                ),
+                dtype=np.uint8,
             )
         native_mappings = np.unique(mapping[with_id & (kinds == FrameKind.NATIVE)])
         for index in native_mappings.tolist():
@@ -196,32 +256,17 @@ class FrameTable:
         type_name: str,
         lines: tuple[tuple[str, str, str, int, int], ...],
         with_id: bool,
-    ) -> npt.NDArray[np.uint8]:
+    ) -> bytes:
         """Keep what the agent told about one frame; returns its file ID bytes."""
         info = self._dictionary.mappings[mapping] if mapping else None
-        mapping_name = info.file_name if info else ""
-        if with_id and info is not None:
-            file_id = FileId.from_hex(info.htlhash)
-        else:
-            digest = xxhash.xxh3_128()
-            digest.update(f"{type_name}\0{mapping_name}".encode())
-            for name, system_name, file, line, column in lines:
-                digest.update(f"\0{name}\0{system_name}\0{file}\0{line}:{column}".encode())
-            file_id = FileId(digest.intdigest())
-        error_code = None
-        if kind is FrameKind.ABORT or (not lines and mapping == 0 and address != 0):
-            error_code = address
-        self.frames.append(
-            Frame(
-                id=FrameId(file_id, address),
-                kind=kind,
-                lines=tuple(SourceLine(n or s, f, ln) for n, s, f, ln, _ in reversed(lines)),
-                mapping_name=mapping_name,
-                kind_name=type_name if kind is FrameKind.OTHER else "",
-                error_code=error_code,
+        key = (kind, type_name, info, lines, address, with_id)
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._cache.put(
+                key, _make_frame(info, address, kind, type_name, lines, with_id)
             )
-        )
-        return np.frombuffer(file_id.to_bytes(), dtype=np.uint8)
+        self.frames.append(cached)
+        return cached.id.file_id.to_bytes()
 
     def _decode_stacks(self, messages: Messages) -> None:
         fields = scan(messages, "stack_table")
@@ -240,41 +285,20 @@ class FrameTable:
         self._stack_locations = locations
         self.stack_count = len(messages)
 
-    def trace_indices(self, stacks: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-        """Index into `traces` of each stack's trace (frames leaf first, as on the wire)."""
-        result = np.empty(len(stacks), dtype=np.int64)
-        fresh = []
-        for i, stack in enumerate(stacks.tolist()):
-            found = self._traces.get(stack)
-            if found is None:
-                fresh.append(i)
-            else:
-                result[i] = found
-        if fresh:
-            result[fresh] = self._encode(stacks[fresh])
-        return result
-
-    def _encode(self, stacks: npt.NDArray[np.int64]) -> list[int]:
-        """Encode the traces of stacks seen for the first time.
+    def trace_table(self) -> TraceTable:
+        """The trace of every stack, in stack order: trace i is stack i (frames leaf first).
 
         A stored trace is its frame records one after another
-        (storage/records.py), so all of them come out of one gather and
-        only slicing and hashing remain per trace.
+        (storage/records.py), so all of them come out of one gather and only
+        slicing and hashing remain per trace.
         """
-        begin = self._stack_offsets[stacks]
-        count = self._stack_offsets[stacks + 1] - begin
-        end = np.cumsum(count)
-        start = end - count
-        locations = self._stack_locations[np.repeat(begin - start, count) + np.arange(end[-1])]
-        data = self._frame_records[locations].tobytes()
+        data = self._frame_records[self._stack_locations].tobytes()
         size = FRAME_RECORD.itemsize
-        hash128 = xxhash.xxh3_128_intdigest
-        first = len(self.traces)
-        for stack, a, b in zip(stacks.tolist(), start.tolist(), end.tolist(), strict=True):
-            piece = data[a * size : b * size]
-            self._traces[stack] = len(self.traces)
-            self.traces.append(EncodedTrace(TraceHash(hash128(piece)), piece))
-        return list(range(first, len(self.traces)))
+        offsets = self._stack_offsets * size
+        hash128 = xxhash.xxh3_128_digest
+        ends = offsets.tolist()
+        hashes = [hash128(data[a:b]) for a, b in itertools.pairwise(ends)]
+        return TraceTable(hashes, data, offsets.astype(np.int64))
 
     def attach_path(self, executable_path: str) -> None:
         """Remember the main executable's full path on the record whose name it has."""

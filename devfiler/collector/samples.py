@@ -45,7 +45,7 @@ _SAMPLE_WIRE_TYPES = {
 
 @dataclass(frozen=True, slots=True)
 class ProfileEvents:
-    """One row per event, with per-event trace and context indices of the request."""
+    """One row per event, with per-event trace (= stack) and context indices of the request."""
 
     kind: SampleKind
     timestamps: npt.NDArray[np.int64]
@@ -61,7 +61,6 @@ class SampleTables:
     stacks: int
     attributes: int
     links: int
-    traces_of_stacks: Callable[[npt.NDArray[np.int64]], npt.NDArray[np.int64]]
     context_of_attributes: Callable[[tuple[int, ...]], int]
 
 
@@ -144,9 +143,7 @@ def decode_samples(
 
     rows, row_of_sample = _attribute_rows(attributes.owner, attribute_values, n, tables.attributes)
     context_of_row = np.array([tables.context_of_attributes(r) for r in rows], dtype=np.int64)
-    distinct_stacks, stack_inverse = np.unique(stacks, return_inverse=True)
-    trace_of_distinct = tables.traces_of_stacks(distinct_stacks)
-    trace_of_sample = trace_of_distinct[stack_inverse.reshape(-1)]
+    trace_of_sample = stacks  # trace i of the request is stack i (collector/locations.py)
     context_of_sample = context_of_row[row_of_sample]
 
     stamp_counts = stamps.counts(n)

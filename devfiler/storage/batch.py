@@ -2,20 +2,47 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
-from devfiler.model import EventContext, Executable, Frame, SampleKind, Trace, TraceHash
+from devfiler.model import EventContext, Executable, Frame, SampleKind, Trace
+from devfiler.storage.records import encode_trace
 
 
 @dataclass(frozen=True, slots=True)
-class EncodedTrace:
-    """A trace already in its stored form (storage/records.py), as the collector makes it."""
+class TraceTable:
+    """Traces in their stored form, as columns: trace i is `data[offsets[i]:offsets[i + 1]]`.
 
-    hash: TraceHash
-    data: bytes
+    The collector makes thousands per request; one bytes buffer and a list of
+    16-byte hashes cost far less than an object per trace.
+    """
+
+    hashes: list[bytes]
+    data: bytes = b""
+    offsets: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(1, np.int64))
+
+    def __post_init__(self) -> None:
+        if len(self.offsets) != len(self.hashes) + 1:
+            raise ValueError("trace table offsets and hashes differ in length")
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+    def value(self, index: int) -> bytes:
+        return self.data[int(self.offsets[index]) : int(self.offsets[index + 1])]
+
+    @classmethod
+    def of(cls, traces: Sequence[Trace]) -> TraceTable:
+        values = [encode_trace(trace) for trace in traces]
+        sizes = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+        return cls(
+            [trace.hash.to_bytes() for trace in traces],
+            b"".join(values),
+            np.r_[0, np.cumsum(sizes)].astype(np.int64),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +73,21 @@ class EventRows:
 class IngestBatch:
     """A validated request, ready to store in one RocksDB write batch."""
 
-    traces: list[Trace | EncodedTrace] = field(default_factory=list)
+    traces: TraceTable | Sequence[Trace] = field(default_factory=lambda: TraceTable([]))
+    """The request's traces; a sequence of Trace is turned into a TraceTable."""
     frames: list[Frame] = field(default_factory=list)
     executables: list[Executable] = field(default_factory=list)
     contexts: list[EventContext] = field(default_factory=list)
     events: list[EventRows] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.traces, TraceTable):
+            object.__setattr__(self, "traces", TraceTable.of(self.traces))
+
+    @property
+    def trace_table(self) -> TraceTable:
+        assert isinstance(self.traces, TraceTable)
+        return self.traces
 
     @property
     def event_count(self) -> int:

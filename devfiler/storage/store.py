@@ -34,7 +34,7 @@ from devfiler.model import (
     TraceHash,
 )
 from devfiler.storage import records
-from devfiler.storage.batch import EncodedTrace, EventRows, IngestBatch
+from devfiler.storage.batch import EventRows, IngestBatch, TraceTable
 from devfiler.storage.blocks import HASH_DTYPE, Block, BlockSummary, decode_block, encode_block
 from devfiler.storage.events import EventColumns, merge_blocks
 from devfiler.storage.keys import (
@@ -87,7 +87,7 @@ class Store:
         self._cf = {spec.name: db.get_column_family_handle(spec.name) for spec in ALL_TABLES}
         self._tables = {spec.name: db.get_column_family(spec.name) for spec in ALL_TABLES}
         self._write_lock = threading.Lock()
-        self._seen_traces: set[int] = set()
+        self._seen_traces: set[bytes] = set()
         self._seen_frames: set[bytes] = set()
         self._seen_contexts: set[int] = set()
         self._known_executables: dict[int, Executable] = {}
@@ -186,13 +186,11 @@ class Store:
         """Store a validated request atomically (one RocksDB write batch)."""
         with self._write_lock:
             wb = WriteBatch(raw_mode=True)
-            new_traces = self._put_traces(wb, batch.traces)
+            new_traces = self._put_traces(wb, batch.trace_table)
             new_frames = self._put_frames(wb, batch.frames)
             context_keys, new_contexts = self._put_contexts(wb, batch.contexts)
             new_executables = self._put_executables(wb, batch.executables)
-            hashes = np.frombuffer(
-                b"".join(t.hash.to_bytes() for t in batch.traces), dtype=HASH_DTYPE
-            )
+            hashes = np.frombuffer(b"".join(batch.trace_table.hashes), dtype=HASH_DTYPE)
             sequence = self._sequence
             for rows in batch.events:
                 sequence = self._put_events(wb, rows, hashes, context_keys, sequence)
@@ -206,13 +204,13 @@ class Store:
             self._seen_contexts.update(new_contexts)
             self._known_executables.update(new_executables)
 
-    def _put_traces(self, wb: WriteBatch, traces: list[Trace | EncodedTrace]) -> list[int]:
-        fresh = [t for t in traces if t.hash.value not in self._seen_traces]
+    def _put_traces(self, wb: WriteBatch, traces: TraceTable) -> list[bytes]:
         cf = self._cf[TRACES.name]
-        for trace in fresh:
-            data = trace.data if isinstance(trace, EncodedTrace) else records.encode_trace(trace)
-            wb.put(trace.hash.to_bytes(), data, cf)
-        return [t.hash.value for t in fresh]
+        seen = self._seen_traces
+        fresh = [i for i, key in enumerate(traces.hashes) if key not in seen]
+        for i in fresh:
+            wb.put(traces.hashes[i], traces.value(i), cf)
+        return [traces.hashes[i] for i in fresh]
 
     def _put_frames(self, wb: WriteBatch, frames: list[Frame]) -> list[bytes]:
         cf = self._cf[FRAMES.name]

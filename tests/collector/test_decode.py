@@ -51,7 +51,8 @@ def test_frames_and_executables() -> None:
     assert exes[EXE_ID].gnu_build_id == "aabbccdd"
     assert exes[EXE_ID].path == "/usr/bin/app"
     assert exes[LIBC_ID].file_name == "libc.so.6"
-    traces = [decode_trace(t.hash.to_bytes(), t.data) for t in batch.traces]  # type: ignore[union-attr]
+    table = batch.trace_table
+    traces = [decode_trace(table.hashes[i], table.value(i)) for i in range(len(table))]
     libc_trace = next(t for t in traces if t.kinds == (FrameKind.NATIVE, FrameKind.NATIVE))
     assert libc_trace.frames[0].file_id == FileId.from_hex(LIBC_ID)
     assert libc_trace.frames[0].address == 0x99
@@ -67,7 +68,7 @@ def test_equal_interpreted_frames_get_equal_ids_across_requests() -> None:
     other = agent_request.build()
     other.dictionary.location_table.add()  # shifts nothing that is used, changes the request
     second = decode_request(other, NOW).batch
-    assert {t.hash for t in first.traces} == {t.hash for t in second.traces}
+    assert set(first.trace_table.hashes) == set(second.trace_table.hashes)
 
 
 def test_unknown_frame_type_is_kept_with_its_name() -> None:
