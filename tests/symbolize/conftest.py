@@ -74,12 +74,11 @@ def rust_program(build_dir: Path) -> Path:
     return exe
 
 
-@pytest.fixture(scope="session")
-def go_program(build_dir: Path) -> Path:
+def _go_build(build_dir: Path, name: str, *flags: str) -> Path:
     go = _tool("go")
     if go is None:
         pytest.skip("go is not installed (apt-get install golang-go)")
-    exe = build_dir / "hello_go"
+    exe = build_dir / name
     env = {
         "GOCACHE": str(build_dir / "gocache"),
         "GOPATH": str(build_dir / "gopath"),
@@ -88,8 +87,19 @@ def go_program(build_dir: Path) -> Path:
         "GO111MODULE": "off",
         "PATH": str(Path(go).parent),
     }
-    subprocess.run([go, "build", "-o", exe, PROGRAMS / "hello.go"], check=True, env=env)
+    subprocess.run([go, "build", *flags, "-o", exe, PROGRAMS / "hello.go"], check=True, env=env)
     return exe
+
+
+@pytest.fixture(scope="session")
+def go_program(build_dir: Path) -> Path:
+    return _go_build(build_dir, "hello_go")
+
+
+@pytest.fixture(scope="session")
+def go_program_without_dwarf(build_dir: Path) -> Path:
+    """Linked with -w: only .gopclntab and the symbol table are left."""
+    return _go_build(build_dir, "hello_go_nodwarf", "-ldflags=-w")
 
 
 Frame = tuple[str, str, int]
