@@ -31,10 +31,6 @@ class FlatFlame:
     weight: npt.NDArray[np.float64]
     parent: npt.NDArray[np.int32]
     colour: npt.NDArray[np.uint8]
-    lowered: tuple[str, ...]
-    """Labels in lower case, for the filter."""
-    path_key: tuple[int, ...]
-    """Hash of the keys from the top node down: finds a node again in a newer result."""
     rows: dict[int, npt.NDArray[np.int64]]
     total: float
 
@@ -46,20 +42,46 @@ class FlatFlame:
     def max_depth(self) -> int:
         return max(self.rows) if self.rows else 0
 
-    def find_path(self, key: int) -> int | None:
-        """Index of the node with this path key, or None when it is gone."""
-        try:
-            return self.path_key.index(key)
-        except ValueError:
-            return None
+    def path(self, index: int) -> tuple[str, ...]:
+        """Keys from the top node down to `index`: finds the node again in a newer result."""
+        keys = []
+        while index >= 0:
+            keys.append(node_key(self.nodes[index]))
+            index = int(self.parent[index])
+        return tuple(reversed(keys))
+
+    def find_path(self, path: tuple[str, ...]) -> int | None:
+        """Index of the node at this path, or None when it is gone."""
+        found = -1
+        for level, key in enumerate(path):
+            rows = [self.rows.get(level), self.rows.get(-level)] if level else [self.rows.get(0)]
+            candidates = [
+                int(i) for row in rows if row is not None for i in row[self.parent[row] == found]
+            ]
+            found = next((i for i in candidates if node_key(self.nodes[i]) == key), -1)
+            if found < 0:
+                return None
+        return found
 
 
 def node_key(node: FlameNode) -> str:
     return node.frame_key or node.label
 
 
-def node_colour(node: FlameNode) -> tuple[int, int, int]:
-    return frame_colour(node.kind, error=node.error or node.kind is FrameKind.ABORT)
+_PALETTE = np.asarray(
+    [frame_colour(kind) for kind in FrameKind]
+    + [frame_colour(None), frame_colour(None, error=True)],
+    dtype=np.uint8,
+)
+_HEADER_SLOT = len(FrameKind)
+_ERROR_SLOT = len(FrameKind) + 1
+_KIND_SLOT = {kind: i for i, kind in enumerate(FrameKind)}
+
+
+def _colour_slot(node: FlameNode) -> int:
+    if node.error or node.kind is FrameKind.ABORT:
+        return _ERROR_SLOT
+    return _HEADER_SLOT if node.kind is None else _KIND_SLOT[node.kind]
 
 
 def flatten(root: FlameNode) -> FlatFlame:
@@ -77,45 +99,44 @@ def flatten_parts(parts: Iterable[tuple[FlameNode, int]]) -> FlatFlame:
     depth: list[int] = []
     start: list[float] = []
     parent: list[int] = []
-    keys: list[int] = []
     total = 0.0
     for top, direction in parts:
         total = max(total, float(top.weight))
-        stack: list[tuple[FlameNode, int, float, int, int]] = [(top, 0, 0.0, -1, 0)]
+        # An upward tree hangs from the row-0 node the first tree drew.
+        shared_top = 0 if nodes else -1
+        stack: list[tuple[FlameNode, int, float, int]] = [(top, 0, 0.0, shared_top)]
         while stack:
-            node, row, left, up, up_key = stack.pop()
-            key = hash((up_key, node_key(node)))
-            index = up
-            if not (direction < 0 and row == 0):
+            node, row, left, up = stack.pop()
+            index = shared_top
+            if direction > 0 or row:
                 index = len(nodes)
                 nodes.append(node)
                 depth.append(row * direction)
                 start.append(left)
                 parent.append(up)
-                keys.append(key)
-            offset = left + float(node.weight)
+            offset = left + node.weight
             for child in reversed(node.children):
-                offset -= float(child.weight)
-                stack.append((child, row + 1, offset, index, key))
+                offset -= child.weight
+                stack.append((child, row + 1, offset, index))
     depth_array = np.asarray(depth, dtype=np.int32)
-    order = np.argsort(depth_array, kind="stable")
+    start_array = np.asarray(start, dtype=np.float64)
+    order = np.lexsort((start_array, depth_array))
     sorted_depths = depth_array[order]
-    bounds = np.flatnonzero(np.r_[True, sorted_depths[1:] != sorted_depths[:-1]])
-    rows = {}
-    for i, begin in enumerate(bounds.tolist()):
-        end = bounds[i + 1] if i + 1 < len(bounds) else len(order)
-        row_nodes = order[begin:end]
-        starts = np.asarray(start, dtype=np.float64)[row_nodes]
-        rows[int(sorted_depths[begin])] = row_nodes[np.argsort(starts, kind="stable")]
+    bounds = np.flatnonzero(np.r_[True, sorted_depths[1:] != sorted_depths[:-1]]).tolist()
+    ends = [*bounds[1:], len(order)]
+    rows = {
+        int(sorted_depths[begin]): order[begin:end]
+        for begin, end in zip(bounds, ends, strict=True)
+        if end > begin
+    }
+    slots = np.fromiter((_colour_slot(n) for n in nodes), dtype=np.int64, count=len(nodes))
     return FlatFlame(
         nodes=tuple(nodes),
         depth=depth_array,
-        start=np.asarray(start, dtype=np.float64),
-        weight=np.asarray([n.weight for n in nodes], dtype=np.float64),
+        start=start_array,
+        weight=np.fromiter((n.weight for n in nodes), dtype=np.float64, count=len(nodes)),
         parent=np.asarray(parent, dtype=np.int32),
-        colour=np.asarray([node_colour(n) for n in nodes], dtype=np.uint8).reshape(-1, 3),
-        lowered=tuple(n.label.lower() for n in nodes),
-        path_key=tuple(keys),
+        colour=_PALETTE[slots].reshape(-1, 3),
         rows=rows,
         total=total or 1.0,
     )
@@ -149,5 +170,5 @@ def matches(flat: FlatFlame, text: str) -> npt.NDArray[np.int64]:
     if len(needle) < MIN_FILTER_LENGTH:
         return np.zeros(0, dtype=np.int64)
     return np.asarray(
-        [i for i, label in enumerate(flat.lowered) if needle in label], dtype=np.int64
+        [i for i, node in enumerate(flat.nodes) if needle in node.label.lower()], dtype=np.int64
     )

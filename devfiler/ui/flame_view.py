@@ -20,8 +20,8 @@ class FlameView:
     x0: float = 0.0
     x1: float = 1.0
     top: float = 0.0
-    focus: int | None = None
-    """Path key of the zoomed-in node: the zoom follows it when new data arrives."""
+    focus: tuple[str, ...] | None = None
+    """Path of the zoomed-in node: the zoom follows it when new data arrives."""
 
     @property
     def span(self) -> float:
@@ -40,7 +40,7 @@ def zoom_to(flat: FlatFlame, index: int, view: FlameView) -> FlameView:
     """Fill the width with one node (a click, or jumping to a filter match)."""
     x0 = float(flat.start[index]) / flat.total
     x1 = (float(flat.start[index]) + float(flat.weight[index])) / flat.total
-    return replace(view, x0=x0, x1=max(x1, x0 + MIN_SPAN), focus=flat.path_key[index])
+    return replace(view, x0=x0, x1=max(x1, x0 + MIN_SPAN), focus=flat.path(index))
 
 
 def reveal_row(view: FlameView, row_top: float, row_height: float, viewport: float) -> FlameView:

@@ -157,6 +157,11 @@ def test_sandwich_parts_put_callers_above() -> None:
     depths = {n.label: int(flat.depth[i]) for i, n in enumerate(flat.nodes)}
     assert depths == {"f": 0, "g": 1, "caller": -1}
     assert flat.min_depth == -1
+    caller = next(i for i, n in enumerate(flat.nodes) if n.label == "caller")
+    assert flat.path(caller) == ("f", "caller")
+    assert flat.find_path(("f", "caller")) == caller
+    assert flat.find_path(("f", "g")) == next(i for i, n in enumerate(flat.nodes) if n.label == "g")
+    assert flat.find_path(("f", "gone")) is None
 
 
 def test_tooltip_lists_weights_and_developer_details() -> None:
