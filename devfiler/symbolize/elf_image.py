@@ -81,9 +81,6 @@ class ElfImage:
     def has_section(self, name: str) -> bool:
         return name in self._sections or self._zdebug_name(name) in self._sections
 
-    def section_address(self, name: str) -> int:
-        return int(self._sections[name]["sh_addr"])
-
     def section_type(self, name: str) -> str:
         header = self._sections.get(name)
         return str(header["sh_type"]) if header is not None else ""

@@ -4,7 +4,8 @@ Go binaries keep this table even when stripped of DWARF. The header gives the
 function table (entry offsets from textStart), the name table, the per-unit
 file tables and the pc-value tables; each function's pcfile and pcln tables
 turn into line rows. Layout facts: magic 0xfffffff0 for Go 1.18/1.19 and
-0xfffffff1 for 1.20 onwards (which adds startLine to each function record).
+0xfffffff1 for 1.20 onwards (which adds startLine to each function record,
+after the fields read here, so both read alike).
 """
 
 from __future__ import annotations
@@ -51,7 +52,6 @@ class GoTable:
         magic = struct.unpack_from(endian + "I", data)[0]
         if magic not in (_MAGIC_118, _MAGIC_120):
             raise SymbolError(f".gopclntab has magic {magic:#x} (Go 1.18 to 1.24 are supported)")
-        self.has_start_line = magic == _MAGIC_120
         self.quantum = data[6]
         self.ptr_size = data[7]
         if self.ptr_size not in (4, 8) or self.quantum not in (1, 2, 4):
