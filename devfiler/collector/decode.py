@@ -13,16 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from google.protobuf.message import DecodeError, Message
 
 from devfiler.collector.dictionary import AttributeValue, Dictionary
 from devfiler.collector.errors import InvalidRequestError
 from devfiler.collector.locations import FrameCache, FrameTable
-from devfiler.collector.samples import ProfileEvents, SampleTables, decode_samples
+from devfiler.collector.samples import ProfileSamples, SampleTables, decode_samples
 from devfiler.collector.shadow import RawRequest
 from devfiler.model import EventContext, SampleKind
-from devfiler.storage.batch import EventRows, IngestBatch
+from devfiler.storage.batch import IngestBatch
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,26 +111,30 @@ def decode_request(
         dictionary, raw.dictionary.location_table, raw.dictionary.stack_table, frame_cache
     )
     contexts = _Contexts(dictionary)
-    events: list[ProfileEvents] = []
+    profiles: list[ProfileSamples] = []
     errors: list[str] = []
     total = 0
     for r, resource_profiles in enumerate(raw.resource_profiles):
         base = _base_context(resource_profiles, dictionary)
         frames.attach_path(base.executable_path)
-        tables = SampleTables(
-            stacks=frames.stack_count,
-            attributes=len(dictionary.attributes),
-            links=dictionary.link_count,
-            context_of_attributes=lambda attrs, base=base: contexts.add(base, attrs),  # type: ignore[misc]
-        )
         for s, scope_profiles in enumerate(resource_profiles.scope_profiles):
             for p, profile in enumerate(scope_profiles.profiles):
                 total += 1
                 where = f"resource_profiles[{r}].scope_profiles[{s}].profiles[{p}]"
                 try:
-                    events.append(_profile(profile, dictionary, tables, received_ns, where))
+                    kind = _profile_kind(profile, dictionary, where)
                 except InvalidRequestError as error:
                     errors.append(str(error))
+                    continue
+                profiles.append(ProfileSamples(kind, base, where, profile.samples))
+    tables = SampleTables(
+        stacks=frames.stack_count,
+        attributes=len(dictionary.attributes),
+        links=dictionary.link_count,
+        context_of=contexts.add,
+    )
+    decoded = decode_samples(profiles, tables, received_ns)
+    errors.extend(decoded.errors[i] for i in sorted(decoded.errors))
     if errors and len(errors) == total:
         more = f" (and {len(errors) - 1} more profiles)" if len(errors) > 1 else ""
         raise InvalidRequestError(errors[0] + more)
@@ -140,35 +143,15 @@ def decode_request(
         frames=frames.frames,
         executables=list(frames.executables.values()),
         contexts=list(contexts.index),
-        events=_rows_by_kind(events),
+        events=decoded.events,
     )
     return DecodeResult(batch, batch.event_count, len(errors), "; ".join(errors))
 
 
-def _profile(
-    profile: Any, dictionary: Dictionary, tables: SampleTables, received_ns: int, where: str
-) -> ProfileEvents:
+def _profile_kind(profile: Any, dictionary: Dictionary, where: str) -> SampleKind:
+    """Check the profile's own references; its sample type says what its samples measure."""
     sample_type = profile.sample_type
     type_name = dictionary.string(sample_type.type_strindex, f"{where}.sample_type.type_strindex")
     unit = dictionary.string(sample_type.unit_strindex, f"{where}.sample_type.unit_strindex")
     dictionary.attribute_indices(profile.attribute_indices, f"{where}.attribute_indices")
-    kind = SampleKind.from_sample_type(type_name, unit)
-    return decode_samples(profile.samples, kind, tables, received_ns, where)
-
-
-def _rows_by_kind(events: list[ProfileEvents]) -> list[EventRows]:
-    """One EventRows per kind, so the store writes one block per (second, kind)."""
-    by_kind: dict[SampleKind, list[ProfileEvents]] = {}
-    for part in events:
-        if len(part.timestamps):
-            by_kind.setdefault(part.kind, []).append(part)
-    return [
-        EventRows(
-            kind,
-            np.concatenate([p.timestamps for p in parts]),
-            np.concatenate([p.trace_index for p in parts]).astype(np.uint32),
-            np.concatenate([p.context_index for p in parts]).astype(np.uint32),
-            np.concatenate([p.weights for p in parts]),
-        )
-        for kind, parts in by_kind.items()
-    ]
+    return SampleKind.from_sample_type(type_name, unit)

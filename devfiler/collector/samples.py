@@ -1,10 +1,11 @@
-"""The samples of one profile, decoded column-wise into events.
+"""The samples of every profile of a request, decoded column-wise into events.
 
 Samples are the bulk of a request: the agent sends one Sample per distinct
 (stack, thread) with every occurrence's timestamp, so nearly every Sample is
 new. They are read as raw messages (collector/shadow.py) and decoded for all
-samples at once (collector/wire.py); Python work is per distinct attribute
-list and per distinct stack, never per sample.
+profiles at once (collector/wire.py); Python work is per distinct attribute
+list and per rejected profile, never per sample. A sample that breaks a rule
+rejects its profile, with a message naming the first such sample.
 """
 
 from __future__ import annotations
@@ -15,24 +16,24 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from devfiler.collector.errors import OLD_AGENT_HINT, InvalidRequestError
-from devfiler.collector.locations import check_repeated
+from devfiler.collector.errors import OLD_AGENT_HINT
 from devfiler.collector.wire import (
     FIXED64,
     LEN,
     VARINT,
     Messages,
     Repeated,
-    check_wire_types,
     last_varint,
     repeated_fixed64,
     repeated_varints,
+    scan,
+    wire_type_error,
+    wrong_wire_types,
 )
-from devfiler.collector.wire import (
-    scan as scan_fields,
-)
-from devfiler.model import SampleKind
+from devfiler.model import EventContext, SampleKind
+from devfiler.storage.batch import EventRows
 
+I64 = npt.NDArray[np.int64]
 _INT64_MAX = (1 << 63) - 1
 _SAMPLE_WIRE_TYPES = {
     1: (VARINT,),
@@ -44,149 +45,230 @@ _SAMPLE_WIRE_TYPES = {
 
 
 @dataclass(frozen=True, slots=True)
-class ProfileEvents:
-    """One row per event, with per-event trace (= stack) and context indices of the request."""
+class ProfileSamples:
+    """One profile's raw samples and what applies to all of them."""
 
     kind: SampleKind
-    timestamps: npt.NDArray[np.int64]
-    trace_index: npt.NDArray[np.int64]
-    context_index: npt.NDArray[np.int64]
-    weights: npt.NDArray[np.int64]
+    base: EventContext
+    """Resource-level context (process, container, service) of the profile."""
+    where: str
+    raw: Sequence[bytes]
 
 
 @dataclass(frozen=True, slots=True)
 class SampleTables:
-    """What the samples refer to: sizes to check against, and lookups for distinct keys."""
+    """Sizes of the tables samples refer to, and the request's context interning."""
 
     stacks: int
     attributes: int
     links: int
-    context_of_attributes: Callable[[tuple[int, ...]], int]
+    context_of: Callable[[EventContext, tuple[int, ...]], int]
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedSamples:
+    events: list[EventRows]
+    """One EventRows per sample kind; trace i of the request is stack i."""
+    errors: dict[int, str]
+    """Rejected profiles (index into the profiles given) and why."""
+
+
+class _Problems:
+    """The first problem of each profile; a profile with one is rejected whole."""
+
+    def __init__(self, profile_of: I64, profiles: int) -> None:
+        self.profile_of = profile_of
+        self.errors: dict[int, str] = {}
+        self.rejected = np.zeros(profiles, dtype=bool)
+
+    def flag(self, samples: I64, message: Callable[[int], str]) -> None:
+        if not len(samples):
+            return
+        hit, first = np.unique(self.profile_of[samples], return_index=True)
+        for profile, at in zip(hit.tolist(), first.tolist(), strict=True):
+            if profile not in self.errors:
+                self.errors[profile] = message(int(samples[at]))
+                self.rejected[profile] = True
+
+
+def _positions(owner: I64) -> I64:
+    """Index of each element within its owner's run (owners sorted)."""
+    if not len(owner):
+        return owner
+    starts = np.r_[0, np.flatnonzero(owner[1:] != owner[:-1]) + 1]
+    run: I64 = np.repeat(starts, np.diff(np.r_[starts, len(owner)]))
+    return np.arange(len(owner), dtype=np.int64) - run
 
 
 def _attribute_rows(
-    owner: npt.NDArray[np.int64], values: npt.NDArray[np.int64], samples: int, table_size: int
-) -> tuple[list[tuple[int, ...]], npt.NDArray[np.int64]]:
-    """Distinct attribute lists and, per sample, which one it has.
+    owner: I64, values: I64, group: I64, table_size: int
+) -> tuple[list[tuple[int, tuple[int, ...]]], I64]:
+    """Distinct (group, attribute list) pairs and, per sample, which one it has.
 
-    A list of indices below `table_size` is one number in base table_size + 1,
-    exact while it fits in 63 bits (lists are a handful of entries long);
+    A list of indices below `table_size` is one number in base table_size + 2,
+    exact while it fits in 62 bits (lists are a handful of entries long);
     longer lists fall back to sorting rows.
     """
+    samples = len(group)
     counts = np.bincount(owner, minlength=samples)
     width = int(counts.max()) if samples and len(owner) else 0
-    matrix = np.full((samples, max(width, 1)), -1, dtype=np.int64)
+    matrix = np.full((samples, width + 1), -1, dtype=np.int64)
+    matrix[:, 0] = group
     if len(owner):
         first = np.r_[0, np.cumsum(counts)[:-1]]
-        matrix[owner, np.arange(len(owner)) - first[owner]] = values
-    base = table_size + 2
+        matrix[owner, 1 + np.arange(len(owner)) - first[owner]] = values
+    base = max(table_size, int(group.max()) + 1 if samples else 0) + 2
     if base ** matrix.shape[1] < 1 << 62:
         weights = base ** np.arange(matrix.shape[1], dtype=np.int64)
-        keys = (matrix + 1) @ weights
-        _, first_of_key, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        _, first_of_key, inverse = np.unique(
+            (matrix + 1) @ weights, return_index=True, return_inverse=True
+        )
         rows = matrix[first_of_key]
     else:
         rows, inverse = np.unique(matrix, axis=0, return_inverse=True)
-    distinct = [tuple(v for v in row if v >= 0) for row in rows.tolist()]
+    distinct = [(row[0], tuple(v for v in row[1:] if v >= 0)) for row in rows.tolist()]
     return distinct, inverse.reshape(-1)
 
 
 def decode_samples(
-    raw_samples: Sequence[bytes],
-    kind: SampleKind,
-    tables: SampleTables,
-    received_ns: int,
-    where: str,
-) -> ProfileEvents:
-    """Validate every sample of a profile and turn it into event columns."""
-    samples = Messages.of(raw_samples)
-    n = len(samples)
-    what = f"{where}.samples"
-    fields = scan_fields(samples, what)
+    profiles: list[ProfileSamples], tables: SampleTables, received_ns: int
+) -> DecodedSamples:
+    """Validate every sample of every profile and turn the good profiles into events."""
+    raw: list[bytes] = []
+    for profile in profiles:
+        raw.extend(profile.raw)
+    counts = np.array([len(p.raw) for p in profiles], dtype=np.int64)
+    n = len(raw)
+    profile_of = np.repeat(np.arange(len(profiles)), counts)
+    local = np.arange(n) - np.repeat(np.cumsum(counts) - counts, counts)
+
+    def name(i: int) -> str:
+        return f"{profiles[profile_of[i]].where}.samples[{local[i]}]"
+
+    messages = Messages.of(raw)
+    fields = scan(messages, name)
+    problems = _Problems(profile_of, len(profiles))
     old = fields.pick(3, LEN)
-    if old.any():
-        first = int(fields.message[old][0])
-        raise InvalidRequestError(f"{what}[{first}] has field 3 as a packed list: {OLD_AGENT_HINT}")
-    check_wire_types(fields, _SAMPLE_WIRE_TYPES, what)
+    problems.flag(
+        fields.message[old], lambda i: f"{name(i)} has field 3 as a packed list: {OLD_AGENT_HINT}"
+    )
+    wrong = np.flatnonzero(wrong_wire_types(fields, _SAMPLE_WIRE_TYPES) & ~old)
+    by_sample = dict(zip(fields.message[wrong].tolist(), wrong.tolist(), strict=True))
+    problems.flag(fields.message[wrong], lambda i: str(wire_type_error(fields, by_sample[i], name)))
 
     stacks = last_varint(fields, 1, n)
-    bad = (stacks < 0) | (stacks >= tables.stacks) if tables.stacks else np.ones(n, bool)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InvalidRequestError(
-            f"{what}[{i}].stack_index = {int(stacks[i])} is out of range: "
+    problems.flag(
+        np.flatnonzero((stacks < 0) | (stacks >= tables.stacks)),
+        lambda i: (
+            f"{name(i)}.stack_index = {int(stacks[i])} is out of range: "
             f"stack_table has {tables.stacks} entries"
-        )
-    links = last_varint(fields, 3, n)
-    bad = (links < 0) | (links >= max(tables.links, 1))
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InvalidRequestError(
-            f"{what}[{i}].link_index = {int(links[i])} is out of range: "
-            f"link_table has {tables.links} entries"
-        )
-    attributes = repeated_varints(samples, fields, 2, what)
-    attribute_values = attributes.signed()
-    check_repeated(
-        attributes.owner,
-        attribute_values,
-        tables.attributes,
-        what + "[{}].attribute_indices[{}]",
-        "attribute_table",
+        ),
     )
-    stamps = repeated_fixed64(samples, fields, 5, what)
-    if len(stamps.value) and int(stamps.value.max()) > _INT64_MAX:
-        raise InvalidRequestError(
-            f"{where}: timestamp {int(stamps.value.max())} ns is beyond the year 2262"
-        )
-    values = repeated_varints(samples, fields, 4, what)
-
-    rows, row_of_sample = _attribute_rows(attributes.owner, attribute_values, n, tables.attributes)
-    context_of_row = np.array([tables.context_of_attributes(r) for r in rows], dtype=np.int64)
-    trace_of_sample = stacks  # trace i of the request is stack i (collector/locations.py)
-    context_of_sample = context_of_row[row_of_sample]
-
+    links = last_varint(fields, 3, n)
+    problems.flag(
+        np.flatnonzero((links < 0) | (links >= max(tables.links, 1))),
+        lambda i: (
+            f"{name(i)}.link_index = {int(links[i])} is out of range: "
+            f"link_table has {tables.links} entries"
+        ),
+    )
+    attributes = repeated_varints(messages, fields, 2, name)
+    attribute_values = attributes.signed()
+    bad = np.flatnonzero((attribute_values < 0) | (attribute_values >= max(tables.attributes, 1)))
+    position = _positions(attributes.owner)
+    bad_at = dict(zip(attributes.owner[bad][::-1].tolist(), bad[::-1].tolist(), strict=True))
+    problems.flag(
+        attributes.owner[bad],
+        lambda i: (
+            f"{name(i)}.attribute_indices[{int(position[bad_at[i]])}] = "
+            f"{int(attribute_values[bad_at[i]])} is out of range: "
+            f"attribute_table has {tables.attributes} entries"
+        ),
+    )
+    stamps = repeated_fixed64(messages, fields, 5, name)
+    late = np.flatnonzero(stamps.value > np.uint64(_INT64_MAX))
+    problems.flag(
+        stamps.owner[late],
+        lambda i: (
+            f"{profiles[profile_of[i]].where}: timestamp "
+            f"{int(stamps.value[stamps.owner == i].max())} ns is beyond the year 2262"
+        ),
+    )
+    values = repeated_varints(messages, fields, 4, name)
     stamp_counts = stamps.counts(n)
     value_counts = values.counts(n)
-    no_stamps = np.flatnonzero(stamp_counts == 0)
-    owners = np.concatenate([stamps.owner, no_stamps])
+    off_cpu = np.array([p.kind is SampleKind.OFF_CPU for p in profiles], dtype=bool)[profile_of]
+    problems.flag(
+        np.flatnonzero((stamp_counts == 0) & (value_counts > 1) & ~off_cpu),
+        lambda i: f"{name(i)} has {int(value_counts[i])} values and no timestamps",
+    )
+
+    keep = ~problems.rejected[profile_of]
+    rows, row_of_sample = _attribute_rows(
+        attributes.owner, attribute_values, profile_of, tables.attributes
+    )
+    used_rows = np.unique(row_of_sample[keep])
+    context_of_row = np.zeros(len(rows), dtype=np.int64)
+    for row in used_rows.tolist():
+        profile, attrs = rows[row]
+        context_of_row[row] = tables.context_of(profiles[profile].base, attrs)
+    context_of_sample = context_of_row[row_of_sample]
+
+    kept_stamps = keep[stamps.owner]
+    no_stamps = np.flatnonzero((stamp_counts == 0) & keep)
+    owners = np.concatenate([stamps.owner[kept_stamps], no_stamps])
     timestamps = np.concatenate(
-        [stamps.value.astype(np.int64), np.full(len(no_stamps), received_ns, np.int64)]
+        [stamps.value[kept_stamps].astype(np.int64), np.full(len(no_stamps), received_ns)]
     )
-    weights = _weights(kind, values, value_counts, stamps.owner, stamp_counts, no_stamps, what)
-    return ProfileEvents(
-        kind, timestamps, trace_of_sample[owners], context_of_sample[owners], weights
+    weights = np.concatenate(
+        [
+            _stamp_weights(values, value_counts, stamps, stamp_counts, off_cpu)[kept_stamps],
+            _lone_weights(values, value_counts, n)[no_stamps],
+        ]
     )
-
-
-def _weights(
-    kind: SampleKind,
-    values: Repeated,
-    value_counts: npt.NDArray[np.int64],
-    stamp_owner: npt.NDArray[np.int64],
-    stamp_counts: npt.NDArray[np.int64],
-    no_stamps: npt.NDArray[np.int64],
-    what: str,
-) -> npt.NDArray[np.int64]:
-    """Weight per event: 1 per timestamp for counted kinds, values as nanoseconds off-CPU."""
-    sums = np.bincount(values.owner, weights=values.signed(), minlength=len(value_counts))
-    sums = sums.astype(np.int64)
-    if kind is not SampleKind.OFF_CPU:
-        several = no_stamps[value_counts[no_stamps] > 1]
-        if len(several):
-            i = int(several[0])
-            raise InvalidRequestError(
-                f"{what}[{i}] has {int(value_counts[i])} values and no timestamps"
+    kind_of_event = np.array([int(p.kind) for p in profiles], dtype=np.uint8)[profile_of][owners]
+    events = []
+    for kind_code in np.unique(kind_of_event).tolist():
+        pick = kind_of_event == kind_code
+        events.append(
+            EventRows(
+                SampleKind(kind_code),
+                timestamps[pick],
+                stacks[owners[pick]].astype(np.uint32),
+                context_of_sample[owners[pick]].astype(np.uint32),
+                weights[pick],
             )
-        tail = np.where(value_counts[no_stamps] == 1, sums[no_stamps], 1)
-        return np.concatenate([np.ones(len(stamp_owner), np.int64), tail])
-    aligned = value_counts == stamp_counts
-    per_stamp = np.empty(len(stamp_owner), dtype=np.int64)
-    stamp_aligned = aligned[stamp_owner]
-    per_stamp[stamp_aligned] = values.signed()[aligned[values.owner]]
-    for sample in np.unique(stamp_owner[~stamp_aligned]).tolist():
-        share, rest = divmod(int(sums[sample]), int(stamp_counts[sample]))
-        slots = np.flatnonzero(stamp_owner == sample)
-        per_stamp[slots] = share
-        per_stamp[slots[0]] += rest
-    return np.concatenate([per_stamp, sums[no_stamps]])
+        )
+    return DecodedSamples(events, problems.errors)
+
+
+def _lone_weights(values: Repeated, value_counts: I64, samples: int) -> I64:
+    """Weight of a sample without timestamps: its values summed (a count, or nanoseconds)."""
+    sums = np.bincount(values.owner, weights=values.signed(), minlength=samples).astype(np.int64)
+    return np.where(value_counts > 0, sums, 1)
+
+
+def _stamp_weights(
+    values: Repeated,
+    value_counts: I64,
+    stamps: Repeated,
+    stamp_counts: I64,
+    off_cpu: npt.NDArray[np.bool_],
+) -> I64:
+    """Weight per timestamp: 1 for counted kinds; off-CPU, value i is timestamp i's nanoseconds.
+
+    An off-CPU sample whose values do not line up with its timestamps has its
+    total shared out evenly (the remainder on the first).
+    """
+    weights = np.ones(len(stamps.owner), dtype=np.int64)
+    aligned = off_cpu & (value_counts == stamp_counts)
+    weights[aligned[stamps.owner]] = values.signed()[aligned[values.owner]]
+    uneven = np.unique(stamps.owner[(off_cpu & ~aligned)[stamps.owner]])
+    if len(uneven):
+        sums = np.bincount(values.owner, weights=values.signed(), minlength=len(value_counts))
+        for sample in uneven.tolist():
+            share, rest = divmod(int(sums[sample]), int(stamp_counts[sample]))
+            slots = np.flatnonzero(stamps.owner == sample)
+            weights[slots] = share
+            weights[slots[0]] += rest
+    return weights

@@ -10,7 +10,7 @@ largest field count of any message, not the number of messages.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +23,13 @@ U64 = npt.NDArray[np.uint64]
 _MAX_VARINT = 10
 
 VARINT, FIXED64, LEN, FIXED32 = 0, 1, 2, 5
+
+What = str | Callable[[int], str]
+"""How errors name message i: a table name (`name[i]`) or a function of i."""
+
+
+def name_of(what: What, index: int) -> str:
+    return what(index) if callable(what) else f"{what}[{index}]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +103,7 @@ def _fixed(buffer: npt.NDArray[np.uint8], positions: I64, width: int) -> U64:
     return values
 
 
-def scan(messages: Messages, what: str) -> Fields:
+def scan(messages: Messages, what: What) -> Fields:
     """Split every message into its fields; malformed encodings raise InvalidRequestError."""
     buffer, ends = messages.buffer, messages.ends
     position = messages.starts.copy()
@@ -125,7 +132,8 @@ def scan(messages: Messages, what: str) -> Fields:
         if is_len.any():
             size, payload = _varints(buffer, at[is_len])
             if (size > np.uint64(1 << 31)).any():
-                raise InvalidRequestError(f"{what}: a field length is out of range")
+                first = int(active[is_len][np.flatnonzero(size > np.uint64(1 << 31))[0]])
+                raise InvalidRequestError(f"{name_of(what, first)} has a field length out of range")
             start[is_len] = payload
             length[is_len] = size.astype(np.int64)
             after[is_len] = payload + length[is_len]
@@ -134,7 +142,7 @@ def scan(messages: Messages, what: str) -> Fields:
         if bad.any() or overrun.any():
             first = int(active[np.flatnonzero(bad | overrun)[0]])
             problem = "an invalid field tag" if bad.any() else "a field that runs past its end"
-            raise InvalidRequestError(f"{what}[{first}] has {problem}")
+            raise InvalidRequestError(f"{name_of(what, first)} has {problem}")
         out.append(
             (active, number, wire, value, start, length, np.full(len(active), round_no, np.int64))
         )
@@ -172,7 +180,7 @@ class Repeated:
         return self.value.view(np.int64)
 
 
-def repeated_varints(messages: Messages, fields: Fields, number: int, what: str) -> Repeated:
+def repeated_varints(messages: Messages, fields: Fields, number: int, what: What) -> Repeated:
     """A repeated varint field, packed or not (both are valid on the wire)."""
     packed = fields.pick(number, LEN) & (fields.length > 0)
     single = fields.pick(number, VARINT)
@@ -183,18 +191,24 @@ def repeated_varints(messages: Messages, fields: Fields, number: int, what: str)
         last = seg_start + seg_len - 1
         if (messages.buffer[last] >= 0x80).any():
             first = int(fields.message[packed][np.flatnonzero(messages.buffer[last] >= 0x80)[0]])
-            raise InvalidRequestError(f"{what}[{first}] has a packed field {number} cut mid-varint")
+            raise InvalidRequestError(
+                f"{name_of(what, first)} has a packed field {number} cut mid-varint"
+            )
     ends = data < 0x80
     varint_of_byte: I64 = np.cumsum(ends) - ends
     first_byte = np.r_[0, np.flatnonzero(ends)[:-1] + 1] if len(data) else np.empty(0, np.int64)
     shift = (np.arange(len(data)) - first_byte[varint_of_byte]).astype(np.uint64) * np.uint64(7)
+    segment_of_byte = np.repeat(np.arange(len(seg_len)), seg_len)
     if len(shift) and (shift > np.uint64(63)).any():
-        raise InvalidRequestError(f"{what}: a packed varint of field {number} is too long")
+        byte = int(np.flatnonzero(shift > np.uint64(63))[0])
+        first = int(fields.message[packed][segment_of_byte[byte]])
+        raise InvalidRequestError(
+            f"{name_of(what, first)} has a packed varint of field {number} that is too long"
+        )
     parts = (data & 0x7F).astype(np.uint64) << shift
     packed_values = (
         np.bitwise_or.reduceat(parts, first_byte) if len(data) else np.empty(0, np.uint64)
     )
-    segment_of_byte = np.repeat(np.arange(len(seg_len)), seg_len)
     segment_of_varint = segment_of_byte[first_byte]
     packed_owner = fields.message[packed][segment_of_varint]
     packed_order = fields.order[packed][segment_of_varint]
@@ -206,7 +220,7 @@ def repeated_varints(messages: Messages, fields: Fields, number: int, what: str)
     return Repeated(owner[arrange], values[arrange].astype(np.uint64))
 
 
-def repeated_fixed64(messages: Messages, fields: Fields, number: int, what: str) -> Repeated:
+def repeated_fixed64(messages: Messages, fields: Fields, number: int, what: What) -> Repeated:
     """A repeated fixed64 field, packed or not."""
     packed = fields.pick(number, LEN)
     single = fields.pick(number, FIXED64)
@@ -214,7 +228,7 @@ def repeated_fixed64(messages: Messages, fields: Fields, number: int, what: str)
     if (seg_len % 8).any():
         first = int(fields.message[packed][np.flatnonzero(seg_len % 8)[0]])
         raise InvalidRequestError(
-            f"{what}[{first}]: packed fixed64 field {number} is not a multiple of 8 bytes"
+            f"{name_of(what, first)}: packed fixed64 field {number} is not a multiple of 8 bytes"
         )
     data = messages.buffer[_spans(fields.start[packed], seg_len)]
     packed_values = data.view("<u8").astype(np.uint64) if len(data) else np.empty(0, np.uint64)
@@ -236,13 +250,23 @@ def last_varint(fields: Fields, number: int, messages: int, default: int = 0) ->
     return result
 
 
-def check_wire_types(fields: Fields, allowed: dict[int, tuple[int, ...]], what: str) -> None:
-    """Known fields must come with a wire type their declaration allows."""
+def wrong_wire_types(fields: Fields, allowed: dict[int, tuple[int, ...]]) -> npt.NDArray[np.bool_]:
+    """Field occurrences whose wire type their declaration does not allow."""
+    wrong = np.zeros(len(fields.number), dtype=bool)
     for number, wires in allowed.items():
-        wrong = (fields.number == number) & ~np.isin(fields.wire, wires)
-        if wrong.any():
-            i = int(np.flatnonzero(wrong)[0])
-            raise InvalidRequestError(
-                f"{what}[{int(fields.message[i])}]: field {number} has wire type "
-                f"{int(fields.wire[i])}, which its type does not allow"
-            )
+        wrong |= (fields.number == number) & ~np.isin(fields.wire, wires)
+    return wrong
+
+
+def wire_type_error(fields: Fields, index: int, what: What) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"{name_of(what, int(fields.message[index]))}: field {int(fields.number[index])} has "
+        f"wire type {int(fields.wire[index])}, which its type does not allow"
+    )
+
+
+def check_wire_types(fields: Fields, allowed: dict[int, tuple[int, ...]], what: What) -> None:
+    """Known fields must come with a wire type their declaration allows."""
+    wrong = wrong_wire_types(fields, allowed)
+    if wrong.any():
+        raise wire_type_error(fields, int(np.flatnonzero(wrong)[0]), what)
