@@ -292,6 +292,10 @@ class Store:
             )
         return sequence
 
+    def flush(self) -> None:
+        """Move what the write-ahead log holds into table files (for size figures, shutdown)."""
+        self._db.flush()
+
     def delete_events(self) -> None:
         """Drop every event (the DB stats tab's "Flush event data"); traces stay."""
         with self._write_lock:
