@@ -19,31 +19,32 @@ from devfiler.config import DEFAULT_LISTEN, data_paths
 from devfiler.storage.store import Store, StoreError
 
 
-def add_listen(parser: argparse.ArgumentParser) -> None:
+def add_listen(parser: argparse.ArgumentParser, default: str = DEFAULT_LISTEN) -> None:
     """`--listen`, shared with the GUI, which runs the same collector in-process."""
     parser.add_argument(
         "--listen",
         metavar="HOST:PORT",
-        default=DEFAULT_LISTEN,
+        default=default,
         help=f"where the agent sends its profiles (default {DEFAULT_LISTEN}; port 0 picks one)",
     )
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    # The top-level parser takes the same flags (`devfiler --listen X collector`):
+    # defaults here would overwrite those, so this parser sets only what is given.
     parser = subparsers.add_parser(
         "collector",
         help="receive and store the agent's profiles without a window",
         description="Receive the agent's OTLP profiles over gRPC and store them, "
         "until Ctrl+C or SIGTERM.",
+        argument_default=argparse.SUPPRESS,
     )
-    add_listen(parser)
+    add_listen(parser, default=argparse.SUPPRESS)
     add_data_dir(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    # `devfiler --collector-only` arrives with the top-level namespace, which
-    # may lack the subcommand's options.
     listen = getattr(args, "listen", None) or DEFAULT_LISTEN
     paths = data_paths(getattr(args, "data_dir", None))
     stop_requested = threading.Event()
