@@ -228,38 +228,47 @@ class App:
 
     # -- the loop ----------------------------------------------------------
 
-    def run(self) -> int:
+    def open(self) -> None:
+        """Create the window; pair with close()."""
         dpg.create_context()
-        try:
-            dpg.configure_app(manual_callback_management=True)
-            dpg.create_viewport(title=f"devfiler v{__version__}", width=WIDTH, height=HEIGHT)
-            self._build()
-            with dpg.handler_registry():
-                dpg.add_mouse_wheel_handler(callback=self._on_wheel)
-            dpg.setup_dearpygui()
-            dpg.show_viewport()
-            if store_is_empty(self.shared.store):
-                self.add_data.show(True)
-            return self._loop()
-        finally:
-            self.work.close()
-            dpg.destroy_context()
+        dpg.configure_app(manual_callback_management=True)
+        dpg.create_viewport(title=f"devfiler v{__version__}", width=WIDTH, height=HEIGHT)
+        self._build()
+        with dpg.handler_registry():
+            dpg.add_mouse_wheel_handler(callback=self._on_wheel)
+        dpg.setup_dearpygui()
+        dpg.show_viewport()
+        if store_is_empty(self.shared.store):
+            self.add_data.show(True)
 
-    def _loop(self) -> int:
-        shot = _Screenshot(self.options.screenshot) if self.options.screenshot else None
-        while dpg.is_dearpygui_running():
-            began = time.monotonic()
-            self._frame()
-            dpg.render_dearpygui_frame()
-            dpg.run_callbacks(dpg.get_callback_queue())
-            if shot is not None:
-                done = shot.step(self.settled())
-                if done is not None:
-                    return done
-            spare = FRAME_SECONDS - (time.monotonic() - began)
-            if spare > 0:
-                self.work.wait(spare)
-        return 0
+    def step(self) -> None:
+        """One frame: update what changed, render, run the callbacks it produced."""
+        self._frame()
+        dpg.render_dearpygui_frame()
+        dpg.run_callbacks(dpg.get_callback_queue())
+
+    def close(self) -> None:
+        self.work.close()
+        dpg.destroy_context()
+
+    def run(self) -> int:
+        """The frame loop, until the window closes or the screenshot is saved."""
+        self.open()
+        try:
+            shot = _Screenshot(self.options.screenshot) if self.options.screenshot else None
+            while dpg.is_dearpygui_running():
+                began = time.monotonic()
+                self.step()
+                if shot is not None:
+                    done = shot.step(self.settled())
+                    if done is not None:
+                        return done
+                spare = FRAME_SECONDS - (time.monotonic() - began)
+                if spare > 0:
+                    self.work.wait(spare)
+            return 0
+        finally:
+            self.close()
 
 
 class _Screenshot:

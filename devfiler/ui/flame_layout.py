@@ -164,20 +164,22 @@ def rasterize(
     image[..., 3] = 1.0
     if not len(layout_):
         return image
-    x0 = layout_.x0
-    x1 = np.where(layout_.x1 - x0 >= 3, layout_.x1 - 1, layout_.x1)
-    x1 = np.maximum(x1, x0 + 1)
-    tops = np.unique(layout_.y)
-    row_of = np.searchsorted(tops, layout_.y)
+    # Boxes clipped at the window's edges may have no pixel column left.
+    keep = layout_.x1 > layout_.x0
+    x0, y, colours = layout_.x0[keep], layout_.y[keep], layout_.colour[keep]
+    x1 = layout_.x1[keep]
+    x1 = np.where(x1 - x0 >= 3, x1 - 1, x1)
+    tops = np.unique(y)
+    row_of = np.searchsorted(tops, y)
     # Paint each row as a run-length line: +k at a box's start and -k at its
     # end, then a cumulative sum marks box k's columns (boxes never overlap).
     marks = np.zeros((len(tops), width + 1), dtype=np.int64)
-    ids = np.arange(1, len(layout_) + 1, dtype=np.int64)
-    np.add.at(marks, (row_of, np.minimum(x0, width)), ids)
-    np.add.at(marks, (row_of, np.minimum(x1, width)), -ids)
+    ids = np.arange(1, len(x0) + 1, dtype=np.int64)
+    np.add.at(marks, (row_of, x0), ids)
+    np.add.at(marks, (row_of, x1), -ids)
     owner = np.cumsum(marks[:, :width], axis=1)
     palette = np.vstack(
-        [np.asarray(BACKGROUND, dtype=np.float32), layout_.colour.astype(np.float32)]
+        [np.asarray(BACKGROUND, dtype=np.float32), colours.astype(np.float32)]
     ) / np.float32(255.0)
     lines = palette[owner]
     band = max(row_height - 1, 1)

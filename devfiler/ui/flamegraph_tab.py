@@ -67,6 +67,7 @@ class FlamegraphTab:
         self.filter_text = ""
         self.match_cursor = -1
         self.data: FlameData | None = None
+        self.drawn_boxes = 0
         self._key: object = None
         self._error: str | None = None
         self._matches: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
@@ -359,6 +360,7 @@ class FlamegraphTab:
         self._drawn = signature
         geometry = Geometry(width, height, ROW_HEIGHT, shared.fonts.frame_char_width)
         boxes = layout(flat, self.view, geometry, highlight)
+        self.drawn_boxes = len(boxes)
         self._pixels[:] = rasterize(boxes, width, height, ROW_HEIGHT).ravel()
         dpg.set_value(self._texture, self._pixels)
         dpg.delete_item(self._labels, children_only=True)

@@ -180,3 +180,13 @@ def test_tooltip_lists_weights_and_developer_details() -> None:
     dev = tooltip(node, 200, Unit.NANOSECONDS, dev_mode=True)
     assert "Address: 0x1a2b" in dev and any(line.startswith("File ID: 000") for line in dev)
     assert "Total: 50 ns (25.00%)" in dev
+
+
+def test_rasterize_drops_boxes_clipped_to_nothing_at_the_left_edge() -> None:
+    flat = flatten(sample_tree())
+    # do_work ends 0.3 px right of the window's left edge, sys_read starts there.
+    view = FlameView(0.6 - 0.3 / 1000 * 0.2, 0.8 - 0.3 / 1000 * 0.2)
+    boxes = layout(flat, view, GEOMETRY)
+    image = rasterize(boxes, GEOMETRY.width, GEOMETRY.height, GEOMETRY.row_height)
+    kernel = np.asarray(FRAME_COLOURS[FrameKind.KERNEL]) / 255.0
+    assert np.allclose(image[65, 0, :3], kernel)
