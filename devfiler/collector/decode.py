@@ -10,9 +10,11 @@ every profile is.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from google.protobuf.message import DecodeError, Message
 
 from devfiler.collector.dictionary import AttributeValue, Dictionary
@@ -138,12 +140,22 @@ def decode_request(
     if errors and len(errors) == total:
         more = f" (and {len(errors) - 1} more profiles)" if len(errors) > 1 else ""
         raise InvalidRequestError(errors[0] + more)
+    used = np.unique(
+        np.concatenate([np.empty(0, np.uint32), *(rows.trace_index for rows in decoded.events)])
+    )
+    traces, described = frames.stored_parts(used.astype(np.int64))
     batch = IngestBatch(
-        traces=frames.trace_table(),
-        frames=frames.frames,
+        traces=traces,
+        frames=described,
         executables=list(frames.executables.values()),
         contexts=list(contexts.index),
-        events=decoded.events,
+        events=[
+            dataclasses.replace(
+                rows,
+                trace_index=np.searchsorted(used, rows.trace_index).astype(np.uint32),
+            )
+            for rows in decoded.events
+        ],
     )
     return DecodeResult(batch, batch.event_count, len(errors), "; ".join(errors))
 

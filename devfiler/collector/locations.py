@@ -128,7 +128,7 @@ class FrameTable:
     ) -> None:
         self._dictionary = dictionary
         self._cache = cache
-        self.frames: list[Frame] = []
+        self._described: dict[int, Frame] = {}
         self.executables: dict[FileId, Executable] = {}
         self._decode_locations(Messages.of(raw_locations))
         self._decode_stacks(Messages.of(raw_stacks))
@@ -265,7 +265,7 @@ class FrameTable:
             cached = self._cache.put(
                 key, _make_frame(info, address, kind, type_name, lines, with_id)
             )
-        self.frames.append(cached)
+        self._described[location] = cached
         return cached.id.file_id.to_bytes()
 
     def _decode_stacks(self, messages: Messages) -> None:
@@ -285,20 +285,28 @@ class FrameTable:
         self._stack_locations = locations
         self.stack_count = len(messages)
 
-    def trace_table(self) -> TraceTable:
-        """The trace of every stack, in stack order: trace i is stack i (frames leaf first).
+    def stored_parts(self, stacks: npt.NDArray[np.int64]) -> tuple[TraceTable, list[Frame]]:
+        """The traces of the given stacks, in that order, and the frame records they use.
 
         A stored trace is its frame records one after another
-        (storage/records.py), so all of them come out of one gather and only
+        (storage/records.py), so all traces come out of one gather and only
         slicing and hashing remain per trace.
         """
-        data = self._frame_records[self._stack_locations].tobytes()
-        size = FRAME_RECORD.itemsize
-        offsets = self._stack_offsets * size
+        begin = self._stack_offsets[stacks]
+        count = self._stack_offsets[stacks + 1] - begin
+        end = np.cumsum(count)
+        gather = np.repeat(begin - (end - count), count) + np.arange(
+            int(end[-1]) if len(end) else 0
+        )
+        locations = self._stack_locations[gather]
+        data = self._frame_records[locations].tobytes()
+        offsets = np.r_[0, end] * FRAME_RECORD.itemsize
         hash128 = xxhash.xxh3_128_digest
-        ends = offsets.tolist()
-        hashes = [hash128(data[a:b]) for a, b in itertools.pairwise(ends)]
-        return TraceTable(hashes, data, offsets.astype(np.int64))
+        bounds = offsets.tolist()
+        hashes = [hash128(data[a:b]) for a, b in itertools.pairwise(bounds)]
+        described = self._described
+        frames = [described[i] for i in np.unique(locations).tolist() if i in described]
+        return TraceTable(hashes, data, offsets.astype(np.int64)), frames
 
     def attach_path(self, executable_path: str) -> None:
         """Remember the main executable's full path on the record whose name it has."""

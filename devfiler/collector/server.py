@@ -24,15 +24,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import grpc
-from google.protobuf.message import DecodeError
 from opentelemetry.proto.collector.profiles.v1development.profiles_service_pb2 import (
     ExportProfilesPartialSuccess,
-    ExportProfilesServiceRequest,
     ExportProfilesServiceResponse,
 )
 
 from devfiler.collector.decode import decode_request
 from devfiler.collector.errors import InvalidRequestError
+from devfiler.collector.locations import FrameCache
 from devfiler.collector.request_log import Outcome, RequestLog
 from devfiler.config import MAX_MESSAGE_BYTES
 from devfiler.storage.store import Store
@@ -102,6 +101,7 @@ class Collector:
         self._server: grpc.Server | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._address = ""
+        self._frame_cache = FrameCache()
 
     # -- life cycle ------------------------------------------------------
 
@@ -220,14 +220,7 @@ class Collector:
     def _ingest(self, payload: bytes, received_ns: int) -> _Handled:
         """Parse, decode and store one request; never raises."""
         try:
-            request = ExportProfilesServiceRequest.FromString(payload)
-        except DecodeError as error:
-            return _refused(
-                grpc.StatusCode.INVALID_ARGUMENT,
-                f"request is not a valid ExportProfilesServiceRequest: {error}",
-            )
-        try:
-            result = decode_request(request, received_ns)
+            result = decode_request(payload, received_ns, self._frame_cache)
         except InvalidRequestError as error:
             return _refused(grpc.StatusCode.INVALID_ARGUMENT, str(error))
         except Exception as error:
