@@ -11,7 +11,7 @@ to the next / previous match.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import dearpygui.dearpygui as dpg
 import numpy as np
@@ -68,6 +68,7 @@ class FlamegraphTab:
         self.match_cursor = -1
         self.data: FlameData | None = None
         self.drawn_boxes = 0
+        self._center_sandwich = False
         self._key: object = None
         self._error: str | None = None
         self._matches: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
@@ -185,7 +186,9 @@ class FlamegraphTab:
             return FlameData(view, flatten_parts([(view.callees, 1), (view.callers, -1)]))
 
         key = self.result_key(shared)
-        outcome = shared.work.request("flamegraph", key, compute)
+        # Separate slots: leaving a sandwich view shows the kept flamegraph at once.
+        slot = "flamegraph" if function is None else "sandwich"
+        outcome = shared.work.request(slot, key, compute)
         if outcome is None or outcome.key == self._key:
             return
         self._key = outcome.key
@@ -195,6 +198,11 @@ class FlamegraphTab:
             return
         self.data = outcome.value
         self.view = flame_view.follow(self.view, self.data.flat)
+        if self._center_sandwich and isinstance(self.data.result, Sandwich):
+            # Callers stack up above the function: scroll so it sits a third down.
+            self._center_sandwich = False
+            top = row_top(self.data.flat, 0, ROW_HEIGHT) - self._size[1] // 3
+            self.view = replace(self.view, top=max(top, 0))
         self._matches_for = None
 
     def _read_filter(self) -> None:
@@ -324,6 +332,7 @@ class FlamegraphTab:
     def open_sandwich(self, function: str) -> None:
         self.sandwich_of = function
         self.view = FlameView()
+        self._center_sandwich = True
 
     def leave_sandwich(self) -> None:
         self.sandwich_of = None

@@ -165,6 +165,15 @@ def test_click_zoom_filter_and_developer_mode(window: Window) -> None:
     window.click(left + width // 2, top + 9, repeat=2)
     window.wait_for(lambda s: s["flamegraph"]["x1"] - s["flamegraph"]["x0"] == 1.0, "reset")
 
+    window.click(left + 5, top + 3 * 18 + 9, ctrl=True)
+    sandwich = window.wait_for(lambda s: s["flamegraph"]["sandwich"], "sandwich view")
+    window.wait_for(lambda s: s["settled"] and s["flamegraph"]["nodes"] > 1, "sandwich drawn")
+    window.xdotool("key", "Escape")
+    window.wait_for(
+        lambda s: s["flamegraph"]["sandwich"] is None and s["settled"], "back from the sandwich"
+    )
+    assert isinstance(sandwich["flamegraph"]["sandwich"], str)
+
     fx, fy = flame["filter_at"]
     window.click(fx + 20, fy + 8)
     window.xdotool("type", "--delay", "40", "libc")
