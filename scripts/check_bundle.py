@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+"""Smoke checks of a built one-folder bundle, run the way a user would run it.
+
+`scripts/package --check` calls this after building. The bundle, or the
+release tarball, is copied or unpacked to a temporary folder and started with
+a bare environment (only PATH, HOME and
+DISPLAY; no venv, no PYTHONPATH), so it can only work if it carries all it
+needs. Checked: `devfiler --version`; `devfiler collector` on a loopback port
+receives the bundle's own `devfiler loadgen` request, stores it and stops
+cleanly on SIGTERM; `devfiler query stats` reads it back; and the window
+saves a screenshot under Xvfb.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import devfiler
+
+HANG_GUARD_S = 120
+"""Longest wait for one step; only there so that a hung bundle fails instead of blocking."""
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+DESKTOP_FILES = ("devfiler.desktop", "devfiler.png")
+"""What the Linux tarball carries beside the app, for a desktop's menu."""
+
+
+class SmokeCheckError(Exception):
+    """One smoke check did not hold."""
+
+
+class Bundle:
+    """The copied bundle's executable, started with a bare environment."""
+
+    def __init__(self, executable: Path, home: Path, display: str | None) -> None:
+        self.executable = executable
+        self.env = {"PATH": "/usr/bin:/bin", "HOME": str(home)}
+        if display:
+            self.env["DISPLAY"] = display
+
+    def command(self, *args: str) -> list[str]:
+        return [str(self.executable), *args]
+
+    def run(self, *args: str) -> str:
+        """Run to completion; its stdout, or SmokeCheckError with its output."""
+        done = subprocess.run(
+            self.command(*args),
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=HANG_GUARD_S,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise SmokeCheckError(
+                f"`devfiler {' '.join(args)}` exited {done.returncode}:\n{done.stdout}{done.stderr}"
+            )
+        return done.stdout
+
+    def start(self, log: Path, *args: str) -> subprocess.Popen[str]:
+        """Start in the background; stdout is piped, stderr (the log) goes to `log`."""
+        with log.open("w") as stderr:
+            return subprocess.Popen(
+                self.command(*args), env=self.env, stdout=subprocess.PIPE, stderr=stderr, text=True
+            )
+
+
+def check_version(bundle: Bundle) -> None:
+    printed = bundle.run("--version").strip()
+    if printed != f"devfiler {devfiler.__version__}":
+        raise SmokeCheckError(
+            f"--version printed {printed!r}, expected devfiler {devfiler.__version__}"
+        )
+    print(f"ok: --version prints {printed!r}")
+
+
+def listening_address(process: subprocess.Popen[str], log: Path) -> str:
+    """The collector's first line on stdout names the address it bound."""
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    marker = "listening on "
+    if marker not in line:
+        process.wait(timeout=HANG_GUARD_S)
+        raise SmokeCheckError(f"collector did not start: {line}{log.read_text()}")
+    return line.split(marker, 1)[1].split(",", 1)[0]
+
+
+def check_collector(bundle: Bundle, data_dir: Path, log: Path) -> None:
+    collector = bundle.start(
+        log, "collector", "--listen", "127.0.0.1:0", "--data-dir", str(data_dir)
+    )
+    try:
+        address = listening_address(collector, log)
+        print(f"ok: collector listens on {address}")
+        sent = bundle.run(
+            "loadgen",
+            "--target",
+            address,
+            "--fast",
+            "--duration",
+            "5",
+            "--rate",
+            "200",
+            "--kinds",
+            "on_cpu",
+        )
+        if not sent.startswith("1 requests, "):
+            raise SmokeCheckError(f"loadgen did not send one request: {sent}")
+        samples = int(sent.split(", ", 1)[1].split(" ", 1)[0])
+        print(f"ok: loadgen sent {sent.strip()}")
+        collector.send_signal(signal.SIGTERM)
+        collector.communicate(timeout=HANG_GUARD_S)
+        if collector.returncode != 0:
+            raise SmokeCheckError(
+                f"collector exited {collector.returncode} on SIGTERM:\n{log.read_text()}"
+            )
+        print("ok: collector stopped on SIGTERM with exit code 0")
+    finally:
+        if collector.poll() is None:
+            collector.kill()
+            collector.wait()
+    stats = json.loads(bundle.run("query", "stats", "--json", "--data-dir", str(data_dir)))
+    stored = sum(stats["events"].values())
+    if stored != samples:
+        raise SmokeCheckError(f"the store holds {stored} events after {samples} were sent: {stats}")
+    print(f"ok: query stats reads the {stored} stored events back")
+
+
+@contextmanager
+def display() -> Iterator[str | None]:
+    """The X display to use: $DISPLAY, else a private Xvfb, else None."""
+    if os.environ.get("DISPLAY"):
+        yield os.environ["DISPLAY"]
+        return
+    if shutil.which("Xvfb") is None:
+        yield None
+        return
+    number = 90 + os.getpid() % 400
+    server = subprocess.Popen(
+        ["Xvfb", f":{number}", "-screen", "0", "1500x900x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        socket = Path(f"/tmp/.X11-unix/X{number}")
+        deadline = time.monotonic() + 10
+        while not socket.exists() and server.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        yield f":{number}" if socket.exists() else None
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def check_screenshot(bundle: Bundle, data_dir: Path, out: Path) -> None:
+    bundle.run("--screenshot", str(out), "--data-dir", str(data_dir), "--listen", "127.0.0.1:0")
+    head = out.read_bytes()[:24] if out.exists() else b""
+    if not head.startswith(PNG_SIGNATURE):
+        raise SmokeCheckError(f"--screenshot wrote no PNG at {out}")
+    width = int.from_bytes(head[16:20], "big")
+    height = int.from_bytes(head[20:24], "big")
+    print(f"ok: the window saved a {width}x{height} screenshot")
+
+
+def unpack(artifact: Path, into: Path) -> Path:
+    """A private copy of the bundle folder, from the folder itself or from the release tarball.
+
+    The tarball must hold one folder with the app and, for desktop
+    integration, the .desktop file and icon at its top.
+    """
+    if artifact.is_dir():
+        shutil.copytree(artifact, into / "devfiler", symlinks=True)
+        return into / "devfiler"
+    with tarfile.open(artifact) as tar:
+        tar.extractall(into, filter="tar")
+    (folder,) = into.iterdir()
+    missing = [n for n in DESKTOP_FILES if not (folder / n).is_file()]
+    if missing:
+        raise SmokeCheckError(f"{artifact.name} lacks {', '.join(missing)} beside the app")
+    print(f"ok: {artifact.name} unpacks to {folder.name}/ with {', '.join(DESKTOP_FILES)}")
+    return folder
+
+
+def check(artifact: Path, screenshot_out: Path | None) -> None:
+    with tempfile.TemporaryDirectory(prefix="devfiler-bundle-") as tmp, display() as x_display:
+        root = Path(tmp)
+        (root / "app").mkdir()
+        folder = unpack(artifact, root / "app")
+        home = root / "home"
+        home.mkdir()
+        bundle = Bundle(folder / "devfiler", home, x_display)
+        data_dir = root / "data"
+        check_version(bundle)
+        check_collector(bundle, data_dir, root / "collector.log")
+        if x_display is None:
+            print("SKIPPED: GUI screenshot check: no DISPLAY and no Xvfb (apt-get install xvfb)")
+            return
+        out = screenshot_out or root / "screenshot.png"
+        check_screenshot(bundle, data_dir, out)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "artifact",
+        type=Path,
+        help="the bundle folder (dist/devfiler) or the release tarball (dist/devfiler-*.tar.gz)",
+    )
+    parser.add_argument("--screenshot", type=Path, help="keep the GUI screenshot here")
+    args = parser.parse_args(argv)
+    try:
+        check(args.artifact.resolve(), args.screenshot)
+    except (SmokeCheckError, subprocess.TimeoutExpired) as error:
+        print(f"FAILED: {error}", file=sys.stderr)
+        return 1
+    print("bundle smoke checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
