@@ -32,6 +32,7 @@ from opentelemetry.proto.collector.profiles.v1development.profiles_service_pb2 i
 )
 
 from devfiler.collector.decode import decode_request
+from devfiler.collector.locations import FrameCache
 from devfiler.collector.server import Collector
 from devfiler.config import data_paths
 from devfiler.loadgen.params import LoadParams
@@ -73,9 +74,11 @@ def parse_all(payloads: list[Outgoing]) -> list[ExportProfilesServiceRequest]:
     return [ExportProfilesServiceRequest.FromString(p.payload) for p in payloads]
 
 
-def decode_all(requests: list[ExportProfilesServiceRequest]) -> int:
+def decode_all(payloads: list[Outgoing]) -> int:
+    """What the collector does with each request's bytes, with one frame cache for all."""
     now = time.time_ns()
-    return sum(decode_request(request, now).samples for request in requests)
+    cache = FrameCache()
+    return sum(decode_request(p.payload, now, cache).samples for p in payloads)
 
 
 def peak_rss_bytes() -> int:
@@ -186,8 +189,7 @@ def main() -> None:
         f"in {time.perf_counter() - started:.1f} s"
     )
     parse_s = best_of(3, lambda: parse_all(payloads))
-    requests = parse_all(payloads)
-    decode_s = best_of(1, lambda: decode_all(requests))
+    decode_s = best_of(1, lambda: decode_all(payloads))
     ingest_s, client_cpu, stored = end_to_end(payloads, args.streams, args.workers)
 
     events = max(stored["samples"], 1)
@@ -198,7 +200,11 @@ def main() -> None:
             "",
         ),
         ("bare protobuf parse", f"{parse_s:.3f} s ({samples / parse_s:,.0f} samples/s)", ""),
-        ("decode_request alone", f"{decode_s:.3f} s ({samples / decode_s:,.0f} samples/s)", ""),
+        (
+            "decode_request on the bytes, parse included",
+            f"{decode_s:.3f} s ({samples / decode_s:,.0f} samples/s)",
+            "",
+        ),
         (
             "end-to-end ingest over gRPC",
             f"{ingest_s:.3f} s ({samples / ingest_s:,.0f} samples/s)",

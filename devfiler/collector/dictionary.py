@@ -1,13 +1,15 @@
 """Validated view of the small tables of a request's ProfilesDictionary.
 
 Strings, attributes, functions and mappings are few, so they are read into
-plain Python values here, with every reference checked. The bulk tables
-(locations and stacks) are decoded column-wise in collector/locations.py.
+plain Python values here, with every reference checked. The function table
+is read column-wise (collector/wire.py) because it is large; locations and
+stacks are decoded column-wise in collector/locations.py.
 Element 0 of every table is the "absent" placeholder; index 0 means "not set".
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from devfiler.collector.errors import InvalidRequestError
+from devfiler.collector.wire import VARINT, Messages, check_wire_types, last_varint, scan
 
 AttributeValue = str | int | float | bool | bytes | None
 FRAME_TYPE_KEY = "profile.frame.type"
@@ -26,6 +29,11 @@ class MappingInfo:
     htlhash: str
     gnu_build_id: str
     go_build_id: str
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """What identifies the mapping's frames across requests (cheap to hash)."""
+        return (self.file_name, self.htlhash)
 
 
 def check_index(index: int, size: int, where: str, table: str) -> int:
@@ -50,18 +58,26 @@ class Dictionary:
         self.attributes: list[tuple[str, AttributeValue]] = [
             self._attribute(i, kv) for i, kv in enumerate(dictionary.attribute_table)
         ]
-        self.functions: list[tuple[str, str, str]] = [
-            (
-                self.string(f.name_strindex, f"function_table[{i}].name_strindex"),
-                self.string(f.system_name_strindex, f"function_table[{i}].system_name_strindex"),
-                self.string(f.filename_strindex, f"function_table[{i}].filename_strindex"),
-            )
-            for i, f in enumerate(dictionary.function_table)
-        ]
+        self.functions = self._functions(dictionary.function_table)
         self.mappings: list[MappingInfo] = [
             self._mapping(i, m) for i, m in enumerate(dictionary.mapping_table)
         ]
         self.link_count = len(dictionary.link_table)
+
+    def _functions(self, raw: Sequence[bytes]) -> list[tuple[str, str, str]]:
+        """(name, system name, file name) per function, from the raw table."""
+        messages = Messages.of(raw)
+        fields = scan(messages, "function_table")
+        check_wire_types(fields, dict.fromkeys(range(1, 5), (VARINT,)), "function_table")
+        columns = []
+        for number, name in ((1, "name"), (2, "system_name"), (3, "filename")):
+            column = last_varint(fields, number, len(messages))
+            check_indices(
+                column, len(self.strings), f"function_table[{{}}].{name}_strindex", "string_table"
+            )
+            columns.append(column.tolist())
+        strings = self.strings or [""]
+        return [(strings[a], strings[b], strings[c]) for a, b, c in zip(*columns, strict=True)]
 
     def string(self, index: int, where: str) -> str:
         check_index(index, len(self.strings), where, "string_table")

@@ -154,8 +154,8 @@ class FrameTable:
         )
         type_names: list[str] = []
         type_of_attr = np.full(max(len(d.attributes), 1), -1, dtype=np.int64)
-        for i, (key, value) in enumerate(d.attributes):
-            if key == FRAME_TYPE_KEY:
+        for i, (attribute_key, value) in enumerate(d.attributes):
+            if attribute_key == FRAME_TYPE_KEY:
                 name = text(value)
                 if name not in type_names:
                     type_names.append(name)
@@ -186,19 +186,33 @@ class FrameTable:
         special = np.isin(kinds, [FrameKind.ABORT, FrameKind.OTHER])
         needs_record = ~with_id | special | no_lines_no_mapping
         needs_record[list(lines_by_location)] = True
-        for location in np.flatnonzero(needs_record).tolist():
-            files[location] = np.frombuffer(
-                self._record(
-                    location,
-                    int(mapping[location]),
-                    int(address[location]),
-                    FrameKind(int(kinds[location])),
-                    type_names[frame_type[location]] if frame_type[location] >= 0 else "",
-                    lines_by_location.get(location, ()),
-                    bool(with_id[location]),
-                ),
-                dtype=np.uint8,
-            )
+        described = np.flatnonzero(needs_record)
+        type_name_of = [*type_names, ""]
+        mappings = [None, *d.mappings[1:]]
+        cache = self._cache
+        ids = []
+        for location, map_index, addr, kind, type_index, with_mapping_id in zip(
+            described.tolist(),
+            mapping[described].tolist(),
+            address[described].tolist(),
+            kinds[described].tolist(),
+            frame_type[described].tolist(),
+            with_id[described].tolist(),
+            strict=True,
+        ):
+            info = mappings[map_index]
+            lines = lines_by_location.get(location, ())
+            type_name = type_name_of[type_index]
+            key = (kind, type_name, info and info.key, lines, addr, with_mapping_id)
+            frame = cache.get(key)
+            if frame is None:
+                frame = cache.put(
+                    key, _make_frame(info, addr, FrameKind(kind), type_name, lines, with_mapping_id)
+                )
+            self._described[location] = frame
+            ids.append(frame.id.file_id.to_bytes())
+        if ids:
+            files[described] = np.frombuffer(b"".join(ids), dtype=np.uint8).reshape(-1, 16)
         native_mappings = np.unique(mapping[with_id & (kinds == FrameKind.NATIVE)])
         for index in native_mappings.tolist():
             info = d.mappings[index]
@@ -246,27 +260,6 @@ class FrameTable:
             name, system_name, file = functions[fn] if fn else ("", "", "")
             result.setdefault(loc, []).append((name, system_name, file, line, col))
         return {loc: tuple(items) for loc, items in result.items()}
-
-    def _record(
-        self,
-        location: int,
-        mapping: int,
-        address: int,
-        kind: FrameKind,
-        type_name: str,
-        lines: tuple[tuple[str, str, str, int, int], ...],
-        with_id: bool,
-    ) -> bytes:
-        """Keep what the agent told about one frame; returns its file ID bytes."""
-        info = self._dictionary.mappings[mapping] if mapping else None
-        key = (kind, type_name, info, lines, address, with_id)
-        cached = self._cache.get(key)
-        if cached is None:
-            cached = self._cache.put(
-                key, _make_frame(info, address, kind, type_name, lines, with_id)
-            )
-        self._described[location] = cached
-        return cached.id.file_id.to_bytes()
 
     def _decode_stacks(self, messages: Messages) -> None:
         fields = scan(messages, "stack_table")

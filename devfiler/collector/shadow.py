@@ -1,9 +1,9 @@
 """Message classes that read an ExportProfilesServiceRequest with its bulk left as bytes.
 
 Wire-compatible twins of the OTLP profiles messages, built at run time from
-the official descriptors with three fields retyped to `repeated bytes`:
-`Profile.samples`, `ProfilesDictionary.stack_table` and
-`ProfilesDictionary.location_table`. The protobuf runtime then parses the
+the official descriptors with four fields retyped to `repeated bytes`:
+`Profile.samples` and the stack, location and function tables of
+`ProfilesDictionary`. The protobuf runtime then parses the
 small tables as usual and hands over the bulk as raw messages, which
 devfiler/collector/wire.py decodes column-wise with numpy instead of one
 Python object per sample.
@@ -19,7 +19,7 @@ from opentelemetry.proto.profiles.v1development import profiles_pb2
 
 _RETYPED = {
     "Profile": ("samples",),
-    "ProfilesDictionary": ("stack_table", "location_table"),
+    "ProfilesDictionary": ("stack_table", "location_table", "function_table"),
 }
 _REQUEST = "opentelemetry.proto.collector.profiles.v1development.ExportProfilesServiceRequest"
 

@@ -215,9 +215,21 @@ def repeated_varints(messages: Messages, fields: Fields, number: int, what: What
     owner = np.concatenate([packed_owner, fields.message[single]])
     order = np.concatenate([packed_order, fields.order[single]])
     values = np.concatenate([packed_values, fields.value[single]])
-    sequence = np.arange(len(owner))
-    arrange = np.lexsort((sequence, order, owner))
-    return Repeated(owner[arrange], values[arrange].astype(np.uint64))
+    return _in_wire_order(owner, order, values)
+
+
+def _in_wire_order(owner: I64, order: I64, values: U64) -> Repeated:
+    """Elements sorted by owner, then by the round their field was read in, stably.
+
+    The usual case (one packed field per message, or fields read in one
+    round) is already in that order, which a linear check finds.
+    """
+    if len(owner) > 1 and not (
+        (np.diff(owner) >= 0).all() and (np.diff(order)[np.diff(owner) == 0] >= 0).all()
+    ):
+        arrange = np.lexsort((np.arange(len(owner)), order, owner))
+        owner, values = owner[arrange], values[arrange]
+    return Repeated(owner, values.astype(np.uint64, copy=False))
 
 
 def repeated_fixed64(messages: Messages, fields: Fields, number: int, what: What) -> Repeated:
@@ -238,8 +250,7 @@ def repeated_fixed64(messages: Messages, fields: Fields, number: int, what: What
     owner = np.concatenate([packed_owner, fields.message[single]])
     order = np.concatenate([packed_order, fields.order[single]])
     values = np.concatenate([packed_values, fields.value[single]])
-    arrange = np.lexsort((np.arange(len(owner)), order, owner))
-    return Repeated(owner[arrange], values[arrange])
+    return _in_wire_order(owner, order, values)
 
 
 def last_varint(fields: Fields, number: int, messages: int, default: int = 0) -> I64:
