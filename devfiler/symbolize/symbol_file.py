@@ -171,6 +171,24 @@ class SymbolFile:
         top = self._bounds[1] if len(self._bounds) > 1 else 0
         return self.start[:top], self.end[:top]
 
+    def to_table(self) -> RangeTable:
+        """The stored ranges as a (normalized) range table, e.g. to write them elsewhere."""
+        depth = np.repeat(
+            np.arange(max(len(self._bounds) - 1, 0), dtype=np.uint16), np.diff(self._bounds)
+        )
+        return RangeTable(
+            strings=list(self.strings),
+            start=np.asarray(self.start),
+            end=np.asarray(self.end),
+            depth=depth,
+            func=np.asarray(self.func),
+            call_file=np.asarray(self.call_file),
+            call_line=np.asarray(self.call_line),
+            line_addr=np.asarray(self.line_addr),
+            line_file=np.asarray(self.line_file),
+            line_no=np.asarray(self.line_no),
+        )
+
     def lookup(self, addresses: npt.ArrayLike) -> list[tuple[SourceLine, ...]]:
         """Inline chain of each address, outermost first; () where nothing covers it.
 
