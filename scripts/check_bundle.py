@@ -25,6 +25,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from importlib.resources import files
 from pathlib import Path
 
 import devfiler
@@ -76,6 +77,30 @@ class Bundle:
             return subprocess.Popen(
                 self.command(*args), env=self.env, stdout=subprocess.PIPE, stderr=stderr, text=True
             )
+
+
+def check_resources(folder: Path) -> None:
+    """The bundle holds every resource file the package has, byte for byte.
+
+    The app reads them with importlib.resources.files("devfiler.resources"),
+    which in the bundle looks in _internal/devfiler/resources/.
+    """
+    source = files("devfiler.resources")
+    bundled = folder / "_internal" / "devfiler" / "resources"
+    names = sorted(
+        entry.name
+        for entry in source.iterdir()
+        if entry.is_file() and not entry.name.endswith((".py", ".pyc"))
+    )
+    differ = [
+        name
+        for name in names
+        if not (bundled / name).is_file()
+        or (bundled / name).read_bytes() != source.joinpath(name).read_bytes()
+    ]
+    if differ:
+        raise SmokeCheckError(f"resources missing or different in the bundle: {differ}")
+    print(f"ok: the bundle holds the {len(names)} resource files: {', '.join(names)}")
 
 
 def check_version(bundle: Bundle) -> None:
@@ -201,6 +226,7 @@ def check(artifact: Path, screenshot_out: Path | None) -> None:
         folder = unpack(artifact, root / "app")
         home = root / "home"
         home.mkdir()
+        check_resources(folder)
         bundle = Bundle(folder / "devfiler", home, x_display)
         data_dir = root / "data"
         check_version(bundle)
