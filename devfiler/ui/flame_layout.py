@@ -155,39 +155,47 @@ def _labels(
     return tuple(labels)
 
 
-def rasterize(
-    layout_: FlameLayout, width: int, height: int, row_height: int
-) -> npt.NDArray[np.float32]:
-    """An RGBA float image of the boxes, with a 1 px gap under each row and between wide boxes."""
-    image = np.empty((height, width, 4), dtype=np.float32)
-    image[..., :3] = np.asarray(BACKGROUND, dtype=np.float32) / 255.0
-    image[..., 3] = 1.0
-    if not len(layout_):
-        return image
+@dataclass(frozen=True, slots=True)
+class RowLines:
+    """One pixel line per visible row: `lines[i]` is painted from `tops[i]` down one row."""
+
+    tops: npt.NDArray[np.int64]
+    lines: npt.NDArray[np.float32]
+    """(rows, width, 3) RGB in 0..1."""
+
+
+def row_lines(
+    layout_: FlameLayout, width: int, out: npt.NDArray[np.float32] | None = None
+) -> RowLines:
+    """The boxes of each row as one line of pixels, 1 px gaps between boxes wider than 2 px.
+
+    A row's boxes are the same from its top to its bottom, so the window
+    uploads one texel line per row and stretches it, instead of every pixel.
+    With `out` (rows, width, 3) the lines are painted into it.
+    """
+    background = np.asarray(BACKGROUND, dtype=np.float32) / np.float32(255.0)
     # Boxes clipped at the window's edges may have no pixel column left.
     keep = layout_.x1 > layout_.x0
     x0, y, colours = layout_.x0[keep], layout_.y[keep], layout_.colour[keep]
     x1 = layout_.x1[keep]
     x1 = np.where(x1 - x0 >= 3, x1 - 1, x1)
     tops = np.unique(y)
+    if out is not None:
+        tops = tops[: len(out)]
     row_of = np.searchsorted(tops, y)
-    # Paint each row as a run-length line: +k at a box's start and -k at its
-    # end, then a cumulative sum marks box k's columns (boxes never overlap).
+    inside = row_of < len(tops)
+    # +k at a box's start and -k at its end: a cumulative sum marks box k's
+    # columns (boxes never overlap), and index 0 is the background.
     marks = np.zeros((len(tops), width + 1), dtype=np.int64)
     ids = np.arange(1, len(x0) + 1, dtype=np.int64)
-    np.add.at(marks, (row_of, x0), ids)
-    np.add.at(marks, (row_of, x1), -ids)
+    np.add.at(marks, (row_of[inside], x0[inside]), ids[inside])
+    np.add.at(marks, (row_of[inside], x1[inside]), -ids[inside])
     owner = np.cumsum(marks[:, :width], axis=1)
-    palette = np.vstack(
-        [np.asarray(BACKGROUND, dtype=np.float32), colours.astype(np.float32)]
-    ) / np.float32(255.0)
-    lines = palette[owner]
-    band = max(row_height - 1, 1)
-    for r, top in enumerate(tops.tolist()):
-        a, b = max(top, 0), min(top + band, height)
-        if a < b:
-            image[a:b, :, :3] = lines[r]
-    return image
+    palette = np.vstack([background, colours.astype(np.float32) / np.float32(255.0)])
+    if out is None:
+        return RowLines(tops, palette[owner])
+    np.take(palette, owner, axis=0, out=out[: len(tops)])
+    return RowLines(tops, out[: len(tops)])
 
 
 def tooltip(node: FlameNode, total: int, unit: Unit, *, dev_mode: bool) -> list[str]:

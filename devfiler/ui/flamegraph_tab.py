@@ -26,15 +26,15 @@ from devfiler.ui.flame_layout import (
     content_height,
     layout,
     position_at,
-    rasterize,
     row_at,
+    row_lines,
     row_top,
     tooltip,
 )
 from devfiler.ui.flame_model import FlatFlame, flatten, flatten_parts, hit, matches
 from devfiler.ui.flame_view import FlameView
 from devfiler.ui.tabs import Shared
-from devfiler.ui.theme import FRAME_FONT_SIZE
+from devfiler.ui.theme import BACKGROUND, FRAME_FONT_SIZE
 
 ROW_HEIGHT = 18
 PAN_STEP_PX = 60.0
@@ -75,9 +75,10 @@ class FlamegraphTab:
         self._matches_for: tuple[int, str] | None = None
         self._drawn: object = None
         self._size = (0, 0)
-        self._pixels: npt.NDArray[np.float32] = np.zeros(0, dtype=np.float32)
+        self._pixels: npt.NDArray[np.float32] = np.zeros((0, 0, 3), dtype=np.float32)
         self._texture: int | str = 0
-        self._image: int | str = 0
+        self._row_images: list[int | str] = []
+        self._rows_node: int | str = 0
         self._labels: int | str = 0
         self._drawlist: int | str = 0
         self._inline: int | str = 0
@@ -111,6 +112,7 @@ class FlamegraphTab:
             self._counter = dpg.add_text("")
             self._filter = dpg.add_input_text(hint="Filter ...", width=FILTER_WIDTH)
             self._drawlist = dpg.add_drawlist(width=100, height=100)
+            self._rows_node = dpg.add_draw_node(parent=self._drawlist)
             self._labels = dpg.add_draw_node(parent=self._drawlist)
         if shared.fonts.frame:
             dpg.bind_item_font(self._drawlist, shared.fonts.frame)
@@ -162,16 +164,32 @@ class FlamegraphTab:
             return
         self._size = size
         dpg.configure_item(self._drawlist, width=size[0], height=size[1])
-        if self._image:
-            dpg.delete_item(self._image)
+        if self._texture:
+            dpg.delete_item(self._rows_node, children_only=True)
             dpg.delete_item(self._texture)
-        self._pixels = np.zeros(size[0] * size[1] * 4, dtype=np.float32)
+        # The gaps between rows show the backdrop, so it is the boxes' background.
+        dpg.draw_rectangle(
+            (0, 0), size, color=(*BACKGROUND, 255), fill=(*BACKGROUND, 255), parent=self._rows_node
+        )
+        # One texel line per visible row, each stretched over its row by an image
+        # item: a raw texture is uploaded every frame, so it is kept small.
+        lines = size[1] // ROW_HEIGHT + 2
+        self._pixels = np.zeros((lines, size[0], 3), dtype=np.float32)
         self._texture = dpg.add_raw_texture(
-            size[0], size[1], self._pixels, format=dpg.mvFormat_Float_rgba, parent=self._textures
+            size[0], lines, self._pixels, format=dpg.mvFormat_Float_rgb, parent=self._textures
         )
-        self._image = dpg.draw_image(
-            self._texture, (0, 0), size, parent=self._drawlist, before=self._labels
-        )
+        self._row_images = [
+            dpg.draw_image(
+                self._texture,
+                (0, 0),
+                (size[0], ROW_HEIGHT - 1),
+                uv_min=(0, (i + 0.5) / lines),
+                uv_max=(1, (i + 0.5) / lines),
+                parent=self._rows_node,
+                show=False,
+            )
+            for i in range(lines)
+        ]
         self._drawn = None
 
     def _fetch(self, shared: Shared) -> None:
@@ -370,8 +388,14 @@ class FlamegraphTab:
         geometry = Geometry(width, height, ROW_HEIGHT, shared.fonts.frame_char_width)
         boxes = layout(flat, self.view, geometry, highlight)
         self.drawn_boxes = len(boxes)
-        self._pixels[:] = rasterize(boxes, width, height, ROW_HEIGHT).ravel()
-        dpg.set_value(self._texture, self._pixels)
+        painted = row_lines(boxes, width, out=self._pixels)
+        band = ROW_HEIGHT - 1
+        for i, image in enumerate(self._row_images):
+            if i < len(painted.tops):
+                top = float(painted.tops[i])
+                dpg.configure_item(image, pmin=(0, top), pmax=(width, top + band), show=True)
+            else:
+                dpg.configure_item(image, show=False)
         dpg.delete_item(self._labels, children_only=True)
         text_dy = (ROW_HEIGHT - 1 - FRAME_FONT_SIZE) / 2
         for label in boxes.labels:

@@ -7,7 +7,7 @@ import numpy as np
 from devfiler.analysis.results import FlameNode, Unit
 from devfiler.model import FileId, FrameKind
 from devfiler.ui import flame_view
-from devfiler.ui.flame_layout import Geometry, layout, position_at, rasterize, row_at, tooltip
+from devfiler.ui.flame_layout import Geometry, layout, position_at, row_at, row_lines, tooltip
 from devfiler.ui.flame_model import flatten, flatten_parts, hit, matches
 from devfiler.ui.flame_view import FlameView
 from devfiler.ui.theme import BACKGROUND, FRAME_COLOURS, HEADER_BOX, WRONG_KIND
@@ -102,16 +102,20 @@ def test_filter_dims_other_boxes() -> None:
     assert colours["sys_read"] != FRAME_COLOURS[FrameKind.KERNEL]
 
 
-def test_rasterize_paints_box_colours_and_gaps() -> None:
+def test_row_lines_paint_box_colours_and_gaps() -> None:
     flat = flatten(sample_tree())
     boxes = layout(flat, FlameView(), GEOMETRY)
-    image = rasterize(boxes, GEOMETRY.width, GEOMETRY.height, GEOMETRY.row_height)
-    assert image.shape == (200, 1000, 4)
+    painted = row_lines(boxes, GEOMETRY.width)
+    assert painted.tops.tolist() == [0, 20, 40, 60]
+    assert painted.lines.shape == (4, 1000, 3)
     kernel = np.asarray(FRAME_COLOURS[FrameKind.KERNEL]) / 255.0
-    assert np.allclose(image[65, 700, :3], kernel)  # row 3, x in [600, 800)
-    assert np.allclose(image[79, 700, :3], np.asarray(BACKGROUND) / 255.0)  # gap under the row
-    assert np.allclose(image[65, 799, :3], np.asarray(BACKGROUND) / 255.0)  # gap between boxes
-    assert np.allclose(image[150, 10, :3], np.asarray(BACKGROUND) / 255.0)  # below the deepest row
+    background = np.asarray(BACKGROUND) / 255.0
+    assert np.allclose(painted.lines[3, 700], kernel)  # row 3, x in [600, 800)
+    assert np.allclose(painted.lines[3, 799], background)  # gap between boxes
+    assert np.allclose(painted.lines[3, 900], background)  # nothing there
+    out = np.zeros((2, 1000, 3), dtype=np.float32)
+    clipped = row_lines(boxes, GEOMETRY.width, out=out)
+    assert clipped.tops.tolist() == [0, 20] and np.shares_memory(clipped.lines, out)
 
 
 def test_hit_testing_maps_pixels_to_nodes() -> None:
@@ -187,6 +191,6 @@ def test_rasterize_drops_boxes_clipped_to_nothing_at_the_left_edge() -> None:
     # do_work ends 0.3 px right of the window's left edge, sys_read starts there.
     view = FlameView(0.6 - 0.3 / 1000 * 0.2, 0.8 - 0.3 / 1000 * 0.2)
     boxes = layout(flat, view, GEOMETRY)
-    image = rasterize(boxes, GEOMETRY.width, GEOMETRY.height, GEOMETRY.row_height)
+    painted = row_lines(boxes, GEOMETRY.width)
     kernel = np.asarray(FRAME_COLOURS[FrameKind.KERNEL]) / 255.0
-    assert np.allclose(image[65, 0, :3], kernel)
+    assert np.allclose(painted.lines[3, 0], kernel)
