@@ -22,7 +22,6 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from importlib.resources import files
@@ -173,18 +172,22 @@ def display() -> Iterator[str | None]:
     if shutil.which("Xvfb") is None:
         yield None
         return
-    number = 90 + os.getpid() % 400
+    # Xvfb picks a free display number itself and writes it to the pipe once it
+    # accepts clients, so it never lands on a display someone else runs.
+    read_end, write_end = os.pipe()
     server = subprocess.Popen(
-        ["Xvfb", f":{number}", "-screen", "0", "1500x900x24", "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1500x900x24", "-nolisten", "tcp"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        pass_fds=(write_end,),
     )
+    os.close(write_end)
     try:
-        socket = Path(f"/tmp/.X11-unix/X{number}")
-        deadline = time.monotonic() + 10
-        while not socket.exists() and server.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.1)
-        yield f":{number}" if socket.exists() else None
+        with os.fdopen(read_end) as announced:
+            number = announced.readline().strip()
+        if not number:
+            raise SmokeCheckError(f"Xvfb did not start (exit code {server.wait()})")
+        yield f":{number}"
     finally:
         server.terminate()
         server.wait()
