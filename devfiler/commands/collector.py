@@ -2,7 +2,8 @@
 
 Also reached as `devfiler --collector-only`, the original's spelling. Runs
 until SIGINT or SIGTERM, then lets in-flight requests finish and be stored
-before the store is closed.
+before the store is closed. Symbols for the reported executables are fetched
+in the background unless --no-auto-symbols.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from types import FrameType
 
 from devfiler.collector.server import SHUTDOWN_GRACE_SECONDS, Collector, CollectorError
 from devfiler.commands.common import add_data_dir
+from devfiler.commands.symbol_args import add_symbol_source_args, auto_symbols_from_args
 from devfiler.config import DEFAULT_LISTEN, data_paths
 from devfiler.storage.store import Store, StoreError
 
@@ -41,6 +43,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_listen(parser, default=argparse.SUPPRESS)
     add_data_dir(parser)
+    add_symbol_source_args(parser)
     parser.set_defaults(run=run)
 
 
@@ -67,7 +70,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"devfiler collector: {error}", file=sys.stderr)
             return 1
         print(f"devfiler collector listening on {address}, storing into {paths.root}", flush=True)
+        symbols = auto_symbols_from_args(args, paths, store.executables)
+        if symbols is not None:
+            symbols.start()
         stop_requested.wait()
+        if symbols is not None:
+            symbols.stop()
         collector.stop(SHUTDOWN_GRACE_SECONDS)
         store.close()
         return 0

@@ -34,6 +34,15 @@ def is_elf(path: Path) -> bool:
         return False
 
 
+def gnu_build_id_of(path: Path) -> str:
+    """The GNU build ID of a file, "" when it is not a readable ELF file or has none."""
+    try:
+        with ElfImage(path) as image:
+            return image.gnu_build_id()
+    except (SymbolError, OSError):
+        return ""
+
+
 class ElfImage:
     """Read-only view of one ELF file; close() releases the mapping."""
 

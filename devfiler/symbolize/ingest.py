@@ -100,13 +100,23 @@ def ingest_file(
     path: Path,
     counters: ProgressCounters | None = None,
     debug_roots: Sequence[Path] = DEFAULT_DEBUG_ROOTS,
+    *,
+    file_id: FileId | None = None,
+    file_name: str = "",
+    origin: str = "",
 ) -> IngestOutcome:
-    """Ingest one file; every failure ends as a status, never as an exception."""
+    """Ingest one file; every failure ends as a status, never as an exception.
+
+    A file fetched for an executable (its separate debug file) is stored under
+    that executable's `file_id` and `file_name`; `origin` says where it came from
+    and is kept first among the symbol file's sources.
+    """
     began = time.monotonic()
     if counters is not None:
         counters.started(path)
     try:
-        file_id = file_id_of_path(path)
+        if file_id is None:
+            file_id = file_id_of_path(path)
     except OSError as error:
         outcome = IngestOutcome(
             path, None, SymbolStatus(SymbolState.ERROR, str(error)), 0, time.monotonic() - began
@@ -114,7 +124,8 @@ def ingest_file(
         if counters is not None:
             counters.finished(outcome)
         return outcome
-    store.set_status(file_id, SymbolStatus(SymbolState.PENDING), file_name=path.name)
+    name = file_name or path.name
+    store.set_status(file_id, SymbolStatus(SymbolState.PENDING), file_name=name)
     ranges = 0
     try:
         extracted = extract(path, debug_roots)
@@ -123,22 +134,16 @@ def ingest_file(
             counters.extracted(ranges)
         if ranges == 0:
             status = SymbolStatus(SymbolState.NO_SYMBOLS)
-            store.set_status(
-                file_id,
-                status,
-                extracted.file_name,
-                extracted.gnu_build_id,
-                extracted.go_build_id,
-            )
+            store.set_status(file_id, status, name, extracted.gnu_build_id, extracted.go_build_id)
         else:
             info = SymbolFileInfo(
                 file_id=file_id.hex(),
-                file_name=extracted.file_name,
+                file_name=name,
                 gnu_build_id=extracted.gnu_build_id,
                 go_build_id=extracted.go_build_id,
                 functions=extracted.table.function_count,
                 ranges=ranges,
-                sources=extracted.sources,
+                sources=(origin, *extracted.sources) if origin else extracted.sources,
             )
             store.write_symbols(info, extracted.table)
             if counters is not None:
@@ -146,10 +151,10 @@ def ingest_file(
             status = SymbolStatus(SymbolState.SYMBOLIZED, symbols=info.functions)
     except SymbolError as error:
         status = SymbolStatus(SymbolState.ERROR, str(error))
-        store.set_status(file_id, status, path.name)
+        store.set_status(file_id, status, name)
     except (OSError, MemoryError) as error:
         status = SymbolStatus(SymbolState.TEMPORARY_ERROR, f"{type(error).__name__}: {error}")
-        store.set_status(file_id, status, path.name)
+        store.set_status(file_id, status, name)
     outcome = IngestOutcome(path, file_id, status, ranges, time.monotonic() - began)
     if counters is not None:
         counters.finished(outcome)
