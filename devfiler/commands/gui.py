@@ -17,6 +17,7 @@ from devfiler.commands.common import (
 )
 from devfiler.config import data_paths
 from devfiler.storage.store import Store, StoreError
+from devfiler.symbolize.symbol_store import SymbolStore
 from devfiler.ui.time_range import TimeRange
 
 DEFAULT_FOLLOW = "15m"
@@ -70,8 +71,9 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    paths = data_paths(args.data_dir)
     try:
-        store = Store.open(data_paths(args.data_dir))
+        store = Store.open(paths)
     except StoreError as error:
         print(f"devfiler: {error}", file=sys.stderr)
         return 1
@@ -89,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         screenshot=Path(args.screenshot) if args.screenshot else None,
     )
     try:
-        return App(store, tabs, options).run()
+        return App(store, tabs, options, symbols=SymbolStore(paths.symbols)).run()
     finally:
         collector.stop(SHUTDOWN_GRACE_SECONDS)
         store.close()

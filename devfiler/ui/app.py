@@ -23,6 +23,7 @@ from pathlib import Path
 import dearpygui.dearpygui as dpg
 
 from devfiler import __version__
+from devfiler.analysis.labels import SymbolLookup
 from devfiler.analysis.results import Selection
 from devfiler.model import SampleKind
 from devfiler.storage.store import Store
@@ -59,7 +60,13 @@ class WindowOptions:
 
 
 class App:
-    def __init__(self, store: Store, tabs: Sequence[Tab], options: WindowOptions) -> None:
+    def __init__(
+        self,
+        store: Store,
+        tabs: Sequence[Tab],
+        options: WindowOptions,
+        symbols: SymbolLookup | None = None,
+    ) -> None:
         self.tabs = list(tabs)
         self.options = options
         self.time_range = options.time_range
@@ -74,6 +81,7 @@ class App:
             dev_mode=options.dev_mode,
             fonts=Fonts(ui=0, frame=0, frame_char_width=7.0),
             capturing=options.screenshot is not None,
+            symbols=symbols,
         )
         self.timeline = TimelineStrip(self.time_range.start_ns)
         self.add_data = AddDataWindow()
