@@ -15,6 +15,7 @@ from devfiler.commands.common import (
     parse_duration,
     resolve_time_range,
 )
+from devfiler.commands.symbol_args import add_symbol_source_args, auto_symbols_from_args
 from devfiler.config import data_paths
 from devfiler.storage.store import Store, StoreError
 from devfiler.symbolize.symbol_store import SymbolStore
@@ -27,6 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags of the window, on the top-level parser (`devfiler --listen ...`)."""
     add_listen(parser)
     add_data_dir(parser)
+    add_symbol_source_args(parser)
     add_time_range(parser)
     parser.add_argument(
         "--screenshot",
@@ -90,8 +92,13 @@ def run(args: argparse.Namespace) -> int:
         dev_mode=args.dev_mode,
         screenshot=Path(args.screenshot) if args.screenshot else None,
     )
+    fetcher = auto_symbols_from_args(args, paths, store.executables)
+    if fetcher is not None:
+        fetcher.start()
     try:
         return App(store, tabs, options, symbols=SymbolStore(paths.symbols)).run()
     finally:
+        if fetcher is not None:
+            fetcher.stop()
         collector.stop(SHUTDOWN_GRACE_SECONDS)
         store.close()
