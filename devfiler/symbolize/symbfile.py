@@ -46,6 +46,8 @@ MAX_MESSAGE_BYTES = 64 << 20
 """A single record never needs this much; larger claims are corrupt or hostile."""
 MAX_DECOMPRESSED_BYTES = 8 << 30
 """Refuse zstd streams that inflate beyond this (decompression bombs)."""
+MAX_DEPTH = 4096
+"""Deeper inline nesting than this is not real code."""
 _READ_CHUNK = 4096
 """Compressed bytes fed per step: bounds what one step can inflate to."""
 
@@ -276,6 +278,8 @@ def _range(payload: bytes, strings: list[str], previous_va: int) -> RangeRecord:
                     _repeated(offsets, inner_wire, inner_value)
                 elif inner == 2:
                     _repeated(numbers, inner_wire, inner_value)
+    if depth > MAX_DEPTH:
+        raise WireError(f"inline depth {depth} is deeper than {MAX_DEPTH}")
     if len(offsets) != len(numbers):
         raise WireError(f"line table has {len(offsets)} offsets but {len(numbers)} lines")
     lines = []
@@ -304,6 +308,8 @@ def _return_pad(payload: bytes, strings: list[str], previous_va: int) -> ReturnP
             _repeated(lines, wire, value)
     if not len(funcs) == len(files) == len(lines):
         raise WireError("return pad columns differ in length")
+    if len(funcs) > MAX_DEPTH:
+        raise WireError(f"return pad of {len(funcs)} frames is deeper than {MAX_DEPTH}")
     frames = tuple(
         SourceLine(_ref(strings, f), _ref(strings, g), line)
         for f, g, line in zip(funcs, files, lines, strict=True)
