@@ -79,8 +79,8 @@ def _stream(
     write: Callable[[bytes], object],
 ) -> None:
     deadline = time.monotonic() + limits.total_s
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
+        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
         with urllib.request.urlopen(request, timeout=limits.timeout_s) as response:
             declared = response.headers.get("Content-Length")
             expected = int(declared) if declared and declared.isdigit() else None
