@@ -6,10 +6,10 @@ import numpy as np
 import numpy.typing as npt
 
 from devfiler.analysis.labels import LabeledFrame, SymbolLookup, root_frame, thread_frame
-from devfiler.analysis.results import FlameGraph, Selection
+from devfiler.analysis.results import FlameGraph, FlameGraphTable, Selection
 from devfiler.analysis.selection import SelectedEvents, select_events
 from devfiler.analysis.stacks import StackTable, load_stacks, with_threads
-from devfiler.analysis.tree import aggregate_pairs, build_tree
+from devfiler.analysis.tree import aggregate_pairs, build_table
 from devfiler.model import SampleKind
 from devfiler.storage.store import Store
 
@@ -39,11 +39,18 @@ def thread_paths(
     return frames, codes, offsets, weights
 
 
-def flamegraph(
+def flamegraph_table(
     store: Store, selection: Selection, symbols: SymbolLookup | None = None
-) -> FlameGraph:
+) -> FlameGraphTable:
+    """The flamegraph as arrays: what views drawing every node should ask for."""
     events = select_events(store, selection)
     table = load_stacks(store, events.columns, symbols, inline=selection.inline)
     frames, codes, offsets, weights = thread_paths(events, table)
-    root = build_tree(frames, codes, offsets, [weights], root_frame(root_label(selection)))
-    return FlameGraph(events.unit, events.start_ns, events.end_ns, root)
+    tree = build_table(frames, codes, offsets, [weights], root_frame(root_label(selection)))
+    return FlameGraphTable(events.unit, events.start_ns, events.end_ns, tree)
+
+
+def flamegraph(
+    store: Store, selection: Selection, symbols: SymbolLookup | None = None
+) -> FlameGraph:
+    return flamegraph_table(store, selection, symbols).graph()

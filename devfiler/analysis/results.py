@@ -9,6 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+import numpy as np
+import numpy.typing as npt
+
+from devfiler.analysis.labels import LabeledFrame
 from devfiler.model import FileId, FrameKind, SampleKind
 
 UNBOUNDED_START = -(1 << 63)
@@ -89,6 +93,9 @@ class FlameNode:
     """Abort and unwinding-error frames (drawn red)."""
 
 
+_UNBUILT = FlameNode("", None, 0, 0)
+
+
 @dataclass(frozen=True, slots=True)
 class FlameGraph:
     """A flamegraph, or a differential one when `base_start_ns` is set."""
@@ -99,6 +106,115 @@ class FlameGraph:
     root: FlameNode
     base_start_ns: int | None = None
     base_end_ns: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FlameTable:
+    """A flame tree as parallel arrays, one entry per node, in depth-first order.
+
+    Node 0 is the root. Each node is followed by its subtree, which ends
+    before `end[i]`; its children are the nodes whose `parent` is i, in
+    display order (heaviest first). `boxes[box[i]]` is what node i shows.
+    A tree of FlameNode objects costs about two microseconds a node to make,
+    which is most of a large flamegraph's time: views that draw every node
+    read these arrays instead, and `tree()` makes the objects when wanted.
+    Differential trees add the baseline weight and the normalized change.
+    """
+
+    boxes: tuple[LabeledFrame, ...]
+    box: npt.NDArray[np.int64]
+    parent: npt.NDArray[np.int64]
+    depth: npt.NDArray[np.int64]
+    end: npt.NDArray[np.int64]
+    weight: npt.NDArray[np.int64]
+    self_weight: npt.NDArray[np.int64]
+    base_weight: npt.NDArray[np.int64] | None = None
+    change: npt.NDArray[np.float64] | None = None
+
+    def __len__(self) -> int:
+        return len(self.box)
+
+    def node(self, index: int, children: tuple[FlameNode, ...] = ()) -> FlameNode:
+        """Node `index` as a FlameNode with the given children (none by default)."""
+        box = self.boxes[int(self.box[index])]
+        return FlameNode(
+            label=box.label,
+            kind=box.kind,
+            weight=int(self.weight[index]),
+            self_weight=int(self.self_weight[index]),
+            children=children,
+            frame_key=box.key,
+            function=box.function if box.kind is not None else "",
+            file_id=box.file_id,
+            address=box.address,
+            inline=box.inline,
+            base_weight=int(self.base_weight[index]) if self.base_weight is not None else None,
+            change=float(self.change[index]) if self.change is not None else None,
+            file=box.file,
+            kind_name=box.kind_name,
+            error=box.error,
+        )
+
+    def tree(self) -> FlameNode:
+        """The whole tree as FlameNodes, made deepest first so children exist before parents."""
+        n = len(self.box)
+        if not n:
+            raise ValueError("a flame table has at least its root")
+        functions = [b.function if b.kind is not None else "" for b in self.boxes]
+        by_parent = np.argsort(self.parent[1:], kind="stable") + 1
+        sorted_parents = self.parent[by_parent]
+        first_child = np.searchsorted(sorted_parents, np.arange(n), side="left").tolist()
+        end_child = np.searchsorted(sorted_parents, np.arange(n), side="right").tolist()
+        children = by_parent.tolist()
+        box_list = self.box.tolist()
+        weights = self.weight.tolist()
+        own = self.self_weight.tolist()
+        bases = self.base_weight.tolist() if self.base_weight is not None else [None] * n
+        changes = self.change.tolist() if self.change is not None else [None] * n
+        built = [_UNBUILT] * n
+        for index in range(n - 1, -1, -1):
+            code = box_list[index]
+            b = self.boxes[code]
+            built[index] = FlameNode(  # positional: a third faster than keywords
+                b.label,
+                b.kind,
+                weights[index],
+                own[index],
+                tuple([built[child] for child in children[first_child[index] : end_child[index]]]),
+                b.key,
+                functions[code],
+                b.file_id,
+                b.address,
+                b.inline,
+                bases[index],
+                changes[index],
+                b.file,
+                b.kind_name,
+                b.error,
+            )
+        return built[0]
+
+
+@dataclass(frozen=True, slots=True)
+class FlameGraphTable:
+    """A flamegraph with its tree as a FlameTable; `graph()` gives the FlameGraph."""
+
+    unit: Unit
+    start_ns: int
+    end_ns: int
+    table: FlameTable
+    base_start_ns: int | None = None
+    base_end_ns: int | None = None
+
+    def graph(self) -> FlameGraph:
+        return FlameGraph(
+            self.unit,
+            self.start_ns,
+            self.end_ns,
+            self.table.tree(),
+            self.base_start_ns,
+            self.base_end_ns,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,9 @@ import numpy as np
 import numpy.typing as npt
 
 from devfiler.analysis.labels import FrameLabeler, LabeledFrame, SymbolLookup
-from devfiler.model import FrameId, FrameKind, TraceHash
+from devfiler.model import FileId, FrameId, FrameKind
 from devfiler.storage.events import EventColumns
+from devfiler.storage.records import FRAME_RECORD
 from devfiler.storage.store import Store
 
 
@@ -69,6 +70,66 @@ def gather(
     return codes[np.repeat(starts.astype(np.int64), lengths) + within], offsets
 
 
+_FRAME_WORDS = np.dtype(
+    {
+        "names": ["high", "low", "addr"],
+        "formats": [">u8", ">u8", ">u8"],
+        "offsets": [0, 8, 16],
+        "itemsize": FRAME_RECORD.itemsize,
+    }
+)
+"""A stored frame record read as three 64-bit words: file ID halves and address."""
+_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
+
+
+def distinct_frames(
+    records: npt.NDArray[np.void],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Number the distinct frame IDs of `records` in order of first appearance.
+
+    Returns (frame number of every record, record index of each frame's first
+    appearance). Sorts one mixed 64-bit word per record; the three words are
+    then compared against each number's first record, and should two frame
+    IDs ever share a word the exact 24-byte sort runs instead.
+    """
+    words = records.view(_FRAME_WORDS)
+    high, low, addr = (words[name].astype(np.uint64) for name in ("high", "low", "addr"))
+    mixed = high ^ (low * _MIX[0]) ^ (addr * _MIX[1])
+    _, inverse = np.unique(mixed, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    first = np.full(int(inverse.max()) + 1 if len(inverse) else 0, len(inverse), dtype=np.int64)
+    np.minimum.at(first, inverse, np.arange(len(inverse), dtype=np.int64))
+    exact = all(np.array_equal(column[first][inverse], column) for column in (high, low, addr))
+    if not exact:
+        ids = np.empty((len(records), 24), dtype=np.uint8)
+        raw = records.view(np.uint8).reshape(-1, FRAME_RECORD.itemsize)
+        ids[:] = raw[:, :24]
+        _, first, inverse = np.unique(
+            ids.view("V24").reshape(-1), return_index=True, return_inverse=True
+        )
+        inverse = inverse.reshape(-1)
+    order = np.argsort(first, kind="stable")
+    number = np.empty(len(first), dtype=np.int64)
+    number[order] = np.arange(len(first), dtype=np.int64)
+    return number[inverse], first[order]
+
+
+def frame_ids(records: npt.NDArray[np.void]) -> list[tuple[FrameId, FrameKind]]:
+    """The frame ID and kind of each record, making one FileId per distinct file."""
+    files, file_of = np.unique(records["file"], return_inverse=True)
+    file_ids = [FileId.from_bytes(bytes(raw)) for raw in files]
+    kinds = {int(kind): kind for kind in FrameKind}
+    return [
+        (FrameId(file_ids[file], address), kinds[kind] if kind in kinds else FrameKind(kind))
+        for file, address, kind in zip(
+            file_of.reshape(-1).tolist(),
+            records["addr"].tolist(),
+            records["kind"].tolist(),
+            strict=True,
+        )
+    ]
+
+
 def load_stacks(
     store: Store,
     columns: EventColumns,
@@ -80,44 +141,42 @@ def load_stacks(
     used = np.zeros(len(columns.trace_hashes), dtype=bool)
     used[columns.trace_index] = True
     used_index = np.flatnonzero(used)
-    found = store.traces(TraceHash.from_bytes(bytes(h)) for h in columns.trace_hashes[used_index])
-    frame_number: dict[FrameId, int] = {}
-    frame_kinds: list[tuple[FrameId, FrameKind]] = []
-    per_trace: list[list[int]] = [[] for _ in range(len(columns.trace_hashes))]
-    for index in used_index.tolist():
-        trace = found.get(columns.trace_hash(index))
-        if trace is None:
-            continue
-        numbers = per_trace[index]
-        for frame_id, kind in zip(reversed(trace.frames), reversed(trace.kinds), strict=True):
-            number = frame_number.get(frame_id)
-            if number is None:
-                number = frame_number[frame_id] = len(frame_kinds)
-                frame_kinds.append((frame_id, kind))
-            numbers.append(number)
+    stored = store.trace_frames(columns.trace_hashes[used_index])
+    per_used = np.diff(stored.offsets)
+    outermost_first, _ = gather(
+        np.arange(stored.offsets[-1], dtype=np.int64),
+        stored.offsets[:-1],
+        per_used,
+        reverse=True,
+    )
+    records = stored.records[outermost_first]
+    frame_numbers, first = distinct_frames(records)
+    frame_kinds = frame_ids(records[first])
     labeler = FrameLabeler(store.executables(), symbols)
-    chains = labeler.resolve(frame_kinds, store.frames(frame_number))
-    boxes: list[LabeledFrame] = []
-    chain_offsets = np.zeros(len(chains) + 1, dtype=np.int64)
-    for i, chain in enumerate(chains):
-        kept = chain if inline else chain[:1]
-        boxes.extend(kept)
-        chain_offsets[i + 1] = chain_offsets[i] + len(kept)
-    frame_numbers = np.fromiter((n for numbers in per_trace for n in numbers), dtype=np.int64)
-    trace_lengths = np.array([len(numbers) for numbers in per_trace], dtype=np.int64)
-    chain_lengths = np.diff(chain_offsets)
-    codes, _ = gather(
-        np.arange(len(boxes), dtype=np.int64),
-        chain_offsets[:-1][frame_numbers],
-        chain_lengths[frame_numbers],
-    )
-    expanded = np.zeros(len(per_trace), dtype=np.int64)
-    np.add.at(
-        expanded, np.repeat(np.arange(len(per_trace)), trace_lengths), chain_lengths[frame_numbers]
-    )
-    offsets = np.zeros(len(per_trace) + 1, dtype=np.int64)
-    np.cumsum(expanded, out=offsets[1:])
-    return StackTable(tuple(boxes), offsets, codes)
+    chains = labeler.resolve(frame_kinds, store.frames(frame_id for frame_id, _ in frame_kinds))
+    kept = [chain if inline else chain[:1] for chain in chains]
+    boxes = tuple(box for chain in kept for box in chain)
+    chain_lengths = np.fromiter((len(chain) for chain in kept), np.int64, len(kept))
+    trace_lengths = np.zeros(len(columns.trace_hashes), dtype=np.int64)
+    trace_lengths[used_index] = per_used
+    if bool((chain_lengths == 1).all()):
+        codes = frame_numbers
+    else:
+        chain_offsets = np.zeros(len(kept) + 1, dtype=np.int64)
+        np.cumsum(chain_lengths, out=chain_offsets[1:])
+        codes, _ = gather(
+            np.arange(len(boxes), dtype=np.int64),
+            chain_offsets[:-1][frame_numbers],
+            chain_lengths[frame_numbers],
+        )
+        reach = np.zeros(len(frame_numbers) + 1, dtype=np.int64)
+        np.cumsum(chain_lengths[frame_numbers], out=reach[1:])
+        frame_offsets = np.zeros(len(trace_lengths) + 1, dtype=np.int64)
+        np.cumsum(trace_lengths, out=frame_offsets[1:])
+        trace_lengths = np.diff(reach[frame_offsets])
+    offsets = np.zeros(len(trace_lengths) + 1, dtype=np.int64)
+    np.cumsum(trace_lengths, out=offsets[1:])
+    return StackTable(boxes, offsets, codes)
 
 
 def with_threads(

@@ -8,38 +8,80 @@ element. Several weight columns give differential trees (current, base).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from devfiler.analysis.labels import LabeledFrame
-from devfiler.analysis.results import FlameNode
-
-_PLACEHOLDER = FlameNode("", None, 0, 0)
+from devfiler.analysis.results import FlameNode, FlameTable
 
 
 def aggregate_pairs(
     first: npt.NDArray[np.integer], second: npt.NDArray[np.integer], weights: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Sum weights per distinct (first, second) pair: (firsts, seconds, sums)."""
+    """Sum weights per distinct (first, second) pair: (firsts, seconds, sums), sorted by pair.
+
+    Values are non-negative. Sorting every pair is what costs, so it is
+    avoided where the values are dense enough for tables: a small space of
+    pairs is summed in one table, and otherwise the pairs of `first` values
+    that come with a single `second` value (a trace seen on one thread) are
+    summed per `first`; only the remaining pairs are sorted.
+    """
     if not len(first):
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, empty
+    first = first.astype(np.int64, copy=False)
+    second = second.astype(np.int64, copy=False)
     span = int(second.max()) + 1
-    combined = first.astype(np.int64) * span + second.astype(np.int64)
-    unique, inverse = np.unique(combined, return_inverse=True)
-    sums = np.bincount(inverse.reshape(-1), weights=weights, minlength=len(unique))
-    return unique // span, unique % span, np.rint(sums).astype(np.int64)
+    n_first = int(first.max()) + 1
+    dense = 4 * len(first) + (1 << 16)
+    sums: npt.NDArray[Any]
+    if n_first * span <= dense:
+        combined = first * span + second
+        keys = np.flatnonzero(np.bincount(combined, minlength=n_first * span))
+        sums = np.bincount(combined, weights=weights, minlength=n_first * span)[keys]
+    elif n_first > dense:
+        keys, sums = _sorted_sums(first * span + second, weights)
+    else:
+        low = np.full(n_first, span, dtype=np.int64)
+        np.minimum.at(low, first, second)
+        high = np.full(n_first, -1, dtype=np.int64)
+        np.maximum.at(high, first, second)
+        alone = low == high
+        by_first = alone[first]
+        single = np.flatnonzero(alone)
+        single_sums = np.bincount(first[by_first], weights=weights[by_first], minlength=n_first)
+        mixed = ~by_first
+        mixed_keys, mixed_sums = _sorted_sums(first[mixed] * span + second[mixed], weights[mixed])
+        keys = np.concatenate([single * span + low[single], mixed_keys])
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        sums = np.concatenate([single_sums[single], mixed_sums])[order]
+    return keys // span, keys % span, np.rint(sums).astype(np.int64)
 
 
-def change(weight: int, base: int, total: int, base_total: int) -> float:
-    """Normalized change of a node's share between base and now: -1 gone, 0 same, +1 new."""
-    share = weight / total if total else 0.0
-    base_share = base / base_total if base_total else 0.0
-    if share + base_share == 0:
-        return 0.0
-    return (share - base_share) / (share + base_share)
+def _sorted_sums(
+    keys: npt.NDArray[np.int64], weights: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[Any]]:
+    unique, inverse = np.unique(keys, return_inverse=True)
+    return unique, np.bincount(inverse.reshape(-1), weights=weights, minlength=len(unique))
+
+
+def changes(weight: npt.NDArray[np.int64], base: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+    """Normalized change of each node's share between base and now: -1 gone, 0 same, +1 new.
+
+    Shares are of the root (node 0) on each side.
+    """
+    total, base_total = int(weight[0]), int(base[0])
+    share = weight / total if total else np.zeros(len(weight))
+    base_share = base / base_total if base_total else np.zeros(len(base))
+    both = share + base_share
+    result = np.zeros(len(weight))
+    np.divide(share - base_share, both, out=result, where=both != 0)
+    return result
 
 
 def build_tree(
@@ -49,6 +91,17 @@ def build_tree(
     weights: Sequence[npt.NDArray[np.int64]],
     root: LabeledFrame,
 ) -> FlameNode:
+    """`build_table` as FlameNodes."""
+    return build_table(frames, codes, offsets, weights, root).tree()
+
+
+def build_table(
+    frames: Sequence[LabeledFrame],
+    codes: npt.NDArray[np.int64],
+    offsets: npt.NDArray[np.int64],
+    weights: Sequence[npt.NDArray[np.int64]],
+    root: LabeledFrame,
+) -> FlameTable:
     """Merge the paths into a tree under `root`.
 
     `weights[0]` is the weight of each path; a second column makes the
@@ -57,80 +110,97 @@ def build_tree(
     """
     n_codes = max(len(frames), 1)
     lengths = np.diff(offsets)
-    columns = len(weights)
     path_weights = [np.asarray(w, dtype=np.float64) for w in weights]
     position = np.zeros(len(lengths), dtype=np.int64)
     node_parent: list[npt.NDArray[np.int64]] = [np.array([-1], dtype=np.int64)]
-    node_code: list[npt.NDArray[np.int64]] = [np.array([-1], dtype=np.int64)]
+    node_code: list[npt.NDArray[np.int64]] = [np.array([len(frames)], dtype=np.int64)]
     node_weight = [[np.array([w.sum()])] for w in path_weights]
-    next_id = 1
-    max_depth = int(lengths.max()) if len(lengths) else 0
-    for depth in range(max_depth):
-        active = np.flatnonzero(lengths > depth)
+    level_start = [0, 1]
+    by_length = np.argsort(-lengths, kind="stable")
+    sorted_lengths = lengths[by_length]
+    for depth in range(int(sorted_lengths[0]) if len(lengths) else 0):
+        active = by_length[: np.searchsorted(-sorted_lengths, -depth, side="left")]
         key = position[active] * n_codes + codes[offsets[active] + depth]
         unique, inverse = np.unique(key, return_inverse=True)
         inverse = inverse.reshape(-1)
         node_parent.append(unique // n_codes)
         node_code.append(unique % n_codes)
-        for column in range(columns):
+        for column, path_weight in enumerate(path_weights):
             node_weight[column].append(
-                np.bincount(inverse, weights=path_weights[column][active], minlength=len(unique))
+                np.bincount(inverse, weights=path_weight[active], minlength=len(unique))
             )
-        position[active] = next_id + inverse
-        next_id += len(unique)
+        position[active] = level_start[-1] + inverse
+        level_start.append(level_start[-1] + len(unique))
     parent = np.concatenate(node_parent)
-    code = np.concatenate(node_code)
     total = [np.rint(np.concatenate(parts)).astype(np.int64) for parts in node_weight]
     own = [
-        np.rint(np.bincount(position, weights=w, minlength=next_id)).astype(np.int64)
+        np.rint(np.bincount(position, weights=w, minlength=level_start[-1])).astype(np.int64)
         for w in path_weights
     ]
-    return _assemble(frames, root, parent, code, total, own)
-
-
-def _assemble(
-    frames: Sequence[LabeledFrame],
-    root: LabeledFrame,
-    parent: npt.NDArray[np.int64],
-    code: npt.NDArray[np.int64],
-    total: list[npt.NDArray[np.int64]],
-    own: list[npt.NDArray[np.int64]],
-) -> FlameNode:
-    """Make FlameNodes deepest first (ids grow with depth), children in display order."""
+    key_rank = np.zeros(len(frames) + 1, dtype=np.int64)
+    key_rank[np.array(sorted(range(len(frames)), key=lambda c: frames[c].key), dtype=np.int64)] = (
+        np.arange(len(frames))
+    )
+    code = np.concatenate(node_code)
+    preorder, size = _preorder(parent, level_start, [key_rank[code], *total])
     n = len(parent)
-    order_keys = sorted(range(len(frames)), key=lambda c: frames[c].key)
-    rank = np.zeros(len(frames) + 1, dtype=np.int64)
-    rank[np.array(order_keys, dtype=np.int64)] = np.arange(len(order_keys))
-    order = np.lexsort([rank[code], *(-w for w in reversed(total)), parent])
-    order = order[parent[order] >= 0]
-    first_child = np.searchsorted(parent[order], np.arange(n), side="left").tolist()
-    end_child = np.searchsorted(parent[order], np.arange(n), side="right").tolist()
-    order_list = order.tolist()
-    code_list = code.tolist()
-    weight_list = total[0].tolist()
-    self_list = own[0].tolist()
-    diff = len(total) > 1
-    base_list = total[1].tolist() if diff else []
-    grand, base_grand = (weight_list[0], base_list[0]) if diff else (0, 0)
-    built = [_PLACEHOLDER] * n
-    for node in range(n - 1, -1, -1):
-        kids = tuple(built[child] for child in order_list[first_child[node] : end_child[node]])
-        box = root if node == 0 else frames[code_list[node]]
-        built[node] = FlameNode(
-            label=box.label,
-            kind=box.kind,
-            weight=weight_list[node],
-            self_weight=self_list[node],
-            children=kids,
-            frame_key=box.key,
-            function=box.function if box.kind is not None else "",
-            file_id=box.file_id,
-            address=box.address,
-            inline=box.inline,
-            base_weight=base_list[node] if diff else None,
-            change=change(weight_list[node], base_list[node], grand, base_grand) if diff else None,
-            file=box.file,
-            kind_name=box.kind_name,
-            error=box.error,
-        )
-    return built[0]
+    moved = np.empty(n, dtype=np.int64)
+
+    def placed(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        out = np.empty(n, dtype=np.int64)
+        out[preorder] = values
+        return out
+
+    moved[preorder] = np.where(parent >= 0, preorder[np.maximum(parent, 0)], -1)
+    depth_of = np.repeat(np.arange(len(level_start) - 1), np.diff(level_start))
+    weight = placed(total[0])
+    base = placed(total[1]) if len(total) > 1 else None
+    return FlameTable(
+        boxes=(*frames, root),
+        box=placed(code),
+        parent=moved,
+        depth=placed(depth_of),
+        end=placed(preorder + size),
+        weight=weight,
+        self_weight=placed(own[0]),
+        base_weight=base,
+        change=changes(weight, base) if base is not None else None,
+    )
+
+
+def _preorder(
+    parent: npt.NDArray[np.int64],
+    level_start: list[int],
+    sort_keys: list[npt.NDArray[np.int64]],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Depth-first position and subtree size of every node.
+
+    Nodes are numbered level by level (a parent before its children).
+    `sort_keys` are the tie-breaker, then the weights heaviest first.
+    """
+    n = len(parent)
+    if n == 1:
+        return np.zeros(1, dtype=np.int64), np.ones(1, dtype=np.int64)
+    tie, *weights = sort_keys
+    order = np.lexsort([tie, *(-w for w in reversed(weights)), parent])[1:]
+    size = np.ones(n, dtype=np.int64)
+    for lo, hi, parent_lo in zip(
+        reversed(level_start[1:-1]),
+        reversed(level_start[2:]),
+        reversed(level_start[:-2]),
+        strict=True,
+    ):
+        size[parent_lo:lo] += np.bincount(
+            parent[lo:hi] - parent_lo, weights=size[lo:hi], minlength=lo - parent_lo
+        ).astype(np.int64)
+    sizes = size[order]
+    sorted_parent = parent[order]
+    group_start = np.flatnonzero(np.r_[True, sorted_parent[1:] != sorted_parent[:-1]])
+    before = np.cumsum(sizes) - sizes
+    group_of = np.cumsum(np.r_[False, sorted_parent[1:] != sorted_parent[:-1]])
+    offset = np.empty(n, dtype=np.int64)
+    offset[order] = before - before[group_start][group_of]
+    preorder = np.zeros(n, dtype=np.int64)
+    for lo, hi in itertools.pairwise(level_start[1:]):
+        preorder[lo:hi] = preorder[parent[lo:hi]] + 1 + offset[lo:hi]
+    return preorder, size

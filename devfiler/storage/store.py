@@ -36,7 +36,7 @@ from devfiler.model import (
 from devfiler.storage import records
 from devfiler.storage.batch import EventRows, IngestBatch, TraceTable
 from devfiler.storage.blocks import HASH_DTYPE, Block, BlockSummary, decode_block, encode_block
-from devfiler.storage.events import EventColumns, merge_blocks
+from devfiler.storage.events import EventColumns, EventTimes, merge_blocks, merge_times
 from devfiler.storage.keys import (
     EVENT_KEY_SIZE,
     NS_PER_SECOND,
@@ -321,17 +321,25 @@ class Store:
             yield second, kind, it.value()
             it.next()
 
+    def _blocks(
+        self, start_ns: int, end_ns: int, kinds: Iterable[SampleKind] | None
+    ) -> Iterator[tuple[int, Block]]:
+        wanted = set(kinds) if kinds is not None else set(SampleKind)
+        for second, kind, raw in self._blocks_raw(start_ns, end_ns):
+            if kind in wanted:
+                yield second, decode_block(raw)
+
     def read_events(
         self, start_ns: int, end_ns: int, kinds: Iterable[SampleKind] | None = None
     ) -> EventColumns:
         """Every event with start_ns <= timestamp < end_ns of the given kinds (all if None)."""
-        wanted = set(kinds) if kinds is not None else set(SampleKind)
-        blocks = (
-            (second, decode_block(raw))
-            for second, kind, raw in self._blocks_raw(start_ns, end_ns)
-            if kind in wanted
-        )
-        return merge_blocks(blocks, start_ns, end_ns)
+        return merge_blocks(self._blocks(start_ns, end_ns, kinds), start_ns, end_ns)
+
+    def read_times(
+        self, start_ns: int, end_ns: int, kinds: Iterable[SampleKind] | None = None
+    ) -> EventTimes:
+        """Like `read_events` without the trace and context tables (cheaper to merge)."""
+        return merge_times(self._blocks(start_ns, end_ns, kinds), start_ns, end_ns)
 
     def block_summaries(
         self, start_ns: int = -(1 << 63), end_ns: int = (1 << 63) - 1
@@ -365,6 +373,12 @@ class Store:
             records.decode_trace(key, raw) if raw is not None else None
             for key, raw in zip(keys, values, strict=True)
         ]
+
+    def trace_frames(self, hashes: npt.NDArray[np.void]) -> records.TraceFrames:
+        """The stored frame records of 16-byte trace hashes, in their order, as one array."""
+        raw = np.ascontiguousarray(hashes, dtype=HASH_DTYPE).tobytes()
+        keys = [raw[i : i + HASH_DTYPE.itemsize] for i in range(0, len(raw), HASH_DTYPE.itemsize)]
+        return records.decode_trace_frames(self._get_many(TRACES, keys))
 
     def frames(self, ids: Iterable[FrameId]) -> dict[FrameId, Frame]:
         """Agent-provided frame records; native frames devfiler symbolizes have none."""

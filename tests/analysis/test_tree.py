@@ -1,0 +1,100 @@
+"""Pair sums and flame tables: the array form of a tree and the FlameNodes made from it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from devfiler.analysis.flamegraph import flamegraph, flamegraph_table
+from devfiler.analysis.labels import LabeledFrame, root_frame
+from devfiler.analysis.results import FlameNode, Selection
+from devfiler.analysis.tree import aggregate_pairs, build_table
+from devfiler.model import FrameKind
+from tests.analysis.stores import MAIN, S1, S2, T0, WORKER, Event, make_store
+
+
+def _reference(first: list[int], second: list[int], weights: list[int]) -> list[tuple[int, ...]]:
+    sums: dict[tuple[int, int], int] = {}
+    for pair in zip(first, second, weights, strict=True):
+        sums[pair[:2]] = sums.get(pair[:2], 0) + pair[2]
+    return [(a, b, w) for (a, b), w in sorted(sums.items())]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ([3, 0, 3, 1, 0], [1, 2, 1, 0, 2]),
+        ([7] * 5 + list(range(200_000)), [0, 1, 0, 2, 0] + [5] * 200_000),
+        ([5, 2, 2, 5, 9] * 40_000 + [800_000], [1, 4, 3, 1, 3] * 40_000 + [8]),
+        ([10**12, 0, 10**12], [1, 1, 1]),
+    ],
+    ids=["dense-table", "one-second-per-first", "mixed-and-single", "sparse"],
+)
+def test_aggregate_pairs_sums_each_distinct_pair(first: list[int], second: list[int]) -> None:
+    weights = [(i * 7) % 5 for i in range(len(first))]
+    got = aggregate_pairs(
+        np.array(first, dtype=np.int64),
+        np.array(second, dtype=np.int64),
+        np.array(weights, dtype=np.int64),
+    )
+    rows = list(zip(*(column.tolist() for column in got), strict=True))
+    assert rows == _reference(first, second, weights)
+
+
+def _box(name: str) -> LabeledFrame:
+    return LabeledFrame(name, name, FrameKind.NATIVE, name, key=name)
+
+
+def test_table_is_depth_first_with_children_heaviest_first() -> None:
+    frames = [_box("a"), _box("b"), _box("c")]
+    # Paths, outermost first: a;b (x3), a;c (x4), a (x1), c (x2).
+    codes = np.array([0, 1, 0, 2, 0, 2], dtype=np.int64)
+    offsets = np.array([0, 2, 4, 5, 6], dtype=np.int64)
+    table = build_table(frames, codes, offsets, [np.array([3, 4, 1, 2])], root_frame("all"))
+    labels = [table.boxes[b].label for b in table.box.tolist()]
+    assert labels == ["all", "a", "c", "b", "c"]
+    assert table.parent.tolist() == [-1, 0, 1, 1, 0]
+    assert table.depth.tolist() == [0, 1, 2, 2, 1]
+    assert table.end.tolist() == [5, 4, 3, 4, 5]
+    assert table.weight.tolist() == [10, 8, 4, 3, 2]
+    assert table.self_weight.tolist() == [0, 1, 4, 3, 2]
+    assert table.base_weight is None and table.change is None
+    leaf = table.node(2)
+    assert (leaf.label, leaf.weight, leaf.self_weight, leaf.children) == ("c", 4, 4, ())
+
+
+def test_differential_table_carries_base_and_change() -> None:
+    frames = [_box("a"), _box("b")]
+    codes = np.array([0, 1, 0], dtype=np.int64)
+    offsets = np.array([0, 1, 2, 3], dtype=np.int64)
+    table = build_table(
+        frames, codes, offsets, [np.array([3, 0, 1]), np.array([1, 1, 2])], root_frame("")
+    )
+    assert [table.boxes[b].label for b in table.box.tolist()] == ["", "a", "b"]
+    assert table.weight.tolist() == [4, 4, 0]
+    assert table.base_weight is not None and table.base_weight.tolist() == [4, 3, 1]
+    assert table.change is not None and table.change.tolist() == [0.0, 1 / 7, -1.0]
+    tree = table.tree()
+    assert [(c.label, c.base_weight, c.change) for c in tree.children] == [
+        ("a", 3, 1 / 7),
+        ("b", 1, -1.0),
+    ]
+
+
+def _nodes(node: FlameNode) -> list[FlameNode]:
+    return [node, *(n for child in node.children for n in _nodes(child))]
+
+
+def test_flamegraph_is_its_table_as_nodes(tmp_path: Path) -> None:
+    events = [Event(T0 + i, S1 if i % 3 else S2, MAIN if i % 2 else WORKER) for i in range(12)]
+    with make_store(tmp_path, events) as store:
+        graph = flamegraph(store, Selection())
+        result = flamegraph_table(store, Selection())
+    assert result.graph() == graph
+    nodes = _nodes(graph.root)
+    table = result.table
+    assert len(table) == len(nodes)
+    for index, node in enumerate(nodes):
+        assert table.node(index, node.children) == node
