@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from devfiler.analysis.results import FlameScope, Selection
-from devfiler.analysis.selection import select_events
+from devfiler.analysis.selection import select_times
 from devfiler.analysis.tree import aggregate_pairs
 from devfiler.storage.store import Store
 
@@ -15,8 +15,8 @@ ROWS = _SECOND // ROW_NS
 
 
 def flamescope(store: Store, selection: Selection) -> FlameScope:
-    events = select_events(store, selection)
-    seconds, within = np.divmod(events.columns.timestamps, _SECOND)
+    events = select_times(store, selection)
+    seconds, within = np.divmod(events.timestamps, _SECOND)
     first = int(seconds.min()) if len(seconds) else 0
     cells, rows, weights = aggregate_pairs(seconds - first, within // ROW_NS, events.weights)
     return FlameScope(

@@ -44,6 +44,17 @@ class SelectedEvents:
         return int(self.weights.sum())
 
 
+@dataclass(frozen=True, slots=True)
+class SelectedTimes:
+    """Timestamps and weights (in `unit`) of a selection's events, over [start_ns, end_ns)."""
+
+    unit: Unit
+    start_ns: int
+    end_ns: int
+    timestamps: npt.NDArray[np.int64]
+    weights: npt.NDArray[np.int64]
+
+
 def matches(context: EventContext, name: str, value: str) -> bool:
     """Whether a context matches one filter; container IDs match by prefix (short IDs)."""
     if name == "thread":
@@ -89,20 +100,40 @@ def select_events(store: Store, selection: Selection) -> SelectedEvents:
             )
     if not kept.all():
         columns = columns.select(kept[columns.context_index])
-    if selection.unit is Unit.NANOSECONDS:
-        weights = columns.weights.astype(np.int64, copy=False)
-    else:
-        weights = np.ones(len(columns), dtype=np.int64)
     start, end = effective_range(selection, columns.timestamps)
     return SelectedEvents(
         selection.unit,
         start,
         end,
         columns,
-        weights,
+        unit_weights(selection, columns.weights),
         thread_of_context[columns.context_index],
         tuple(thread_numbers),
     )
+
+
+def select_times(store: Store, selection: Selection) -> SelectedTimes:
+    """Like `select_events` for views that need only when and how much.
+
+    Without filters the trace and context tables are not read at all.
+    """
+    if selection.include or selection.exclude:
+        events = select_events(store, selection)
+        return SelectedTimes(
+            events.unit, events.start_ns, events.end_ns, events.columns.timestamps, events.weights
+        )
+    times = store.read_times(selection.start_ns, selection.end_ns, selection.kinds)
+    start, end = effective_range(selection, times.timestamps)
+    return SelectedTimes(
+        selection.unit, start, end, times.timestamps, unit_weights(selection, times.weights)
+    )
+
+
+def unit_weights(selection: Selection, weights: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Event weights in the selection's unit: nanoseconds as stored, else one per event."""
+    if selection.unit is Unit.NANOSECONDS:
+        return weights.astype(np.int64, copy=False)
+    return np.ones(len(weights), dtype=np.int64)
 
 
 def effective_range(selection: Selection, timestamps: npt.NDArray[np.int64]) -> tuple[int, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from devfiler.analysis.results import Selection, Timeline
-from devfiler.analysis.selection import select_events
+from devfiler.analysis.selection import select_times
 from devfiler.storage.store import Store
 
 TARGET_BUCKETS = 1000
@@ -35,12 +35,12 @@ def round_step(span_ns: int, buckets: int = TARGET_BUCKETS) -> int:
 
 def timeline(store: Store, selection: Selection, buckets: int = TARGET_BUCKETS) -> Timeline:
     """Buckets start at multiples of the step (since the epoch), so they line up with clock time."""
-    events = select_events(store, selection)
+    events = select_times(store, selection)
     start, end = events.start_ns, events.end_ns
     step = round_step(max(end - start, 1), buckets)
     first = start // step * step
     count = -(-(end - first) // step) if end > start else 0
-    index = (events.columns.timestamps - first) // step
+    index = (events.timestamps - first) // step
     sums = np.bincount(index, weights=events.weights, minlength=count)[:count]
     weights = np.rint(sums).astype(np.int64).tolist()
     return Timeline(

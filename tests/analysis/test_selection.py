@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from devfiler.analysis.results import Selection, Unit
-from devfiler.analysis.selection import select_events
+from devfiler.analysis.selection import select_events, select_times
 from devfiler.model import SampleKind
 from tests.analysis.stores import CRON, MAIN, S1, S2, SECOND, T0, WORKER, Event, make_store
 
@@ -78,3 +78,28 @@ def test_range_is_half_open_and_unbounded_ends_take_the_data_extent(tmp_path: Pa
     assert (everything.start_ns, everything.end_ns) == (T0, T0 + 6)
     assert (tail.start_ns, tail.end_ns) == (T0 + 4, T0 + 6)
     assert (len(nothing), nothing.start_ns, nothing.end_ns) == (0, T0 + SECOND, T0 + 2 * SECOND)
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        Selection(),
+        Selection(T0 + 1, T0 + 5),
+        Selection(kinds=frozenset({SampleKind.OFF_CPU})),
+        Selection(include=(("thread", "worker"), ("thread", "cron"))),
+        Selection(start_ns=T0 + 2, exclude=(("pid", "200"),)),
+        Selection(T0 + SECOND, T0 + 2 * SECOND),
+    ],
+)
+def test_times_agree_with_events(tmp_path: Path, selection: Selection) -> None:
+    with make_store(tmp_path, EVENTS) as store:
+        times = select_times(store, selection)
+        events = select_events(store, selection)
+    assert (times.unit, times.start_ns, times.end_ns) == (
+        events.unit,
+        events.start_ns,
+        events.end_ns,
+    )
+    assert sorted(zip(times.timestamps.tolist(), times.weights.tolist(), strict=True)) == sorted(
+        zip(events.columns.timestamps.tolist(), events.weights.tolist(), strict=True)
+    )
