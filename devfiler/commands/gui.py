@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
 from pathlib import Path
 
+from devfiler.collector.request_log import RequestLog
 from devfiler.collector.server import SHUTDOWN_GRACE_SECONDS, Collector, CollectorError
 from devfiler.commands.collector import add_listen
 from devfiler.commands.common import (
@@ -17,11 +19,16 @@ from devfiler.commands.common import (
 )
 from devfiler.commands.symbol_args import add_symbol_source_args, auto_symbols_from_args
 from devfiler.config import data_paths
+from devfiler.log_ring import install_log_ring
 from devfiler.storage.store import Store, StoreError
+from devfiler.symbolize.ingest import BackgroundIngest
 from devfiler.symbolize.symbol_store import SymbolStore
+from devfiler.ui.services import Services
+from devfiler.ui.tabs import Tab
 from devfiler.ui.time_range import TimeRange
 
 DEFAULT_FOLLOW = "15m"
+_log = logging.getLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,7 +45,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--tab",
         default="flamegraph",
-        help="tab to open: flamegraph, topfuncs, ... (default flamegraph)",
+        help=(
+            "tab to open: flamegraph, flamescope, topfuncs, executables, log, and with "
+            "--dev-mode tracefreq, dbstats, grpc (default flamegraph)"
+        ),
     )
     parser.add_argument(
         "--dev-mode", action="store_true", help="start in developer mode (extra tabs)"
@@ -59,46 +69,63 @@ def initial_range(args: argparse.Namespace, now_ns: int) -> TimeRange:
 
 def run(args: argparse.Namespace) -> int:
     from devfiler.ui.app import App, WindowOptions
-    from devfiler.ui.registry import all_tabs
 
+    log = install_log_ring()
     try:
         time_range = initial_range(args, time.time_ns())
     except ValueError as error:
         print(f"devfiler: {error}", file=sys.stderr)
         return 2
-    tabs = all_tabs()
-    if args.tab not in {tab.id for tab in tabs}:
+    paths = data_paths(args.data_dir)
+    _log.info("window: data in %s", paths.root)
+    symbols = SymbolStore(paths.symbols)
+    request_log = RequestLog()
+    ingest = BackgroundIngest(symbols)
+    try:
+        tabs = _tabs(Services(request_log, symbols, ingest, log), args.tab)
+        if tabs is None:
+            return 2
+        try:
+            store = Store.open(paths)
+        except StoreError as error:
+            print(f"devfiler: {error}", file=sys.stderr)
+            return 1
+        collector = Collector(store, request_log=request_log)
+        try:
+            collector.start(args.listen)
+        except CollectorError as error:
+            store.close()
+            print(f"devfiler: {error}", file=sys.stderr)
+            return 1
+        options = WindowOptions(
+            time_range=time_range,
+            tab=args.tab,
+            dev_mode=args.dev_mode,
+            screenshot=Path(args.screenshot) if args.screenshot else None,
+        )
+        fetcher = auto_symbols_from_args(args, paths, store.executables)
+        if fetcher is not None:
+            fetcher.start()
+        try:
+            return App(store, tabs, options, symbols=symbols).run()
+        finally:
+            if fetcher is not None:
+                fetcher.stop()
+            collector.stop(SHUTDOWN_GRACE_SECONDS)
+            store.close()
+    finally:
+        ingest.close()
+
+
+def _tabs(services: Services, wanted: str) -> list[Tab] | None:
+    """Every tab, or None (with a message) when `wanted` is not one of them."""
+    from devfiler.ui.registry import all_tabs
+
+    tabs = all_tabs(services)
+    if wanted not in {tab.id for tab in tabs}:
         print(
-            f"devfiler: unknown tab {args.tab!r} (one of: {', '.join(t.id for t in tabs)})",
+            f"devfiler: unknown tab {wanted!r} (one of: {', '.join(t.id for t in tabs)})",
             file=sys.stderr,
         )
-        return 2
-    paths = data_paths(args.data_dir)
-    try:
-        store = Store.open(paths)
-    except StoreError as error:
-        print(f"devfiler: {error}", file=sys.stderr)
-        return 1
-    collector = Collector(store)
-    try:
-        collector.start(args.listen)
-    except CollectorError as error:
-        store.close()
-        print(f"devfiler: {error}", file=sys.stderr)
-        return 1
-    options = WindowOptions(
-        time_range=time_range,
-        tab=args.tab,
-        dev_mode=args.dev_mode,
-        screenshot=Path(args.screenshot) if args.screenshot else None,
-    )
-    fetcher = auto_symbols_from_args(args, paths, store.executables)
-    if fetcher is not None:
-        fetcher.start()
-    try:
-        return App(store, tabs, options, symbols=SymbolStore(paths.symbols)).run()
-    finally:
-        if fetcher is not None:
-            fetcher.stop()
-        collector.stop(SHUTDOWN_GRACE_SECONDS)
-        store.close()
+        return None
+    return tabs

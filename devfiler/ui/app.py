@@ -29,6 +29,7 @@ from devfiler.model import SampleKind
 from devfiler.storage.store import Store
 from devfiler.ui.add_data import AddDataWindow
 from devfiler.ui.background import Background
+from devfiler.ui.file_drop import FileDrop
 from devfiler.ui.styling import apply_theme, load_fonts, selected_button_theme
 from devfiler.ui.tabs import Shared, Tab
 from devfiler.ui.theme import Fonts
@@ -40,6 +41,7 @@ HEIGHT = 900
 CHANGE_POLL_SECONDS = 1.0
 FRAME_SECONDS = 1 / 60
 SCREENSHOT_TIMEOUT_SECONDS = 120.0
+DROP_TAB = "executables"
 SAMPLE_KINDS: dict[str, frozenset[SampleKind]] = {
     "Mixed": frozenset(SampleKind),
     "On CPU": frozenset({SampleKind.ON_CPU}),
@@ -93,6 +95,7 @@ class App:
         self._title: list[int | str] = []
         self._right: int | str = 0
         self._kind_combo: int | str = 0
+        self._drops: FileDrop | None = None
         self._state_path = os.environ.get("DEVFILER_UI_STATE")
         self._last_state = ""
 
@@ -162,7 +165,15 @@ class App:
 
     # -- each frame --------------------------------------------------------
 
+    def _take_drops(self) -> None:
+        """Dropped files go to the Executables tab, which ingests their symbols."""
+        dropped = self._drops.take() if self._drops is not None else []
+        if dropped:
+            self.shared.dropped.extend(dropped)
+            self.shared.request_tab = DROP_TAB
+
     def _frame(self) -> None:
+        self._take_drops()
         now = time.monotonic()
         if now - self._polled_at >= CHANGE_POLL_SECONDS:
             self._polled_at = now
@@ -170,6 +181,9 @@ class App:
         if self.options.screenshot is None:
             # A screenshot shows one moment: a range that kept moving would never settle.
             self.time_range = self.time_range.advanced(time.time_ns())
+        if self.shared.request_range is not None:
+            self.time_range = self.time_range.frozen(*self.shared.request_range)
+            self.shared.request_range = None
         self._toggle_dev_mode()
         moved = self.timeline.update(self.shared, self.time_range)
         if moved is not None:
@@ -220,6 +234,8 @@ class App:
             "following": self.time_range.follow_ns,
             "settled": self.settled(),
             "add_data": self.add_data.shown,
+            "file_drop": self._drops is not None,
+            "time_range": [self.time_range.start_ns, self.time_range.end_ns],
             "title_at": list(dpg.get_item_rect_min(self._title[1])),
             self.current: tab_state() if tab_state is not None else {},
         }
@@ -246,6 +262,8 @@ class App:
             dpg.add_mouse_wheel_handler(callback=self._on_wheel)
         dpg.setup_dearpygui()
         dpg.show_viewport()
+        self._drops = FileDrop.install()
+        self.shared.drop_available = self._drops is not None
         if store_is_empty(self.shared.store):
             self.add_data.show(True)
 

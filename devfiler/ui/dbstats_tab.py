@@ -1,4 +1,7 @@
-"""The DB stats tab (developer mode): RocksDB figures per table, "Flush event data"."""
+"""The DB stats tab (developer mode): RocksDB figures per table, "Flush event data".
+
+Flushing deletes every event of the store, so the button asks first.
+"""
 
 from __future__ import annotations
 
@@ -21,16 +24,40 @@ class DbStatsTab:
         self._body: int | str = 0
         self._flush_requested = False
         self._flushes = 0
+        self._confirm: int | str = 0
 
     def visible(self, dev_mode: bool) -> bool:
         return dev_mode
 
     def build(self, parent: int | str, shared: Shared) -> None:
         with dpg.group(parent=parent):
-            dpg.add_button(label="Flush event data", callback=self._request_flush)
+            dpg.add_button(label="Flush event data", callback=self._ask)
             self._body = dpg.add_child_window(height=-1, border=False)
+        with dpg.window(
+            label="Flush event data?",
+            modal=True,
+            show=False,
+            no_resize=True,
+            no_collapse=True,
+            autosize=True,
+            pos=(520, 300),
+        ) as self._confirm:
+            dpg.add_text(
+                "This deletes every event in the store (traces and symbols stay).\n"
+                "It cannot be undone."
+            )
+            with dpg.group(horizontal=True):
+                dpg.add_button(label="Flush", width=100, callback=self._request_flush)
+                dpg.add_button(label="Cancel", width=100, callback=self._cancel)
+
+    def _ask(self) -> None:
+        dpg.configure_item(self._confirm, show=True)
+
+    def _cancel(self) -> None:
+        dpg.configure_item(self._confirm, show=False)
 
     def _request_flush(self) -> None:
+        dpg.configure_item(self._confirm, show=False)
         self._flush_requested = True
 
     def update(self, shared: Shared) -> None:

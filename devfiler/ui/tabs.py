@@ -6,7 +6,8 @@ developer-mode tabs are the same interface with a visibility rule.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from devfiler.analysis.labels import SymbolLookup
@@ -37,6 +38,12 @@ class Shared:
     """A screenshot is being taken: no tooltips under the (parked) mouse pointer."""
     request_tab: str | None = None
     """A tab asks the shell to switch to another (e.g. FlameScope -> Flamegraph)."""
+    request_range: tuple[int, int] | None = None
+    """A tab asks the shell to show exactly [start, end) ns (and stop following)."""
+    drop_available: bool = False
+    """Files can be dropped onto this window (the platform's drops reach us)."""
+    dropped: list[Path] = field(default_factory=list)
+    """Files dropped onto the window and not yet taken by a tab."""
 
 
 class Tab(Protocol):

@@ -1,0 +1,19 @@
+"""What the window's tabs use besides the store: the collector's request log,
+the symbol folder with its ingest worker, and the application log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from devfiler.collector.request_log import RequestLog
+from devfiler.log_ring import LogRing
+from devfiler.symbolize.ingest import BackgroundIngest
+from devfiler.symbolize.symbol_store import SymbolStore
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    request_log: RequestLog
+    symbol_store: SymbolStore
+    ingest: BackgroundIngest
+    log: LogRing
