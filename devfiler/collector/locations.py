@@ -33,21 +33,13 @@ from devfiler.collector.wire import (
     Messages,
     check_wire_types,
     last_varint,
+    positions_in_owner,
     repeated_varints,
     scan,
 )
 from devfiler.model import Executable, FileId, Frame, FrameId, FrameKind, SourceLine
 from devfiler.storage.batch import TraceTable
 from devfiler.storage.records import FRAME_RECORD
-
-
-def _positions(owner: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """Index of each element within its owner's run (owners sorted)."""
-    if not len(owner):
-        return owner
-    starts = np.r_[0, np.flatnonzero(owner[1:] != owner[:-1]) + 1]
-    run: npt.NDArray[np.int64] = np.repeat(starts, np.diff(np.r_[starts, len(owner)]))
-    return np.arange(len(owner), dtype=np.int64) - run
 
 
 def check_repeated(
@@ -57,7 +49,7 @@ def check_repeated(
     bad = (values < 0) | (values >= max(size, 1))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        position = int(_positions(owner)[i])
+        position = int(positions_in_owner(owner)[i])
         raise InvalidRequestError(
             f"{where.format(int(owner[i]), position)} = {int(values[i])} is out of range: "
             f"{table} has {size} entries"
@@ -243,14 +235,13 @@ class FrameTable:
         count = len(lines)
         function = last_varint(line_fields, 1, count)
         functions = self._dictionary.functions
-        bad = (function < 0) | (function >= max(len(functions), 1))
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            position = int(_positions(owner)[i])
-            raise InvalidRequestError(
-                f"location_table[{int(owner[i])}].lines[{position}].function_index = "
-                f"{int(function[i])} is out of range: function_table has {len(functions)} entries"
-            )
+        check_repeated(
+            owner,
+            function,
+            len(functions),
+            "location_table[{}].lines[{}].function_index",
+            "function_table",
+        )
         line_no = last_varint(line_fields, 2, count)
         column = last_varint(line_fields, 3, count)
         result: dict[int, list[tuple[str, str, str, int, int]]] = {}

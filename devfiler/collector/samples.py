@@ -24,6 +24,7 @@ from devfiler.collector.wire import (
     Messages,
     Repeated,
     last_varint,
+    positions_in_owner,
     repeated_fixed64,
     repeated_varints,
     scan,
@@ -89,15 +90,6 @@ class _Problems:
             if profile not in self.errors:
                 self.errors[profile] = message(int(samples[at]))
                 self.rejected[profile] = True
-
-
-def _positions(owner: I64) -> I64:
-    """Index of each element within its owner's run (owners sorted)."""
-    if not len(owner):
-        return owner
-    starts = np.r_[0, np.flatnonzero(owner[1:] != owner[:-1]) + 1]
-    run: I64 = np.repeat(starts, np.diff(np.r_[starts, len(owner)]))
-    return np.arange(len(owner), dtype=np.int64) - run
 
 
 def _attribute_rows(
@@ -175,7 +167,7 @@ def decode_samples(
     attributes = repeated_varints(messages, fields, 2, name)
     attribute_values = attributes.signed()
     bad = np.flatnonzero((attribute_values < 0) | (attribute_values >= max(tables.attributes, 1)))
-    position = _positions(attributes.owner)
+    position = positions_in_owner(attributes.owner)
     bad_at = dict(zip(attributes.owner[bad][::-1].tolist(), bad[::-1].tolist(), strict=True))
     problems.flag(
         attributes.owner[bad],
