@@ -13,7 +13,6 @@ SymbolError (or an IndexError/struct.error turned into one by the caller).
 
 from __future__ import annotations
 
-import struct
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
@@ -86,6 +85,7 @@ from devfiler.symbolize.dwarf_forms import (
     FORM_UDATA,
     REF_FORMS,
     DwarfSections,
+    SectionReader,
     cstring,
     sleb,
     uleb,
@@ -161,16 +161,12 @@ class _Unit:
     """Interned file names of the unit's line table, by DWARF file index."""
 
 
-class DwarfReader:
+class DwarfReader(SectionReader):
     """Extracts ranges (with inline depth) and line rows from DWARF sections."""
 
     def __init__(self, sections: DwarfSections, builder: RangeBuilder):
-        self.s = sections
+        super().__init__(sections)
         self.b = builder
-        e = "<" if sections.little_endian else ">"
-        self._u16 = struct.Struct(e + "H").unpack_from
-        self._u32 = struct.Struct(e + "I").unpack_from
-        self._u64 = struct.Struct(e + "Q").unpack_from
         self._abbrev_cache: dict[tuple[int, int, int], dict[int, _Abbrev]] = {}
         self._units: list[_Unit] = []
         self._unit_starts: list[int] = []
@@ -190,22 +186,11 @@ class DwarfReader:
         pos = 0
         while pos + 11 <= len(info):
             unit_start = pos
-            length = self._u32(info, pos)[0]
-            pos += 4
-            offset_size = 4
-            if length == 0xFFFFFFFF:
-                length = self._u64(info, pos)[0]
-                pos += 8
-                offset_size = 8
-            elif length >= 0xFFFFFFF0:
-                raise SymbolError(f"bad unit length {length:#x} at .debug_info+{unit_start:#x}")
-            end = pos + length
-            if end > len(info):
-                raise SymbolError(f"unit at .debug_info+{unit_start:#x} runs past the section")
-            version = self._u16(info, pos)[0]
-            pos += 2
-            if version < 2 or version > 5:
-                raise SymbolError(f"unsupported DWARF version {version} at +{unit_start:#x}")
+            header = self._unit_header(info, unit_start, "unit", ".debug_info")
+            end = header.end
+            offset_size = header.offset_size
+            version = header.version
+            pos = header.body
             if version >= 5:
                 unit_type = info[pos]
                 address_size = info[pos + 1]
@@ -235,9 +220,6 @@ class DwarfReader:
             self._walk_unit(unit, pos)
             pos = end
         self._resolve_names()
-
-    def _offset(self, data: bytes, pos: int, size: int) -> int:
-        return int(self._u32(data, pos)[0] if size == 4 else self._u64(data, pos)[0])
 
     # -- abbreviations ---------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 
 from devfiler.symbolize.errors import SymbolError
@@ -87,6 +88,54 @@ class DwarfSections:
     addr: bytes = b""
     str_offsets: bytes = b""
     little_endian: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class UnitHeader:
+    """The start every .debug_info unit and .debug_line program shares."""
+
+    end: int
+    offset_size: int
+    """4 for 32-bit DWARF, 8 for 64-bit DWARF."""
+    version: int
+    body: int
+    """Position right after the version field."""
+
+
+class SectionReader:
+    """Base of the DWARF readers: integers in the file's byte order and unit headers."""
+
+    def __init__(self, sections: DwarfSections):
+        self.s = sections
+        e = "<" if sections.little_endian else ">"
+        self._u16 = struct.Struct(e + "H").unpack_from
+        self._u32 = struct.Struct(e + "I").unpack_from
+        self._u64 = struct.Struct(e + "Q").unpack_from
+
+    def _offset(self, data: bytes, pos: int, size: int) -> int:
+        return int(self._u32(data, pos)[0] if size == 4 else self._u64(data, pos)[0])
+
+    def _unit_header(self, data: bytes, start: int, what: str, section: str) -> UnitHeader:
+        """Initial length (32- or 64-bit DWARF) and version of the unit at `start`; `what`
+        and `section` name it in errors ("unit", ".debug_info")."""
+        length = self._u32(data, start)[0]
+        pos = start + 4
+        offset_size = 4
+        if length == 0xFFFFFFFF:
+            length = self._u64(data, pos)[0]
+            pos += 8
+            offset_size = 8
+        elif length >= 0xFFFFFFF0:
+            raise SymbolError(f"bad unit length {length:#x} at {section}+{start:#x}")
+        end = pos + length
+        if end > len(data):
+            raise SymbolError(f"{what} at {section}+{start:#x} runs past the section")
+        version = self._u16(data, pos)[0]
+        if version < 2 or version > 5:
+            raise SymbolError(
+                f"unsupported version {version} of the {what} at {section}+{start:#x}"
+            )
+        return UnitHeader(end, offset_size, version, pos + 2)
 
 
 def uleb(data: bytes, pos: int) -> tuple[int, int]:

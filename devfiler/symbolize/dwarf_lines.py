@@ -29,6 +29,7 @@ from devfiler.symbolize.dwarf_forms import (
     FORM_STRX4,
     FORM_UDATA,
     DwarfSections,
+    SectionReader,
     cstring,
     sleb,
     uleb,
@@ -45,18 +46,14 @@ def _discarded(address: int) -> bool:
     return address == 0 or 0xFFFFFFF0 <= address <= 0xFFFFFFFF or address >= 0xFFFFFFFFFFFFFFF0
 
 
-class LineProgramReader:
+class LineProgramReader(SectionReader):
     """Decodes the line program at one .debug_line offset into a RangeBuilder."""
 
     def __init__(self, sections: DwarfSections, builder: RangeBuilder, offset: int, comp_dir: str):
-        self.s = sections
+        super().__init__(sections)
         self.b = builder
         self.offset = offset
         self.comp_dir = comp_dir
-        e = "<" if sections.little_endian else ">"
-        self._u16 = struct.Struct(e + "H").unpack_from
-        self._u32 = struct.Struct(e + "I").unpack_from
-        self._u64 = struct.Struct(e + "Q").unpack_from
 
     def read(self) -> list[int]:
         """Decode the program; return the interned file names by DWARF file index."""
@@ -64,20 +61,11 @@ class LineProgramReader:
         pos = self.offset
         if pos + 4 > len(data):
             raise SymbolError(f"line program offset {pos:#x} outside .debug_line")
-        length = self._u32(data, pos)[0]
-        pos += 4
-        offset_size = 4
-        if length == 0xFFFFFFFF:
-            length = self._u64(data, pos)[0]
-            pos += 8
-            offset_size = 8
-        end = pos + length
-        if end > len(data):
-            raise SymbolError(f"line program at .debug_line+{self.offset:#x} runs past the section")
-        version = self._u16(data, pos)[0]
-        pos += 2
-        if version < 2 or version > 5:
-            raise SymbolError(f"unsupported line table version {version}")
+        header = self._unit_header(data, pos, "line program", ".debug_line")
+        end = header.end
+        offset_size = header.offset_size
+        version = header.version
+        pos = header.body
         if version >= 5:
             pos += 2  # address and segment selector sizes: set_address carries its own
         header_length = self._offset(data, pos, offset_size)
@@ -103,9 +91,6 @@ class LineProgramReader:
             raise SymbolError(f"line program header at +{self.offset:#x} is longer than its unit")
         self._run(data, program, end, files, min_inst, line_base, line_range, opcode_base, lengths)
         return files
-
-    def _offset(self, data: bytes, pos: int, size: int) -> int:
-        return int(self._u32(data, pos)[0] if size == 4 else self._u64(data, pos)[0])
 
     # -- file tables -----------------------------------------------------
 
