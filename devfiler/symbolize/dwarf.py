@@ -432,16 +432,7 @@ class DwarfReader(SectionReader):
             return self._offset(data, pos, size), pos + size
         if form == FORM_ADDR:
             return self._offset(data, pos, unit.address_size), pos + unit.address_size
-        if form in (
-            FORM_UDATA,
-            FORM_REF_UDATA,
-            FORM_STRX,
-            FORM_ADDRX,
-            FORM_LOCLISTX,
-            FORM_RNGLISTX,
-            FORM_GNU_ADDR_INDEX,
-            FORM_GNU_STR_INDEX,
-        ):
+        if form in _ULEB_FORMS:
             return uleb(data, pos)
         if form == FORM_SDATA:
             return sleb(data, pos)
@@ -706,6 +697,20 @@ class DwarfReader(SectionReader):
         return unit, values
 
 
+_ULEB_FORMS = frozenset(
+    {
+        FORM_UDATA,
+        FORM_REF_UDATA,
+        FORM_STRX,
+        FORM_ADDRX,
+        FORM_LOCLISTX,
+        FORM_RNGLISTX,
+        FORM_GNU_ADDR_INDEX,
+        FORM_GNU_STR_INDEX,
+    }
+)
+"""Forms whose value is one unsigned LEB128 number."""
+
 _FORM_KEY = 1 << 20
 """values[attr | _FORM_KEY] holds the form of attributes whose meaning depends on it."""
 
@@ -748,17 +753,7 @@ def _fixed_form_size(form: int, address_size: int, offset_size: int) -> int | No
 
 
 def _variable_skip(form: int) -> int:
-    if form in (
-        FORM_UDATA,
-        FORM_SDATA,
-        FORM_REF_UDATA,
-        FORM_STRX,
-        FORM_ADDRX,
-        FORM_LOCLISTX,
-        FORM_RNGLISTX,
-        FORM_GNU_ADDR_INDEX,
-        FORM_GNU_STR_INDEX,
-    ):
+    if form in _ULEB_FORMS or form == FORM_SDATA:
         return _SKIP_LEB
     if form == FORM_STRING:
         return _SKIP_CSTRING
