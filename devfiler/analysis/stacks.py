@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from devfiler.analysis.labels import FrameLabeler, LabeledFrame, SymbolLookup
 from devfiler.model import FileId, FrameId, FrameKind
+from devfiler.storage.distinct import group_keys
 from devfiler.storage.events import EventColumns
 from devfiler.storage.records import FRAME_RECORD
 from devfiler.storage.store import Store
@@ -88,30 +89,24 @@ def distinct_frames(
     """Number the distinct frame IDs of `records` in order of first appearance.
 
     Returns (frame number of every record, record index of each frame's first
-    appearance). Sorts one mixed 64-bit word per record; the three words are
+    appearance). Groups one mixed 64-bit word per record; the three words are
     then compared against each number's first record, and should two frame
     IDs ever share a word the exact 24-byte sort runs instead.
     """
     words = records.view(_FRAME_WORDS)
     high, low, addr = (words[name].astype(np.uint64) for name in ("high", "low", "addr"))
-    mixed = high ^ (low * _MIX[0]) ^ (addr * _MIX[1])
-    _, inverse = np.unique(mixed, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    first = np.full(int(inverse.max()) + 1 if len(inverse) else 0, len(inverse), dtype=np.int64)
-    np.minimum.at(first, inverse, np.arange(len(inverse), dtype=np.int64))
-    exact = all(np.array_equal(column[first][inverse], column) for column in (high, low, addr))
-    if not exact:
-        ids = np.empty((len(records), 24), dtype=np.uint8)
-        raw = records.view(np.uint8).reshape(-1, FRAME_RECORD.itemsize)
-        ids[:] = raw[:, :24]
-        _, first, inverse = np.unique(
-            ids.view("V24").reshape(-1), return_index=True, return_inverse=True
-        )
-        inverse = inverse.reshape(-1)
+    number, first = group_keys(high ^ (low * _MIX[0]) ^ (addr * _MIX[1]))
+    if all(np.array_equal(column[first][number], column) for column in (high, low, addr)):
+        return number, first
+    ids = np.empty((len(records), 24), dtype=np.uint8)
+    ids[:] = records.view(np.uint8).reshape(-1, FRAME_RECORD.itemsize)[:, :24]
+    _, first, inverse = np.unique(
+        ids.view("V24").reshape(-1), return_index=True, return_inverse=True
+    )
     order = np.argsort(first, kind="stable")
-    number = np.empty(len(first), dtype=np.int64)
-    number[order] = np.arange(len(first), dtype=np.int64)
-    return number[inverse], first[order]
+    renumber = np.empty(len(first), dtype=np.int64)
+    renumber[order] = np.arange(len(first), dtype=np.int64)
+    return renumber[inverse.reshape(-1)], first[order]
 
 
 def frame_ids(records: npt.NDArray[np.void]) -> list[tuple[FrameId, FrameKind]]:

@@ -108,6 +108,13 @@ def build_table(
     tree differential (`weights[1]` is the baseline). Children are sorted
     heaviest first, then by base weight, then by frame key.
     """
+    # Codes numbered in frame key order make node numbers follow the key
+    # among siblings, so ordering children needs only a sort by weight.
+    by_key = sorted(range(len(frames)), key=lambda c: frames[c].key)
+    key_rank = np.empty(len(frames), dtype=np.int64)
+    key_rank[np.array(by_key, dtype=np.int64)] = np.arange(len(frames), dtype=np.int64)
+    codes = key_rank[codes]
+    frames = [frames[c] for c in by_key]
     n_codes = max(len(frames), 1)
     lengths = np.diff(offsets)
     path_weights = [np.asarray(w, dtype=np.float64) for w in weights]
@@ -137,12 +144,8 @@ def build_table(
         np.rint(np.bincount(position, weights=w, minlength=level_start[-1])).astype(np.int64)
         for w in path_weights
     ]
-    key_rank = np.zeros(len(frames) + 1, dtype=np.int64)
-    key_rank[np.array(sorted(range(len(frames)), key=lambda c: frames[c].key), dtype=np.int64)] = (
-        np.arange(len(frames))
-    )
     code = np.concatenate(node_code)
-    preorder, size = _preorder(parent, level_start, [key_rank[code], *total])
+    preorder, size = _preorder(parent, level_start, total)
     n = len(parent)
     moved = np.empty(n, dtype=np.int64)
 
@@ -168,21 +171,30 @@ def build_table(
     )
 
 
+def _sibling_order(
+    parent: npt.NDArray[np.int64], weights: list[npt.NDArray[np.int64]]
+) -> npt.NDArray[np.int64]:
+    """Nodes grouped by parent, heaviest first; equal weights keep their node order."""
+    top = int(weights[0].max())
+    if len(weights) == 1 and int(parent.max()) * (top + 1) + top < 1 << 63:
+        return np.argsort(parent * (top + 1) + (top - weights[0]), kind="stable")
+    return np.lexsort([*(-w for w in reversed(weights)), parent])
+
+
 def _preorder(
     parent: npt.NDArray[np.int64],
     level_start: list[int],
-    sort_keys: list[npt.NDArray[np.int64]],
+    weights: list[npt.NDArray[np.int64]],
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Depth-first position and subtree size of every node.
 
-    Nodes are numbered level by level (a parent before its children).
-    `sort_keys` are the tie-breaker, then the weights heaviest first.
+    Nodes are numbered level by level (a parent before its children) and
+    among siblings in display order for equal weights.
     """
     n = len(parent)
     if n == 1:
         return np.zeros(1, dtype=np.int64), np.ones(1, dtype=np.int64)
-    tie, *weights = sort_keys
-    order = np.lexsort([tie, *(-w for w in reversed(weights)), parent])[1:]
+    order = _sibling_order(parent, weights)[1:]
     size = np.ones(n, dtype=np.int64)
     for lo, hi, parent_lo in zip(
         reversed(level_start[1:-1]),

@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from devfiler.model import SampleKind, TraceHash
 from devfiler.storage.blocks import HASH_DTYPE, Block, CorruptBlockError
+from devfiler.storage.distinct import sorted_keys
 from devfiler.storage.keys import NS_PER_SECOND
 
 
@@ -143,9 +144,7 @@ def merge_blocks(blocks: Iterable[tuple[int, Block]], start_ns: int, end_ns: int
         merged,
     )
     hashes, hash_inverse = distinct_hashes(np.concatenate([b.trace_hashes for b in merged.blocks]))
-    keys, key_inverse = np.unique(
-        np.concatenate([b.context_keys for b in merged.blocks]), return_inverse=True
-    )
+    keys, _, key_inverse = sorted_keys(np.concatenate([b.context_keys for b in merged.blocks]))
     times, keep = merged.times, merged.keep
     if keep is not None:
         times = EventTimes(times.timestamps[keep], times.kinds[keep], times.weights[keep])
@@ -156,7 +155,7 @@ def merge_blocks(blocks: Iterable[tuple[int, Block]], start_ns: int, end_ns: int
         times.weights,
         hash_inverse[trace_index],
         hashes,
-        key_inverse.reshape(-1)[context_index],
+        key_inverse[context_index],
         keys,
     )
 
@@ -184,18 +183,17 @@ def _global_index(
 
 def distinct_hashes(
     table: npt.NDArray[np.void],
-) -> tuple[npt.NDArray[np.void], npt.NDArray[np.intp]]:
-    """`numpy.unique(table, return_inverse=True)` for 16-byte hashes, sorting 64-bit words.
+) -> tuple[npt.NDArray[np.void], npt.NDArray[np.int64]]:
+    """`numpy.unique(table, return_inverse=True)` for 16-byte hashes, grouping 64-bit words.
 
     Sorting void items compares bytes one by one; the first eight bytes read
-    big-endian order the hashes the same way, so sorting that word gives the
-    same result, provided no two distinct hashes share it. The second word
-    checks that; should it ever fail the exact byte-wise unique runs instead.
+    big-endian order the hashes the same way, so grouping and sorting by that
+    word gives the same result, provided no two distinct hashes share it. The
+    second word checks that; should it ever fail the exact byte-wise unique
+    runs instead.
     """
     words = np.ascontiguousarray(table, dtype=HASH_DTYPE).view(">u8").reshape(-1, 2)
-    high = words[:, 0].astype(np.uint64)
-    _, first, inverse = np.unique(high, return_index=True, return_inverse=True)
-    inverse = inverse.reshape(-1)
+    _, first, inverse = sorted_keys(words[:, 0].astype(np.uint64))
     if np.array_equal(words[first, 1][inverse], words[:, 1]):
         return table[first], inverse
     exact, exact_inverse = np.unique(table, return_inverse=True)
