@@ -20,13 +20,12 @@ from devfiler.model import Executable
 from devfiler.symbolize.elf_image import gnu_build_id_of
 from devfiler.symbolize.http_fetch import (
     FetchError,
-    FetchLimits,
     NotFoundError,
     TemporaryFetchError,
     fetch_to_file,
 )
 from devfiler.symbolize.ingest import ingest_file
-from devfiler.symbolize.sources import Attempt, Result, attempt_of_ingest
+from devfiler.symbolize.sources import Attempt, RemoteSource, Result, attempt_of_ingest
 from devfiler.symbolize.symbol_store import SymbolStore
 
 KINDS = ("debuginfo", "executable")
@@ -39,17 +38,11 @@ def server_urls(flags: Sequence[str], environ: Mapping[str, str] = os.environ) -
     return list(dict.fromkeys(u.rstrip("/") for u in urls if u.strip()))
 
 
-class DebuginfodSource:
+class DebuginfodSource(RemoteSource):
     """One debuginfod server."""
 
-    def __init__(self, url: str, downloads: Path, limits: FetchLimits | None = None):
-        self.url = url.rstrip("/")
-        self.downloads = downloads / "debuginfod"
-        self.limits = limits or FetchLimits()
-
-    @property
-    def name(self) -> str:
-        return f"debuginfod {self.url}"
+    label = "debuginfod"
+    folder = "debuginfod"
 
     def attempt(
         self,

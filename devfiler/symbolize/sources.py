@@ -11,9 +11,11 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Protocol
+from pathlib import Path
+from typing import ClassVar, Protocol
 
 from devfiler.model import Executable
+from devfiler.symbolize.http_fetch import FetchLimits
 from devfiler.symbolize.ingest import IngestOutcome
 from devfiler.symbolize.symbol_store import SymbolState, SymbolStore
 
@@ -57,6 +59,24 @@ class SymbolSource(Protocol):
         """Try to store symbols for `executable`; `known` is every reported executable
         (library searches use the main executables' paths)."""
         ...
+
+
+class RemoteSource:
+    """Base of the sources behind one URL, each downloading into its own folder."""
+
+    label: ClassVar[str]
+    """What kind of server it is, for `name`."""
+    folder: ClassVar[str]
+    """Its folder under the downloads folder."""
+
+    def __init__(self, url: str, downloads: Path, limits: FetchLimits | None = None):
+        self.url = url.rstrip("/")
+        self.downloads = downloads / self.folder
+        self.limits = limits or FetchLimits()
+
+    @property
+    def name(self) -> str:
+        return f"{self.label} {self.url}"
 
 
 def attempt_of_ingest(source: str, outcome: IngestOutcome) -> Attempt:

@@ -25,7 +25,7 @@ from devfiler.symbolize.http_fetch import (
     fetch_to_file,
 )
 from devfiler.symbolize.ranges import RangeTable
-from devfiler.symbolize.sources import Attempt, Result
+from devfiler.symbolize.sources import Attempt, RemoteSource, Result
 from devfiler.symbolize.symbfile import SymbfileError, SymbfileTruncatedError
 from devfiler.symbolize.symbfile_ranges import read_symbfile, write_symbfile
 from devfiler.symbolize.symbol_file import SymbolFileInfo
@@ -49,17 +49,11 @@ def publish(root: Path, file_id: FileId, table: RangeTable) -> Path:
     return folder
 
 
-class SymbEndpointSource:
+class SymbEndpointSource(RemoteSource):
     """Fetches symbfile ranges from one endpoint and stores them under the executable's ID."""
 
-    def __init__(self, url: str, downloads: Path, limits: FetchLimits | None = None):
-        self.url = url.rstrip("/")
-        self.downloads = downloads / "symbfiles"
-        self.limits = limits or FetchLimits()
-
-    @property
-    def name(self) -> str:
-        return f"symbol endpoint {self.url}"
+    label = "symbol endpoint"
+    folder = "symbfiles"
 
     def attempt(
         self,
