@@ -1,11 +1,17 @@
-"""Suite-wide pytest setup: the `slow` and `gui` markers."""
+"""Suite-wide pytest setup: the `slow` and `gui` markers, and fixtures several folders use."""
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+from devfiler.collector.server import Collector
+from devfiler.config import data_paths
+from devfiler.storage.store import Store
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -27,3 +33,19 @@ def gcc() -> str:
     if path is None:
         pytest.skip("gcc is not installed")
     return path
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """A real store in tmp_path."""
+    with Store.open(data_paths(tmp_path / "data")) as opened:
+        yield opened
+
+
+@pytest.fixture
+def collector(store: Store) -> Iterator[Collector]:
+    """A real collector on a free loopback port, writing into `store`."""
+    running = Collector(store)
+    running.start("127.0.0.1:0")
+    yield running
+    running.stop(grace=5)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,27 +12,12 @@ from opentelemetry.proto.collector.profiles.v1development.profiles_service_pb2 i
 
 from devfiler.collector.server import Collector
 from devfiler.commands import loadgen as loadgen_command
-from devfiler.config import data_paths
 from devfiler.loadgen.requests import Batch
 from devfiler.loadgen.sender import Outgoing, SendError, send, write_files
 from devfiler.storage.store import Store
 from tests.loadgen.requests_view import START_NS, batches, small_params
 
 ALL_TIME = (-(1 << 63), (1 << 63) - 1)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store.open(data_paths(tmp_path / "data")) as opened:
-        yield opened
-
-
-@pytest.fixture
-def collector(store: Store) -> Iterator[Collector]:
-    running = Collector(store)
-    running.start("127.0.0.1:0")
-    yield running
-    running.stop(grace=5)
 
 
 def _items(run: list[Batch]) -> list[Outgoing]:
