@@ -112,6 +112,8 @@ class FrameLabeler:
     ) -> list[tuple[LabeledFrame, ...]]:
         """Boxes of every frame, outermost first; `records` are the agent's frame records."""
         native_lines = self._native_lines(frames, records)
+        if not records and not native_lines:  # spares hashing every frame ID twice
+            return [self._labels(frame_id, kind, None, ()) for frame_id, kind in frames]
         return [
             self._labels(frame_id, kind, records.get(frame_id), native_lines.get(frame_id, ()))
             for frame_id, kind in frames

@@ -6,6 +6,7 @@ turns them into the command line's JSON contract (README, "Headless queries").
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -93,9 +94,6 @@ class FlameNode:
     """Abort and unwinding-error frames (drawn red)."""
 
 
-_UNBUILT = FlameNode("", None, 0, 0)
-
-
 @dataclass(frozen=True, slots=True)
 class FlameGraph:
     """A flamegraph, or a differential one when `base_start_ns` is set."""
@@ -106,6 +104,10 @@ class FlameGraph:
     root: FlameNode
     base_start_ns: int | None = None
     base_end_ns: int | None = None
+
+
+_TREE_SLICE = 1 << 16
+"""Nodes whose columns `FlameTable.tree` turns into Python lists at once."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,43 +158,64 @@ class FlameTable:
         )
 
     def tree(self) -> FlameNode:
-        """The whole tree as FlameNodes, made deepest first so children exist before parents."""
+        """The whole tree as FlameNodes.
+
+        Nodes are made in reverse depth-first order, so a node's children
+        are the last ones made, on top of a stack. Columns become Python
+        lists a slice at a time (whole, they would take as much memory as
+        the tree). The cyclic garbage collector is paused meanwhile: the
+        tree holds no cycles, and its passes over hundreds of thousands of
+        new objects took a third of the time.
+        """
         n = len(self.box)
         if not n:
             raise ValueError("a flame table has at least its root")
         functions = [b.function if b.kind is not None else "" for b in self.boxes]
-        by_parent = np.argsort(self.parent[1:], kind="stable") + 1
-        sorted_parents = self.parent[by_parent]
-        first_child = np.searchsorted(sorted_parents, np.arange(n), side="left").tolist()
-        end_child = np.searchsorted(sorted_parents, np.arange(n), side="right").tolist()
-        children = by_parent.tolist()
-        box_list = self.box.tolist()
-        weights = self.weight.tolist()
-        own = self.self_weight.tolist()
-        bases = self.base_weight.tolist() if self.base_weight is not None else [None] * n
-        changes = self.change.tolist() if self.change is not None else [None] * n
-        built = [_UNBUILT] * n
-        for index in range(n - 1, -1, -1):
-            code = box_list[index]
-            b = self.boxes[code]
-            built[index] = FlameNode(  # positional: a third faster than keywords
-                b.label,
-                b.kind,
-                weights[index],
-                own[index],
-                tuple([built[child] for child in children[first_child[index] : end_child[index]]]),
-                b.key,
-                functions[code],
-                b.file_id,
-                b.address,
-                b.inline,
-                bases[index],
-                changes[index],
-                b.file,
-                b.kind_name,
-                b.error,
-            )
-        return built[0]
+        child_count = np.bincount(self.parent[1:], minlength=n)
+        made: list[FlameNode] = []
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for low in range((n - 1) // _TREE_SLICE * _TREE_SLICE, -1, -_TREE_SLICE):
+                part = slice(low, min(low + _TREE_SLICE, n))
+                counts = child_count[part].tolist()
+                codes = self.box[part].tolist()
+                weights = self.weight[part].tolist()
+                own = self.self_weight[part].tolist()
+                size = len(codes)
+                bases = self.base_weight[part].tolist() if self.base_weight is not None else None
+                changes = self.change[part].tolist() if self.change is not None else None
+                for i in range(size - 1, -1, -1):
+                    count = counts[i]
+                    children: tuple[FlameNode, ...] = ()
+                    if count:
+                        children = tuple(reversed(made[-count:]))
+                        del made[-count:]
+                    code = codes[i]
+                    b = self.boxes[code]
+                    made.append(
+                        FlameNode(  # positional: a third faster than keywords
+                            b.label,
+                            b.kind,
+                            weights[i],
+                            own[i],
+                            children,
+                            b.key,
+                            functions[code],
+                            b.file_id,
+                            b.address,
+                            b.inline,
+                            bases[i] if bases is not None else None,
+                            changes[i] if changes is not None else None,
+                            b.file,
+                            b.kind_name,
+                            b.error,
+                        )
+                    )
+        finally:
+            if collecting:
+                gc.enable()
+        return made[0]
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -98,3 +99,20 @@ def test_flamegraph_is_its_table_as_nodes(tmp_path: Path) -> None:
     assert len(table) == len(nodes)
     for index, node in enumerate(nodes):
         assert table.node(index, node.children) == node
+
+
+def test_large_table_becomes_the_same_tree_as_its_nodes() -> None:
+    # More nodes than FlameTable.tree converts at once: slices must join up.
+    count = 70_000
+    frames = [_box(f"f{i:05d}") for i in range(count)]
+    codes = np.concatenate([np.arange(count), np.arange(count)]).astype(np.int64)
+    offsets = np.r_[np.arange(count + 1), count + 2 * np.arange(1, count // 2 + 1)]
+    weights = np.arange(len(offsets) - 1, dtype=np.int64) % 7
+    table = build_table(frames, codes, offsets.astype(np.int64), [weights], root_frame("all"))
+    assert len(table) > 65_536
+    tree = table.tree()
+    nodes = _nodes(tree)
+    assert len(nodes) == len(table)
+    for index in (0, 1, 2, 65_535, 65_536, 65_537, len(table) - 1):
+        assert table.node(index, nodes[index].children) == nodes[index]
+    assert all(a.weight >= b.weight for a, b in itertools.pairwise(tree.children))
