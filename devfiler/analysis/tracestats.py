@@ -7,7 +7,7 @@ import numpy.typing as npt
 
 from devfiler.analysis.results import Selection, TraceStats
 from devfiler.analysis.selection import select_events
-from devfiler.model import FrameId, TraceHash
+from devfiler.analysis.stacks import distinct_frames
 from devfiler.storage.store import Store
 
 
@@ -23,17 +23,16 @@ def trace_stats(store: Store, selection: Selection) -> TraceStats:
     columns = events.columns
     counts = np.bincount(columns.trace_index, minlength=len(columns.trace_hashes))
     used = np.flatnonzero(counts)
-    traces = store.traces(TraceHash.from_bytes(bytes(h)) for h in columns.trace_hashes[used])
-    without_leaf: dict[tuple[FrameId, ...], int] = {}
+    stored = store.trace_frames(columns.trace_hashes[used])
+    numbers, first = distinct_frames(stored.records)
+    ends = stored.offsets[1:].tolist()
+    numbers_list = numbers.tolist()
+    without_leaf: dict[tuple[int, ...], int] = {}
     group = np.empty(len(used), dtype=np.int64)
-    distinct_frames: set[FrameId] = set()
-    frames = 0
-    for row, index in enumerate(used.tolist()):
-        trace = traces.get(columns.trace_hash(index))
-        stack = trace.frames if trace is not None else ()
-        frames += len(stack)
-        distinct_frames.update(stack)
-        group[row] = without_leaf.setdefault(stack[1:], len(without_leaf))
+    for row, start in enumerate(stored.offsets[:-1].tolist()):
+        rest = tuple(numbers_list[start + 1 : ends[row]])
+        group[row] = without_leaf.setdefault(rest, len(without_leaf))
+    frames = int(stored.offsets[-1])
     grouped = np.bincount(group, weights=counts[used], minlength=len(without_leaf))
     return TraceStats(
         unit=events.unit,
@@ -43,7 +42,7 @@ def trace_stats(store: Store, selection: Selection) -> TraceStats:
         unique_traces=len(used),
         unique_traces_without_leaf=len(without_leaf),
         frames=frames,
-        unique_frames=len(distinct_frames),
+        unique_frames=len(first),
         count_histogram=histogram(counts[used]),
         count_histogram_without_leaf=histogram(np.rint(grouped).astype(np.int64)),
     )

@@ -2,8 +2,9 @@
 
 Paths are runs of box codes (see analysis/stacks.py). Each level merges equal
 (parent node, code) pairs with `numpy.unique` and sums their weights with
-`bincount`, so Python objects are made once per tree node, not per path
-element. Several weight columns give differential trees (current, base).
+`bincount`; the nodes are then put in depth-first display order with numpy
+too, giving a FlameTable (arrays, no object per node) that can be turned into
+FlameNodes. Several weight columns give differential trees (current, base).
 """
 
 from __future__ import annotations
