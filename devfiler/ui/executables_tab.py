@@ -37,8 +37,22 @@ from devfiler.ui.text_table import Column, TextTable
 REFRESH_SECONDS = 2.0
 BAR_HEIGHT = 12
 FILTER_WIDTH = 260
+DIALOG_SIZE = (900, 520)
+ANY_FILE = ".*"
 _ERROR_STATES = (SymbolState.ERROR, SymbolState.TEMPORARY_ERROR)
 _log = logging.getLogger(__name__)
+
+
+def _typed_path(app_data: dict[str, object]) -> list[Path]:
+    """A name typed into the dialog's field (it is not among the selections).
+
+    The dialog appends the "all files" filter to a typed name ("hello.*").
+    """
+    name = str(app_data.get("file_name", ""))
+    if name.endswith(ANY_FILE):
+        name = name[: -len(ANY_FILE)]
+    typed = Path(str(app_data.get("current_path", ""))) / name
+    return [typed] if name and typed.exists() else []
 
 
 class ExecutablesTab:
@@ -76,6 +90,7 @@ class ExecutablesTab:
         self._progress_bar: int | str = 0
         self._last: int | str = 0
         self._filter: int | str = 0
+        self._add_button: int | str = 0
 
     def visible(self, dev_mode: bool) -> bool:
         return True
@@ -89,7 +104,9 @@ class ExecutablesTab:
                 self._tooltip = dpg.add_text("")
             with dpg.group(horizontal=True):
                 self._count = dpg.add_text("0 executables")
-                dpg.add_button(label="Add executables...", callback=self._open_dialog)
+                self._add_button = dpg.add_button(
+                    label="Add executables...", callback=self._open_dialog
+                )
                 self._filter = dpg.add_input_text(hint="Filter ...", width=FILTER_WIDTH)
             with dpg.group(horizontal=True):
                 self._progress = dpg.add_text("")
@@ -107,15 +124,18 @@ class ExecutablesTab:
             label="Add executables (Ctrl/Shift+click selects several)",
             default_path=str(start),
             callback=self._picked,
-            width=900,
-            height=520,
+            width=DIALOG_SIZE[0],
+            height=DIALOG_SIZE[1],
             modal=True,
         ) as self._dialog:
-            dpg.add_file_extension(".*")
+            dpg.add_file_extension(ANY_FILE)
 
     def _picked(self, sender: int | str, app_data: dict[str, object]) -> None:
+        _log.debug("file dialog chose %s", app_data)
         selections = app_data.get("selections")
         paths = [Path(str(p)) for p in selections.values()] if isinstance(selections, dict) else []
+        if not paths:
+            paths = _typed_path(app_data)
         if paths:
             self._last_dir = paths[0].parent
         self.add(paths)
@@ -221,6 +241,16 @@ class ExecutablesTab:
             )
             x = right
 
+    def _dialog_rect(self) -> list[float] | None:
+        """Where the open file dialog is (automation clicks in it).
+
+        The dialog reports no rectangle; it opens centred in the viewport.
+        """
+        if self._dialog is None or not dpg.is_item_shown(self._dialog):
+            return None
+        width, height = dpg.get_viewport_client_width(), dpg.get_viewport_client_height()
+        return [(width - DIALOG_SIZE[0]) / 2, (height - DIALOG_SIZE[1]) / 2, *DIALOG_SIZE]
+
     def settled(self, shared: Shared) -> bool:
         return self._key == self.result_key(shared, self._ingest.progress()) and not self._queued
 
@@ -235,4 +265,6 @@ class ExecutablesTab:
             "sort": [self.sort_column, self.descending],
             "filter": self.filter_text,
             "filter_at": list(dpg.get_item_rect_min(self._filter)),
+            "add_at": list(dpg.get_item_rect_min(self._add_button)),
+            "dialog": self._dialog_rect(),
         }

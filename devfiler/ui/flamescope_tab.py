@@ -190,6 +190,7 @@ class FlameScopeTab:
             self._drag_from = None
         elif cell is not None and down and not self._was_down:
             self._drag_from = cell
+            self.span = drag_span(grid, cell, cell)
         elif self._drag_from is not None and down and cell is not None:
             self.span = drag_span(grid, self._drag_from, cell)
         elif not down:
@@ -270,4 +271,5 @@ class FlameScopeTab:
             "column_ns": grid.column_ns if grid else 0,
             "origin_ns": grid.origin_ns if grid else 0,
             "peak": grid.peak if grid else 0.0,
+            "view_at": list(dpg.get_item_rect_min(self._view_button)),
         }

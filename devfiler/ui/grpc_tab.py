@@ -145,4 +145,5 @@ class GrpcTab:
             "selected": self.selected,
             "tree_for": self._tree_for,
             "opened": len(self._opened),
+            "first_row_at": self._table.row_at(0) if self.records else None,
         }

@@ -116,3 +116,9 @@ class TextTable:
                 else:
                     cells.append(dpg.add_text(""))
         return row, cells
+
+    def row_at(self, index: int) -> list[float] | None:
+        """Where a shown row's first cell is on screen (automation clicks there)."""
+        if index >= len(self._rows) or not dpg.is_item_shown(self._rows[index][0]):
+            return None
+        return list(dpg.get_item_rect_min(self._rows[index][1][0]))
