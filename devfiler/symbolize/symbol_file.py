@@ -150,8 +150,10 @@ class SymbolFile:
         self._str_offsets = a["str_offsets"]
         self._str_data = a["str_data"]
         self._strings: list[str] | None = None
-        self._chains: dict[tuple[int, int], tuple[SourceLine, ...]] = {}
+        self._chains: dict[int, tuple[SourceLine, ...]] = {}
+        """Chains by (leaf range, line row) folded into one int, as `lookup` keys them."""
         self._prefixes: dict[int, tuple[SourceLine, ...]] = {}
+        self._caller_columns: tuple[list[int], list[int], list[int]] | None = None
 
     @property
     def strings(self) -> list[str]:
@@ -216,13 +218,13 @@ class SymbolFile:
         cache = self._chains
         strings = self.strings
         firsts = first.tolist()
-        for i, (n, leaf_index, line_row) in enumerate(
-            zip(counts.tolist(), leafs.tolist(), rows.tolist(), strict=True)
+        for i, (chain_key, n, leaf_index, line_row) in enumerate(
+            zip(key[first].tolist(), counts.tolist(), leafs.tolist(), rows.tolist(), strict=True)
         ):
             if n == 0:
                 distinct.append(())
                 continue
-            chain = cache.get((leaf_index, line_row))
+            chain = cache.get(chain_key)
             if chain is None:
                 function = strings[leaf_funcs[i]]
                 leaf_frame = (
@@ -232,7 +234,7 @@ class SymbolFile:
                 )
                 chain = (*self._callers(leaf_index, stacked, firsts[i], n), leaf_frame)
                 if len(cache) < _CACHE_LIMIT:
-                    cache[(leaf_index, line_row)] = chain
+                    cache[chain_key] = chain
             distinct.append(chain)
         per_address = [distinct[i] for i in inverse.reshape(-1).tolist()]
         return [per_address[i] for i in by_address.reshape(-1).tolist()]
@@ -271,17 +273,22 @@ class SymbolFile:
         self, leaf: int, stacked: npt.NDArray[np.int64], column: int, n: int
     ) -> tuple[SourceLine, ...]:
         """Frames of every level above the leaf, each at the call site of the next level."""
+        if n < 2:
+            return ()
         cached = self._prefixes.get(leaf)
         if cached is None:
-            indexes = stacked[:n, column].tolist()
+            if self._caller_columns is None:
+                # Python lists index far faster than numpy scalars in this per-chain loop.
+                self._caller_columns = (
+                    self.func.tolist(),
+                    self.call_file.tolist(),
+                    self.call_line.tolist(),
+                )
+            func, call_file, call_line = self._caller_columns
             strings = self.strings
             cached = tuple(
-                SourceLine(
-                    strings[self.func[outer]],
-                    strings[self.call_file[inner]],
-                    int(self.call_line[inner]),
-                )
-                for outer, inner in itertools.pairwise(indexes)
+                SourceLine(strings[func[outer]], strings[call_file[inner]], call_line[inner])
+                for outer, inner in itertools.pairwise(stacked[:n, column].tolist())
             )
             if len(self._prefixes) < _CACHE_LIMIT:
                 self._prefixes[leaf] = cached
