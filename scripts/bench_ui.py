@@ -16,6 +16,8 @@ window in this process and moves the zoomed flamegraph a few pixels per frame.
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -47,18 +49,29 @@ def fill(data_dir: Path, seconds: int, rate: int) -> tuple[int, int]:
     return start, start + seconds * NS
 
 
-def first_flamegraph_seconds(data_dir: Path, start: int, end: int) -> float:
+def first_flamegraph_seconds(data_dir: Path, start: int, end: int) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the new process) until its screenshot is saved."""
     with tempfile.TemporaryDirectory() as tmp:
         command = [sys.executable, "-m", "devfiler.cli", "--listen", "127.0.0.1:0"]
         command += ["--data-dir", str(data_dir), "--start", str(start), "--end", str(end)]
         command += ["--screenshot", str(Path(tmp) / "shot.png")]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         began = time.monotonic()
         subprocess.run(command, check=True, capture_output=True)
-        return time.monotonic() - began
+        wall = time.monotonic() - began
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        return wall, cpu
 
 
-def pan_fps(data_dir: Path, start: int, end: int, seconds: float) -> tuple[float, float, int]:
-    """(frames per second, mean ms per frame, mean boxes drawn) while panning a 4x zoom."""
+def pan_fps(
+    data_dir: Path, start: int, end: int, seconds: float
+) -> tuple[float, float, float, int]:
+    """(frames/s, mean wall ms per frame, mean CPU ms per frame, mean boxes) panning a 4x zoom.
+
+    CPU time counts every thread of this process (the window's and the GL
+    driver's); on a shared machine it is the steadier figure.
+    """
     from devfiler.config import data_paths
     from devfiler.storage.store import Store
     from devfiler.ui import flame_view
@@ -75,7 +88,7 @@ def pan_fps(data_dir: Path, start: int, end: int, seconds: float) -> tuple[float
                 app.step()
             tab.view = flame_view.FlameView(0.0, 0.25)
             frames, boxes, step_px = 0, 0, 9.0
-            began = time.monotonic()
+            began, cpu_began = time.monotonic(), time.process_time()
             while time.monotonic() - began < seconds:
                 if tab.view.x1 >= 0.999 or tab.view.x0 <= 0.0:
                     step_px = -step_px if frames else step_px
@@ -84,9 +97,10 @@ def pan_fps(data_dir: Path, start: int, end: int, seconds: float) -> tuple[float
                 frames += 1
                 boxes += tab.drawn_boxes
             elapsed = time.monotonic() - began
+            cpu = time.process_time() - cpu_began
         finally:
             app.close()
-    return frames / elapsed, 1000 * elapsed / frames, boxes // max(frames, 1)
+    return frames / elapsed, 1000 * elapsed / frames, 1000 * cpu / frames, boxes // frames
 
 
 def main() -> int:
@@ -107,10 +121,15 @@ def main() -> int:
         if args.data_dir is None or args.start is None or args.end is None:
             parser.error("give --fill, or --data-dir with --start and --end")
         data_dir, start, end = args.data_dir, args.start, args.end
-    first = first_flamegraph_seconds(data_dir, start, end)
-    print(f"first flamegraph drawn (new process): {first:.2f} s")
-    fps, ms, boxes = pan_fps(data_dir, start, end, args.seconds)
-    print(f"panning: {fps:.1f} frames/s ({ms:.1f} ms per frame), {boxes} boxes drawn per frame")
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    wall, cpu = first_flamegraph_seconds(data_dir, start, end)
+    print(f"first flamegraph drawn (new process): {wall:.2f} s (CPU {cpu:.2f} s)")
+    fps, ms, cpu_ms, boxes = pan_fps(data_dir, start, end, args.seconds)
+    print(
+        f"panning: {fps:.1f} frames/s ({ms:.1f} ms per frame, CPU {cpu_ms:.1f} ms per frame), "
+        f"{boxes} boxes drawn per frame"
+    )
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 
 

@@ -92,7 +92,7 @@ def layout(
     last_row = row_at(flat, view, geometry.height - 1, rh)
     lit = None
     if highlight is not None:
-        lit = np.zeros(len(flat.nodes), dtype=bool)
+        lit = np.zeros(len(flat), dtype=bool)
         lit[highlight] = True
     parts: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]] = []
     for row in range(max(first_row, flat.min_depth), min(last_row, flat.max_depth) + 1):
@@ -116,7 +116,7 @@ def layout(
     y = (
         (flat.depth[index].astype(np.int64) - flat.min_depth) * rh - np.int64(round(view.top))
     ).astype(np.int64)
-    colour = flat.colour[index].copy()
+    colour = flat.box_colour[flat.box[index]]
     if lit is not None:
         dimmed = ~lit[index]
         colour[dimmed] = _dim_all(colour[dimmed])
@@ -144,12 +144,14 @@ def _labels(
     fits = np.floor((right - left - 2 * LABEL_PADDING) / geometry.char_width).astype(np.int64)
     labels = []
     for slot in np.flatnonzero(fits >= 1).tolist():
-        node = flat.nodes[int(index[slot])]
-        text = node.label[: int(fits[slot])]
+        node = int(index[slot])
+        box = int(flat.box[node])
+        text = flat.boxes[box].label[: int(fits[slot])]
         if not text:
             continue
-        colour = HEADER_TEXT if node.kind is None else FRAME_TEXT
-        if lit is not None and not lit[index[slot]] and node.kind is not None:
+        header = bool(flat.box_header[box])
+        colour = HEADER_TEXT if header else FRAME_TEXT
+        if lit is not None and not lit[node] and not header:
             colour = dim(colour, DIM_AMOUNT)
         labels.append(Label(float(left[slot]) + LABEL_PADDING, float(y[slot]), text, colour))
     return tuple(labels)

@@ -1,21 +1,25 @@
-"""A flamegraph result flattened into arrays the window can lay out fast.
+"""A flamegraph result as the arrays the window lays out, hit-tests and filters.
 
-The analysis layer hands over a tree of FlameNode; walking that tree each
-frame would be too slow for 10k+ visible boxes, so it is flattened once per
-result (on a worker thread) into parallel numpy arrays in depth-first order,
-grouped by row. Rows grow downward from the root (depth 0); a sandwich view
-puts its callers on negative rows above the function.
+The analysis layer hands over a FlameTable: nodes in depth-first order,
+children left to right. Per-node Python objects would cost seconds on a
+large graph, so everything here stays in numpy arrays indexed by node, and
+what a node shows (label, colour, key) is computed once per distinct box
+and looked up through `box`. Rows grow downward from the root (depth 0); a
+sandwich view puts its callers on negative rows above the function. Trees
+of FlameNode (sandwich views) are turned into tables first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from devfiler.analysis.results import FlameNode
+from devfiler.analysis.labels import LabeledFrame
+from devfiler.analysis.results import FlameNode, FlameTable
 from devfiler.model import FrameKind
 from devfiler.ui.theme import frame_colour
 
@@ -24,15 +28,25 @@ from devfiler.ui.theme import frame_colour
 class FlatFlame:
     """Parallel arrays, one entry per node; `rows[d]` lists row d's nodes left to right."""
 
-    nodes: tuple[FlameNode, ...]
-    depth: npt.NDArray[np.int32]
+    boxes: tuple[LabeledFrame, ...]
+    box: npt.NDArray[np.int64]
+    """What each node shows: an index into `boxes` and the per-box arrays."""
+    depth: npt.NDArray[np.int64]
     start: npt.NDArray[np.float64]
     """Left edge in weight units from the left edge of the row-0 node."""
     weight: npt.NDArray[np.float64]
-    parent: npt.NDArray[np.int32]
-    colour: npt.NDArray[np.uint8]
+    self_weight: npt.NDArray[np.int64]
+    parent: npt.NDArray[np.int64]
     rows: dict[int, npt.NDArray[np.int64]]
     total: float
+    box_colour: npt.NDArray[np.uint8]
+    box_header: npt.NDArray[np.bool_]
+    """Boxes that are no frame (root, threads): drawn grey with light text."""
+    box_lower: tuple[str, ...]
+    """Lower-case labels, for the text filter."""
+
+    def __len__(self) -> int:
+        return len(self.box)
 
     @property
     def min_depth(self) -> int:
@@ -42,11 +56,37 @@ class FlatFlame:
     def max_depth(self) -> int:
         return max(self.rows) if self.rows else 0
 
+    def label(self, index: int) -> str:
+        return self.boxes[int(self.box[index])].label
+
+    def key(self, index: int) -> str:
+        """What identifies a node among its siblings across results (frame key, else label)."""
+        box = self.boxes[int(self.box[index])]
+        return box.key or box.label
+
+    def node(self, index: int) -> FlameNode:
+        """Node `index` without its children (tooltips, clicks)."""
+        box = self.boxes[int(self.box[index])]
+        return FlameNode(
+            label=box.label,
+            kind=box.kind,
+            weight=int(self.weight[index]),
+            self_weight=int(self.self_weight[index]),
+            frame_key=box.key,
+            function=box.function if box.kind is not None else "",
+            file_id=box.file_id,
+            address=box.address,
+            inline=box.inline,
+            file=box.file,
+            kind_name=box.kind_name,
+            error=box.error,
+        )
+
     def path(self, index: int) -> tuple[str, ...]:
         """Keys from the top node down to `index`: finds the node again in a newer result."""
         keys = []
         while index >= 0:
-            keys.append(node_key(self.nodes[index]))
+            keys.append(self.key(index))
             index = int(self.parent[index])
         return tuple(reversed(keys))
 
@@ -58,14 +98,10 @@ class FlatFlame:
             candidates = [
                 int(i) for row in rows if row is not None for i in row[self.parent[row] == found]
             ]
-            found = next((i for i in candidates if node_key(self.nodes[i]) == key), -1)
+            found = next((i for i in candidates if self.key(i) == key), -1)
             if found < 0:
                 return None
         return found
-
-
-def node_key(node: FlameNode) -> str:
-    return node.frame_key or node.label
 
 
 _PALETTE = np.asarray(
@@ -78,50 +114,44 @@ _ERROR_SLOT = len(FrameKind) + 1
 _KIND_SLOT = {kind: i for i, kind in enumerate(FrameKind)}
 
 
-def _colour_slot(node: FlameNode) -> int:
-    if node.error or node.kind is FrameKind.ABORT:
+def _colour_slot(box: LabeledFrame) -> int:
+    if box.error or box.kind is FrameKind.ABORT:
         return _ERROR_SLOT
-    return _HEADER_SLOT if node.kind is None else _KIND_SLOT[node.kind]
+    return _HEADER_SLOT if box.kind is None else _KIND_SLOT[box.kind]
 
 
-def flatten(root: FlameNode) -> FlatFlame:
+def flatten(table: FlameTable) -> FlatFlame:
     """Lay a tree out downward: the root on row 0, children left to right in their order."""
-    return flatten_parts([(root, 1)])
+    return flatten_parts([(table, 1)])
 
 
-def flatten_parts(parts: Iterable[tuple[FlameNode, int]]) -> FlatFlame:
+def flatten_parts(parts: Sequence[tuple[FlameTable, int]]) -> FlatFlame:
     """Lay out trees that share row 0: direction 1 grows down, -1 grows up (sandwich callers).
 
-    A tree growing up skips its own top node, which the downward tree already
-    draws on row 0.
+    Trees after the first skip their own top node, which the first tree
+    already draws on row 0, and hang from it.
     """
-    nodes: list[FlameNode] = []
-    depth: list[int] = []
-    start: list[float] = []
-    parent: list[int] = []
-    total = 0.0
-    for top, direction in parts:
-        total = max(total, float(top.weight))
-        # An upward tree hangs from the row-0 node the first tree drew.
-        shared_top = 0 if nodes else -1
-        stack: list[tuple[FlameNode, int, float, int]] = [(top, 0, 0.0, shared_top)]
-        while stack:
-            node, row, left, up = stack.pop()
-            index = shared_top
-            if direction > 0 or row:
-                index = len(nodes)
-                nodes.append(node)
-                depth.append(row * direction)
-                start.append(left)
-                parent.append(up)
-            offset = left + node.weight
-            for child in reversed(node.children):
-                offset -= child.weight
-                stack.append((child, row + 1, offset, index))
-    depth_array = np.asarray(depth, dtype=np.int32)
-    start_array = np.asarray(start, dtype=np.float64)
-    order = np.lexsort((start_array, depth_array))
-    sorted_depths = depth_array[order]
+    boxes: list[LabeledFrame] = []
+    box, depth, start, weight, own, parent = [], [], [], [], [], []
+    count = 0
+    for part, (table, direction) in enumerate(parts):
+        skip = 1 if part else 0
+        moved = table.parent
+        if part:
+            # Without their top node, nodes move up one and its children hang from node 0.
+            moved = np.where(table.parent > 0, table.parent - 1 + count, 0)
+        box.append(table.box[skip:] + len(boxes))
+        depth.append(table.depth[skip:] * direction)
+        start.append(_starts(table)[skip:])
+        weight.append(table.weight[skip:])
+        own.append(table.self_weight[skip:])
+        parent.append(moved[skip:])
+        boxes.extend(table.boxes)
+        count += len(table) - skip
+    depth_all = np.concatenate(depth).astype(np.int64)
+    # Depth-first order lists each row's nodes left to right: a stable sort keeps it.
+    order = np.argsort(depth_all, kind="stable")
+    sorted_depths = depth_all[order]
     bounds = np.flatnonzero(np.r_[True, sorted_depths[1:] != sorted_depths[:-1]]).tolist()
     ends = [*bounds[1:], len(order)]
     rows = {
@@ -129,16 +159,88 @@ def flatten_parts(parts: Iterable[tuple[FlameNode, int]]) -> FlatFlame:
         for begin, end in zip(bounds, ends, strict=True)
         if end > begin
     }
-    slots = np.fromiter((_colour_slot(n) for n in nodes), dtype=np.int64, count=len(nodes))
+    slots = np.fromiter((_colour_slot(b) for b in boxes), dtype=np.int64, count=len(boxes))
+    total = float(parts[0][0].weight[0]) if parts and len(parts[0][0]) else 0.0
     return FlatFlame(
-        nodes=tuple(nodes),
-        depth=depth_array,
-        start=start_array,
-        weight=np.fromiter((n.weight for n in nodes), dtype=np.float64, count=len(nodes)),
-        parent=np.asarray(parent, dtype=np.int32),
-        colour=_PALETTE[slots].reshape(-1, 3),
+        boxes=tuple(boxes),
+        box=np.concatenate(box).astype(np.int64),
+        depth=depth_all,
+        start=np.concatenate(start),
+        weight=np.concatenate(weight).astype(np.float64),
+        self_weight=np.concatenate(own).astype(np.int64),
+        parent=np.concatenate(parent).astype(np.int64),
         rows=rows,
         total=total or 1.0,
+        box_colour=_PALETTE[slots].reshape(-1, 3),
+        box_header=np.fromiter((b.kind is None for b in boxes), dtype=bool, count=len(boxes)),
+        box_lower=tuple(b.label.lower() for b in boxes),
+    )
+
+
+def _starts(table: FlameTable) -> npt.NDArray[np.float64]:
+    """Left edges: a node starts where its parent does, plus its earlier siblings' weight.
+
+    Siblings are adjacent within their row (depth-first order), so one
+    cumulative sum per row gives every node its offset in its sibling group.
+    """
+    start = np.zeros(len(table), dtype=np.float64)
+    weight = table.weight.astype(np.float64)
+    order = np.argsort(table.depth, kind="stable")
+    depths = table.depth[order]
+    bounds = np.flatnonzero(np.r_[True, depths[1:] != depths[:-1], True]).tolist()
+    for begin, end in itertools.pairwise(bounds[1:]):
+        row = order[begin:end]
+        parents = table.parent[row]
+        sums = np.cumsum(weight[row]) - weight[row]
+        first = np.r_[True, parents[1:] != parents[:-1]]
+        group_base = sums[first][np.cumsum(first) - 1]
+        start[row] = start[parents] + sums - group_base
+    return start
+
+
+def table_of_tree(root: FlameNode) -> FlameTable:
+    """A FlameNode tree as a FlameTable (for results that still come as trees)."""
+    boxes: dict[LabeledFrame, int] = {}
+    box: list[int] = []
+    parent: list[int] = []
+    depth: list[int] = []
+    weight: list[int] = []
+    own: list[int] = []
+    stack: list[tuple[FlameNode, int, int]] = [(root, -1, 0)]
+    while stack:
+        node, up, level = stack.pop()
+        frame = LabeledFrame(
+            node.label,
+            node.label,
+            node.kind,
+            node.function,
+            node.file,
+            node.frame_key,
+            node.kind_name,
+            node.inline,
+            node.error,
+            node.file_id,
+            node.address,
+        )
+        index = len(box)
+        box.append(boxes.setdefault(frame, len(boxes)))
+        parent.append(up)
+        depth.append(level)
+        weight.append(node.weight)
+        own.append(node.self_weight)
+        stack.extend((child, index, level + 1) for child in reversed(node.children))
+    # Children come after their parent: sizes add up from the last node back.
+    size = [1] * len(box)
+    for index in range(len(box) - 1, 0, -1):
+        size[parent[index]] += size[index]
+    return FlameTable(
+        boxes=tuple(boxes),
+        box=np.asarray(box, dtype=np.int64),
+        parent=np.asarray(parent, dtype=np.int64),
+        depth=np.asarray(depth, dtype=np.int64),
+        end=np.arange(len(box), dtype=np.int64) + np.asarray(size, dtype=np.int64),
+        weight=np.asarray(weight, dtype=np.int64),
+        self_weight=np.asarray(own, dtype=np.int64),
     )
 
 
@@ -169,6 +271,5 @@ def matches(flat: FlatFlame, text: str) -> npt.NDArray[np.int64]:
     needle = text.strip().lower()
     if len(needle) < MIN_FILTER_LENGTH:
         return np.zeros(0, dtype=np.int64)
-    return np.asarray(
-        [i for i, node in enumerate(flat.nodes) if needle in node.label.lower()], dtype=np.int64
-    )
+    hits = [i for i, label in enumerate(flat.box_lower) if needle in label]
+    return np.flatnonzero(np.isin(flat.box, hits)).astype(np.int64)

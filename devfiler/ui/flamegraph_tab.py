@@ -17,8 +17,8 @@ import dearpygui.dearpygui as dpg
 import numpy as np
 import numpy.typing as npt
 
-from devfiler.analysis.flamegraph import flamegraph
-from devfiler.analysis.results import FlameGraph, Sandwich, Unit
+from devfiler.analysis.flamegraph import flamegraph_table
+from devfiler.analysis.results import FlameGraphTable, Sandwich, Unit
 from devfiler.analysis.sandwich import sandwich
 from devfiler.ui import flame_view
 from devfiler.ui.flame_layout import (
@@ -31,7 +31,14 @@ from devfiler.ui.flame_layout import (
     row_top,
     tooltip,
 )
-from devfiler.ui.flame_model import FlatFlame, flatten, flatten_parts, hit, matches
+from devfiler.ui.flame_model import (
+    FlatFlame,
+    flatten,
+    flatten_parts,
+    hit,
+    matches,
+    table_of_tree,
+)
 from devfiler.ui.flame_view import FlameView
 from devfiler.ui.tabs import Shared
 from devfiler.ui.theme import BACKGROUND, FRAME_FONT_SIZE
@@ -49,7 +56,7 @@ FILTER_WIDTH = 260
 class FlameData:
     """A computed view and its flattened boxes (flattening runs on the worker too)."""
 
-    result: FlameGraph | Sandwich
+    result: FlameGraphTable | Sandwich
     flat: FlatFlame
 
     @property
@@ -198,10 +205,11 @@ class FlamegraphTab:
 
         def compute() -> FlameData:
             if function is None:
-                graph = flamegraph(store, selection, symbols)
-                return FlameData(graph, flatten(graph.root))
+                graph = flamegraph_table(store, selection, symbols)
+                return FlameData(graph, flatten(graph.table))
             view = sandwich(store, selection, function, symbols)
-            return FlameData(view, flatten_parts([(view.callees, 1), (view.callers, -1)]))
+            parts = [(table_of_tree(view.callees), 1), (table_of_tree(view.callers), -1)]
+            return FlameData(view, flatten_parts(parts))
 
         key = self.result_key(shared)
         # Separate slots: leaving a sandwich view shows the kept flamegraph at once.
@@ -336,7 +344,7 @@ class FlamegraphTab:
         index = self._node_at(x, y)
         if index is None:
             return
-        node = self.data.flat.nodes[index]
+        node = self.data.flat.node(index)
         if ctrl and node.kind is not None:
             self.open_sandwich(node.function or node.label)
             return
@@ -424,9 +432,7 @@ class FlamegraphTab:
         mx, my = dpg.get_mouse_pos(local=False)
         dpg.configure_item(self._tooltip, show=True, pos=(mx + 16, my + 16))
         flat = self.data.flat
-        lines = tooltip(
-            flat.nodes[index], int(flat.total), self.data.unit, dev_mode=shared.dev_mode
-        )
+        lines = tooltip(flat.node(index), int(flat.total), self.data.unit, dev_mode=shared.dev_mode)
         dpg.set_value(self._tooltip_text, "\n".join(lines))
 
     def state(self) -> dict[str, object]:
@@ -438,7 +444,7 @@ class FlamegraphTab:
             "filter": self.filter_text,
             "counter": self.counter_text(),
             "sandwich": self.sandwich_of,
-            "nodes": len(self.data.flat.nodes) if self.data else 0,
+            "nodes": len(self.data.flat) if self.data else 0,
             "area": [*dpg.get_item_rect_min(self._drawlist), *self._size],
             "filter_at": list(dpg.get_item_rect_min(self._filter)),
         }

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from devfiler.analysis.labels import LabeledFrame, root_frame
 from devfiler.analysis.results import FlameNode, Unit
+from devfiler.analysis.tree import build_table
 from devfiler.model import FileId, FrameKind
 from devfiler.ui import flame_view
 from devfiler.ui.flame_layout import Geometry, layout, position_at, row_at, row_lines, tooltip
-from devfiler.ui.flame_model import flatten, flatten_parts, hit, matches
+from devfiler.ui.flame_model import FlatFlame, flatten_parts, hit, matches, table_of_tree
 from devfiler.ui.flame_view import FlameView
 from devfiler.ui.theme import BACKGROUND, FRAME_COLOURS, HEADER_BOX, WRONG_KIND
 
@@ -17,6 +19,14 @@ GEOMETRY = Geometry(width=1000, height=200, row_height=20, char_width=8.0)
 
 def frame(label: str, kind: FrameKind, w: int, *children: FlameNode, self_w: int = 0) -> FlameNode:
     return FlameNode(label, kind, w, self_w, children, frame_key=label)
+
+
+def flatten(root: FlameNode) -> FlatFlame:
+    return flatten_parts([(table_of_tree(root), 1)])
+
+
+def labels_of(flat: FlatFlame) -> list[str]:
+    return [flat.label(i) for i in range(len(flat))]
 
 
 def sample_tree() -> FlameNode:
@@ -35,7 +45,7 @@ def sample_tree() -> FlameNode:
 
 def test_flatten_lays_children_left_to_right_under_parents() -> None:
     flat = flatten(sample_tree())
-    labels = [n.label for n in flat.nodes]
+    labels = labels_of(flat)
     assert labels[0] == "100% of all CPU cycles"
     assert flat.total == 100
     by_label = dict(zip(labels, range(len(labels)), strict=True))
@@ -45,28 +55,52 @@ def test_flatten_lays_children_left_to_right_under_parents() -> None:
     assert flat.depth[by_label["sys_read"]] == 3
     assert flat.parent[by_label["sys_read"]] == by_label["app: main in main.c:3"]
     assert flat.start[by_label["tiny"]] == 99
-    assert [flat.nodes[i].label for i in flat.rows[1]] == ["worker", "gc"]
+    assert [flat.label(i) for i in flat.rows[1]] == ["worker", "gc"]
+
+
+def test_flatten_places_a_table_from_the_analysis_layer() -> None:
+    frames = [LabeledFrame(n, n, FrameKind.NATIVE, n, key=n) for n in "abc"]
+    # Paths, outermost first: a;b (x3), a;c (x4), a (x1), c (x2).
+    codes = np.array([0, 1, 0, 2, 0, 2], dtype=np.int64)
+    offsets = np.array([0, 2, 4, 5, 6], dtype=np.int64)
+    table = build_table(frames, codes, offsets, [np.array([3, 4, 1, 2])], root_frame("all"))
+    flat = flatten_parts([(table, 1)])
+    assert labels_of(flat) == ["all", "a", "c", "b", "c"]
+    assert flat.start.tolist() == [0, 0, 0, 4, 8]
+    assert [flat.label(i) for i in flat.rows[2]] == ["c", "b"]
+    assert flat.path(3) == ("all", "a", "b")
+    assert flat.find_path(flat.path(3)) == 3
+    assert matches(flat, "all").tolist() == [0]
+    node = flat.node(2)
+    assert (node.label, node.weight, node.self_weight, node.function) == ("c", 4, 4, "c")
+
+
+def test_table_of_tree_keeps_every_node() -> None:
+    table = table_of_tree(sample_tree())
+    assert table.tree() == sample_tree()
+    assert table.end.tolist()[:3] == [len(table), 5, 5]
+    assert len(table.boxes) == len(table)
 
 
 def test_colours_follow_frame_kind() -> None:
     flat = flatten(sample_tree())
-    colours = {n.label: tuple(flat.colour[i]) for i, n in enumerate(flat.nodes)}
+    colours = {flat.label(i): tuple(flat.box_colour[flat.box[i]]) for i in range(len(flat))}
     assert colours["sys_read"] == FRAME_COLOURS[FrameKind.KERNEL]
     assert colours["do_work in work.py:10"] == FRAME_COLOURS[FrameKind.CPYTHON]
     assert colours["worker"] == HEADER_BOX
     odd = flatten(frame("x", FrameKind.OTHER, 1))
-    assert tuple(odd.colour[0]) == WRONG_KIND
+    assert tuple(odd.box_colour[odd.box[0]]) == WRONG_KIND
 
 
 def test_layout_skips_boxes_under_one_pixel_and_fits_labels() -> None:
     flat = flatten(sample_tree())
     narrow = Geometry(width=50, height=200, row_height=20, char_width=8.0)
     boxes = layout(flat, FlameView(), narrow)
-    drawn = {flat.nodes[i].label for i in boxes.index}
+    drawn = {flat.label(i) for i in boxes.index}
     assert "tiny" not in drawn  # 1/100 of 50 px
     assert "gc_run" in drawn
     wide = layout(flat, FlameView(), GEOMETRY)
-    assert "tiny" in {flat.nodes[i].label for i in wide.index}
+    assert "tiny" in {flat.label(i) for i in wide.index}
     texts = {label.text for label in wide.labels}
     assert "100% of all CPU cycles" in texts
     # sys_read: 200 px box -> whole label; do_work: 600 px.
@@ -77,16 +111,14 @@ def test_layout_skips_boxes_under_one_pixel_and_fits_labels() -> None:
 
 def test_layout_of_zoomed_view_and_scrolling() -> None:
     flat = flatten(sample_tree())
-    index = next(i for i, n in enumerate(flat.nodes) if n.label == "sys_read")
+    index = labels_of(flat).index("sys_read")
     view = flame_view.zoom_to(flat, index, FlameView())
     boxes = layout(flat, view, GEOMETRY)
-    at = {
-        flat.nodes[i].label: (int(boxes.x0[k]), int(boxes.x1[k])) for k, i in enumerate(boxes.index)
-    }
+    at = {flat.label(i): (int(boxes.x0[k]), int(boxes.x1[k])) for k, i in enumerate(boxes.index)}
     assert at["sys_read"] == (0, 1000)
     assert "do_work in work.py:10" not in at
     scrolled = layout(flat, FlameView(top=40), GEOMETRY)
-    ys = {flat.nodes[i].label: int(scrolled.y[k]) for k, i in enumerate(scrolled.index)}
+    ys = {flat.label(i): int(scrolled.y[k]) for k, i in enumerate(scrolled.index)}
     assert ys["app: main in main.c:3"] == 0
     assert "100% of all CPU cycles" not in ys
 
@@ -94,10 +126,10 @@ def test_layout_of_zoomed_view_and_scrolling() -> None:
 def test_filter_dims_other_boxes() -> None:
     flat = flatten(sample_tree())
     found = matches(flat, "DO_WORK")
-    assert [flat.nodes[i].label for i in found] == ["do_work in work.py:10"]
+    assert [flat.label(i) for i in found] == ["do_work in work.py:10"]
     assert len(matches(flat, "wo")) == 0
     boxes = layout(flat, FlameView(), GEOMETRY, highlight=found)
-    colours = {flat.nodes[i].label: tuple(boxes.colour[k]) for k, i in enumerate(boxes.index)}
+    colours = {flat.label(i): tuple(boxes.colour[k]) for k, i in enumerate(boxes.index)}
     assert colours["do_work in work.py:10"] == FRAME_COLOURS[FrameKind.CPYTHON]
     assert colours["sys_read"] != FRAME_COLOURS[FrameKind.KERNEL]
 
@@ -123,14 +155,14 @@ def test_hit_testing_maps_pixels_to_nodes() -> None:
     view = FlameView()
     row = row_at(flat, view, 65, GEOMETRY.row_height)
     node = hit(flat, row, position_at(flat, view, 700, GEOMETRY.width))
-    assert node is not None and flat.nodes[node].label == "sys_read"
+    assert node is not None and flat.label(node) == "sys_read"
     assert hit(flat, row, position_at(flat, view, 900, GEOMETRY.width)) is None
     assert hit(flat, 99, 10.0) is None
 
 
 def test_view_follows_zoomed_node_into_new_data() -> None:
     flat = flatten(sample_tree())
-    index = next(i for i, n in enumerate(flat.nodes) if n.label == "gc_run")
+    index = labels_of(flat).index("gc_run")
     view = flame_view.zoom_to(flat, index, FlameView())
     grown = flatten(
         FlameNode(
@@ -157,14 +189,14 @@ def test_zoom_at_keeps_the_anchor_and_clamp_limits() -> None:
 def test_sandwich_parts_put_callers_above() -> None:
     callees = frame("f", FrameKind.NATIVE, 10, frame("g", FrameKind.NATIVE, 4))
     callers = frame("f", FrameKind.NATIVE, 10, frame("caller", FrameKind.NATIVE, 10))
-    flat = flatten_parts([(callees, 1), (callers, -1)])
-    depths = {n.label: int(flat.depth[i]) for i, n in enumerate(flat.nodes)}
+    flat = flatten_parts([(table_of_tree(callees), 1), (table_of_tree(callers), -1)])
+    depths = {flat.label(i): int(flat.depth[i]) for i in range(len(flat))}
     assert depths == {"f": 0, "g": 1, "caller": -1}
     assert flat.min_depth == -1
-    caller = next(i for i, n in enumerate(flat.nodes) if n.label == "caller")
+    caller = labels_of(flat).index("caller")
     assert flat.path(caller) == ("f", "caller")
     assert flat.find_path(("f", "caller")) == caller
-    assert flat.find_path(("f", "g")) == next(i for i, n in enumerate(flat.nodes) if n.label == "g")
+    assert flat.find_path(("f", "g")) == labels_of(flat).index("g")
     assert flat.find_path(("f", "gone")) is None
 
 
