@@ -23,10 +23,17 @@ _UNIT_NS = {
 }
 
 
-def add_data_dir(parser: argparse.ArgumentParser) -> None:
+def add_data_dir(parser: argparse.ArgumentParser, default: str | None = argparse.SUPPRESS) -> None:
+    """`--data-dir`, on the top-level parser (default None) and on subcommands.
+
+    A subcommand's default would overwrite a value given before the
+    subcommand (`devfiler --data-dir D query stats`), so subcommands set it
+    only when it is given.
+    """
     parser.add_argument(
         "--data-dir",
         metavar="DIR",
+        default=default,
         help="where the store lives (default: the user cache dir, e.g. ~/.cache/devfiler/v1)",
     )
 

@@ -34,7 +34,7 @@ _log = logging.getLogger(__name__)
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags of the window, on the top-level parser (`devfiler --listen ...`)."""
     add_listen(parser)
-    add_data_dir(parser)
+    add_data_dir(parser, default=None)
     add_symbol_source_args(parser)
     add_time_range(parser)
     parser.add_argument(
