@@ -28,3 +28,11 @@ def test_data_dir_before_or_after_the_command(argv: list[str]) -> None:
 @pytest.mark.parametrize("argv", [["query", "stats"], ["symbols", "list"], [], ["collector"]])
 def test_data_dir_defaults_to_none(argv: list[str]) -> None:
     assert build_parser().parse_args(argv).data_dir is None
+
+
+@pytest.mark.parametrize(
+    "argv", [["--last", "1h", "query", "top"], ["query", "top", "--last", "1h"], ["--last", "1h"]]
+)
+def test_time_range_before_or_after_the_command(argv: list[str]) -> None:
+    args = build_parser().parse_args(argv)
+    assert (args.start, args.end, args.last) == (None, None, "1h")

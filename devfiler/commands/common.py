@@ -38,15 +38,27 @@ def add_data_dir(parser: argparse.ArgumentParser, default: str | None = argparse
     )
 
 
-def add_time_range(parser: argparse.ArgumentParser) -> None:
+def add_time_range(
+    parser: argparse.ArgumentParser, default: str | None = argparse.SUPPRESS
+) -> None:
+    """`--start/--end/--last`; like `--data-dir`, subcommands set them only when given."""
     parser.add_argument(
-        "--start", metavar="TIME", help="range start: nanoseconds since the epoch or ISO 8601"
+        "--start",
+        metavar="TIME",
+        default=default,
+        help="range start: nanoseconds since the epoch or ISO 8601",
     )
     parser.add_argument(
-        "--end", metavar="TIME", help="range end (exclusive): nanoseconds or ISO 8601"
+        "--end",
+        metavar="TIME",
+        default=default,
+        help="range end (exclusive): nanoseconds or ISO 8601",
     )
     parser.add_argument(
-        "--last", metavar="DURATION", help="the last DURATION up to now, e.g. 15m, 1h, 24h"
+        "--last",
+        metavar="DURATION",
+        default=default,
+        help="the last DURATION up to now, e.g. 15m, 1h, 24h",
     )
 
 

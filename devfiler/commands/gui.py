@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_listen(parser)
     add_data_dir(parser, default=None)
     add_symbol_source_args(parser)
-    add_time_range(parser)
+    add_time_range(parser, default=None)
     parser.add_argument(
         "--screenshot",
         metavar="PATH",
