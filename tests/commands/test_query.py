@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import subprocess
@@ -12,7 +11,7 @@ from typing import Any
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from devfiler.commands import query
+from devfiler import cli
 from devfiler.config import data_paths
 from devfiler.model import Executable, Frame, FrameId, FrameKind, SampleKind
 from devfiler.storage.store import Store
@@ -48,10 +47,8 @@ def data_dir(tmp_path: Path) -> str:
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    parser = argparse.ArgumentParser(prog="devfiler")
-    query.register(parser.add_subparsers())
-    args = parser.parse_args(["query", *argv])
-    code = args.run(args)
+    """`devfiler query ARGV` through the real command line, in this process."""
+    code = cli.main(["query", *argv])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
