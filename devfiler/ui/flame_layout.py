@@ -52,6 +52,8 @@ class FlameLayout:
     y: npt.NDArray[np.int64]
     colour: npt.NDArray[np.uint8]
     labels: tuple[Label, ...]
+    tops: npt.NDArray[np.int64]
+    """Top pixel of every visible row, boxes or not."""
 
     def __len__(self) -> int:
         return len(self.index)
@@ -90,24 +92,25 @@ def layout(
     left = view.x0 * flat.total
     first_row = row_at(flat, view, 0, rh)
     last_row = row_at(flat, view, geometry.height - 1, rh)
-    lit = None
-    if highlight is not None:
-        lit = np.zeros(len(flat), dtype=bool)
-        lit[highlight] = True
+    right = left + view.span * flat.total
+    rows = range(max(first_row, flat.min_depth), min(last_row, flat.max_depth) + 1)
+    tops = np.asarray([row_top(flat, row, rh) for row in rows], dtype=np.int64)
+    tops -= np.int64(round(view.top))
     parts: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]] = []
-    for row in range(max(first_row, flat.min_depth), min(last_row, flat.max_depth) + 1):
-        nodes = flat.rows.get(row)
-        if nodes is None:
+    for row in rows:
+        starts, ends = flat.row_starts.get(row), flat.row_ends.get(row)
+        if starts is None or ends is None:
             continue
-        starts = flat.start[nodes]
-        ends = starts + flat.weight[nodes]
-        x0 = (starts - left) * scale
-        x1 = (ends - left) * scale
-        keep = (x1 > 0) & (x0 < geometry.width) & (x1 - x0 >= 1.0)
-        parts.append((nodes[keep], x0[keep], x1[keep]))
+        # Only the nodes overlapping [left, right): a row is sorted, so bisect it.
+        lo = int(np.searchsorted(ends, left, side="right"))
+        hi = int(np.searchsorted(starts, right, side="left"))
+        x0 = (starts[lo:hi] - left) * scale
+        x1 = (ends[lo:hi] - left) * scale
+        keep = x1 - x0 >= 1.0
+        parts.append((flat.rows[row][lo:hi][keep], x0[keep], x1[keep]))
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
-        return FlameLayout(empty, empty, empty, empty, np.zeros((0, 3), np.uint8), ())
+        return FlameLayout(empty, empty, empty, empty, np.zeros((0, 3), np.uint8), (), tops)
     index = np.concatenate([p[0] for p in parts]).astype(np.int64)
     fx0 = np.concatenate([p[1] for p in parts])
     fx1 = np.concatenate([p[2] for p in parts])
@@ -117,11 +120,12 @@ def layout(
         (flat.depth[index].astype(np.int64) - flat.min_depth) * rh - np.int64(round(view.top))
     ).astype(np.int64)
     colour = flat.box_colour[flat.box[index]]
+    lit = None if highlight is None else np.isin(index, highlight)
     if lit is not None:
-        dimmed = ~lit[index]
+        dimmed = ~lit
         colour[dimmed] = _dim_all(colour[dimmed])
     labels = _labels(flat, index, fx0, fx1, y, geometry, lit)
-    return FlameLayout(index, px0, px1, y, colour, labels)
+    return FlameLayout(index, px0, px1, y, colour, labels, tops)
 
 
 def _dim_all(colours: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
@@ -151,7 +155,7 @@ def _labels(
             continue
         header = bool(flat.box_header[box])
         colour = HEADER_TEXT if header else FRAME_TEXT
-        if lit is not None and not lit[node] and not header:
+        if lit is not None and not lit[slot] and not header:
             colour = dim(colour, DIM_AMOUNT)
         labels.append(Label(float(left[slot]) + LABEL_PADDING, float(y[slot]), text, colour))
     return tuple(labels)
@@ -181,7 +185,7 @@ def row_lines(
     x0, y, colours = layout_.x0[keep], layout_.y[keep], layout_.colour[keep]
     x1 = layout_.x1[keep]
     x1 = np.where(x1 - x0 >= 3, x1 - 1, x1)
-    tops = np.unique(y)
+    tops = layout_.tops
     if out is not None:
         tops = tops[: len(out)]
     row_of = np.searchsorted(tops, y)

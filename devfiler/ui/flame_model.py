@@ -38,6 +38,9 @@ class FlatFlame:
     self_weight: npt.NDArray[np.int64]
     parent: npt.NDArray[np.int64]
     rows: dict[int, npt.NDArray[np.int64]]
+    row_starts: dict[int, npt.NDArray[np.float64]]
+    """`start` of each row's nodes, ascending: a view finds its visible slice by bisection."""
+    row_ends: dict[int, npt.NDArray[np.float64]]
     total: float
     box_colour: npt.NDArray[np.uint8]
     box_header: npt.NDArray[np.bool_]
@@ -159,17 +162,21 @@ def flatten_parts(parts: Sequence[tuple[FlameTable, int]]) -> FlatFlame:
         for begin, end in zip(bounds, ends, strict=True)
         if end > begin
     }
+    start_all = np.concatenate(start)
+    end_all = start_all + np.concatenate(weight)
     slots = np.fromiter((_colour_slot(b) for b in boxes), dtype=np.int64, count=len(boxes))
     total = float(parts[0][0].weight[0]) if parts and len(parts[0][0]) else 0.0
     return FlatFlame(
         boxes=tuple(boxes),
         box=np.concatenate(box).astype(np.int64),
         depth=depth_all,
-        start=np.concatenate(start),
+        start=start_all,
         weight=np.concatenate(weight).astype(np.float64),
         self_weight=np.concatenate(own).astype(np.int64),
         parent=np.concatenate(parent).astype(np.int64),
         rows=rows,
+        row_starts={row: start_all[nodes] for row, nodes in rows.items()},
+        row_ends={row: end_all[nodes] for row, nodes in rows.items()},
         total=total or 1.0,
         box_colour=_PALETTE[slots].reshape(-1, 3),
         box_header=np.fromiter((b.kind is None for b in boxes), dtype=bool, count=len(boxes)),
@@ -246,17 +253,13 @@ def table_of_tree(root: FlameNode) -> FlameTable:
 
 def hit(flat: FlatFlame, row: int, position: float) -> int | None:
     """The node on `row` covering `position` (weight units), if any."""
-    row_nodes = flat.rows.get(row)
-    if row_nodes is None or not len(row_nodes):
+    starts = flat.row_starts.get(row)
+    if starts is None:
         return None
-    starts = flat.start[row_nodes]
     slot = int(np.searchsorted(starts, position, side="right")) - 1
-    if slot < 0:
+    if slot < 0 or position >= flat.row_ends[row][slot]:
         return None
-    index = int(row_nodes[slot])
-    if position < flat.start[index] + flat.weight[index]:
-        return index
-    return None
+    return int(flat.rows[row][slot])
 
 
 MIN_FILTER_LENGTH = 3

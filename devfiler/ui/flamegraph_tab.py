@@ -23,6 +23,7 @@ from devfiler.analysis.sandwich import sandwich
 from devfiler.ui import flame_view
 from devfiler.ui.flame_layout import (
     Geometry,
+    Label,
     content_height,
     layout,
     position_at,
@@ -85,8 +86,13 @@ class FlamegraphTab:
         self._pixels: npt.NDArray[np.float32] = np.zeros((0, 0, 3), dtype=np.float32)
         self._texture: int | str = 0
         self._row_images: list[int | str] = []
+        self._row_gaps: list[int | str] = []
+        self._below: int | str = 0
         self._rows_node: int | str = 0
         self._labels: int | str = 0
+        self._label_items: list[int | str] = []
+        self._labels_shown = 0
+        self._rows_shown = 0
         self._drawlist: int | str = 0
         self._inline: int | str = 0
         self._filter: int | str = 0
@@ -174,10 +180,6 @@ class FlamegraphTab:
         if self._texture:
             dpg.delete_item(self._rows_node, children_only=True)
             dpg.delete_item(self._texture)
-        # The gaps between rows show the backdrop, so it is the boxes' background.
-        dpg.draw_rectangle(
-            (0, 0), size, color=(*BACKGROUND, 255), fill=(*BACKGROUND, 255), parent=self._rows_node
-        )
         # One texel line per visible row, each stretched over its row by an image
         # item: a raw texture is uploaded every frame, so it is kept small.
         lines = size[1] // ROW_HEIGHT + 2
@@ -185,19 +187,41 @@ class FlamegraphTab:
         self._texture = dpg.add_raw_texture(
             size[0], lines, self._pixels, format=dpg.mvFormat_Float_rgb, parent=self._textures
         )
-        self._row_images = [
-            dpg.draw_image(
-                self._texture,
-                (0, 0),
-                (size[0], ROW_HEIGHT - 1),
-                uv_min=(0, (i + 0.5) / lines),
-                uv_max=(1, (i + 0.5) / lines),
-                parent=self._rows_node,
-                show=False,
+        self._row_images, self._row_gaps = [], []
+        for i in range(lines):
+            self._row_images.append(
+                dpg.draw_image(
+                    self._texture,
+                    (0, 0),
+                    (size[0], ROW_HEIGHT - 1),
+                    uv_min=(0, (i + 0.5) / lines),
+                    uv_max=(1, (i + 0.5) / lines),
+                    parent=self._rows_node,
+                    show=False,
+                )
             )
-            for i in range(lines)
-        ]
+            self._row_gaps.append(self._backdrop((0, 0), (size[0], 1), show=False))
+        # The backdrop is painted only where no row line is: under the
+        # window's own background, a full-size rectangle would cost a second
+        # fill of every pixel, which software rendering feels.
+        self._below = self._backdrop((0, 0), size, show=True)
+        self._rows_shown = 0
         self._drawn = None
+
+    def _backdrop(
+        self, pmin: tuple[float, float], pmax: tuple[float, float], *, show: bool
+    ) -> int | str:
+        # No outline: an anti-aliased outline costs more to render than the fill.
+        item: int | str = dpg.draw_rectangle(
+            pmin,
+            pmax,
+            color=(0, 0, 0, 0),
+            fill=(*BACKGROUND, 255),
+            thickness=0,
+            parent=self._rows_node,
+            show=show,
+        )
+        return item
 
     def _fetch(self, shared: Shared) -> None:
         store, selection, symbols = shared.store, shared.selection, shared.symbols
@@ -397,29 +421,54 @@ class FlamegraphTab:
         boxes = layout(flat, self.view, geometry, highlight)
         self.drawn_boxes = len(boxes)
         painted = row_lines(boxes, width, out=self._pixels)
-        band = ROW_HEIGHT - 1
-        for i, image in enumerate(self._row_images):
-            if i < len(painted.tops):
-                top = float(painted.tops[i])
-                dpg.configure_item(image, pmin=(0, top), pmax=(width, top + band), show=True)
-            else:
-                dpg.configure_item(image, show=False)
-        dpg.delete_item(self._labels, children_only=True)
-        text_dy = (ROW_HEIGHT - 1 - FRAME_FONT_SIZE) / 2
-        for label in boxes.labels:
-            dpg.draw_text(
-                (label.x, label.y + text_dy),
-                label.text,
-                color=(*label.colour, 255),
-                size=FRAME_FONT_SIZE,
-                parent=self._labels,
-            )
+        self._place_rows(painted.tops.tolist(), width, height)
+        self._place_labels(boxes.labels)
         status = ""
         if isinstance(self.data.result, Sandwich):
             status = (
                 f"Sandwich view of {self.data.result.function} (Escape or double-click returns)"
             )
         dpg.set_value(self._status, status)
+
+    def _place_rows(self, tops: list[int], width: int, height: int) -> None:
+        """Row lines where the rows are, a backdrop line under each and below the last."""
+        band = ROW_HEIGHT - 1
+        shown = len(tops)
+        for i in range(max(shown, self._rows_shown)):
+            image, gap = self._row_images[i], self._row_gaps[i]
+            if i < shown:
+                top = tops[i]
+                dpg.configure_item(image, pmin=(0, top), pmax=(width, top + band), show=True)
+                dpg.configure_item(
+                    gap, pmin=(0, top + band), pmax=(width, top + ROW_HEIGHT), show=True
+                )
+            else:
+                dpg.configure_item(image, show=False)
+                dpg.configure_item(gap, show=False)
+        self._rows_shown = shown
+        bottom = tops[-1] + ROW_HEIGHT if tops else 0
+        dpg.configure_item(
+            self._below, pmin=(0, bottom), pmax=(width, height), show=bottom < height
+        )
+
+    def _place_labels(self, labels: tuple[Label, ...]) -> None:
+        """Text items are kept and moved, not made anew: only the surplus is hidden."""
+        text_dy = (ROW_HEIGHT - 1 - FRAME_FONT_SIZE) / 2
+        while len(self._label_items) < len(labels):
+            self._label_items.append(
+                dpg.draw_text((0, 0), "", size=FRAME_FONT_SIZE, parent=self._labels, show=False)
+            )
+        for item, label in zip(self._label_items, labels, strict=False):
+            dpg.configure_item(
+                item,
+                pos=(label.x, label.y + text_dy),
+                text=label.text,
+                color=(*label.colour, 255),
+                show=True,
+            )
+        for item in self._label_items[len(labels) : self._labels_shown]:
+            dpg.configure_item(item, show=False)
+        self._labels_shown = len(labels)
 
     def _update_tooltip(self, shared: Shared) -> None:
         hovered = (
