@@ -226,3 +226,16 @@ def test_rasterize_drops_boxes_clipped_to_nothing_at_the_left_edge() -> None:
     painted = row_lines(boxes, GEOMETRY.width)
     kernel = np.asarray(FRAME_COLOURS[FrameKind.KERNEL]) / 255.0
     assert np.allclose(painted.lines[3, 0], kernel)
+
+
+def test_rows_without_visible_boxes_keep_their_line() -> None:
+    flat = flatten(sample_tree())
+    # Zoomed onto "tiny": rows 3 and below hold nothing there, but are still content.
+    view = FlameView(0.99, 1.0)
+    boxes = layout(flat, view, GEOMETRY)
+    assert {flat.label(i) for i in boxes.index} == {"100% of all CPU cycles", "gc", "tiny"}
+    assert boxes.tops.tolist() == [0, 20, 40, 60]
+    painted = row_lines(boxes, GEOMETRY.width)
+    background = np.asarray(BACKGROUND) / 255.0
+    assert np.allclose(painted.lines[3], background)
+    assert np.allclose(painted.lines[2, 500], np.asarray(FRAME_COLOURS[FrameKind.GO]) / 255.0)
