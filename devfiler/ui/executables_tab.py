@@ -20,6 +20,7 @@ import dearpygui.dearpygui as dpg
 from devfiler.symbolize.executables import executable_rows
 from devfiler.symbolize.ingest import BackgroundIngest, IngestProgress
 from devfiler.symbolize.symbol_store import SymbolState, SymbolStore
+from devfiler.ui.drawn import drawn_at
 from devfiler.ui.executables_rows import (
     COLUMNS,
     TableRow,
@@ -38,6 +39,7 @@ REFRESH_SECONDS = 2.0
 BAR_HEIGHT = 12
 FILTER_WIDTH = 260
 DIALOG_SIZE = (900, 520)
+DIALOG_HINT = "Ctrl/Shift+click\nselects several.\n\nA folder adds\nevery ELF file\nbelow it."
 ANY_FILE = ".*"
 _ERROR_STATES = (SymbolState.ERROR, SymbolState.TEMPORARY_ERROR)
 _log = logging.getLogger(__name__)
@@ -72,6 +74,9 @@ class ExecutablesTab:
         self._queued: list[Path] = []
         self._submits = 0
         self._dialog: int | str | None = None
+        self._dialog_hint: int | str = 0
+        self._hint_at: list[float] | None = None
+        self._dialog_placed = False
         self._last_dir: Path | None = None
         self._drop_available = False
         self._table = TextTable(
@@ -121,7 +126,7 @@ class ExecutablesTab:
             dpg.delete_item(self._dialog)
         start = self._last_dir or Path.cwd()
         with dpg.file_dialog(
-            label="Add executables (Ctrl/Shift+click selects several)",
+            label="Add executables",
             default_path=str(start),
             callback=self._picked,
             width=DIALOG_SIZE[0],
@@ -129,6 +134,10 @@ class ExecutablesTab:
             modal=True,
         ) as self._dialog:
             dpg.add_file_extension(ANY_FILE)
+            # Items besides extensions make the dialog's side panel.
+            self._dialog_hint = dpg.add_text(DIALOG_HINT)
+        self._hint_at = None
+        self._dialog_placed = False
 
     def _picked(self, sender: int | str, app_data: dict[str, object]) -> None:
         _log.debug("file dialog chose %s", app_data)
@@ -168,6 +177,7 @@ class ExecutablesTab:
 
     def update(self, shared: Shared) -> None:
         self._drop_available = shared.drop_available
+        self._follow_dialog()
         self._submit(shared)
         progress = self._ingest.progress()
         self._show_progress(progress)
@@ -241,12 +251,28 @@ class ExecutablesTab:
             )
             x = right
 
-    def _dialog_rect(self) -> list[float] | None:
-        """Where the open file dialog is (automation clicks in it).
+    def _follow_dialog(self) -> None:
+        """Notes when the open dialog has come to rest where the user sees it.
 
-        The dialog reports no rectangle; it opens centred in the viewport.
+        The dialog reports no rectangle of its own, and its first drawn frame
+        is an invisible one at a default place before it moves to the centre.
+        The hint in its side panel is an item with a real rectangle: once two
+        frames drew it at the same place, the dialog is shown and centred.
         """
         if self._dialog is None or not dpg.is_item_shown(self._dialog):
+            self._hint_at, self._dialog_placed = None, False
+            return
+        hint_at = drawn_at(self._dialog_hint)
+        self._dialog_placed = hint_at is not None and hint_at == self._hint_at
+        self._hint_at = hint_at
+
+    def _dialog_rect(self) -> list[float] | None:
+        """Where the open file dialog is, once it is on screen (automation clicks in it).
+
+        ImGui centres a modal in the viewport; the rectangle is reported only
+        after the dialog was seen drawn there, so clicks cannot arrive early.
+        """
+        if not self._dialog_placed:
             return None
         width, height = dpg.get_viewport_client_width(), dpg.get_viewport_client_height()
         return [(width - DIALOG_SIZE[0]) / 2, (height - DIALOG_SIZE[1]) / 2, *DIALOG_SIZE]
@@ -264,7 +290,7 @@ class ExecutablesTab:
             "ingest_idle": self._ingest.idle(),
             "sort": [self.sort_column, self.descending],
             "filter": self.filter_text,
-            "filter_at": list(dpg.get_item_rect_min(self._filter)),
-            "add_at": list(dpg.get_item_rect_min(self._add_button)),
+            "filter_at": drawn_at(self._filter),
+            "add_at": drawn_at(self._add_button),
             "dialog": self._dialog_rect(),
         }

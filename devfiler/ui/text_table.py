@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import dearpygui.dearpygui as dpg
 
+from devfiler.ui.drawn import drawn_at
 from devfiler.ui.theme import RGB, TEXT
 
 
@@ -118,7 +119,7 @@ class TextTable:
         return row, cells
 
     def row_at(self, index: int) -> list[float] | None:
-        """Where a shown row's first cell is on screen (automation clicks there)."""
+        """Where a row's first cell was drawn last frame (automation clicks there)."""
         if index >= len(self._rows) or not dpg.is_item_shown(self._rows[index][0]):
             return None
-        return list(dpg.get_item_rect_min(self._rows[index][1][0]))
+        return drawn_at(self._rows[index][1][0])

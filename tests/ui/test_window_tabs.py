@@ -197,13 +197,14 @@ def test_add_an_executable_through_the_dialog(
     with _open_window(
         filled_store, tmp_path, *filled_store.range_args(), "--tab", "executables", cwd=folder
     ) as window:
-        tab = window.state()["executables"]
-        assert isinstance(tab, dict)
-        ax, ay = tab["add_at"]
+        drawn = window.wait_for(lambda s: s["executables"]["add_at"], "add button drawn")
+        ax, ay = drawn["executables"]["add_at"]  # type: ignore[index]
         window.click(ax + 20, ay + 8)
+        # The dialog is reported once it has been drawn where it stays.
         opened = window.wait_for(lambda s: s["executables"]["dialog"] is not None, "dialog")
         dx, dy, _, dh = opened["executables"]["dialog"]  # type: ignore[index]
-        # The file name field sits above the OK button at the dialog's bottom left.
+        # The file name field sits above the OK button at the dialog's bottom left
+        # (they are drawn by the dialog itself, not items with rectangles of their own).
         window.click(dx + 150, dy + dh - 44)
         window.xdotool("key", "ctrl+a")
         window.xdotool("type", "--delay", "40", "answer")
@@ -234,10 +235,10 @@ def test_grpc_tab_lists_requests_and_opens_one(filled_store: FilledStore, tmp_pa
             ["loadgen", "--target", f"127.0.0.1:{port}", "--fast", "--duration", "3"]
         )
         assert status == 0
+        # The row's position is reported once a frame has drawn it.
         listed = window.wait_for(
             lambda s: s["grpc"]["requests"] > 0 and s["grpc"]["first_row_at"], "requests"
         )
-        time.sleep(0.5)  # let the table draw the rows it listed
         rx, ry = listed["grpc"]["first_row_at"]  # type: ignore[index]
         window.click(rx + 240, ry + 7)
         opened = window.wait_for(lambda s: s["grpc"]["tree_for"] is not None, "payload tree")
