@@ -29,6 +29,7 @@ from devfiler.model import SampleKind
 from devfiler.storage.store import Store
 from devfiler.ui.add_data import AddDataWindow
 from devfiler.ui.background import Background
+from devfiler.ui.drawn import drawn_at
 from devfiler.ui.file_drop import FileDrop
 from devfiler.ui.styling import apply_theme, load_fonts, selected_button_theme
 from devfiler.ui.tabs import Shared, Tab
@@ -236,7 +237,7 @@ class App:
             "add_data": self.add_data.shown,
             "file_drop": self._drops is not None,
             "time_range": [self.time_range.start_ns, self.time_range.end_ns],
-            "title_at": list(dpg.get_item_rect_min(self._title[1])),
+            "title_at": drawn_at(self._title[1]),
             self.current: tab_state() if tab_state is not None else {},
         }
 

@@ -128,6 +128,8 @@ class ExecutablesTab:
         with dpg.file_dialog(
             label="Add executables",
             default_path=str(start),
+            # An empty name field (Dear PyGui prefills "."): a typed name is the name.
+            default_filename="",
             callback=self._picked,
             width=DIALOG_SIZE[0],
             height=DIALOG_SIZE[1],

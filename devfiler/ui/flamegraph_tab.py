@@ -21,6 +21,7 @@ from devfiler.analysis.flamegraph import flamegraph_table
 from devfiler.analysis.results import FlameGraphTable, Sandwich, Unit
 from devfiler.analysis.sandwich import sandwich
 from devfiler.ui import flame_view
+from devfiler.ui.drawn import drawn_at
 from devfiler.ui.flame_layout import (
     Geometry,
     Label,
@@ -495,5 +496,5 @@ class FlamegraphTab:
             "sandwich": self.sandwich_of,
             "nodes": len(self.data.flat) if self.data else 0,
             "area": [*dpg.get_item_rect_min(self._drawlist), *self._size],
-            "filter_at": list(dpg.get_item_rect_min(self._filter)),
+            "filter_at": drawn_at(self._filter),
         }

@@ -18,6 +18,7 @@ import numpy.typing as npt
 from devfiler.analysis.flamescope import ROWS, flamescope
 from devfiler.analysis.results import Selection, Unit
 from devfiler.storage.store import Store
+from devfiler.ui.drawn import drawn_at
 from devfiler.ui.flamescope_grid import (
     Cell,
     Grid,
@@ -271,5 +272,5 @@ class FlameScopeTab:
             "column_ns": grid.column_ns if grid else 0,
             "origin_ns": grid.origin_ns if grid else 0,
             "peak": grid.peak if grid else 0.0,
-            "view_at": list(dpg.get_item_rect_min(self._view_button)),
+            "view_at": drawn_at(self._view_button),
         }

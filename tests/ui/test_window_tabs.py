@@ -206,8 +206,11 @@ def test_add_an_executable_through_the_dialog(
         # The file name field sits above the OK button at the dialog's bottom left
         # (they are drawn by the dialog itself, not items with rectangles of their own).
         window.click(dx + 150, dy + dh - 44)
-        window.xdotool("key", "ctrl+a")
+        # Dear PyGui takes input once per frame: give the field a few frames to
+        # take the focus before the keys come, and the text before OK is clicked.
+        time.sleep(0.5)
         window.xdotool("type", "--delay", "40", "answer")
+        time.sleep(0.5)
         window.click(dx + 20, dy + dh - 18)
         done = window.wait_for(
             lambda s: any(
