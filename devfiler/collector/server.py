@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -34,6 +35,7 @@ from devfiler.collector.errors import InvalidRequestError
 from devfiler.collector.locations import FrameCache
 from devfiler.collector.request_log import Outcome, RequestLog
 from devfiler.config import MAX_MESSAGE_BYTES
+from devfiler.storage.batch import IngestBatch
 from devfiler.storage.store import Store
 
 SERVICE_NAME = "opentelemetry.proto.collector.profiles.v1development.ProfilesService"
@@ -102,6 +104,15 @@ class Collector:
         self._pool: ThreadPoolExecutor | None = None
         self._address = ""
         self._frame_cache = FrameCache()
+        self._listeners: list[Callable[[IngestBatch], None]] = []
+
+    def on_stored(self, listener: Callable[[IngestBatch], None]) -> None:
+        """Call `listener` with every batch once it is stored (on a server thread: be quick).
+
+        The symbol worker uses it to look at new executables at once instead
+        of at its next poll.
+        """
+        self._listeners.append(listener)
 
     # -- life cycle ------------------------------------------------------
 
@@ -231,6 +242,11 @@ class Collector:
         except Exception as error:
             _log.exception("storing a request failed")
             return _refused(grpc.StatusCode.INTERNAL, f"devfiler failed to store: {error!r}")
+        for listener in self._listeners:
+            try:
+                listener(result.batch)
+            except Exception:
+                _log.exception("a listener of stored requests failed")
         outcome = Outcome.PARTIAL if result.rejected_profiles else Outcome.OK
         return _Handled(outcome, result.samples, result.rejected_profiles, result.error_message)
 

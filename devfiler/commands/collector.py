@@ -73,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
         symbols = auto_symbols_from_args(args, paths, store.executables)
         if symbols is not None:
             symbols.start()
+            collector.on_stored(lambda batch: symbols.poke() if batch.executables else None)
         stop_requested.wait()
         if symbols is not None:
             symbols.stop()

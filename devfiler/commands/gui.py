@@ -106,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
         fetcher = auto_symbols_from_args(args, paths, store.executables)
         if fetcher is not None:
             fetcher.start()
+            collector.on_stored(lambda batch: fetcher.poke() if batch.executables else None)
         try:
             return App(store, tabs, options, symbols=symbols).run()
         finally:

@@ -69,6 +69,19 @@ def test_requests_from_several_reports_accumulate(channel: grpc.Channel, store: 
     assert store.count(EXECUTABLES) == 2
 
 
+def test_listeners_see_every_stored_batch(
+    channel: grpc.Channel, collector: Collector, store: Store
+) -> None:
+    seen: list[int] = []
+    collector.on_stored(lambda batch: seen.append(batch.event_count))
+    collector.on_stored(lambda batch: 1 / 0)  # a failing listener costs nothing else
+    requests = [agent_request(BASE_NS + i * 5_000_000_000) for i in range(2)]
+    for request in requests:
+        ProfilesServiceStub(channel).Export(request)
+    assert seen == [len(expected_events(r)) for r in requests]
+    assert_stored_exactly(store, requests)
+
+
 def test_request_above_grpc_default_limit_is_accepted(channel: grpc.Channel, store: Store) -> None:
     request = agent_request(BASE_NS, occurrences=200_000)
     assert request.ByteSize() > 4 * 1024 * 1024
