@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dearpygui.dearpygui as dpg
@@ -129,27 +130,37 @@ class Window:
             self.xdotool("keyup", "ctrl")
 
 
-@pytest.fixture
-def window(filled_store: FilledStore, tmp_path: Path) -> Iterator[Window]:
+@contextmanager
+def open_window(
+    filled_store: FilledStore, tmp_path: Path, *args: str, cwd: Path | None = None
+) -> Iterator[Window]:
+    """The real window on the filled store, with its automation state, until the block ends."""
     if shutil.which("xdotool") is None:
         pytest.skip("xdotool is not installed")
     state = tmp_path / "state.json"
     env = dict(os.environ, DEVFILER_UI_STATE=str(state))
     process = subprocess.Popen(
-        devfiler_command("--data-dir", str(filled_store.data_dir), *filled_store.range_args()),
+        devfiler_command("--data-dir", str(filled_store.data_dir), *args),
         env=env,
+        cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )
     shown = Window(process, state)
     try:
-        shown.wait_for(lambda s: s.get("settled"), "first flamegraph drawn")
+        shown.wait_for(lambda s: s.get("settled"), "first tab drawn")
         shown.window_id = shown.xdotool("search", "--sync", "--name", "^devfiler v").splitlines()[0]
         yield shown
     finally:
         process.terminate()
         process.wait(30)
+
+
+@pytest.fixture
+def window(filled_store: FilledStore, tmp_path: Path) -> Iterator[Window]:
+    with open_window(filled_store, tmp_path, *filled_store.range_args()) as shown:
+        yield shown
 
 
 def test_click_zoom_filter_and_developer_mode(window: Window) -> None:

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from devfiler.cli import main as devfiler_main
-from tests.ui.conftest import FilledStore, devfiler_command, run_devfiler
-from tests.ui.test_window import Window, read_png
+from tests.ui.conftest import FilledStore, run_devfiler
+from tests.ui.test_window import open_window, read_png
 
 pytestmark = pytest.mark.gui
 
@@ -109,36 +106,10 @@ def _free_port() -> int:
         return port
 
 
-@contextmanager
-def _open_window(
-    filled_store: FilledStore, tmp_path: Path, *args: str, cwd: Path | None = None
-) -> Iterator[Window]:
-    if shutil.which("xdotool") is None:
-        pytest.skip("xdotool is not installed")
-    state = tmp_path / "state.json"
-    env = dict(os.environ, DEVFILER_UI_STATE=str(state))
-    process = subprocess.Popen(
-        devfiler_command("--data-dir", str(filled_store.data_dir), *args),
-        env=env,
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    shown = Window(process, state)
-    try:
-        shown.wait_for(lambda s: s.get("settled"), "first tab drawn")
-        shown.window_id = shown.xdotool("search", "--sync", "--name", "^devfiler v").splitlines()[0]
-        yield shown
-    finally:
-        process.terminate()
-        process.wait(30)
-
-
 def test_flamescope_drag_then_view_selection_in_flamegraph(
     filled_store: FilledStore, tmp_path: Path
 ) -> None:
-    with _open_window(
+    with open_window(
         filled_store, tmp_path, *filled_store.range_args(), "--tab", "flamescope"
     ) as window:
         scope = window.state()["flamescope"]
@@ -194,7 +165,7 @@ def test_add_an_executable_through_the_dialog(
         "int answer(int x) { return 2 * x; }\nint main(void) { return answer(21); }\n"
     )
     subprocess.run([gcc, "-g", "-O1", "-o", str(folder / "answer"), str(source)], check=True)
-    with _open_window(
+    with open_window(
         filled_store, tmp_path, *filled_store.range_args(), "--tab", "executables", cwd=folder
     ) as window:
         drawn = window.wait_for(lambda s: s["executables"]["add_at"], "add button drawn")
@@ -224,7 +195,7 @@ def test_add_an_executable_through_the_dialog(
 
 def test_grpc_tab_lists_requests_and_opens_one(filled_store: FilledStore, tmp_path: Path) -> None:
     port = _free_port()
-    with _open_window(
+    with open_window(
         filled_store,
         tmp_path,
         *filled_store.range_args(),
