@@ -16,6 +16,17 @@ import dearpygui.dearpygui as dpg
 from devfiler.ui.drawn import drawn_at
 from devfiler.ui.theme import RGB, TEXT
 
+LIST_TABLE: dict[str, object] = {
+    "header_row": True,
+    "resizable": True,
+    "policy": dpg.mvTable_SizingFixedFit,
+    "scrollY": True,
+    "clipper": True,
+    "row_background": True,
+    "borders_innerV": True,
+}
+"""How every long list of the window looks: fixed-fit columns, scrolling, clipped rows."""
+
 
 @dataclass(frozen=True, slots=True)
 class Column:
@@ -45,17 +56,11 @@ class TextTable:
     def build(self, parent: int | str, *, height: int = -1) -> None:
         with dpg.table(
             parent=parent,
-            header_row=True,
             sortable=self._on_sort is not None,
             sort_tristate=False,
             callback=self._sorted,
-            resizable=True,
-            policy=dpg.mvTable_SizingFixedFit,
-            scrollY=True,
-            clipper=True,
-            row_background=True,
-            borders_innerV=True,
             height=height,
+            **LIST_TABLE,
         ) as self._table:
             for index, column in enumerate(self.columns):
                 dpg.add_table_column(

@@ -18,6 +18,7 @@ import numpy.typing as npt
 from devfiler.analysis.results import HEAT_BINS, TopFunctions, TopOrder
 from devfiler.analysis.topfunctions import DEFAULT_LIMIT, top_functions
 from devfiler.ui.tabs import Shared
+from devfiler.ui.text_table import LIST_TABLE
 from devfiler.ui.topfuncs_rows import heat_rows, row_cells, summary_line
 
 ROW_HEIGHT = 18
@@ -70,16 +71,7 @@ class TopFunctionsTab:
             self._summary = dpg.add_text("")
             self._filter = dpg.add_input_text(hint="Filter ...", width=FILTER_WIDTH)
             with dpg.table(
-                header_row=True,
-                sortable=True,
-                callback=self._sorted,
-                resizable=True,
-                policy=dpg.mvTable_SizingFixedFit,
-                scrollY=True,
-                clipper=True,
-                row_background=True,
-                borders_innerV=True,
-                height=-1,
+                sortable=True, callback=self._sorted, height=-1, **LIST_TABLE
             ) as self._table:
                 dpg.add_table_column(
                     label="Self", width_fixed=True, init_width_or_weight=90, user_data=TopOrder.SELF
