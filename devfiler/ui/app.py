@@ -29,8 +29,10 @@ from devfiler.model import SampleKind
 from devfiler.storage.store import Store
 from devfiler.ui.add_data import AddDataWindow
 from devfiler.ui.background import Background
+from devfiler.ui.context_filters import FilterList
 from devfiler.ui.drawn import drawn_at
 from devfiler.ui.file_drop import FileDrop
+from devfiler.ui.filter_bar import FilterBar
 from devfiler.ui.styling import apply_theme, load_fonts, selected_button_theme
 from devfiler.ui.tabs import Shared, Tab
 from devfiler.ui.theme import Fonts
@@ -79,7 +81,7 @@ class App:
         self.shared = Shared(
             store=store,
             work=self.work,
-            selection=make_selection(self.time_range, self.kind_name, inline=True),
+            selection=make_selection(self.time_range, self.kind_name, FilterList(), inline=True),
             change=store.change_counter(),
             dev_mode=options.dev_mode,
             fonts=Fonts(ui=0, frame=0, frame_char_width=7.0),
@@ -87,6 +89,7 @@ class App:
             symbols=symbols,
         )
         self.timeline = TimelineStrip(self.time_range.start_ns)
+        self.filter_bar = FilterBar()
         self.add_data = AddDataWindow()
         self._polled_at = time.monotonic()
         self._tab_buttons: dict[str, int | str] = {}
@@ -129,6 +132,7 @@ class App:
                         label=label, callback=self._toggle_follow, user_data=duration
                     )
             self.timeline.build(main)
+            self.filter_bar.build(main)
             for tab in self.tabs:
                 with dpg.group(show=False) as group:
                     tab.build(group, self.shared)
@@ -189,8 +193,9 @@ class App:
         moved = self.timeline.update(self.shared, self.time_range)
         if moved is not None:
             self.time_range = moved
+        self.filter_bar.update()
         self.shared.selection = make_selection(
-            self.time_range, self.kind_name, inline=self.shared.inline
+            self.time_range, self.kind_name, self.filter_bar.filters, inline=self.shared.inline
         )
         if self.shared.request_tab is not None:
             self.current, self.shared.request_tab = self.shared.request_tab, None
@@ -238,6 +243,7 @@ class App:
             "file_drop": self._drops is not None,
             "time_range": [self.time_range.start_ns, self.time_range.end_ns],
             "title_at": drawn_at(self._title[1]),
+            "filters": self.filter_bar.state(),
             self.current: tab_state() if tab_state is not None else {},
         }
 
@@ -325,9 +331,16 @@ class _Screenshot:
         return None
 
 
-def make_selection(time_range: TimeRange, kind_name: str, *, inline: bool) -> Selection:
+def make_selection(
+    time_range: TimeRange, kind_name: str, filters: FilterList, *, inline: bool
+) -> Selection:
     return Selection(
-        time_range.start_ns, time_range.end_ns, kinds=SAMPLE_KINDS[kind_name], inline=inline
+        time_range.start_ns,
+        time_range.end_ns,
+        kinds=SAMPLE_KINDS[kind_name],
+        include=filters.include,
+        exclude=filters.exclude,
+        inline=inline,
     )
 
 

@@ -495,6 +495,7 @@ class FlamegraphTab:
             "counter": self.counter_text(),
             "sandwich": self.sandwich_of,
             "nodes": len(self.data.flat) if self.data else 0,
+            "total": int(self.data.flat.total) if self.data else 0,
             "area": [*dpg.get_item_rect_min(self._drawlist), *self._size],
             "filter_at": drawn_at(self._filter),
         }
