@@ -24,6 +24,7 @@ from devfiler.collector.samples import ProfileSamples, SampleTables, decode_samp
 from devfiler.collector.shadow import RawRequest
 from devfiler.model import EventContext, SampleKind
 from devfiler.storage.batch import IngestBatch
+from devfiler.storage.distinct import small_unique
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,8 +141,9 @@ def decode_request(
     if errors and len(errors) == total:
         more = f" (and {len(errors) - 1} more profiles)" if len(errors) > 1 else ""
         raise InvalidRequestError(errors[0] + more)
-    used = np.unique(
-        np.concatenate([np.empty(0, np.uint32), *(rows.trace_index for rows in decoded.events)])
+    used, _ = small_unique(
+        np.concatenate([np.empty(0, np.uint32), *(rows.trace_index for rows in decoded.events)]),
+        frames.stack_count,
     )
     traces, described = frames.stored_parts(used.astype(np.int64))
     batch = IngestBatch(

@@ -39,6 +39,7 @@ from devfiler.collector.wire import (
 )
 from devfiler.model import Executable, FileId, Frame, FrameId, FrameKind, SourceLine
 from devfiler.storage.batch import TraceTable
+from devfiler.storage.distinct import small_unique
 from devfiler.storage.records import FRAME_RECORD
 
 
@@ -289,7 +290,8 @@ class FrameTable:
         bounds = offsets.tolist()
         hashes = [hash128(data[a:b]) for a, b in itertools.pairwise(bounds)]
         described = self._described
-        frames = [described[i] for i in np.unique(locations).tolist() if i in described]
+        distinct, _ = small_unique(locations, len(self._frame_records))
+        frames = [described[i] for i in distinct.tolist() if i in described]
         return TraceTable(hashes, data, offsets.astype(np.int64)), frames
 
     def attach_path(self, executable_path: str) -> None:

@@ -33,6 +33,7 @@ from devfiler.collector.wire import (
 )
 from devfiler.model import EventContext, SampleKind
 from devfiler.storage.batch import EventRows
+from devfiler.storage.distinct import small_unique
 
 I64 = npt.NDArray[np.int64]
 _INT64_MAX = (1 << 63) - 1
@@ -199,7 +200,7 @@ def decode_samples(
     rows, row_of_sample = _attribute_rows(
         attributes.owner, attribute_values, profile_of, tables.attributes
     )
-    used_rows = np.unique(row_of_sample[keep])
+    used_rows, _ = small_unique(row_of_sample[keep], len(rows))
     context_of_row = np.zeros(len(rows), dtype=np.int64)
     for row in used_rows.tolist():
         profile, attrs = rows[row]

@@ -20,6 +20,20 @@ _MAX_ROUNDS = 64
 """Probing further means long runs of taken slots: a larger table is cheaper."""
 
 
+def small_unique(
+    indices: npt.NDArray[np.integer], size: int
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """np.unique(indices, return_inverse=True) for indices known to lie in [0, size).
+
+    Indices into a request's own tables are small: marking them in a
+    boolean map of the table's size replaces sorting them.
+    """
+    present = np.zeros(size, dtype=bool)
+    present[indices] = True
+    position = np.cumsum(present) - 1
+    return np.flatnonzero(present), position[indices]
+
+
 def group_keys(keys: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Number the distinct keys in order of first appearance.
 

@@ -36,6 +36,7 @@ from devfiler.model import (
 from devfiler.storage import records
 from devfiler.storage.batch import EventRows, IngestBatch, TraceTable
 from devfiler.storage.blocks import HASH_DTYPE, Block, BlockSummary, decode_block, encode_block
+from devfiler.storage.distinct import small_unique
 from devfiler.storage.events import EventColumns, EventTimes, merge_blocks, merge_times
 from devfiler.storage.keys import (
     EVENT_KEY_SIZE,
@@ -276,8 +277,8 @@ class Store:
         for begin, end in zip(starts.tolist(), ends.tolist(), strict=True):
             pick = order[begin:end]
             second = int(seconds[begin])
-            traces_used, trace_local = _used(rows.trace_index[pick], len(hashes))
-            contexts_used, context_local = _used(rows.context_index[pick], len(context_keys))
+            traces_used, trace_local = small_unique(rows.trace_index[pick], len(hashes))
+            contexts_used, context_local = small_unique(rows.context_index[pick], len(context_keys))
             sequence += 1
             wb.put(
                 event_key(second, rows.kind, sequence),
@@ -431,20 +432,6 @@ class Store:
             text = table.property_value("rocksdb.stats") or ""
             result.append(TableStats(spec.name, int(keys), int(size), str(text)))
         return result
-
-
-def _used(
-    indices: npt.NDArray[np.uint32], size: int
-) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    """The distinct indices (ascending) and each index's position among them.
-
-    What np.unique(return_inverse=True) gives, without sorting: the indices
-    point into the request's tables, which are small.
-    """
-    present = np.zeros(size, dtype=bool)
-    present[indices] = True
-    position = np.cumsum(present) - 1
-    return np.flatnonzero(present), position[indices]
 
 
 def _is_lock_error(error: Exception) -> bool:

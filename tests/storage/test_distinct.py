@@ -6,7 +6,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from devfiler.storage.distinct import group_keys, sorted_keys
+from devfiler.storage.distinct import group_keys, small_unique, sorted_keys
 
 
 def _cases() -> dict[str, npt.NDArray[np.uint64]]:
@@ -44,3 +44,17 @@ def test_sorted_keys_is_numpy_unique(name: str) -> None:
     assert distinct.tolist() == expected.tolist()
     assert inverse.tolist() == expected_inverse.reshape(-1).tolist()
     assert keys[first].tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("size", [1, 7, 1000])
+def test_small_unique_matches_np_unique(size: int) -> None:
+    values = np.random.default_rng(size).integers(0, size, 5000).astype(np.uint32)
+    distinct, position = small_unique(values, size)
+    expected, inverse = np.unique(values, return_inverse=True)
+    assert distinct.tolist() == expected.tolist()
+    assert position.tolist() == inverse.reshape(-1).tolist()
+
+
+def test_small_unique_of_nothing() -> None:
+    distinct, position = small_unique(np.empty(0, np.uint32), 4)
+    assert distinct.tolist() == [] and position.tolist() == []
