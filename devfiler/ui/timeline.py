@@ -14,6 +14,7 @@ import dearpygui.dearpygui as dpg
 
 from devfiler.analysis.results import Timeline, Unit
 from devfiler.analysis.timeline import timeline
+from devfiler.ui.formatting import duration_scale
 from devfiler.ui.tabs import Shared
 from devfiler.ui.time_range import NS, TimeRange, time_ticks
 
@@ -97,11 +98,14 @@ class TimelineStrip:
         self._drawn_key = outcome.key
         data: Timeline = outcome.value
         xs = [self._to_plot(start) for start, _ in data.buckets]
-        ys = [float(w) for _, w in data.buckets]
+        scale, label = 1.0, "Samples"
+        if data.unit is Unit.NANOSECONDS:
+            scale, unit = duration_scale(max((w for _, w in data.buckets), default=0))
+            label = f"Off CPU ({unit})"
+        ys = [w / scale for _, w in data.buckets]
         dpg.set_value(self._series, [xs, ys])
         peak = max(ys, default=0.0)
         dpg.set_axis_limits(self._y_axis, 0.0, max(peak * 1.15, 1.0))
-        label = "Off CPU time (ns)" if data.unit is Unit.NANOSECONDS else "Samples"
         dpg.configure_item(self._y_axis, label=label)
 
     def settled(self, shared: Shared) -> bool:
