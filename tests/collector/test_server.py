@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import grpc
 import pytest
 from google.protobuf.json_format import MessageToDict
+from opentelemetry.proto.collector.profiles.v1development.profiles_service_pb2 import (
+    ExportProfilesServiceRequest,
+)
 from opentelemetry.proto.collector.profiles.v1development.profiles_service_pb2_grpc import (
     ProfilesServiceStub,
 )
@@ -17,6 +21,8 @@ from devfiler.config import data_paths
 from devfiler.model import Executable, SampleKind
 from devfiler.storage.store import Store
 from devfiler.storage.tables import CONTEXTS, EVENTS, EXECUTABLES, FRAMES, TRACES
+from tests.collector import decoder_request
+from tests.collector.malformed import MALFORMED
 from tests.collector.sent_requests import (
     ALL_TIME,
     BASE_NS,
@@ -168,3 +174,24 @@ def test_store_failure_is_an_internal_error(tmp_path: Path) -> None:
     assert raised.value.code() is grpc.StatusCode.INTERNAL
     assert raised.value.details().startswith("devfiler failed to store: ")
     assert collector.stats().refused == 1
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"), [(m, msg) for _, m, msg in MALFORMED], ids=[n for n, _, _ in MALFORMED]
+)
+def test_malformed_request_is_refused_over_grpc_and_nothing_stored(
+    channel: grpc.Channel,
+    collector: Collector,
+    store: Store,
+    mutate: Callable[[ExportProfilesServiceRequest], object],
+    message: str,
+) -> None:
+    request = decoder_request.build()
+    mutate(request)
+    with pytest.raises(grpc.RpcError) as refused:
+        ProfilesServiceStub(channel).Export(request)
+    assert refused.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert message in (refused.value.details() or "")
+    assert_store_empty(store)
+    assert collector.stats().refused == 1
+    assert collector.request_log.records()[-1].outcome is Outcome.REFUSED
