@@ -185,7 +185,7 @@ def test_symbols_fetch_runs_the_chain_for_one_executable(
         report_executables(store, (RealExecutable(binary, (function_address(binary, "main"),)),))
     file_id = file_id_of_path(binary)
     data = ["--data-dir", str(paths.root)]
-    assert main(["symbols", "fetch", *data, file_id.es()]) == 0
+    assert main(["symbols", "fetch", *data, "--", file_id.es()]) == 0  # an ES ID may start with -
     out = capsys.readouterr().out
     assert f"{file_id.hex()} fetched: symbolized" in out
     assert f"local file {binary}: symbolized" in out
