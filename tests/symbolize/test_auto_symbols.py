@@ -87,6 +87,7 @@ def test_the_collector_command_symbolizes_reported_executables(gcc: str, tmp_pat
     paths = DataPaths(tmp_path / "data")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "DEBUGINFOD_URLS"}
+    env["PYTHONFAULTHANDLER"] = "1"
     process = subprocess.Popen(
         [
             sys.executable,
@@ -129,6 +130,12 @@ def test_the_collector_command_symbolizes_reported_executables(gcc: str, tmp_pat
         )
     finally:
         process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=30)
+        try:
+            _, stderr = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            # PYTHONFAULTHANDLER makes SIGABRT print every thread's stack: say where it hung.
+            process.send_signal(signal.SIGABRT)
+            _, stderr = process.communicate(timeout=30)
+            raise AssertionError(f"the collector did not stop on SIGTERM:\n{stderr}") from None
     assert process.returncode == 0, stderr
     assert f"local file {elsewhere / 'served'}: symbolized" in stderr
