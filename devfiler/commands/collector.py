@@ -32,14 +32,13 @@ def add_listen(parser: argparse.ArgumentParser, default: str = DEFAULT_LISTEN) -
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    # The top-level parser takes the same flags (`devfiler --listen X collector`):
-    # defaults here would overwrite those, so this parser sets only what is given.
+    # The top-level parser takes the same flags (`devfiler --listen X collector`);
+    # like --data-dir and the symbol flags, --listen is set here only when given.
     parser = subparsers.add_parser(
         "collector",
         help="receive and store the agent's profiles without a window",
         description="Receive the agent's OTLP profiles over gRPC and store them, "
         "until Ctrl+C or SIGTERM.",
-        argument_default=argparse.SUPPRESS,
     )
     add_listen(parser, default=argparse.SUPPRESS)
     add_data_dir(parser)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from devfiler.model import SampleKind, TraceHash
 from devfiler.storage.blocks import HASH_DTYPE, Block, CorruptBlockError
 from devfiler.storage.distinct import sorted_keys
 from devfiler.storage.keys import NS_PER_SECOND
@@ -50,9 +49,6 @@ class EventColumns:
 
     def __len__(self) -> int:
         return len(self.timestamps)
-
-    def trace_hash(self, index: int) -> TraceHash:
-        return TraceHash.from_bytes(bytes(self.trace_hashes[index]))
 
     def select(self, mask: npt.NDArray[np.bool_]) -> EventColumns:
         """Keep the rows where `mask` holds; the distinct tables stay as they are."""
@@ -198,7 +194,3 @@ def distinct_hashes(
         return table[first], inverse
     exact, exact_inverse = np.unique(table, return_inverse=True)
     return exact, exact_inverse.reshape(-1)
-
-
-def kind_mask(columns: EventColumns, kinds: Iterable[SampleKind]) -> npt.NDArray[np.bool_]:
-    return np.isin(columns.kinds, np.array([int(k) for k in kinds], dtype=np.uint8))

@@ -25,8 +25,3 @@ def event_key(second: int, kind: SampleKind, sequence: int) -> bytes:
 def decode_event_key(key: bytes) -> tuple[int, SampleKind, int]:
     biased, kind, sequence = _EVENT_KEY.unpack(key)
     return biased - _OFFSET, SampleKind(kind), sequence
-
-
-def split_ns(timestamp_ns: int) -> tuple[int, int]:
-    """Split nanoseconds into (second, nanoseconds within the second), floor semantics."""
-    return divmod(timestamp_ns, NS_PER_SECOND)

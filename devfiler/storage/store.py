@@ -26,12 +26,10 @@ from devfiler.config import SCHEMA_VERSION, DataPaths
 from devfiler.model import (
     EventContext,
     Executable,
-    FileId,
     Frame,
     FrameId,
     SampleKind,
     Trace,
-    TraceHash,
 )
 from devfiler.storage import records
 from devfiler.storage.batch import EventRows, IngestBatch, TraceTable
@@ -155,11 +153,6 @@ class Store:
                 f"the store at {self.paths.db} has schema version {version}; this devfiler "
                 f"reads version {SCHEMA_VERSION} (use another --data-dir)"
             )
-
-    def refresh(self) -> None:
-        """Catch up with the owning process (secondary instances only)."""
-        if self._secondary_dir is not None:
-            self._db.try_catch_up_with_primary()
 
     def close(self) -> None:
         """Release the database; the column family views must go first or the lock stays."""
@@ -353,20 +346,7 @@ class Store:
         for second, _, raw in self._blocks_raw(start_ns, end_ns):
             yield second, read_summary(raw)
 
-    def decoded_blocks(self, start_ns: int, end_ns: int) -> Iterator[tuple[int, Block]]:
-        for second, _, raw in self._blocks_raw(start_ns, end_ns):
-            yield second, decode_block(raw)
-
     # -- reading the deduplicated tables ---------------------------------
-
-    def traces(self, hashes: Iterable[TraceHash]) -> dict[TraceHash, Trace]:
-        keys = [h.to_bytes() for h in hashes]
-        values = self._get_many(TRACES, keys)
-        return {
-            TraceHash.from_bytes(key): records.decode_trace(key, raw)
-            for key, raw in zip(keys, values, strict=True)
-            if raw is not None
-        }
 
     def traces_by_index(self, columns: EventColumns) -> list[Trace | None]:
         """The trace of every distinct hash in `columns`, in table order (None if missing)."""
@@ -414,10 +394,6 @@ class Store:
     def executables(self) -> list[Executable]:
         table = self._tables[EXECUTABLES.name]
         return [records.decode_executable(cast(bytes, key), raw) for key, raw in table.items()]
-
-    def executable(self, file_id: FileId) -> Executable | None:
-        raw = self._tables[EXECUTABLES.name].get(file_id.to_bytes())
-        return records.decode_executable(file_id.to_bytes(), raw) if raw else None
 
     def count(self, spec: TableSpec) -> int:
         """Exact number of rows (a key scan)."""

@@ -98,7 +98,6 @@ class App:
         self._selected_theme: int | str = 0
         self._title: list[int | str] = []
         self._right: int | str = 0
-        self._kind_combo: int | str = 0
         self._drops: FileDrop | None = None
         self._state_path = os.environ.get("DEVFILER_UI_STATE")
         self._last_state = ""
@@ -116,11 +115,9 @@ class App:
                     self._tab_buttons[tab.id] = dpg.add_button(
                         label=tab.title, callback=self._select_tab, user_data=tab.id
                     )
-                self._add_data_button = dpg.add_button(
-                    label="Add data", callback=self._toggle_add_data
-                )
+                dpg.add_button(label="Add data", callback=self._toggle_add_data)
             with dpg.group(horizontal=True) as self._right:
-                self._kind_combo = dpg.add_combo(
+                dpg.add_combo(
                     list(SAMPLE_KINDS),
                     default_value=self.kind_name,
                     width=90,

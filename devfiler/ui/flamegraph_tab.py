@@ -102,7 +102,6 @@ class FlamegraphTab:
         self._tooltip: int | str = 0
         self._tooltip_text: int | str = 0
         self._textures: int | str = 0
-        self._group: int | str = 0
         self._drag_last: tuple[float, float] | None = None
         self._dragged = False
         self._filter_was_active = False
@@ -114,7 +113,7 @@ class FlamegraphTab:
 
     def build(self, parent: int | str, shared: Shared) -> None:
         self._textures = dpg.add_texture_registry()
-        with dpg.group(parent=parent) as self._group:
+        with dpg.group(parent=parent):
             with dpg.group(horizontal=True):
                 self._inline = dpg.add_checkbox(
                     label="Show inline",

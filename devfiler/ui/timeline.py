@@ -26,7 +26,6 @@ SETTLE_SECONDS = 0.3
 class TimelineStrip:
     def __init__(self, origin_ns: int) -> None:
         self._origin_s = origin_ns // NS
-        self._plot: int | str = 0
         self._x_axis: int | str = 0
         self._y_axis: int | str = 0
         self._series: int | str = 0
@@ -46,7 +45,7 @@ class TimelineStrip:
             no_box_select=True,
             no_mouse_pos=True,
             no_title=True,
-        ) as self._plot:
+        ):
             self._x_axis = dpg.add_plot_axis(dpg.mvXAxis, no_gridlines=False)
             self._y_axis = dpg.add_plot_axis(dpg.mvYAxis, label="Samples", no_gridlines=True)
             self._series = dpg.add_line_series([], [], parent=self._y_axis)

@@ -80,7 +80,7 @@ def test_executable_reports_merge(tmp_path: Path) -> None:
     with Store.open(data_paths(tmp_path)) as store:
         store.write(IngestBatch(executables=[Executable(FileId(9), "app")]))
         store.write(IngestBatch(executables=[Executable(FileId(9), "", gnu_build_id="abcd")]))
-        assert store.executable(FileId(9)) == Executable(FileId(9), "app", gnu_build_id="abcd")
+        assert store.executables() == [Executable(FileId(9), "app", gnu_build_id="abcd")]
 
 
 def test_second_process_follows_the_owner(tmp_path: Path) -> None:
@@ -92,8 +92,8 @@ def test_second_process_follows_the_owner(tmp_path: Path) -> None:
         with Store.open_reader(paths) as reader:
             assert not reader.writable
             assert len(reader.read_events(0, 10)) == 1
-            owner.write(_batch([2]))
-            reader.refresh()
+        owner.write(_batch([2]))
+        with Store.open_reader(paths) as reader:
             assert len(reader.read_events(0, 10)) == 2
 
 
