@@ -4,7 +4,7 @@ A collector request is written as one RocksDB write batch, so it is stored
 whole or not at all, and the write-ahead log keeps every acknowledged request
 across a crash. One process owns the database read-write; other processes
 (the command line while the collector runs) open it as a RocksDB secondary
-instance that catches up with the owner's log on `refresh()`.
+instance that catches up with the owner's write-ahead log when it opens.
 """
 
 from __future__ import annotations
