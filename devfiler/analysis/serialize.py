@@ -87,19 +87,19 @@ def write_json(doc: object, out: TextIO) -> None:
     stack: list[tuple[Iterator[Any], bool, int]] = []
     item: Any = doc
     while True:
-        if isinstance(item, dict | list | tuple) and item:
-            is_dict = isinstance(item, dict)
-            out.write("{" if is_dict else "[")
-            stack.append((iter(item.items() if is_dict else item), is_dict, 0))
-        elif isinstance(item, dict):
-            out.write("{}")
+        if isinstance(item, dict):
+            out.write("{" if item else "{}")
+            if item:
+                stack.append((iter(item.items()), True, 0))
         elif isinstance(item, list | tuple):
-            out.write("[]")
+            out.write("[" if item else "[]")
+            if item:
+                stack.append((iter(item), False, 0))
         else:
             out.write(encode(item))
         while stack:
             entries, is_dict, written = stack[-1]
-            entry = next(entries, _END)
+            entry: Any = next(entries, _END)
             if entry is _END:
                 stack.pop()
                 out.write("\n" + " " * len(stack) + ("}" if is_dict else "]"))
