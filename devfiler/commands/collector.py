@@ -16,7 +16,11 @@ from types import FrameType
 
 from devfiler.collector.server import SHUTDOWN_GRACE_SECONDS, Collector, CollectorError
 from devfiler.commands.common import add_data_dir, add_discard_old_store, open_writable
-from devfiler.commands.symbol_args import add_symbol_source_args, auto_symbols_from_args
+from devfiler.commands.symbol_args import (
+    add_symbol_source_args,
+    auto_symbols_from_args,
+    follow_collector,
+)
 from devfiler.config import DEFAULT_LISTEN, data_paths
 from devfiler.storage.store import StoreError
 
@@ -73,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         symbols = auto_symbols_from_args(args, paths, store.executables)
         if symbols is not None:
             symbols.start()
-            collector.on_stored(lambda batch: symbols.poke() if batch.executables else None)
+            follow_collector(collector, symbols)
         stop_requested.wait()
         if symbols is not None:
             symbols.stop()

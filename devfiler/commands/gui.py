@@ -19,7 +19,11 @@ from devfiler.commands.common import (
     parse_duration,
     resolve_time_range,
 )
-from devfiler.commands.symbol_args import add_symbol_source_args, auto_symbols_from_args
+from devfiler.commands.symbol_args import (
+    add_symbol_source_args,
+    auto_symbols_from_args,
+    follow_collector,
+)
 from devfiler.config import data_paths
 from devfiler.log_ring import install_log_ring
 from devfiler.storage.store import StoreError
@@ -109,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         fetcher = auto_symbols_from_args(args, paths, store.executables)
         if fetcher is not None:
             fetcher.start()
-            collector.on_stored(lambda batch: fetcher.poke() if batch.executables else None)
+            follow_collector(collector, fetcher)
         try:
             return App(store, tabs, options, symbols=symbols).run()
         finally:
