@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import mmap
+import os
 import struct
 import zlib
 from pathlib import Path
@@ -18,6 +19,7 @@ import zstandard
 from elftools.elf.elffile import ELFFile
 
 from devfiler.symbolize.errors import SymbolError
+from devfiler.symbolize.regular_file import NotRegularFileError, open_regular
 
 ELF_MAGIC = b"\x7fELF"
 _SHF_COMPRESSED = 0x800
@@ -33,7 +35,7 @@ _CHUNK = 1 << 20
 
 def is_elf(path: Path) -> bool:
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             return handle.read(4) == ELF_MAGIC
     except OSError:
         return False
@@ -53,9 +55,12 @@ class ElfImage:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self._handle = open(self.path, "rb")  # noqa: SIM115 - closed in close()
         try:
-            size = self.path.stat().st_size
+            self._handle = open_regular(self.path)
+        except NotRegularFileError as error:
+            raise SymbolError(str(error)) from None
+        try:
+            size = os.fstat(self._handle.fileno()).st_size
             if size < 64:
                 raise SymbolError(f"file is too short for an ELF header ({size} bytes)")
             self._map = mmap.mmap(self._handle.fileno(), 0, access=mmap.ACCESS_READ)
