@@ -32,7 +32,7 @@ from opentelemetry.proto.collector.profiles.v1development.profiles_service_pb2 i
 )
 
 from devfiler.collector.decode import decode_request
-from devfiler.collector.locations import FrameCache
+from devfiler.collector.frame_cache import FrameCache
 from devfiler.collector.server import Collector
 from devfiler.config import data_paths
 from devfiler.loadgen.params import LoadParams
