@@ -59,6 +59,9 @@ from devfiler.storage.tables import (
 _SCHEMA_KEY = b"schema"
 _SEQUENCE_KEY = b"sequence"
 _U64 = struct.Struct(">Q")
+_CONTEXTS_REMEMBERED = 1_000_000
+"""Contexts whose keys the writer keeps in memory; past it, it starts over (rewriting a
+context is harmless, the key is its content's hash)."""
 
 
 class StoreError(RuntimeError):
@@ -108,7 +111,7 @@ class Store:
         self._write_lock = threading.Lock()
         self._seen_traces: set[bytes] = set()
         self._seen_frames = RowIndex(FRAME_ID_BYTES // 8)
-        self._seen_contexts: set[int] = set()
+        self._context_keys: dict[EventContext, int] = {}
         self._known_executables: dict[int, Executable] = {}
         raw = self._tables[META.name].get(_SEQUENCE_KEY)
         self._sequence = _U64.unpack(raw)[0] if raw else 0
@@ -233,7 +236,9 @@ class Store:
             self._seen_traces.update(new_traces)
             if len(new_frames):
                 self._seen_frames.add(np.unique(new_frames, axis=0))
-            self._seen_contexts.update(new_contexts)
+            if len(self._context_keys) + len(new_contexts) > _CONTEXTS_REMEMBERED:
+                self._context_keys.clear()
+            self._context_keys.update(new_contexts)
             self._known_executables.update(new_executables)
 
     def _put_traces(self, wb: WriteBatch, traces: TraceTable) -> list[bytes]:
@@ -265,17 +270,21 @@ class Store:
 
     def _put_contexts(
         self, wb: WriteBatch, contexts: list[EventContext]
-    ) -> tuple[npt.NDArray[np.uint64], list[int]]:
+    ) -> tuple[npt.NDArray[np.uint64], list[tuple[EventContext, int]]]:
+        """Keys of the contexts; the new ones are written. Contexts the store wrote are
+        remembered with their key, so that only new ones are encoded and hashed."""
         cf = self._cf[CONTEXTS.name]
         keys = np.empty(len(contexts), dtype=np.uint64)
         fresh = []
+        known = self._context_keys
         for i, context in enumerate(contexts):
-            encoded = records.encode_context(context)
-            key = records.context_key(encoded)
-            keys[i] = key
-            if key not in self._seen_contexts:
+            key = known.get(context)
+            if key is None:
+                encoded = records.encode_context(context)
+                key = records.context_key(encoded)
                 wb.put(_U64.pack(key), encoded, cf)
-                fresh.append(key)
+                fresh.append((context, key))
+            keys[i] = key
         return keys, fresh
 
     def _put_executables(
