@@ -17,8 +17,8 @@ import numpy as np
 import numpy.typing as npt
 
 from devfiler.collector import limits
-from devfiler.collector.errors import InvalidRequestError
-from devfiler.collector.limits import check_each, check_limit
+from devfiler.collector.errors import InvalidRequestError, RequestLimitError
+from devfiler.collector.limits import check_limit
 
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
@@ -121,8 +121,9 @@ def scan(messages: Messages, what: What, table: str = "") -> Fields:
         total += len(active)
         check_limit(total, limits.FIELDS, f"field occurrences in {table or what}")
         if round_no == limits.FIELDS_PER_MESSAGE:
-            check_each(
-                round_no + 1, limits.FIELDS_PER_MESSAGE, "fields", name_of(what, int(active[0]))
+            raise RequestLimitError(
+                f"{name_of(what, int(active[0]))} has more than {round_no:,} fields, "
+                "devfiler's limit per message"
             )
         at = position[active]
         tags, at = _varints(buffer, at)
