@@ -54,6 +54,9 @@ STRINGS = 2_000_000
 """Entries of string_table (agent: the names and paths of the report)."""
 STRING_CHARS = 1 << 20
 """Characters of one string (agent: names of functions and files, a few KiB at most)."""
+LIST_ELEMENTS = 2_000_000
+"""Elements of one repeated field of any message, counted before the message is parsed
+(agent: the longest lists are its string and location tables)."""
 FIELDS = 8_000_000
 """Field occurrences in one table of raw messages (agent: about 4 per sample, 2 per stack)."""
 FIELDS_PER_MESSAGE = 16_384
