@@ -19,11 +19,20 @@ from devfiler.collector.errors import RequestLimitError
 Layout = Mapping[int, tuple[str, "Layout"]]
 """Fields that hold messages worth walking into: number -> (name, their own layout)."""
 
+_VALUE: Layout = {5: ("array_value", {}), 6: ("kvlist_value", {})}
+_ATTRIBUTE: Layout = {2: ("value", _VALUE)}
+"""KeyValue and KeyValueAndUnit alike: their value is field 2."""
 _PROFILE: Layout = {2: ("samples", {})}
-_SCOPE: Layout = {1: ("scope", {}), 2: ("profiles", _PROFILE)}
-_RESOURCE: Layout = {1: ("resource", {}), 2: ("scope_profiles", _SCOPE)}
+_SCOPE: Layout = {1: ("scope", {3: ("attributes", _ATTRIBUTE)}), 2: ("profiles", _PROFILE)}
+_RESOURCE: Layout = {
+    1: ("resource", {1: ("attributes", _ATTRIBUTE)}),
+    2: ("scope_profiles", _SCOPE),
+}
 _TABLES = ("mapping", "location", "function", "link", "string", "attribute", "stack")
-_DICTIONARY: Layout = {i: (f"{table}_table", {}) for i, table in enumerate(_TABLES, 1)}
+_DICTIONARY: Layout = {
+    i: (f"{table}_table", _ATTRIBUTE if table == "attribute" else {})
+    for i, table in enumerate(_TABLES, 1)
+}
 REQUEST: Layout = {1: ("resource_profiles", _RESOURCE), 2: ("dictionary", _DICTIONARY)}
 
 
