@@ -68,13 +68,15 @@ def make_bomb(program: Path, target: Path, kind: int, claimed: int) -> Path:
 
 _ADD_AND_REPORT_PEAK = """
 import sys
-from pathlib import Path
 from devfiler import cli
 code = cli.main(["symbols", "add", *sys.argv[1:]])
-status = Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0]
+status = open("/proc/self/status").read().split("VmHWM:")[1].split()[0]
 print("peak", int(status) * 1024, "code", code)
 """
-# VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec, so it would count the test process.
+"""`symbols add` in a process of its own, printing its peak resident memory.
+
+VmHWM, not getrusage: Linux keeps ru_maxrss across exec, so a child of a
+large test process would report its parent's peak."""
 
 
 @pytest.mark.parametrize(
