@@ -28,7 +28,7 @@ EVENTS = 2_000_000
 """Events per request: timestamps, plus one per sample without any (agent: tens of thousands)."""
 STACKS = 1_000_000
 """Entries of stack_table (agent: the distinct stacks of the report, at most one per event)."""
-FRAMES = 4_000_000
+FRAMES = 8_000_000
 """Location indices of all stacks together (agent: stacks times depth, a few million at most)."""
 FRAMES_PER_STACK = 4096
 """Location indices of one stack (agent: 128 unwound frames, up to 127 kernel frames, and the
