@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 from devfiler.collector import limits
 from devfiler.collector.errors import RequestLimitError
+from devfiler.symbolize.dwarf_forms import uleb
 
 Layout = Mapping[int, tuple[str, "Layout"]]
 """Fields that hold messages worth walking into: number -> (name, their own layout)."""
@@ -45,48 +46,31 @@ def check_list_sizes(data: bytes | memoryview, what: str, layout: Layout = REQUE
     view = memoryview(data)
     counts: dict[int, int] = {}
     position, end = 0, len(view)
-    while position < end:
-        tag = view[position]
-        if tag < 0x80:  # the usual one-byte tag, read without a call
-            position += 1
-        else:
-            tag, position = _varint(view, position)
-        number, wire = tag >> 3, tag & 7
-        count = counts.get(number, 0) + 1
-        counts[number] = count
-        if count > limits.LIST_ELEMENTS:
-            name = layout[number][0] if number in layout else f"field {number}"
-            raise RequestLimitError(
-                f"{what}: more than {limits.LIST_ELEMENTS:,} entries of {name}, "
-                "devfiler's limit per list"
-            )
-        if wire == 0:
-            _, position = _varint(view, position)
-        elif wire == 1:
-            position += 8
-        elif wire == 5:
-            position += 4
-        elif wire == 2:
-            length = view[position] if position < end else 0
-            if length < 0x80:
-                position += 1
+    try:
+        while position < end:
+            tag, position = uleb(view, position)  # protobuf varints are LEB128
+            number, wire = tag >> 3, tag & 7
+            count = counts.get(number, 0) + 1
+            counts[number] = count
+            if count > limits.LIST_ELEMENTS:
+                name = layout[number][0] if number in layout else f"field {number}"
+                raise RequestLimitError(
+                    f"{what}: more than {limits.LIST_ELEMENTS:,} entries of {name}, "
+                    "devfiler's limit per list"
+                )
+            if wire == 0:
+                _, position = uleb(view, position)
+            elif wire == 1:
+                position += 8
+            elif wire == 5:
+                position += 4
+            elif wire == 2:
+                length, position = uleb(view, position)
+                if number in layout:
+                    name, inner = layout[number]
+                    check_list_sizes(view[position : position + length], f"{what}.{name}", inner)
+                position += length
             else:
-                length, position = _varint(view, position)
-            if number in layout:
-                name, inner = layout[number]
-                check_list_sizes(view[position : position + length], f"{what}.{name}", inner)
-            position += length
-        else:
-            return
-
-
-def _varint(view: memoryview, position: int) -> tuple[int, int]:
-    value = shift = 0
-    while position < len(view):
-        byte = view[position]
-        position += 1
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value, position
-        shift += 7
-    return value, position
+                return
+    except IndexError:
+        return  # cut short: the parser reports it
