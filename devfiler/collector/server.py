@@ -74,7 +74,7 @@ class ServerLimits:
     """Concurrent calls over all connections; past it a call is refused RESOURCE_EXHAUSTED.
     Bodies wait in memory, so this times the 64 MiB message limit bounds what they hold."""
     idle_connection_seconds: float = 600.0
-    """A connection without calls for this long is closed (the agent's sends every 5 s)."""
+    """A connection without calls for this long is closed (the agent sends every 5 s)."""
 
 
 class CollectorError(RuntimeError):
