@@ -10,15 +10,18 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
 
 from devfiler.analysis.collapsed import collapsed
 from devfiler.analysis.diff import diff_flamegraph
-from devfiler.analysis.flamegraph import flamegraph
+from devfiler.analysis.flame_json import flamegraph_json_text
+from devfiler.analysis.flamegraph import flamegraph_table
 from devfiler.analysis.flamescope import flamescope
 from devfiler.analysis.labels import SymbolLookup
+from devfiler.analysis.profile import load_profile
 from devfiler.analysis.results import (
     ALL_SAMPLE_KINDS,
     FILTER_FIELDS,
@@ -28,6 +31,7 @@ from devfiler.analysis.results import (
     TopOrder,
 )
 from devfiler.analysis.sandwich import sandwich
+from devfiler.analysis.selection import select_times
 from devfiler.analysis.serialize import (
     Json,
     collapsed_json,
@@ -66,6 +70,7 @@ _FILTER_HELP = {
 }
 
 Handler = Callable[[argparse.Namespace, Store, SymbolLookup | None], "Json | str"]
+"""A view's output: a JSON document, or text (plain text or JSON text made by the view)."""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -78,7 +83,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     views = parser.add_subparsers(dest="view", metavar="VIEW", required=True)
 
     stats = views.add_parser("stats", help="events, weights and table sizes of the store")
-    stats.add_argument("--json", action="store_true", help="print JSON")
+    _add_json(stats)
     add_data_dir(stats)
     stats.set_defaults(run=_run_stats)
 
@@ -95,6 +100,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--collapsed", action="store_true", help="print collapsed stacks instead of the tree"
     )
     _add_min_pct(graph)
+    graph.add_argument(
+        "--min-share",
+        type=float,
+        default=0.0,
+        metavar="F",
+        help="JSON: leave out nodes under this fraction of the root (e.g. 0.0001); their "
+        'parent gives their summed weight as "omitted" (default 0: the complete tree)',
+    )
     middle = _view(views, "sandwich", "callers and callees of one function", _sandwich)
     middle.add_argument("function", help="function name, as in the flamegraph")
     middle.add_argument("--file", help="only the function of this source file")
@@ -123,7 +136,7 @@ def _view(
     handler: Handler,
 ) -> argparse.ArgumentParser:
     parser = views.add_parser(name, help=help_text, description=help_text)
-    parser.add_argument("--json", action="store_true", help="print JSON")
+    _add_json(parser)
     parser.add_argument(
         "--kind",
         choices=KIND_CHOICES,
@@ -143,6 +156,11 @@ def _view(
     add_data_dir(parser)
     parser.set_defaults(run=_runner(handler))
     return parser
+
+
+def _add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON (compact)")
+    parser.add_argument("--pretty", action="store_true", help="indent the JSON")
 
 
 def _add_min_pct(parser: argparse.ArgumentParser) -> None:
@@ -198,18 +216,28 @@ def _runner(handler: Handler) -> Callable[[argparse.Namespace], int]:
             return 2
         finally:
             store.close()
-        _print(output)
-        return 0
+        return _print(output, pretty=args.pretty)
 
     return run
 
 
-def _print(output: Json | str) -> None:
+def _print(output: Json | str, *, pretty: bool = False) -> int:
+    """Write the output; a reader that went away (`| head`) ends the command quietly with 0."""
     if isinstance(output, str):
-        sys.stdout.write(output)
+        text = output
+        if pretty and text.startswith("{"):
+            text = json.dumps(json.loads(text), indent=1) + "\n"
+    elif pretty:
+        text = json.dumps(output, indent=1) + "\n"
     else:
-        json.dump(output, sys.stdout, indent=1)
-        sys.stdout.write("\n")
+        text = json.dumps(output, separators=(",", ":")) + "\n"
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Later flushes (at exit) would fail again: point stdout at nothing.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
 
 
 def _run_stats(args: argparse.Namespace) -> int:
@@ -222,33 +250,38 @@ def _run_stats(args: argparse.Namespace) -> int:
         doc = store_stats_json(store_stats(store))
     finally:
         store.close()
-    _print(doc if args.json else query_text.key_values(doc))
-    return 0
+    return _print(doc if args.json else query_text.key_values(doc), pretty=args.pretty)
 
 
 def _traces(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
-    result = collapsed(store, selection_of(args), symbols)
+    result = collapsed(load_profile(store, selection_of(args), symbols))
     return collapsed_json(result) if args.json else query_text.collapsed_lines(result)
 
 
 def _timeline(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
     if args.buckets < 1:
         raise ValueError("--buckets must be at least 1")
-    result = timeline(store, selection_of(args), args.buckets)
+    result = timeline(select_times(store, selection_of(args)), args.buckets)
     return timeline_json(result) if args.json else query_text.timeline_lines(result)
 
 
 def _flamegraph(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
     if args.collapsed:
         return _traces(args, store, symbols)
-    result = flamegraph(store, selection_of(args), symbols)
+    if not 0.0 <= args.min_share <= 1.0:
+        raise ValueError("--min-share must be between 0 and 1")
+    graph = flamegraph_table(load_profile(store, selection_of(args), symbols))
     if args.json:
-        return flamegraph_json(result)
-    return query_text.tree(result.root, result.unit, args.min_pct)
+        return flamegraph_json_text(graph, args.min_share) + "\n"
+    table = graph.table
+    shown, _ = table.pruned(100.0 * table.weight / max(int(table.weight[0]), 1) >= args.min_pct)
+    return query_text.tree(shown.tree(), graph.unit, args.min_pct)
 
 
 def _sandwich(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
-    result = sandwich(store, selection_of(args), args.function, symbols, file=args.file)
+    result = sandwich(
+        load_profile(store, selection_of(args), symbols), args.function, file=args.file
+    )
     if args.json:
         return sandwich_json(result)
     return (
@@ -265,7 +298,9 @@ def _diff(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) 
     if base_end <= base_start:
         raise ValueError("--base-end must be after --base-start")
     base = dataclasses.replace(selection, start_ns=base_start, end_ns=base_end)
-    result = diff_flamegraph(store, selection, base, symbols)
+    result = diff_flamegraph(
+        load_profile(store, selection, symbols), load_profile(store, base, symbols)
+    )
     if args.json:
         return flamegraph_json(result)
     return query_text.tree(result.root, result.unit, args.min_pct)
@@ -275,9 +310,7 @@ def _top(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -
     if args.limit < 0:
         raise ValueError("--limit must not be negative")
     result = top_functions(
-        store,
-        selection_of(args),
-        symbols,
+        load_profile(store, selection_of(args), symbols),
         order=TopOrder(args.sort),
         filter_text=args.filter,
         limit=args.limit,
@@ -286,7 +319,7 @@ def _top(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -
 
 
 def _flamescope(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
-    result = flamescope(store, selection_of(args))
+    result = flamescope(select_times(store, selection_of(args)))
     return flamescope_json(result) if args.json else query_text.flamescope_lines(result)
 
 

@@ -24,6 +24,7 @@ import dearpygui.dearpygui as dpg
 
 from devfiler import __version__
 from devfiler.analysis.labels import SymbolLookup
+from devfiler.analysis.profile_cache import ProfileCache
 from devfiler.analysis.results import Selection
 from devfiler.model import SampleKind
 from devfiler.storage.store import Store
@@ -81,6 +82,7 @@ class App:
         self.shared = Shared(
             store=store,
             work=self.work,
+            profiles=ProfileCache(store, symbols),
             selection=make_selection(self.time_range, self.kind_name, FilterList(), inline=True),
             change=store.change_counter(),
             dev_mode=options.dev_mode,
