@@ -36,14 +36,12 @@ def _box_parts(box: LabeledFrame, *, at_root: bool) -> tuple[str, str]:
     return head, tail
 
 
-def flamegraph_json_text(graph: FlameGraphTable, min_share: float = 0.0) -> str:
-    """The `query flamegraph --json` document, leaving out nodes under `min_share` of the root."""
+def flamegraph_json_text(graph: FlameGraphTable) -> str:
+    """The `query flamegraph --json` document; nodes say what they left out in `omitted`."""
     table = graph.table
     if table.base_weight is not None:
         raise ValueError("differential trees are written by serialize.flamegraph_json")
-    omitted = np.zeros(len(table), dtype=np.int64)
-    if min_share > 0:
-        table, omitted = table.pruned(table.weight >= min_share * int(table.weight[0]))
+    omitted = table.omitted if table.omitted is not None else np.zeros(len(table), np.int64)
     parts = [_box_parts(box, at_root=False) for box in table.boxes]
     root_head, root_tail = _box_parts(table.boxes[int(table.box[0])], at_root=True)
     depth = table.depth

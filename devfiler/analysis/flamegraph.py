@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import numpy.typing as npt
 
@@ -35,11 +37,20 @@ def thread_paths(
     )
 
 
-def flamegraph_table(profile: Profile) -> FlameGraphTable:
-    """The flamegraph as arrays: what views drawing every node should ask for."""
+def flamegraph_table(profile: Profile, min_share: float = 0.0) -> FlameGraphTable:
+    """The flamegraph as arrays: what views drawing every node should ask for.
+
+    Nodes weighing less than `min_share` of the root are left out (see
+    FlameTable.omitted); 0 keeps the complete tree.
+    """
     frames, codes, offsets = thread_paths(profile)
     tree = build_table(
-        frames, codes, offsets, [profile.pair_weight], root_frame(root_label(profile.selection))
+        frames,
+        codes,
+        offsets,
+        [profile.pair_weight],
+        root_frame(root_label(profile.selection)),
+        math.ceil(min_share * profile.total),
     )
     return FlameGraphTable(profile.unit, profile.start_ns, profile.end_ns, tree)
 

@@ -69,6 +69,18 @@ class Profile:
         return np.rint(sums).astype(np.int64)
 
 
+def pairs_of(
+    trace: npt.NDArray[np.int64], thread: npt.NDArray[np.int64], weights: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Summed weight per distinct (trace, thread), sorted by pair; pairs summing to 0 weigh
+    nothing in any view and are left out (so a folded profile equals a loaded one)."""
+    pair_trace, pair_thread, pair_weight = aggregate_pairs(trace, thread, weights)
+    weighty = pair_weight != 0
+    if bool(weighty.all()):
+        return pair_trace, pair_thread, pair_weight
+    return pair_trace[weighty], pair_thread[weighty], pair_weight[weighty]
+
+
 def load_profile(
     store: Store, selection: Selection, symbols: SymbolLookup | None = None
 ) -> Profile:
@@ -78,7 +90,7 @@ def load_profile(
     stacks = load_stacks(store, columns, symbols, inline=selection.inline)
     trace = columns.trace_index.astype(np.int64, copy=False)
     thread = events.thread_index.astype(np.int64, copy=False)
-    pair_trace, pair_thread, pair_weight = aggregate_pairs(trace, thread, events.weights)
+    pair_trace, pair_thread, pair_weight = pairs_of(trace, thread, events.weights)
     return Profile(
         selection,
         events.unit,

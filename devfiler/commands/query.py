@@ -270,12 +270,12 @@ def _flamegraph(args: argparse.Namespace, store: Store, symbols: SymbolLookup | 
         return _traces(args, store, symbols)
     if not 0.0 <= args.min_share <= 1.0:
         raise ValueError("--min-share must be between 0 and 1")
-    graph = flamegraph_table(load_profile(store, selection_of(args), symbols))
+    profile = load_profile(store, selection_of(args), symbols)
     if args.json:
-        return flamegraph_json_text(graph, args.min_share) + "\n"
-    table = graph.table
-    shown, _ = table.pruned(100.0 * table.weight / max(int(table.weight[0]), 1) >= args.min_pct)
-    return query_text.tree(shown.tree(), graph.unit, args.min_pct)
+        return flamegraph_json_text(flamegraph_table(profile, args.min_share)) + "\n"
+    table = flamegraph_table(profile, args.min_pct / 100).table
+    shown = table.pruned(100.0 * table.weight / max(int(table.weight[0]), 1) >= args.min_pct)
+    return query_text.tree(shown.tree(), profile.unit, args.min_pct)
 
 
 def _sandwich(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:

@@ -56,10 +56,11 @@ def test_same_document_with_symbols_and_inline_frames(tmp_path: Path) -> None:
 
 def test_min_share_leaves_out_small_nodes_and_says_how_much(tmp_path: Path) -> None:
     with loadgen_store(tmp_path) as store:
-        graph = flamegraph_table(load_profile(store, Selection()))
+        profile = load_profile(store, Selection())
+    graph = flamegraph_table(profile)
     complete = json.loads(flamegraph_json_text(graph))
     assert not any("omitted" in node for node in nodes(complete["root"]))
-    doc = json.loads(flamegraph_json_text(graph, 0.01))
+    doc = json.loads(flamegraph_json_text(flamegraph_table(profile, 0.01)))
     root_weight = doc["root"]["weight"]
     assert root_weight == complete["root"]["weight"]
     kept = nodes(doc["root"])
@@ -75,6 +76,20 @@ def test_min_share_leaves_out_small_nodes_and_says_how_much(tmp_path: Path) -> N
 @pytest.mark.parametrize("share", [0.0, 0.5, 1.0])
 def test_the_root_is_always_there(tmp_path: Path, share: float) -> None:
     with make_store(tmp_path, [Event(T0, S1, MAIN), Event(T0 + 1, S2, WORKER)]) as store:
-        graph = flamegraph_table(load_profile(store, Selection()))
-    doc = json.loads(flamegraph_json_text(graph, share))
+        graph = flamegraph_table(load_profile(store, Selection()), share)
+    doc = json.loads(flamegraph_json_text(graph))
     assert doc["root"]["weight"] == 2 and doc["root"]["kind"] == "root"
+
+
+@pytest.mark.parametrize("share", [0.0001, 0.003, 0.05])
+def test_leaving_out_while_building_equals_cutting_the_complete_tree(
+    tmp_path: Path, share: float
+) -> None:
+    with loadgen_store(tmp_path) as store:
+        profile = load_profile(store, Selection())
+    complete = flamegraph_table(profile).table
+    cut = complete.pruned(complete.weight >= share * profile.total)
+    built = flamegraph_table(profile, share).table
+    assert len(built) == len(cut) < len(complete)
+    for column in ("box", "parent", "depth", "end", "weight", "self_weight", "omitted"):
+        assert getattr(built, column).tolist() == getattr(cut, column).tolist(), column
