@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from devfiler.analysis.labels import SymbolLookup
 from devfiler.analysis.results import Selection, Unit
-from devfiler.analysis.selection import SelectedTimes, select_events
+from devfiler.analysis.selection import SelectedEvents, SelectedTimes, select_events
 from devfiler.analysis.stacks import StackTable, load_stacks
 from devfiler.analysis.tree import aggregate_pairs
 from devfiler.storage.store import Store
@@ -86,8 +86,14 @@ def load_profile(
 ) -> Profile:
     """Read, filter and resolve a selection: the only place views touch the store."""
     events = select_events(store, selection)
+    return profile_of(
+        selection, events, load_stacks(store, events.columns, symbols, inline=selection.inline)
+    )
+
+
+def profile_of(selection: Selection, events: SelectedEvents, stacks: StackTable) -> Profile:
+    """The profile of selected events whose traces `stacks` resolves."""
     columns = events.columns
-    stacks = load_stacks(store, columns, symbols, inline=selection.inline)
     trace = columns.trace_index.astype(np.int64, copy=False)
     thread = events.thread_index.astype(np.int64, copy=False)
     pair_trace, pair_thread, pair_weight = pairs_of(trace, thread, events.weights)

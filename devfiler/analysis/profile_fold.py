@@ -17,9 +17,10 @@ import numpy as np
 import numpy.typing as npt
 
 from devfiler.analysis.labels import SymbolLookup
-from devfiler.analysis.profile import Profile, load_profile, pairs_of
+from devfiler.analysis.profile import Profile, pairs_of, profile_of
 from devfiler.analysis.results import UNBOUNDED_END, UNBOUNDED_START, Selection
-from devfiler.analysis.stacks import StackTable, gather
+from devfiler.analysis.selection import select_events
+from devfiler.analysis.stacks import StackTable, gather, load_stacks
 from devfiler.storage.store import Store
 
 LOOKBACK_NS = 60_000_000_000
@@ -45,16 +46,37 @@ def fold(
     """The profile of `selection` (see `can_fold`), equal to `load_profile` of it."""
     if not can_fold(profile, selection):
         raise ValueError("this selection is not the profile's selection moved forward")
-    reread = profile.selection.end_ns - LOOKBACK_NS
-    fresh = load_profile(store, dataclasses.replace(selection, start_ns=reread), symbols)
-    keep = (profile.timestamps >= selection.start_ns) & (profile.timestamps < reread)
-    return _merge(profile, keep, fresh, selection)
+    reread = dataclasses.replace(selection, start_ns=profile.selection.end_ns - LOOKBACK_NS)
+    events = select_events(store, reread)
+    columns = events.columns
+    trace_of_fresh = _known_traces(profile.trace_hashes, columns.trace_hashes)
+    unseen = columns.select(trace_of_fresh[columns.trace_index] < 0)
+    fresh = profile_of(reread, events, load_stacks(store, unseen, symbols, inline=selection.inline))
+    times = profile.timestamps
+    keep = (times >= selection.start_ns) & (times < reread.start_ns)
+    return _merge(profile, keep, fresh, trace_of_fresh, selection)
+
+
+def _known_traces(
+    known: npt.NDArray[np.void], hashes: npt.NDArray[np.void]
+) -> npt.NDArray[np.int64]:
+    """Index of every hash among the `known` ones, -1 for those not known."""
+    _, first, inverse = np.unique(
+        np.concatenate([known, hashes]), return_index=True, return_inverse=True
+    )
+    found = first[inverse.reshape(-1)[len(known) :]].astype(np.int64)
+    found[found >= len(known)] = -1
+    return found
 
 
 def _merge(
-    old: Profile, keep: npt.NDArray[np.bool_], fresh: Profile, selection: Selection
+    old: Profile,
+    keep: npt.NDArray[np.bool_],
+    fresh: Profile,
+    known: npt.NDArray[np.int64],
+    selection: Selection,
 ) -> Profile:
-    trace_of_fresh, hashes, stacks = _merged_traces(old, fresh)
+    trace_of_fresh, hashes, stacks = _merged_traces(old, fresh, known)
     names = old.thread_names + tuple(
         name for name in fresh.thread_names if name not in set(old.thread_names)
     )
@@ -86,31 +108,27 @@ def _merge(
 
 
 def _merged_traces(
-    old: Profile, fresh: Profile
+    old: Profile, fresh: Profile, known: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.void], StackTable]:
     """Old paths as they are, the fresh profile's unseen traces after them.
 
-    Returns the path of every fresh trace, the trace hashes and the stacks.
+    `known` is the old path of every fresh trace (-1: unseen, resolved in
+    `fresh.stacks`). Returns the path of every fresh trace, the trace hashes
+    and the stacks.
     """
     n_old = len(old.trace_hashes)
-    _, first, inverse = np.unique(
-        np.concatenate([old.trace_hashes, fresh.trace_hashes]),
-        return_index=True,
-        return_inverse=True,
-    )
-    found = first[inverse.reshape(-1)[n_old:]]
-    unseen = np.flatnonzero(found >= n_old)
-    trace_of_fresh = found.astype(np.int64)
+    unseen = np.flatnonzero(known < 0)
+    trace_of_fresh = known.copy()
     trace_of_fresh[unseen] = n_old + np.arange(len(unseen), dtype=np.int64)
     boxes = list(old.stacks.frames)
     code_of = {box.key: code for code, box in enumerate(boxes)}
     remap = np.empty(len(fresh.stacks.frames), dtype=np.int64)
     for code, box in enumerate(fresh.stacks.frames):
-        known = code_of.get(box.key)
-        if known is None:
-            known = code_of[box.key] = len(boxes)
+        number = code_of.get(box.key)
+        if number is None:
+            number = code_of[box.key] = len(boxes)
             boxes.append(box)
-        remap[code] = known
+        remap[code] = number
     lengths = fresh.stacks.lengths[unseen]
     added, added_offsets = gather(fresh.stacks.codes, fresh.stacks.offsets[unseen], lengths)
     stacks = StackTable(
