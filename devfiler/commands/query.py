@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from devfiler.analysis.collapsed import collapsed
 from devfiler.analysis.diff import diff_flamegraph
-from devfiler.analysis.flame_json import flamegraph_json_text
+from devfiler.analysis.flame_json import flamegraph_json_parts
 from devfiler.analysis.flamegraph import flamegraph_table
 from devfiler.analysis.flamescope import flamescope
 from devfiler.analysis.labels import SymbolLookup
@@ -69,8 +70,9 @@ _FILTER_HELP = {
     "service": "service name",
 }
 
-Handler = Callable[[argparse.Namespace, Store, SymbolLookup | None], "Json | str"]
-"""A view's output: a JSON document, or text (plain text or JSON text made by the view)."""
+Output = Json | str | Iterator[str]
+"""A view's output: a JSON document, plain text, or JSON text in pieces made by the view."""
+Handler = Callable[[argparse.Namespace, Store, SymbolLookup | None], Output]
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -221,18 +223,21 @@ def _runner(handler: Handler) -> Callable[[argparse.Namespace], int]:
     return run
 
 
-def _print(output: Json | str, *, pretty: bool = False) -> int:
+def _print(output: Output, *, pretty: bool = False) -> int:
     """Write the output; a reader that went away (`| head`) ends the command quietly with 0."""
+    pieces: Iterable[str]
     if isinstance(output, str):
-        text = output
-        if pretty and text.startswith("{"):
-            text = json.dumps(json.loads(text), indent=1) + "\n"
+        pieces = [output]
+    elif isinstance(output, dict):
+        compact = json.dumps(output, separators=(",", ":"))
+        pieces = [(json.dumps(output, indent=1) if pretty else compact) + "\n"]
     elif pretty:
-        text = json.dumps(output, indent=1) + "\n"
+        pieces = [json.dumps(json.loads("".join(output)), indent=1) + "\n"]
     else:
-        text = json.dumps(output, separators=(",", ":")) + "\n"
+        pieces = output
     try:
-        sys.stdout.write(text)
+        for piece in pieces:
+            sys.stdout.write(piece)
         sys.stdout.flush()
     except BrokenPipeError:
         # Later flushes (at exit) would fail again: point stdout at nothing.
@@ -265,14 +270,16 @@ def _timeline(args: argparse.Namespace, store: Store, symbols: SymbolLookup | No
     return timeline_json(result) if args.json else query_text.timeline_lines(result)
 
 
-def _flamegraph(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
+def _flamegraph(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Output:
     if args.collapsed:
         return _traces(args, store, symbols)
     if not 0.0 <= args.min_share <= 1.0:
         raise ValueError("--min-share must be between 0 and 1")
     profile = load_profile(store, selection_of(args), symbols)
     if args.json:
-        return flamegraph_json_text(flamegraph_table(profile, args.min_share)) + "\n"
+        return itertools.chain(
+            flamegraph_json_parts(flamegraph_table(profile, args.min_share)), "\n"
+        )
     table = flamegraph_table(profile, args.min_pct / 100).table
     shown = table.pruned(100.0 * table.weight / max(int(table.weight[0]), 1) >= args.min_pct)
     return query_text.tree(shown.tree(), profile.unit, args.min_pct)
