@@ -122,7 +122,7 @@ class App:
                         label=tab.title, callback=self._select_tab, user_data=tab.id
                     )
                 dpg.add_button(label="Add data", callback=self._toggle_add_data)
-                self._computing = dpg.add_text(COMPUTING, color=COMPUTING_COLOR, show=False)
+                self._computing = dpg.add_text("", color=COMPUTING_COLOR)
             with dpg.group(horizontal=True) as self._right:
                 dpg.add_combo(
                     list(SAMPLE_KINDS),
@@ -226,7 +226,7 @@ class App:
     def _show_computing(self, computing: bool) -> None:
         """Say so while the tab still shows the previous selection's picture."""
         if computing != self._computing_shown:
-            dpg.configure_item(self._computing, show=computing)
+            dpg.set_value(self._computing, COMPUTING if computing else "")
             self._computing_shown = computing
 
     def _toggle_dev_mode(self) -> None:
