@@ -8,10 +8,17 @@ from pathlib import Path
 
 import platformdirs
 
-SCHEMA_VERSION = 1
-"""Bumped on any incompatible change of the on-disk layout; older data stays untouched."""
+SCHEMA_VERSION = 2
+"""Bumped on any incompatible change of the on-disk layout; older data stays untouched.
 
-DEFAULT_LISTEN = "0.0.0.0:11000"
+2: frames the agent described are identified by their content (identity.py),
+   and every distinct frame of a stored trace has a row in `frames`.
+"""
+
+DEFAULT_LISTEN = "127.0.0.1:11000"
+"""Loopback only: anyone who can reach the port can write into the store. Agents on other
+hosts come through an SSH tunnel, or devfiler listens on all interfaces when asked to
+(`--listen 0.0.0.0:11000`)."""
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 """The agent allows itself 32 MiB messages; accept twice that."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import io
 import itertools
 import json
 import os
@@ -28,6 +29,7 @@ from devfiler.analysis.results import (
     FILTER_FIELDS,
     UNBOUNDED_END,
     UNBOUNDED_START,
+    FlameGraphTable,
     Selection,
     TopOrder,
 )
@@ -43,6 +45,7 @@ from devfiler.analysis.serialize import (
     timeline_json,
     top_json,
     trace_stats_json,
+    write_json,
 )
 from devfiler.analysis.stats import store_stats
 from devfiler.analysis.timeline import TARGET_BUCKETS, timeline
@@ -229,10 +232,7 @@ def _print(output: Output, *, pretty: bool = False) -> int:
     if isinstance(output, str):
         pieces = [output]
     elif isinstance(output, dict):
-        compact = json.dumps(output, separators=(",", ":"))
-        pieces = [(json.dumps(output, indent=1) if pretty else compact) + "\n"]
-    elif pretty:
-        pieces = [json.dumps(json.loads("".join(output)), indent=1) + "\n"]
+        pieces = [_json_text(output, pretty=pretty) + "\n"]
     else:
         pieces = output
     try:
@@ -243,6 +243,18 @@ def _print(output: Output, *, pretty: bool = False) -> int:
         # Later flushes (at exit) would fail again: point stdout at nothing.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
+
+
+def _json_text(doc: Json, *, pretty: bool) -> str:
+    """The C encoder when the document is shallow enough for it, else the loop (deep stacks)."""
+    if not pretty:
+        try:
+            return json.dumps(doc, separators=(",", ":"))
+        except RecursionError:
+            pass
+    out = io.StringIO()
+    write_json(doc, out, compact=not pretty)
+    return out.getvalue()
 
 
 def _run_stats(args: argparse.Namespace) -> int:
@@ -277,12 +289,28 @@ def _flamegraph(args: argparse.Namespace, store: Store, symbols: SymbolLookup | 
         raise ValueError("--min-share must be between 0 and 1")
     profile = load_profile(store, selection_of(args), symbols)
     if args.json:
-        return itertools.chain(
-            flamegraph_json_parts(flamegraph_table(profile, args.min_share)), "\n"
-        )
+        graph = flamegraph_table(profile, args.min_share)
+        if args.pretty:
+            return _parsed(graph)
+        return itertools.chain(flamegraph_json_parts(graph), "\n")
     table = flamegraph_table(profile, args.min_pct / 100).table
     shown = table.pruned(100.0 * table.weight / max(int(table.weight[0]), 1) >= args.min_pct)
     return query_text.tree(shown.tree(), profile.unit, args.min_pct)
+
+
+def _parsed(graph: FlameGraphTable) -> Json:
+    """The flamegraph document as objects, for `--pretty` (slow on large trees, like indenting).
+
+    The decoder recurses twice per tree level: its limit is raised to the tree's depth.
+    """
+    text = "".join(flamegraph_json_parts(graph))
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(limit + 4 * int(graph.table.depth.max()))
+    try:
+        doc: Json = json.loads(text)
+    finally:
+        sys.setrecursionlimit(limit)
+    return doc
 
 
 def _sandwich(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
