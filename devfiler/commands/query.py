@@ -9,24 +9,32 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import io
+import itertools
+import json
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from devfiler.analysis.collapsed import collapsed
 from devfiler.analysis.diff import diff_flamegraph
-from devfiler.analysis.flamegraph import flamegraph
+from devfiler.analysis.flame_json import flamegraph_json_parts
+from devfiler.analysis.flamegraph import flamegraph_table
 from devfiler.analysis.flamescope import flamescope
 from devfiler.analysis.labels import SymbolLookup
+from devfiler.analysis.profile import load_profile
 from devfiler.analysis.results import (
     ALL_SAMPLE_KINDS,
     FILTER_FIELDS,
     UNBOUNDED_END,
     UNBOUNDED_START,
+    FlameGraphTable,
     Selection,
     TopOrder,
 )
 from devfiler.analysis.sandwich import sandwich
+from devfiler.analysis.selection import select_times
 from devfiler.analysis.serialize import (
     Json,
     collapsed_json,
@@ -65,7 +73,9 @@ _FILTER_HELP = {
     "service": "service name",
 }
 
-Handler = Callable[[argparse.Namespace, Store, SymbolLookup | None], "Json | str"]
+Output = Json | str | Iterator[str]
+"""A view's output: a JSON document, plain text, or JSON text in pieces made by the view."""
+Handler = Callable[[argparse.Namespace, Store, SymbolLookup | None], Output]
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -78,7 +88,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     views = parser.add_subparsers(dest="view", metavar="VIEW", required=True)
 
     stats = views.add_parser("stats", help="events, weights and table sizes of the store")
-    stats.add_argument("--json", action="store_true", help="print JSON")
+    _add_json(stats)
     add_data_dir(stats)
     stats.set_defaults(run=_run_stats)
 
@@ -95,6 +105,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--collapsed", action="store_true", help="print collapsed stacks instead of the tree"
     )
     _add_min_pct(graph)
+    graph.add_argument(
+        "--min-share",
+        type=float,
+        default=0.0,
+        metavar="F",
+        help="JSON: leave out nodes under this fraction of the root (e.g. 0.0001); their "
+        'parent gives their summed weight as "omitted" (default 0: the complete tree)',
+    )
     middle = _view(views, "sandwich", "callers and callees of one function", _sandwich)
     middle.add_argument("function", help="function name, as in the flamegraph")
     middle.add_argument("--file", help="only the function of this source file")
@@ -123,7 +141,7 @@ def _view(
     handler: Handler,
 ) -> argparse.ArgumentParser:
     parser = views.add_parser(name, help=help_text, description=help_text)
-    parser.add_argument("--json", action="store_true", help="print JSON")
+    _add_json(parser)
     parser.add_argument(
         "--kind",
         choices=KIND_CHOICES,
@@ -143,6 +161,11 @@ def _view(
     add_data_dir(parser)
     parser.set_defaults(run=_runner(handler))
     return parser
+
+
+def _add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON (compact)")
+    parser.add_argument("--pretty", action="store_true", help="indent the JSON")
 
 
 def _add_min_pct(parser: argparse.ArgumentParser) -> None:
@@ -198,18 +221,40 @@ def _runner(handler: Handler) -> Callable[[argparse.Namespace], int]:
             return 2
         finally:
             store.close()
-        _print(output)
-        return 0
+        return _print(output, pretty=args.pretty)
 
     return run
 
 
-def _print(output: Json | str) -> None:
+def _print(output: Output, *, pretty: bool = False) -> int:
+    """Write the output; a reader that went away (`| head`) ends the command quietly with 0."""
+    pieces: Iterable[str]
     if isinstance(output, str):
-        sys.stdout.write(output)
+        pieces = [output]
+    elif isinstance(output, dict):
+        pieces = [_json_text(output, pretty=pretty) + "\n"]
     else:
-        write_json(output, sys.stdout)
-        sys.stdout.write("\n")
+        pieces = output
+    try:
+        for piece in pieces:
+            sys.stdout.write(piece)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Later flushes (at exit) would fail again: point stdout at nothing.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+def _json_text(doc: Json, *, pretty: bool) -> str:
+    """The C encoder when the document is shallow enough for it, else the loop (deep stacks)."""
+    if not pretty:
+        try:
+            return json.dumps(doc, separators=(",", ":"))
+        except RecursionError:
+            pass
+    out = io.StringIO()
+    write_json(doc, out, compact=not pretty)
+    return out.getvalue()
 
 
 def _run_stats(args: argparse.Namespace) -> int:
@@ -222,33 +267,56 @@ def _run_stats(args: argparse.Namespace) -> int:
         doc = store_stats_json(store_stats(store))
     finally:
         store.close()
-    _print(doc if args.json else query_text.key_values(doc))
-    return 0
+    return _print(doc if args.json else query_text.key_values(doc), pretty=args.pretty)
 
 
 def _traces(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
-    result = collapsed(store, selection_of(args), symbols)
+    result = collapsed(load_profile(store, selection_of(args), symbols))
     return collapsed_json(result) if args.json else query_text.collapsed_lines(result)
 
 
 def _timeline(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
     if args.buckets < 1:
         raise ValueError("--buckets must be at least 1")
-    result = timeline(store, selection_of(args), args.buckets)
+    result = timeline(select_times(store, selection_of(args)), args.buckets)
     return timeline_json(result) if args.json else query_text.timeline_lines(result)
 
 
-def _flamegraph(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
+def _flamegraph(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Output:
     if args.collapsed:
         return _traces(args, store, symbols)
-    result = flamegraph(store, selection_of(args), symbols)
+    if not 0.0 <= args.min_share <= 1.0:
+        raise ValueError("--min-share must be between 0 and 1")
+    profile = load_profile(store, selection_of(args), symbols)
     if args.json:
-        return flamegraph_json(result)
-    return query_text.tree(result.root, result.unit, args.min_pct)
+        graph = flamegraph_table(profile, args.min_share)
+        if args.pretty:
+            return _parsed(graph)
+        return itertools.chain(flamegraph_json_parts(graph), "\n")
+    table = flamegraph_table(profile, args.min_pct / 100).table
+    shown = table.pruned(100.0 * table.weight / max(int(table.weight[0]), 1) >= args.min_pct)
+    return query_text.tree(shown.tree(), profile.unit, args.min_pct)
+
+
+def _parsed(graph: FlameGraphTable) -> Json:
+    """The flamegraph document as objects, for `--pretty` (slow on large trees, like indenting).
+
+    The decoder recurses twice per tree level: its limit is raised to the tree's depth.
+    """
+    text = "".join(flamegraph_json_parts(graph))
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(limit + 4 * int(graph.table.depth.max()))
+    try:
+        doc: Json = json.loads(text)
+    finally:
+        sys.setrecursionlimit(limit)
+    return doc
 
 
 def _sandwich(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
-    result = sandwich(store, selection_of(args), args.function, symbols, file=args.file)
+    result = sandwich(
+        load_profile(store, selection_of(args), symbols), args.function, file=args.file
+    )
     if args.json:
         return sandwich_json(result)
     return (
@@ -265,7 +333,9 @@ def _diff(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) 
     if base_end <= base_start:
         raise ValueError("--base-end must be after --base-start")
     base = dataclasses.replace(selection, start_ns=base_start, end_ns=base_end)
-    result = diff_flamegraph(store, selection, base, symbols)
+    result = diff_flamegraph(
+        load_profile(store, selection, symbols), load_profile(store, base, symbols)
+    )
     if args.json:
         return flamegraph_json(result)
     return query_text.tree(result.root, result.unit, args.min_pct)
@@ -275,9 +345,7 @@ def _top(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -
     if args.limit < 0:
         raise ValueError("--limit must not be negative")
     result = top_functions(
-        store,
-        selection_of(args),
-        symbols,
+        load_profile(store, selection_of(args), symbols),
         order=TopOrder(args.sort),
         filter_text=args.filter,
         limit=args.limit,
@@ -286,7 +354,7 @@ def _top(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -
 
 
 def _flamescope(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
-    result = flamescope(store, selection_of(args))
+    result = flamescope(select_times(store, selection_of(args)))
     return flamescope_json(result) if args.json else query_text.flamescope_lines(result)
 
 

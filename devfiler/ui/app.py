@@ -24,6 +24,7 @@ import dearpygui.dearpygui as dpg
 
 from devfiler import __version__
 from devfiler.analysis.labels import SymbolLookup
+from devfiler.analysis.profile_cache import ProfileCache
 from devfiler.analysis.results import Selection
 from devfiler.model import SampleKind
 from devfiler.storage.store import Store
@@ -42,6 +43,8 @@ from devfiler.ui.timeline import TimelineStrip
 WIDTH = 1500
 HEIGHT = 900
 CHANGE_POLL_SECONDS = 1.0
+COMPUTING = "computing..."
+COMPUTING_COLOR = (240, 190, 80)
 FRAME_SECONDS = 1 / 60
 SCREENSHOT_TIMEOUT_SECONDS = 120.0
 DROP_TAB = "executables"
@@ -81,6 +84,7 @@ class App:
         self.shared = Shared(
             store=store,
             work=self.work,
+            profiles=ProfileCache(store, symbols),
             selection=make_selection(self.time_range, self.kind_name, FilterList(), inline=True),
             change=store.change_counter(),
             dev_mode=options.dev_mode,
@@ -98,6 +102,8 @@ class App:
         self._selected_theme: int | str = 0
         self._title: list[int | str] = []
         self._right: int | str = 0
+        self._computing: int | str = 0
+        self._computing_shown = False
         self._drops: FileDrop | None = None
         self._state_path = os.environ.get("DEVFILER_UI_STATE")
         self._last_state = ""
@@ -116,6 +122,7 @@ class App:
                         label=tab.title, callback=self._select_tab, user_data=tab.id
                     )
                 dpg.add_button(label="Add data", callback=self._toggle_add_data)
+                self._computing = dpg.add_text("", color=COMPUTING_COLOR)
             with dpg.group(horizontal=True) as self._right:
                 dpg.add_combo(
                     list(SAMPLE_KINDS),
@@ -212,8 +219,15 @@ class App:
         width = dpg.get_viewport_client_width()
         dpg.set_item_pos(self._right, (max(width - 290, 600), 8))
         self._current_tab().update(self.shared)
+        self._show_computing(not self._current_tab().settled(self.shared))
         self.shared.wheel = 0.0
         self._write_state()
+
+    def _show_computing(self, computing: bool) -> None:
+        """Say so while the tab still shows the previous selection's picture."""
+        if computing != self._computing_shown:
+            dpg.set_value(self._computing, COMPUTING if computing else "")
+            self._computing_shown = computing
 
     def _toggle_dev_mode(self) -> None:
         if dpg.is_mouse_button_double_clicked(dpg.mvMouseButton_Left) and any(

@@ -224,14 +224,15 @@ class FlamegraphTab:
         return item
 
     def _fetch(self, shared: Shared) -> None:
-        store, selection, symbols = shared.store, shared.selection, shared.symbols
+        profiles, selection, change = shared.profiles, shared.selection, shared.change
         function = self.sandwich_of
 
         def compute() -> FlameData:
+            profile = profiles.get(selection, change)
             if function is None:
-                graph = flamegraph_table(store, selection, symbols)
+                graph = flamegraph_table(profile)
                 return FlameData(graph, flatten(graph.table))
-            view = sandwich(store, selection, function, symbols)
+            view = sandwich(profile, function)
             parts = [(table_of_tree(view.callees), 1), (table_of_tree(view.callers), -1)]
             return FlameData(view, flatten_parts(parts))
 

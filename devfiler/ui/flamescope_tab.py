@@ -16,8 +16,8 @@ import numpy as np
 import numpy.typing as npt
 
 from devfiler.analysis.flamescope import ROWS, flamescope
+from devfiler.analysis.profile_cache import ProfileCache
 from devfiler.analysis.results import Selection, Unit
-from devfiler.storage.store import Store
 from devfiler.ui.drawn import drawn_at
 from devfiler.ui.flamescope_grid import (
     Cell,
@@ -54,8 +54,8 @@ class ScopeData:
     unit: Unit
 
 
-def _compute(store: Store, selection: Selection) -> ScopeData:
-    result = flamescope(store, selection)
+def _compute(profiles: ProfileCache, selection: Selection, change: int) -> ScopeData:
+    result = flamescope(profiles.times(selection, change))
     grid = make_grid(result, selection.start_ns, selection.end_ns)
     return ScopeData(grid, heat_image(grid), result.unit)
 
@@ -122,9 +122,9 @@ class FlameScopeTab:
 
     def update(self, shared: Shared) -> None:
         self._place()
-        store, selection = shared.store, shared.selection
+        profiles, selection, change = shared.profiles, shared.selection, shared.change
         outcome = shared.work.request(
-            "flamescope", self.result_key(shared), lambda: _compute(store, selection)
+            "flamescope", self.result_key(shared), lambda: _compute(profiles, selection, change)
         )
         if outcome is not None and outcome.key != self._key:
             self._key = outcome.key

@@ -90,8 +90,10 @@ class TimelineStrip:
 
     def _draw_data(self, shared: Shared) -> None:
         key = (shared.selection, shared.change)
-        store, selection = shared.store, shared.selection
-        outcome = shared.work.request("timeline", key, lambda: timeline(store, selection))
+        profiles, selection, change = shared.profiles, shared.selection, shared.change
+        outcome = shared.work.request(
+            "timeline", key, lambda: timeline(profiles.times(selection, change))
+        )
         if outcome is None or outcome.key == self._drawn_key or outcome.value is None:
             return
         self._drawn_key = outcome.key

@@ -123,11 +123,11 @@ class TopFunctionsTab:
             self._filter, (max(width - 24 - FILTER_WIDTH, 300), dpg.get_item_pos(self._summary)[1])
         )
         self.filter_text = str(dpg.get_value(self._filter))
-        store, selection, symbols = shared.store, shared.selection, shared.symbols
+        profiles, selection, change = shared.profiles, shared.selection, shared.change
         order, needle = self.order, self.filter_text.strip()
 
         def compute() -> TopFunctions:
-            return top_functions(store, selection, symbols, order=order, filter_text=needle)
+            return top_functions(profiles.get(selection, change), order=order, filter_text=needle)
 
         outcome = shared.work.request("topfuncs", self.result_key(shared), compute)
         if outcome is None or outcome.key == self._key:

@@ -13,6 +13,9 @@ def test_write_json_matches_json_dump() -> None:
     out = io.StringIO()
     write_json(doc, out)
     assert out.getvalue() == json.dumps(doc, indent=1)
+    compact = io.StringIO()
+    write_json(doc, compact, compact=True)
+    assert compact.getvalue() == json.dumps(doc, separators=(",", ":"))
 
 
 def test_write_json_has_no_nesting_limit() -> None:

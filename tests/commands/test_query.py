@@ -245,6 +245,42 @@ def test_native_frames_are_symbolized_from_ingested_executables(
     assert re.fullmatch(r"main;prog: leaf \(\S*prog\.c:[23]\) 1\n", out), out
 
 
+def test_json_is_compact_unless_pretty(capsys: pytest.CaptureFixture[str], data_dir: str) -> None:
+    for view in ("flamegraph", "top", "stats"):
+        code, compact, _ = run(capsys, view, "--json", "--data-dir", data_dir)
+        assert code == 0 and compact.count("\n") == 1 and ", " not in compact
+        code, pretty, _ = run(capsys, view, "--json", "--pretty", "--data-dir", data_dir)
+        assert code == 0 and "\n " in pretty
+        assert json.loads(pretty) == json.loads(compact)
+
+
+def test_min_share_leaves_out_small_nodes(
+    capsys: pytest.CaptureFixture[str], data_dir: str
+) -> None:
+    complete = run_json(capsys, "flamegraph", "--kind", "on_cpu", "--data-dir", data_dir)
+    assert "omitted" not in json.dumps(complete)
+    doc = run_json(
+        capsys, "flamegraph", "--kind", "on_cpu", "--min-share", "0.5", "--data-dir", data_dir
+    )
+    root = doc["root"]
+    assert (root["weight"], root["omitted"]) == (4, 1)
+    assert [child["label"] for child in root["children"]] == ["main"]
+    code, _, err = run(capsys, "flamegraph", "--min-share", "2", "--data-dir", data_dir)
+    assert code == 2 and "--min-share" in err
+
+
+@pytest.mark.parametrize("view", ["flamegraph", "timeline", "stats"])
+def test_a_closed_pipe_ends_the_query_quietly(data_dir: str, view: str) -> None:
+    """`devfiler query ... | head` exits with 0 and prints nothing on stderr."""
+    argv = [sys.executable, "-m", "devfiler", "query", view, "--data-dir", data_dir]
+    child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()
+    err = child.stderr.read()
+    assert child.wait(timeout=60) == 0
+    assert err == b""
+
+
 def test_every_view_prints_the_deepest_stack_the_collector_accepts(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
