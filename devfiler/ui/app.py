@@ -33,6 +33,8 @@ from devfiler.ui.context_filters import FilterList
 from devfiler.ui.drawn import drawn_at
 from devfiler.ui.file_drop import FileDrop
 from devfiler.ui.filter_bar import FilterBar
+from devfiler.ui.frame_pacer import FramePacer, GlfwEvents
+from devfiler.ui.glfw import library as glfw_library
 from devfiler.ui.styling import apply_theme, load_fonts, selected_button_theme
 from devfiler.ui.tabs import Shared, Tab
 from devfiler.ui.theme import Fonts
@@ -42,7 +44,6 @@ from devfiler.ui.timeline import TimelineStrip
 WIDTH = 1500
 HEIGHT = 900
 CHANGE_POLL_SECONDS = 1.0
-FRAME_SECONDS = 1 / 60
 SCREENSHOT_TIMEOUT_SECONDS = 120.0
 DROP_TAB = "executables"
 SAMPLE_KINDS: dict[str, frozenset[SampleKind]] = {
@@ -101,6 +102,9 @@ class App:
         self._drops: FileDrop | None = None
         self._state_path = os.environ.get("DEVFILER_UI_STATE")
         self._last_state = ""
+        self._pacer = FramePacer(None, self.work.busy)
+        self.frames = 0
+        """Frames drawn since the window opened (automation checks that an idle window sleeps)."""
 
     # -- building --------------------------------------------------------
 
@@ -187,13 +191,13 @@ class App:
             self.time_range = self.time_range.frozen(*self.shared.request_range)
             self.shared.request_range = None
         self._toggle_dev_mode()
+        self.filter_bar.update()
+        # The timeline asks for its data with this frame's selection, like the tabs.
+        self._select()
         moved = self.timeline.update(self.shared, self.time_range)
         if moved is not None:
             self.time_range = moved
-        self.filter_bar.update()
-        self.shared.selection = make_selection(
-            self.time_range, self.kind_name, self.filter_bar.filters, inline=self.shared.inline
-        )
+            self._select()
         if self.shared.request_tab is not None:
             self.current, self.shared.request_tab = self.shared.request_tab, None
         visible = [tab for tab in self.tabs if tab.visible(self.shared.dev_mode)]
@@ -214,6 +218,11 @@ class App:
         self._current_tab().update(self.shared)
         self.shared.wheel = 0.0
         self._write_state()
+
+    def _select(self) -> None:
+        self.shared.selection = make_selection(
+            self.time_range, self.kind_name, self.filter_bar.filters, inline=self.shared.inline
+        )
 
     def _toggle_dev_mode(self) -> None:
         if dpg.is_mouse_button_double_clicked(dpg.mvMouseButton_Left) and any(
@@ -241,6 +250,7 @@ class App:
             "time_range": [self.time_range.start_ns, self.time_range.end_ns],
             "title_at": drawn_at(self._title[1]),
             "filters": self.filter_bar.state(),
+            "frames": self.frames,
             self.current: tab_state() if tab_state is not None else {},
         }
 
@@ -268,6 +278,10 @@ class App:
         dpg.show_viewport()
         self._drops = FileDrop.install()
         self.shared.drop_available = self._drops is not None
+        glfw = glfw_library()
+        self._pacer = FramePacer(GlfwEvents(glfw) if glfw is not None else None, self.work.busy)
+        self._pacer.always = self._pacer.always or self.options.screenshot is not None
+        self.work.on_done = self._pacer.result_landed
         if store_is_empty(self.shared.store):
             self.add_data.show(True)
 
@@ -275,7 +289,20 @@ class App:
         """One frame: update what changed, render, run the callbacks it produced."""
         self._frame()
         dpg.render_dearpygui_frame()
+        self.frames += 1
         dpg.run_callbacks(dpg.get_callback_queue())
+
+    def next_tick(self) -> float:
+        """When (monotonic) the window must draw even if nothing happens.
+
+        At the next wall-clock second: the store's change poll and a
+        following range both move in whole seconds. Sooner when the
+        timeline waits for a drag to settle.
+        """
+        now = time.monotonic()
+        tick = now + 1.0 - time.time() % 1.0 + 0.001
+        settle = self.timeline.due()
+        return min(tick, settle) if settle is not None else tick
 
     def close(self) -> None:
         self.work.close()
@@ -293,9 +320,7 @@ class App:
                     done = shot.step(self.settled())
                     if done is not None:
                         return done
-                spare = FRAME_SECONDS - (time.monotonic() - began)
-                if spare > 0:
-                    self.work.wait(spare)
+                self._pacer.wait(began, self.next_tick())
             return 0
         finally:
             self.close()

@@ -80,6 +80,10 @@ class TimelineStrip:
             self._release_auto = True
         return None
 
+    def due(self) -> float | None:
+        """When (monotonic) a moved plot will have been still long enough; None if unmoved."""
+        return self._moved_at + SETTLE_SECONDS if self._moved is not None else None
+
     def _update_ticks(self, shown: tuple[float, float]) -> None:
         if self._ticks_for is not None and _close(shown, self._ticks_for):
             return
