@@ -179,6 +179,41 @@ def test_view_follows_zoomed_node_into_new_data() -> None:
     assert panned.focus is None and panned.x0 > view.x0
 
 
+def test_a_zoom_whose_frame_is_gone_resets() -> None:
+    flat = flatten(sample_tree())
+    view = flame_view.zoom_to(flat, labels_of(flat).index("gc_run"), FlameView())
+    without_gc = flatten(
+        FlameNode("100% of all CPU cycles", None, 80, 0, (sample_tree().children[0],))
+    )
+    assert flame_view.follow(view, without_gc) == FlameView()
+    panned = flame_view.pan(view, 10, 0, 1000)
+    assert flame_view.follow(panned, without_gc) == panned
+
+
+def test_root_text_says_filtered_and_zoomed() -> None:
+    whole = FlameView()
+    base = "100% of all CPU cycles"
+    assert flame_view.root_text(base, whole, filtered=False, focus_label=None) == base
+    assert (
+        flame_view.root_text(base, whole, filtered=True, focus_label=None)
+        == "100% of the filtered CPU cycles"
+    )
+    zoomed = FlameView(0.2, 0.4, focus=("root", "gc"))
+    assert flame_view.root_text(base, zoomed, filtered=False, focus_label="gc_run") == (
+        "100% of all CPU cycles - zoomed into gc_run: double-click or Esc to reset"
+    )
+    assert flame_view.root_text(base, FlameView(0.2, 0.4), filtered=True, focus_label=None) == (
+        "100% of the filtered CPU cycles - zoomed in: double-click or Esc to reset"
+    )
+
+
+def test_layout_puts_the_root_text_on_the_root_bar() -> None:
+    flat = flatten(sample_tree())
+    boxes = layout(flat, FlameView(), GEOMETRY, top_text="100% of the filtered CPU cycles")
+    assert boxes.labels[0].text == "100% of the filtered CPU cycles"
+    assert boxes.labels[1].text == "worker"
+
+
 def test_zoom_at_keeps_the_anchor_and_clamp_limits() -> None:
     view = flame_view.zoom_at(FlameView(), 0.5, 0.25)
     assert (view.x0, view.x1) == (0.125, 0.625)
