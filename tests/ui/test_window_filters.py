@@ -18,7 +18,7 @@ pytestmark = pytest.mark.gui
 
 
 def threads_by_samples(filled_store: FilledStore) -> list[str]:
-    """Thread names the store holds, busiest first (the synthetic agent names them from its seed)."""
+    """Thread names the store holds, busiest first (the synthetic agent names them)."""
     with Store.open_reader(data_paths(filled_store.data_dir)) as store:
         events = select_events(store, Selection(filled_store.start_ns, filled_store.end_ns))
     counts = [0] * len(events.thread_names)

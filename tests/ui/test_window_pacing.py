@@ -1,4 +1,4 @@
-"""The real window's frame loop under X: it sleeps while nothing changes and answers input at once."""
+"""The real window's frame loop under X: it sleeps while idle and answers input at once."""
 
 from __future__ import annotations
 
