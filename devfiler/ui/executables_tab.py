@@ -292,6 +292,8 @@ class ExecutablesTab:
             "ingest_idle": self._ingest.idle(),
             "sort": [self.sort_column, self.descending],
             "filter": self.filter_text,
+            "matching": len(self.shown),
+            "row_items": self._table.row_items,
             "filter_at": drawn_at(self._filter),
             "add_at": drawn_at(self._add_button),
             "dialog": self._dialog_rect(),
