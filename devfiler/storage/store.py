@@ -59,10 +59,31 @@ from devfiler.storage.tables import (
 _SCHEMA_KEY = b"schema"
 _SEQUENCE_KEY = b"sequence"
 _U64 = struct.Struct(">Q")
+_NO_FOLDS = np.zeros(0, np.uint64)
 
 
 class StoreError(RuntimeError):
     """The store cannot be opened or read; the message says why and what to do."""
+
+
+class OutdatedStoreError(StoreError):
+    """The store was written by an older devfiler whose data this version cannot read.
+
+    Old frame IDs merged frames that are different (PROTOCOL.md, "Identifying
+    a frame"), so they cannot be converted: the way out is another data
+    folder or deleting the old event data (`Store.discard`).
+    """
+
+    def __init__(self, paths: DataPaths, version: int) -> None:
+        super().__init__(
+            f"the store at {paths.db} was written by an older devfiler (schema {version}) "
+            f"that this version (schema {SCHEMA_VERSION}) cannot read, since frames are "
+            "now identified by everything the agent said about them; start with another "
+            "--data-dir, or add --discard-old-store to delete that old data (symbol files "
+            "are kept)"
+        )
+        self.paths = paths
+        self.version = version
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +109,7 @@ class Store:
         self._write_lock = threading.Lock()
         self._seen_traces: set[bytes] = set()
         self._seen_frames: set[bytes] = set()
+        self._seen_bare = _NO_FOLDS
         self._seen_contexts: set[int] = set()
         self._known_executables: dict[int, Executable] = {}
         raw = self._tables[META.name].get(_SEQUENCE_KEY)
@@ -147,12 +169,21 @@ class Store:
                 meta.put(_SCHEMA_KEY, _U64.pack(SCHEMA_VERSION))
             return
         version = _U64.unpack(raw)[0]
-        if version != SCHEMA_VERSION:
+        if version < SCHEMA_VERSION:
+            self.close()
+            raise OutdatedStoreError(self.paths, version)
+        if version > SCHEMA_VERSION:
             self.close()
             raise StoreError(
-                f"the store at {self.paths.db} has schema version {version}; this devfiler "
-                f"reads version {SCHEMA_VERSION} (use another --data-dir)"
+                f"the store at {self.paths.db} was written by a newer devfiler (schema "
+                f"{version}) than this one (schema {SCHEMA_VERSION}); run that version, "
+                "or use another --data-dir"
             )
+
+    @staticmethod
+    def discard(paths: DataPaths) -> None:
+        """Delete the event database of a data folder; symbol files stay."""
+        shutil.rmtree(paths.db, ignore_errors=True)
 
     def close(self) -> None:
         """Release the database; the column family views must go first or the lock stays."""
@@ -182,6 +213,7 @@ class Store:
             wb = WriteBatch(raw_mode=True)
             new_traces = self._put_traces(wb, batch.trace_table)
             new_frames = self._put_frames(wb, batch.frames)
+            new_bare = self._put_bare_frames(wb, batch.bare_frame_ids)
             context_keys, new_contexts = self._put_contexts(wb, batch.contexts)
             new_executables = self._put_executables(wb, batch.executables)
             hashes = np.frombuffer(b"".join(batch.trace_table.hashes), dtype=HASH_DTYPE)
@@ -195,6 +227,8 @@ class Store:
             self._sequence = sequence
             self._seen_traces.update(new_traces)
             self._seen_frames.update(new_frames)
+            if len(new_bare):
+                self._seen_bare = np.union1d(self._seen_bare, new_bare)
             self._seen_contexts.update(new_contexts)
             self._known_executables.update(new_executables)
 
@@ -215,6 +249,37 @@ class Store:
                 wb.put(key, records.encode_frame(frame), cf)
                 fresh.append(key)
         return fresh
+
+    def _put_bare_frames(
+        self, wb: WriteBatch, ids: npt.NDArray[np.uint8]
+    ) -> npt.NDArray[np.uint64]:
+        """Key-only rows for native frames new to the store, so the table counts every frame.
+
+        Native frames have no record (devfiler symbolizes them from their
+        executable), but `query stats` counts the distinct frames stored.
+        Whether a frame is new is asked of a sorted array of 64-bit folds of
+        the IDs, not of a set of byte strings: a request brings thousands of
+        native frames, nearly all seen before.
+        """
+        if not len(ids):
+            return _NO_FOLDS
+        words = ids.view("<u8").reshape(-1, 3)
+        with np.errstate(over="ignore"):
+            folds = (
+                words[:, 0] * np.uint64(0x9E3779B97F4A7C15)
+                ^ words[:, 1] * np.uint64(0xC2B2AE3D27D4EB4F)
+                ^ words[:, 2]
+            )
+        folds, first = np.unique(folds, return_index=True)
+        seen = self._seen_bare
+        place = np.searchsorted(seen, folds)
+        known = place < len(seen)
+        known[known] = seen[place[known]] == folds[known]
+        fresh = ~known
+        cf = self._cf[FRAMES.name]
+        for key in map(bytes, ids[first[fresh]]):
+            wb.put(key, b"", cf)
+        return folds[fresh]
 
     def _put_contexts(
         self, wb: WriteBatch, contexts: list[EventContext]
@@ -364,13 +429,17 @@ class Store:
         return records.decode_trace_frames(self._get_many(TRACES, keys))
 
     def frames(self, ids: Iterable[FrameId]) -> dict[FrameId, Frame]:
-        """Agent-provided frame records; native frames devfiler symbolizes have none."""
+        """Agent-provided frame records; native frames devfiler symbolizes have none.
+
+        Native frames are stored as keys with an empty value (they count as
+        frames), so an empty value reads as "no record".
+        """
         wanted = list(dict.fromkeys(ids))
         values = self._get_many(FRAMES, [f.to_bytes() for f in wanted])
         return {
             frame_id: records.decode_frame(frame_id, raw)
             for frame_id, raw in zip(wanted, values, strict=True)
-            if raw is not None
+            if raw
         }
 
     def contexts(self, keys: Iterable[int]) -> dict[int, EventContext]:
