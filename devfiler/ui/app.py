@@ -35,6 +35,7 @@ from devfiler.ui.file_drop import FileDrop
 from devfiler.ui.filter_bar import FilterBar
 from devfiler.ui.frame_pacer import FramePacer, GlfwEvents
 from devfiler.ui.glfw import library as glfw_library
+from devfiler.ui.input_events import InputEvents
 from devfiler.ui.styling import apply_theme, load_fonts, selected_button_theme
 from devfiler.ui.tabs import Shared, Tab
 from devfiler.ui.theme import Fonts
@@ -103,6 +104,7 @@ class App:
         self._state_path = os.environ.get("DEVFILER_UI_STATE")
         self._last_state = ""
         self._pacer = FramePacer(None, self.work.busy)
+        self._inputs: InputEvents | None = None
         self.frames = 0
         """Frames drawn since the window opened (automation checks that an idle window sleeps)."""
 
@@ -249,6 +251,7 @@ class App:
             "file_drop": self._drops is not None,
             "time_range": [self.time_range.start_ns, self.time_range.end_ns],
             "title_at": drawn_at(self._title[1]),
+            "timeline": self.timeline.area(),
             "filters": self.filter_bar.state(),
             "frames": self.frames,
             self.current: tab_state() if tab_state is not None else {},
@@ -279,7 +282,9 @@ class App:
         self._drops = FileDrop.install()
         self.shared.drop_available = self._drops is not None
         glfw = glfw_library()
-        self._pacer = FramePacer(GlfwEvents(glfw) if glfw is not None else None, self.work.busy)
+        if glfw is not None:
+            self._inputs = InputEvents.install(glfw)
+            self._pacer = FramePacer(GlfwEvents(glfw), self.work.busy, self._inputs)
         self._pacer.always = self._pacer.always or self.options.screenshot is not None
         self.work.on_done = self._pacer.result_landed
         if store_is_empty(self.shared.store):

@@ -6,8 +6,9 @@ core on the host it profiles. The pacer sleeps inside GLFW
 (`glfwWaitEventsTimeout`) until input arrives, a background result lands
 (workers post an empty GLFW event) or the next tick the shell asks for (the
 store's change poll, a following time axis, a settling timeline drag).
-After input it keeps drawing at full rate for a moment: Dear PyGui hands
-queued key presses to widgets one per frame, and clicks, hovers and
+After input it keeps drawing at full rate: a frame for every counted input
+event (Dear PyGui hands queued key presses and button changes to widgets
+one per frame), and for a moment after any event, as hovers, clicks and
 double-clicks take a frame or two to show. Without GLFW the window draws
 steadily at the frame rate cap, as before.
 """
@@ -18,6 +19,8 @@ import ctypes
 import threading
 import time
 from collections.abc import Callable
+
+from devfiler.ui.input_events import InputEvents
 
 FRAME_SECONDS = 1 / 60
 """Fastest frame rate while the user acts."""
@@ -50,9 +53,15 @@ class GlfwEvents:
 
 
 class FramePacer:
-    def __init__(self, events: GlfwEvents | None, running: Callable[[], bool]) -> None:
+    def __init__(
+        self,
+        events: GlfwEvents | None,
+        running: Callable[[], bool],
+        inputs: InputEvents | None = None,
+    ) -> None:
         self._events = events
         self._running = running
+        self._inputs = inputs
         self._results = threading.Event()
         self._active_until = 0.0
         self._owed = 0
@@ -74,6 +83,7 @@ class FramePacer:
         if self._results.is_set():
             self._results.clear()
             self._owed = RESULT_FRAMES
+        self._count_inputs()
         now = time.monotonic()
         busy = self.always or self._owed > 0 or now < self._active_until
         self._owed = max(self._owed - 1, 0)
@@ -82,11 +92,18 @@ class FramePacer:
             self._results.wait(max(deadline - now, 0.0))
             return
         self._events.wait(deadline - now)
+        self._count_inputs()
         if self._results.is_set():
             if not busy:
                 self._gather()
         elif time.monotonic() < deadline - 0.001:
             # Woken before the deadline with no result waiting: an input event.
+            self.input_seen()
+
+    def _count_inputs(self) -> None:
+        counted = self._inputs.take() if self._inputs is not None else 0
+        if counted:
+            self._owed += counted
             self.input_seen()
 
     def _gather(self) -> None:
