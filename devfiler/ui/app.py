@@ -105,6 +105,7 @@ class App:
         self._last_state = ""
         self._pacer = FramePacer(None, self.work.busy)
         self._inputs: InputEvents | None = None
+        self._add_data_until_data = False
         self.frames = 0
         """Frames drawn since the window opened (automation checks that an idle window sleeps)."""
 
@@ -157,6 +158,7 @@ class App:
         self.current = tab_id
 
     def _toggle_add_data(self) -> None:
+        self._add_data_until_data = False
         self.add_data.show(not self.add_data.shown)
 
     def _set_kind(self, sender: int | str, name: str) -> None:
@@ -185,7 +187,10 @@ class App:
         now = time.monotonic()
         if now - self._polled_at >= CHANGE_POLL_SECONDS:
             self._polled_at = now
-            self.shared.change = self.shared.store.change_counter()
+            change = self.shared.store.change_counter()
+            if change != self.shared.change:
+                self.shared.change = change
+                self._close_add_data_on_first_data()
         if self.options.screenshot is None:
             # A screenshot shows one moment: a range that kept moving would never settle.
             self.time_range = self.time_range.advanced(time.time_ns())
@@ -220,6 +225,13 @@ class App:
         self._current_tab().update(self.shared)
         self.shared.wheel = 0.0
         self._write_state()
+
+    def _close_add_data_on_first_data(self) -> None:
+        """The window opened by itself on an empty store has done its job once samples arrive."""
+        if self._add_data_until_data and not store_is_empty(self.shared.store):
+            self._add_data_until_data = False
+            self.add_data.show(False)
+            _log.info('first samples arrived; the "Add data" button shows how to add more')
 
     def _select(self) -> None:
         self.shared.selection = make_selection(
@@ -289,6 +301,7 @@ class App:
         self.work.on_done = self._pacer.result_landed
         if store_is_empty(self.shared.store):
             self.add_data.show(True)
+            self._add_data_until_data = True
 
     def step(self) -> None:
         """One frame: update what changed, render, run the callbacks it produced."""

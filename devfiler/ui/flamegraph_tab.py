@@ -23,6 +23,7 @@ from devfiler.analysis.results import FlameGraphTable, Sandwich, Unit
 from devfiler.analysis.sandwich import sandwich
 from devfiler.ui import flame_view
 from devfiler.ui.drawn import drawn_at
+from devfiler.ui.empty_views import empty_reason
 from devfiler.ui.flame_layout import (
     Geometry,
     Label,
@@ -63,6 +64,8 @@ class FlameData:
     flat: FlatFlame
     filtered: bool = False
     """The selection had thread, process, ... filters: the root holds only what matched."""
+    empty: str = ""
+    """Why nothing was selected, when nothing was."""
 
     @property
     def unit(self) -> Unit:
@@ -102,6 +105,7 @@ class FlamegraphTab:
         self._filter: int | str = 0
         self._counter: int | str = 0
         self._status: int | str = 0
+        self._empty: int | str = 0
         self._tooltip: int | str = 0
         self._tooltip_text: int | str = 0
         self._textures: int | str = 0
@@ -130,6 +134,7 @@ class FlamegraphTab:
             self._counter = dpg.add_text("")
             self._filter = dpg.add_input_text(hint="Filter ...", width=FILTER_WIDTH)
             self._drawlist = dpg.add_drawlist(width=100, height=100)
+            self._empty = dpg.add_text("", wrap=720, show=False)
             self._rows_node = dpg.add_draw_node(parent=self._drawlist)
             self._labels = dpg.add_draw_node(parent=self._drawlist)
         if shared.fonts.frame:
@@ -178,6 +183,8 @@ class FlamegraphTab:
         filter_x = max(width - 24 - FILTER_WIDTH, 300)
         dpg.set_item_pos(self._filter, (filter_x, row_y))
         dpg.set_item_pos(self._counter, (filter_x - 110, row_y + 3))
+        left, top = dpg.get_item_rect_min(self._drawlist)
+        dpg.set_item_pos(self._empty, (left + 24, top + 2 * ROW_HEIGHT + 12))
         if size == self._size:
             return
         self._size = size
@@ -236,7 +243,10 @@ class FlamegraphTab:
             if function is None:
                 graph = flamegraph_table(store, selection, symbols)
                 filtered = bool(selection.include or selection.exclude)
-                return FlameData(graph, flatten(graph.table), filtered)
+                table = graph.table
+                empty = not len(table) or not table.weight[0]
+                reason = empty_reason(selection.kinds, filtered=filtered) if empty else ""
+                return FlameData(graph, flatten(table), filtered, reason)
             view = sandwich(store, selection, function, symbols)
             parts = [(table_of_tree(view.callees), 1), (table_of_tree(view.callers), -1)]
             return FlameData(view, flatten_parts(parts))
@@ -446,6 +456,12 @@ class FlamegraphTab:
                 f"Sandwich view of {self.data.result.function} (Escape or double-click returns)"
             )
         dpg.set_value(self._status, status)
+        self._show_empty(self.data.empty)
+
+    def _show_empty(self, reason: str) -> None:
+        """The reason an empty graph is empty, over its drawing area (placed by `_place`)."""
+        dpg.configure_item(self._empty, show=bool(reason))
+        dpg.set_value(self._empty, reason)
 
     def _root_text(self) -> str:
         assert self.data is not None
@@ -524,6 +540,7 @@ class FlamegraphTab:
             "counter": self.counter_text(),
             "sandwich": self.sandwich_of,
             "root": self.root_text,
+            "empty": self.data.empty if self.data else "",
             "nodes": len(self.data.flat) if self.data else 0,
             "total": int(self.data.flat.total) if self.data else 0,
             "area": [*dpg.get_item_rect_min(self._drawlist), *self._size],

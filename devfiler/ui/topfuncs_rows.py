@@ -44,8 +44,15 @@ def row_cells(item: TopFunction, unit: Unit) -> RowCells:
     )
 
 
-def summary_line(result: TopFunctions) -> str:
-    """The line above the table, saying when the list is cut short."""
+def summary_line(result: TopFunctions, *, filter_text: str = "", empty: str = "") -> str:
+    """The line above the table: why it is empty, or how many functions and whether cut short.
+
+    `empty` is what to say when the range held no samples at all.
+    """
+    if not result.total:
+        return empty or "No samples in this time range."
+    if not result.functions_total and filter_text:
+        return f'No function matches "{filter_text}".'
     line = f"{result.functions_total} functions total."
     if result.functions_total > len(result.items):
         line += f" List truncated to {len(result.items)} entries."

@@ -18,6 +18,7 @@ import numpy.typing as npt
 from devfiler.analysis.results import HEAT_BINS, TopFunctions, TopOrder
 from devfiler.analysis.topfunctions import DEFAULT_LIMIT, top_functions
 from devfiler.ui.drawn import drawn_at
+from devfiler.ui.empty_views import empty_reason
 from devfiler.ui.tabs import Shared
 from devfiler.ui.text_table import LIST_TABLE, delete_rows
 from devfiler.ui.topfuncs_rows import heat_rows, row_cells, summary_line
@@ -127,8 +128,11 @@ class TopFunctionsTab:
         store, selection, symbols = shared.store, shared.selection, shared.symbols
         order, needle = self.order, self.filter_text.strip()
 
-        def compute() -> TopFunctions:
-            return top_functions(store, selection, symbols, order=order, filter_text=needle)
+        def compute() -> tuple[TopFunctions, str]:
+            result = top_functions(store, selection, symbols, order=order, filter_text=needle)
+            filtered = bool(selection.include or selection.exclude)
+            empty = empty_reason(selection.kinds, filtered=filtered)
+            return result, summary_line(result, filter_text=needle, empty=empty)
 
         outcome = shared.work.request("topfuncs", self.result_key(shared), compute)
         if outcome is None or outcome.key == self._key:
@@ -137,14 +141,14 @@ class TopFunctionsTab:
         if outcome.value is None:
             dpg.set_value(self._summary, outcome.error or "")
             return
-        self.result = outcome.value
+        self.result, summary = outcome.value
+        dpg.set_value(self._summary, summary)
         self._show(self.result)
 
     def settled(self, shared: Shared) -> bool:
         return self._key == self.result_key(shared)
 
     def _show(self, result: TopFunctions) -> None:
-        dpg.set_value(self._summary, summary_line(result))
         items = result.items[:DEFAULT_LIMIT]
         while len(self._rows) < len(items):
             self._rows.append(self._add_row(len(self._rows)))

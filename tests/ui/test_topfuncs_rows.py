@@ -49,6 +49,13 @@ def test_summary_line_mentions_truncation() -> None:
     )
 
 
+def test_summary_line_says_why_the_table_is_empty() -> None:
+    nothing = TopFunctions(Unit.SAMPLES, 0, 1, 0, 0)
+    assert summary_line(nothing, empty="No off-CPU samples.") == "No off-CPU samples."
+    unmatched = TopFunctions(Unit.SAMPLES, 0, 1, 10, 0)
+    assert summary_line(unmatched, filter_text="zzz") == 'No function matches "zzz".'
+
+
 def test_heat_rows_paint_total_and_self_bins() -> None:
     image = heat_rows((item("a", 1, 2, heat_self=1.0), item("b", 1, 2)), HEAT_BINS, 4)
     assert image.shape == (4, HEAT_BINS, 4)
