@@ -206,6 +206,21 @@ def test_queries_work_while_the_collector_owns_the_store(
         assert doc["traces"] == 3
 
 
+def test_queries_leave_the_owners_rocksdb_log_files_alone(
+    capsys: pytest.CaptureFixture[str], data_dir: str
+) -> None:
+    db = data_paths(data_dir).db
+
+    def logs() -> list[str]:
+        return sorted(path.name for path in db.iterdir() if path.name.startswith("LOG"))
+
+    with Store.open(data_paths(data_dir)):
+        before = logs()
+        for _ in range(2):
+            assert run_json(capsys, "stats", "--data-dir", data_dir)["traces"] == 3
+        assert logs() == before
+
+
 def test_errors_are_reported(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, _, err = run(capsys, "top", "--data-dir", str(tmp_path / "missing"))
     assert code == 2 and "no devfiler data" in err
