@@ -9,6 +9,7 @@ instance that catches up with the owner's write-ahead log when it opens.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import struct
 import tempfile
@@ -93,6 +94,9 @@ class TableStats:
     name: str
     estimated_keys: int
     size_bytes: int
+    """In table files (SST) on disk."""
+    memtable_bytes: int
+    """Written but not yet flushed to table files (also in the write-ahead log)."""
     stats_text: str
 
 
@@ -484,9 +488,18 @@ class Store:
             table = self._tables[spec.name]
             keys = table.property_int_value("rocksdb.estimate-num-keys") or 0
             size = table.property_int_value("rocksdb.total-sst-files-size") or 0
+            memory = table.property_int_value("rocksdb.cur-size-all-mem-tables") or 0
             text = table.property_value("rocksdb.stats") or ""
-            result.append(TableStats(spec.name, int(keys), int(size), str(text)))
+            result.append(TableStats(spec.name, int(keys), int(size), int(memory), str(text)))
         return result
+
+    def wal_bytes(self) -> int:
+        """Bytes in the write-ahead log files: recent writes not yet in table files."""
+        total = 0
+        for path in self.paths.db.glob("*.log"):
+            with contextlib.suppress(FileNotFoundError):  # a flush may delete one meanwhile
+                total += path.stat().st_size
+        return total
 
 
 def _is_lock_error(error: Exception) -> bool:

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from devfiler.cli import main as devfiler_main
+from devfiler.storage.tables import ALL_TABLES
 from tests.ui.conftest import FilledStore, run_devfiler
 from tests.ui.test_window import open_window, read_png
 
@@ -43,6 +44,11 @@ def _tracefreq(state: dict[str, object], image: np.ndarray) -> None:
     assert int(state["unique_traces"]) > 10  # type: ignore[call-overload]
 
 
+def _dbstats(state: dict[str, object], image: np.ndarray) -> None:
+    assert state["tables"] == len(ALL_TABLES)
+    assert int(state["memtable_bytes"]) > 0  # type: ignore[call-overload]
+
+
 def _nothing_more(state: dict[str, object], image: np.ndarray) -> None:
     assert isinstance(state, dict)
 
@@ -54,7 +60,7 @@ def _nothing_more(state: dict[str, object], image: np.ndarray) -> None:
         ("executables", False, _executables),
         ("log", False, _log),
         ("tracefreq", True, _tracefreq),
-        ("dbstats", True, _nothing_more),
+        ("dbstats", True, _dbstats),
         ("grpc", True, _nothing_more),
     ],
 )
