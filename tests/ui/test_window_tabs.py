@@ -161,8 +161,9 @@ def test_flamescope_drag_then_view_selection_in_flamegraph(
         assert flame["following"] is None
 
 
+@pytest.mark.parametrize("confirm", ["ok", "enter"])
 def test_add_an_executable_through_the_dialog(
-    filled_store: FilledStore, tmp_path: Path, gcc: str
+    filled_store: FilledStore, tmp_path: Path, gcc: str, confirm: str
 ) -> None:
     folder = tmp_path / "bin"
     folder.mkdir()
@@ -188,7 +189,10 @@ def test_add_an_executable_through_the_dialog(
         time.sleep(0.5)
         window.xdotool("type", "--delay", "40", "answer")
         time.sleep(0.5)
-        window.click(dx + 20, dy + dh - 18)
+        if confirm == "enter":
+            window.xdotool("key", "Return")
+        else:
+            window.click(dx + 20, dy + dh - 18)
         done = window.wait_for(
             lambda s: any(
                 row["file_name"] == "answer" and row["state"] == "symbolized"
@@ -196,7 +200,8 @@ def test_add_an_executable_through_the_dialog(
             ),
             "answer symbolized",
         )
-        assert done["executables"]["dialog"] is None
+        assert done["executables"]["executables"] > 0
+        window.wait_for(lambda s: s["executables"]["dialog"] is None, "the dialog closed")
 
 
 def test_grpc_tab_lists_requests_and_opens_one(filled_store: FilledStore, tmp_path: Path) -> None:
