@@ -16,12 +16,13 @@ import numpy as np
 import numpy.typing as npt
 
 from devfiler.analysis.results import HEAT_BINS, TopFunctions, TopOrder
+from devfiler.analysis.top_summary import summary_line
 from devfiler.analysis.topfunctions import DEFAULT_LIMIT, top_functions
 from devfiler.ui.drawn import drawn_at
 from devfiler.ui.empty_views import empty_reason
 from devfiler.ui.tabs import Shared
 from devfiler.ui.text_table import LIST_TABLE, delete_rows
-from devfiler.ui.topfuncs_rows import heat_rows, row_cells, summary_line
+from devfiler.ui.topfuncs_rows import heat_rows, row_cells
 
 ROW_HEIGHT = 18
 FILTER_WIDTH = 260

@@ -196,6 +196,8 @@ def test_text_output(capsys: pytest.CaptureFixture[str], data_dir: str) -> None:
     assert "worker" not in out and "app+0x210" not in out
     code, out, _ = run(capsys, "top", "--limit", "1", "--data-dir", data_dir)
     assert "4 functions total. List truncated to 1 entries." in out
+    code, out, _ = run(capsys, "top", "--filter", "no-such-function", "--data-dir", data_dir)
+    assert code == 0 and out == 'No function matches "no-such-function".\n'
 
 
 def test_queries_work_while_the_collector_owns_the_store(

@@ -60,8 +60,10 @@ def test_flipped_bytes_never_escape(c_program: Path, tmp_path: Path, section: st
 def test_not_an_elf_file(tmp_path: Path) -> None:
     path = tmp_path / "text"
     path.write_text("hello, not an executable\n" * 10)
-    outcome = ingest_file(SymbolStore(tmp_path / "symbols"), path)
-    assert str(outcome.status) == "error: not an ELF file"
+    store = SymbolStore(tmp_path / "symbols")
+    outcome = ingest_file(store, path)
+    assert str(outcome.status) == "error: not an ELF file; nothing registered"
+    assert outcome.file_id is None and store.entries() == []
 
 
 def test_hostile_header_counts(c_program: Path, tmp_path: Path) -> None:
