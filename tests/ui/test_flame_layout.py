@@ -92,6 +92,13 @@ def test_colours_follow_frame_kind() -> None:
     assert tuple(odd.box_colour[odd.box[0]]) == WRONG_KIND
 
 
+def test_go_frames_stand_apart_from_native_and_kernel_frames() -> None:
+    go = np.asarray(FRAME_COLOURS[FrameKind.GO], dtype=float)
+    for other in (FrameKind.NATIVE, FrameKind.KERNEL):
+        distance = np.linalg.norm(go - np.asarray(FRAME_COLOURS[other], dtype=float))
+        assert distance > 90, other
+
+
 def test_layout_skips_boxes_under_one_pixel_and_fits_labels() -> None:
     flat = flatten(sample_tree())
     narrow = Geometry(width=50, height=200, row_height=20, char_width=8.0)
