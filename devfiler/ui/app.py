@@ -263,6 +263,7 @@ class App:
             "file_drop": self._drops is not None,
             "time_range": [self.time_range.start_ns, self.time_range.end_ns],
             "title_at": drawn_at(self._title[1]),
+            "tabs_at": {tab_id: drawn_at(button) for tab_id, button in self._tab_buttons.items()},
             "timeline": self.timeline.area(),
             "filters": self.filter_bar.state(),
             "frames": self.frames,
