@@ -53,6 +53,8 @@ class GlfwEvents:
 
 
 class FramePacer:
+    """Decides, after each frame, how long the loop sleeps before the next."""
+
     def __init__(
         self,
         events: GlfwEvents | None,
@@ -82,7 +84,7 @@ class FramePacer:
         """Sleep after a frame that began at `began`, at most until `next_tick` (monotonic)."""
         if self._results.is_set():
             self._results.clear()
-            self._owed = RESULT_FRAMES
+            self._owed = max(self._owed, RESULT_FRAMES)
         self._count_inputs()
         now = time.monotonic()
         busy = self.always or self._owed > 0 or now < self._active_until
