@@ -30,6 +30,7 @@ from devfiler.storage.store import Store
 from devfiler.ui.add_data import AddDataWindow
 from devfiler.ui.background import Background
 from devfiler.ui.context_filters import FilterList
+from devfiler.ui.double_click import DoubleClicks
 from devfiler.ui.drawn import drawn_at
 from devfiler.ui.file_drop import FileDrop
 from devfiler.ui.filter_bar import FilterBar
@@ -106,6 +107,7 @@ class App:
         self._pacer = FramePacer(None, self.work.busy)
         self._inputs: InputEvents | None = None
         self._add_data_until_data = False
+        self._double_clicks = DoubleClicks()
         self.frames = 0
         """Frames drawn since the window opened (automation checks that an idle window sleeps)."""
 
@@ -239,9 +241,7 @@ class App:
         )
 
     def _toggle_dev_mode(self) -> None:
-        if dpg.is_mouse_button_double_clicked(dpg.mvMouseButton_Left) and any(
-            dpg.is_item_hovered(item) for item in self._title
-        ):
+        if self._double_clicks.seen() and any(dpg.is_item_hovered(item) for item in self._title):
             self.shared.dev_mode = not self.shared.dev_mode
 
     def _current_tab(self) -> Tab:

@@ -22,6 +22,7 @@ from devfiler.analysis.flamegraph import flamegraph_table
 from devfiler.analysis.results import FlameGraphTable, Sandwich, Unit
 from devfiler.analysis.sandwich import sandwich
 from devfiler.ui import flame_view
+from devfiler.ui.double_click import DoubleClicks
 from devfiler.ui.drawn import drawn_at
 from devfiler.ui.empty_views import empty_reason
 from devfiler.ui.flame_layout import (
@@ -112,6 +113,7 @@ class FlamegraphTab:
         self._drag_last: tuple[float, float] | None = None
         self._dragged = False
         self._double_clicked = False
+        self._double_clicks = DoubleClicks()
         self.root_text = ""
         self._filter_was_active = False
 
@@ -364,7 +366,7 @@ class FlamegraphTab:
                 self.view = flame_view.zoom_at(self.view, factor, x / max(width, 1))
             else:
                 self.view = flame_view.pan(self.view, 0, -shared.wheel * WHEEL_SCROLL_PX, width)
-        if dpg.is_mouse_button_double_clicked(dpg.mvMouseButton_Left):
+        if self._double_clicks.seen():
             # Reported on the second press, with the button still down: the
             # release that follows is no click.
             self._drag_last, self._double_clicked = None, True
