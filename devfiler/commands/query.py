@@ -350,7 +350,9 @@ def _top(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -
         filter_text=args.filter,
         limit=args.limit,
     )
-    return top_json(result, heat=args.heat) if args.json else query_text.top_table(result)
+    if args.json:
+        return top_json(result, heat=args.heat)
+    return query_text.top_table(result, args.filter or "")
 
 
 def _flamescope(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:

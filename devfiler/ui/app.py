@@ -31,9 +31,13 @@ from devfiler.storage.store import Store
 from devfiler.ui.add_data import AddDataWindow
 from devfiler.ui.background import Background
 from devfiler.ui.context_filters import FilterList
+from devfiler.ui.double_click import DoubleClicks
 from devfiler.ui.drawn import drawn_at
 from devfiler.ui.file_drop import FileDrop
 from devfiler.ui.filter_bar import FilterBar
+from devfiler.ui.frame_pacer import FramePacer, GlfwEvents
+from devfiler.ui.glfw import library as glfw_library
+from devfiler.ui.input_events import InputEvents
 from devfiler.ui.styling import apply_theme, load_fonts, selected_button_theme
 from devfiler.ui.tabs import Shared, Tab
 from devfiler.ui.theme import Fonts
@@ -45,7 +49,6 @@ HEIGHT = 900
 CHANGE_POLL_SECONDS = 1.0
 COMPUTING = "computing..."
 COMPUTING_COLOR = (240, 190, 80)
-FRAME_SECONDS = 1 / 60
 SCREENSHOT_TIMEOUT_SECONDS = 120.0
 DROP_TAB = "executables"
 SAMPLE_KINDS: dict[str, frozenset[SampleKind]] = {
@@ -107,6 +110,12 @@ class App:
         self._drops: FileDrop | None = None
         self._state_path = os.environ.get("DEVFILER_UI_STATE")
         self._last_state = ""
+        self._pacer = FramePacer(None, self.work.busy)
+        self._inputs: InputEvents | None = None
+        self._add_data_until_data = False
+        self._double_clicks = DoubleClicks()
+        self.frames = 0
+        """Frames drawn since the window opened (automation checks that an idle window sleeps)."""
 
     # -- building --------------------------------------------------------
 
@@ -158,6 +167,7 @@ class App:
         self.current = tab_id
 
     def _toggle_add_data(self) -> None:
+        self._add_data_until_data = False
         self.add_data.show(not self.add_data.shown)
 
     def _set_kind(self, sender: int | str, name: str) -> None:
@@ -186,7 +196,10 @@ class App:
         now = time.monotonic()
         if now - self._polled_at >= CHANGE_POLL_SECONDS:
             self._polled_at = now
-            self.shared.change = self.shared.store.change_counter()
+            change = self.shared.store.change_counter()
+            if change != self.shared.change:
+                self.shared.change = change
+                self._close_add_data_on_first_data()
         if self.options.screenshot is None:
             # A screenshot shows one moment: a range that kept moving would never settle.
             self.time_range = self.time_range.advanced(time.time_ns())
@@ -194,13 +207,13 @@ class App:
             self.time_range = self.time_range.frozen(*self.shared.request_range)
             self.shared.request_range = None
         self._toggle_dev_mode()
+        self.filter_bar.update()
+        # The timeline asks for its data with this frame's selection, like the tabs.
+        self._select()
         moved = self.timeline.update(self.shared, self.time_range)
         if moved is not None:
             self.time_range = moved
-        self.filter_bar.update()
-        self.shared.selection = make_selection(
-            self.time_range, self.kind_name, self.filter_bar.filters, inline=self.shared.inline
-        )
+            self._select()
         if self.shared.request_tab is not None:
             self.current, self.shared.request_tab = self.shared.request_tab, None
         visible = [tab for tab in self.tabs if tab.visible(self.shared.dev_mode)]
@@ -229,10 +242,20 @@ class App:
             dpg.set_value(self._computing, COMPUTING if computing else "")
             self._computing_shown = computing
 
+    def _close_add_data_on_first_data(self) -> None:
+        """The window opened by itself on an empty store has done its job once samples arrive."""
+        if self._add_data_until_data and not store_is_empty(self.shared.store):
+            self._add_data_until_data = False
+            self.add_data.show(False)
+            _log.info('first samples arrived; the "Add data" button shows how to add more')
+
+    def _select(self) -> None:
+        self.shared.selection = make_selection(
+            self.time_range, self.kind_name, self.filter_bar.filters, inline=self.shared.inline
+        )
+
     def _toggle_dev_mode(self) -> None:
-        if dpg.is_mouse_button_double_clicked(dpg.mvMouseButton_Left) and any(
-            dpg.is_item_hovered(item) for item in self._title
-        ):
+        if self._double_clicks.seen() and any(dpg.is_item_hovered(item) for item in self._title):
             self.shared.dev_mode = not self.shared.dev_mode
 
     def _current_tab(self) -> Tab:
@@ -254,7 +277,10 @@ class App:
             "file_drop": self._drops is not None,
             "time_range": [self.time_range.start_ns, self.time_range.end_ns],
             "title_at": drawn_at(self._title[1]),
+            "tabs_at": {tab_id: drawn_at(button) for tab_id, button in self._tab_buttons.items()},
+            "timeline": self.timeline.area(),
             "filters": self.filter_bar.state(),
+            "frames": self.frames,
             self.current: tab_state() if tab_state is not None else {},
         }
 
@@ -282,14 +308,34 @@ class App:
         dpg.show_viewport()
         self._drops = FileDrop.install()
         self.shared.drop_available = self._drops is not None
+        glfw = glfw_library()
+        if glfw is not None:
+            self._inputs = InputEvents.install(glfw)
+            self._pacer = FramePacer(GlfwEvents(glfw), self.work.busy, self._inputs)
+        self._pacer.always = self._pacer.always or self.options.screenshot is not None
+        self.work.on_done = self._pacer.result_landed
         if store_is_empty(self.shared.store):
             self.add_data.show(True)
+            self._add_data_until_data = True
 
     def step(self) -> None:
         """One frame: update what changed, render, run the callbacks it produced."""
         self._frame()
         dpg.render_dearpygui_frame()
+        self.frames += 1
         dpg.run_callbacks(dpg.get_callback_queue())
+
+    def next_tick(self) -> float:
+        """When (monotonic) the window must draw even if nothing happens.
+
+        At the next wall-clock second: the store's change poll and a
+        following range both move in whole seconds. Sooner when the
+        timeline waits for a drag to settle.
+        """
+        now = time.monotonic()
+        tick = now + 1.0 - time.time() % 1.0 + 0.001
+        settle = self.timeline.due()
+        return min(tick, settle) if settle is not None else tick
 
     def close(self) -> None:
         self.work.close()
@@ -307,9 +353,7 @@ class App:
                     done = shot.step(self.settled())
                     if done is not None:
                         return done
-                spare = FRAME_SECONDS - (time.monotonic() - began)
-                if spare > 0:
-                    self.work.wait(spare)
+                self._pacer.wait(began, self.next_tick())
             return 0
         finally:
             self.close()

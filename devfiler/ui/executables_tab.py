@@ -180,6 +180,7 @@ class ExecutablesTab:
     def update(self, shared: Shared) -> None:
         self._drop_available = shared.drop_available
         self._follow_dialog()
+        self._confirm_dialog_on_enter()
         self._submit(shared)
         progress = self._ingest.progress()
         self._show_progress(progress)
@@ -253,6 +254,15 @@ class ExecutablesTab:
             )
             x = right
 
+    def _confirm_dialog_on_enter(self) -> None:
+        """Enter in the open dialog does what its OK button does (the dialog ignores it)."""
+        if self._dialog is None or not dpg.is_item_shown(self._dialog):
+            return
+        if dpg.is_key_pressed(dpg.mvKey_Return) or dpg.is_key_pressed(dpg.mvKey_NumPadEnter):
+            info = dpg.get_file_dialog_info(self._dialog)
+            dpg.configure_item(self._dialog, show=False)
+            self._picked(self._dialog, info)
+
     def _follow_dialog(self) -> None:
         """Notes when the open dialog has come to rest where the user sees it.
 
@@ -292,6 +302,8 @@ class ExecutablesTab:
             "ingest_idle": self._ingest.idle(),
             "sort": [self.sort_column, self.descending],
             "filter": self.filter_text,
+            "matching": len(self.shown),
+            "row_items": self._table.row_items,
             "filter_at": drawn_at(self._filter),
             "add_at": drawn_at(self._add_button),
             "dialog": self._dialog_rect(),

@@ -82,10 +82,12 @@ def layout(
     view: FlameView,
     geometry: Geometry,
     highlight: npt.NDArray[np.int64] | None = None,
+    top_text: str | None = None,
 ) -> FlameLayout:
     """Boxes at least 1 px wide on visible rows; text only where a glyph fits.
 
     With `highlight` (the filter's matches), every other box is dimmed.
+    `top_text` replaces the label of node 0 (the root bar says how it is viewed).
     """
     rh = geometry.row_height
     scale = geometry.width / (view.span * flat.total)
@@ -124,7 +126,7 @@ def layout(
     if lit is not None:
         dimmed = ~lit
         colour[dimmed] = _dim_all(colour[dimmed])
-    labels = _labels(flat, index, fx0, fx1, y, geometry, lit)
+    labels = _labels(flat, index, fx0, fx1, y, geometry, lit, top_text)
     return FlameLayout(index, px0, px1, y, colour, labels, tops)
 
 
@@ -142,6 +144,7 @@ def _labels(
     y: npt.NDArray[np.int64],
     geometry: Geometry,
     lit: npt.NDArray[np.bool_] | None,
+    top_text: str | None,
 ) -> tuple[Label, ...]:
     left = np.maximum(fx0, 0.0)
     right = np.minimum(fx1, float(geometry.width))
@@ -150,7 +153,8 @@ def _labels(
     for slot in np.flatnonzero(fits >= 1).tolist():
         node = int(index[slot])
         box = int(flat.box[node])
-        text = flat.boxes[box].label[: int(fits[slot])]
+        full = top_text if node == 0 and top_text is not None else flat.boxes[box].label
+        text = full[: int(fits[slot])]
         if not text:
             continue
         header = bool(flat.box_header[box])

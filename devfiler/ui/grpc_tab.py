@@ -142,6 +142,7 @@ class GrpcTab:
     def state(self) -> dict[str, object]:
         return {
             "requests": len(self.records),
+            "row_items": self._table.row_items,
             "selected": self.selected,
             "tree_for": self._tree_for,
             "opened": len(self._opened),

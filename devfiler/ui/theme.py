@@ -42,7 +42,7 @@ FRAME_COLOURS: dict[FrameKind, RGB] = {
     FrameKind.RUBY: (178, 120, 232),
     FrameKind.PERL: (240, 150, 200),
     FrameKind.V8JS: (190, 180, 245),
-    FrameKind.GO: (80, 225, 245),
+    FrameKind.GO: (0, 173, 216),
     FrameKind.DOTNET: (110, 110, 215),
     FrameKind.BEAM: (218, 112, 214),
     FrameKind.LUAJIT: (160, 200, 120),

@@ -197,6 +197,8 @@ def test_text_output(capsys: pytest.CaptureFixture[str], data_dir: str) -> None:
     assert "worker" not in out and "app+0x210" not in out
     code, out, _ = run(capsys, "top", "--limit", "1", "--data-dir", data_dir)
     assert "4 functions total. List truncated to 1 entries." in out
+    code, out, _ = run(capsys, "top", "--filter", "no-such-function", "--data-dir", data_dir)
+    assert code == 0 and out == 'No function matches "no-such-function".\n'
 
 
 def test_queries_work_while_the_collector_owns_the_store(
@@ -205,6 +207,21 @@ def test_queries_work_while_the_collector_owns_the_store(
     with Store.open(data_paths(data_dir)):
         doc = run_json(capsys, "stats", "--data-dir", data_dir)
         assert doc["traces"] == 3
+
+
+def test_queries_leave_the_owners_rocksdb_log_files_alone(
+    capsys: pytest.CaptureFixture[str], data_dir: str
+) -> None:
+    db = data_paths(data_dir).db
+
+    def logs() -> list[str]:
+        return sorted(path.name for path in db.iterdir() if path.name.startswith("LOG"))
+
+    with Store.open(data_paths(data_dir)):
+        before = logs()
+        for _ in range(2):
+            assert run_json(capsys, "stats", "--data-dir", data_dir)["traces"] == 3
+        assert logs() == before
 
 
 def test_errors_are_reported(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
