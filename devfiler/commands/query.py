@@ -20,15 +20,21 @@ from devfiler.analysis.flamegraph import flamegraph
 from devfiler.analysis.flamescope import flamescope
 from devfiler.analysis.labels import SymbolLookup
 from devfiler.analysis.results import (
-    ALL_SAMPLE_KINDS,
-    FILTER_FIELDS,
-    UNBOUNDED_END,
-    UNBOUNDED_START,
-    Selection,
     TopOrder,
 )
 from devfiler.analysis.sandwich import sandwich
-from devfiler.analysis.serialize import (
+from devfiler.analysis.stats import store_stats
+from devfiler.analysis.timeline import TARGET_BUCKETS, timeline
+from devfiler.analysis.topfunctions import DEFAULT_LIMIT, top_functions
+from devfiler.analysis.tracestats import trace_stats
+from devfiler.commands.common import (
+    add_data_dir,
+    open_reader,
+    parse_time,
+)
+from devfiler.commands.selection_args import add_selection_args, selection_of, symbols_for
+from devfiler.export import text as query_text
+from devfiler.export.json_doc import (
     Json,
     collapsed_json,
     flamegraph_json,
@@ -39,31 +45,7 @@ from devfiler.analysis.serialize import (
     top_json,
     trace_stats_json,
 )
-from devfiler.analysis.stats import store_stats
-from devfiler.analysis.timeline import TARGET_BUCKETS, timeline
-from devfiler.analysis.topfunctions import DEFAULT_LIMIT, top_functions
-from devfiler.analysis.tracestats import trace_stats
-from devfiler.commands import query_text
-from devfiler.commands.common import (
-    add_data_dir,
-    add_time_range,
-    open_reader,
-    parse_time,
-    resolve_time_range,
-)
-from devfiler.config import data_paths
-from devfiler.model import SampleKind
 from devfiler.storage.store import Store, StoreError
-from devfiler.symbolize.symbol_store import SymbolStore
-
-KIND_CHOICES = ("mixed", "all", "on_cpu", "off_cpu", "uprobe", "unknown")
-_FILTER_HELP = {
-    "thread": "thread name (comm)",
-    "pid": "process ID",
-    "exe": "executable name or path",
-    "container": "container ID (a prefix is enough)",
-    "service": "service name",
-}
 
 Handler = Callable[[argparse.Namespace, Store, SymbolLookup | None], "Json | str"]
 
@@ -124,23 +106,7 @@ def _view(
 ) -> argparse.ArgumentParser:
     parser = views.add_parser(name, help=help_text, description=help_text)
     parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.add_argument(
-        "--kind",
-        choices=KIND_CHOICES,
-        default="mixed",
-        help="sample kind; mixed (= all) counts events, off_cpu weighs nanoseconds",
-    )
-    add_time_range(parser)
-    for field in FILTER_FIELDS:
-        parser.add_argument(
-            f"--{field}",
-            action="append",
-            default=[],
-            metavar="VALUE",
-            help=f"only this {_FILTER_HELP[field]} (repeatable; prefix ! to exclude)",
-        )
-    parser.add_argument("--no-inline", action="store_true", help="do not expand inline frames")
-    add_data_dir(parser)
+    add_selection_args(parser)
     parser.set_defaults(run=_runner(handler))
     return parser
 
@@ -152,35 +118,6 @@ def _add_min_pct(parser: argparse.ArgumentParser) -> None:
         default=0.5,
         help="text tree: hide nodes under this share of the root (0.5)",
     )
-
-
-def selection_of(args: argparse.Namespace) -> Selection:
-    start, end = resolve_time_range(args)
-    if args.kind in ("mixed", "all"):
-        kinds = ALL_SAMPLE_KINDS
-    else:
-        kinds = frozenset({SampleKind.from_cli(args.kind)})
-    include: list[tuple[str, str]] = []
-    exclude: list[tuple[str, str]] = []
-    for field in FILTER_FIELDS:
-        for value in getattr(args, field):
-            if value.startswith("!"):
-                exclude.append((field, value[1:]))
-            else:
-                include.append((field, value))
-    return Selection(
-        start_ns=start if start != -(1 << 63) else UNBOUNDED_START,
-        end_ns=end if end != (1 << 63) - 1 else UNBOUNDED_END,
-        kinds=kinds,
-        include=tuple(include),
-        exclude=tuple(exclude),
-        inline=not args.no_inline,
-    )
-
-
-def symbols_for(args: argparse.Namespace) -> SymbolLookup:
-    """The symbol files next to the data (`devfiler symbols add` and the GUI fill them)."""
-    return SymbolStore(data_paths(args.data_dir).symbols)
 
 
 def _runner(handler: Handler) -> Callable[[argparse.Namespace], int]:
