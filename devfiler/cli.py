@@ -19,6 +19,7 @@ from devfiler import __version__
 COMMANDS: tuple[str, ...] = (
     "collector",
     "query",
+    "export",
     "loadgen",
     "symbols",
     "symbolize",

@@ -51,6 +51,9 @@ class LabeledFrame:
     error: bool = False
     file_id: FileId | None = None
     address: int | None = None
+    source: SourceLine | None = None
+    """The symbolized position shown, None when the frame is shown by address or error
+    (exporters write it as a function and line)."""
 
     @property
     def function_key(self) -> tuple[int, str, str, str]:
@@ -150,7 +153,12 @@ class FrameLabeler:
         base_key = f"{frame_id.file_id.hex()}:{frame_id.address:x}"
 
         def box(
-            label: str, collapsed: str, function: str, file: str = "", depth: int = 0
+            label: str,
+            collapsed: str,
+            function: str,
+            file: str = "",
+            depth: int = 0,
+            source: SourceLine | None = None,
         ) -> LabeledFrame:
             return LabeledFrame(
                 label,
@@ -164,6 +172,7 @@ class FrameLabeler:
                 error=error,
                 file_id=frame_id.file_id,
                 address=frame_id.address,
+                source=source,
             )
 
         if record is not None and record.error_code is not None:
@@ -185,6 +194,7 @@ class FrameLabeler:
                     line.function,
                     line.file,
                     depth,
+                    line,
                 )
                 for depth, line in enumerate(native)
             )
@@ -199,6 +209,7 @@ class FrameLabeler:
                     line.function,
                     line.file,
                     depth,
+                    line,
                 )
                 for depth, line in enumerate(record.lines)
             )
