@@ -20,6 +20,7 @@ COMMANDS: tuple[str, ...] = (
     "collector",
     "query",
     "export",
+    "importer",
     "loadgen",
     "symbols",
     "symbolize",

@@ -1,8 +1,8 @@
 """A selection as a gzipped pprof profile, the format `go tool pprof` and many tools read.
 
-One sample type per sample kind in the selection (on-CPU `samples`/`count`,
-off-CPU `off_cpu`/`nanoseconds`, uprobe `events`/`count`, unknown
-`unknown`/`count`), one sample per distinct (stack, context) with the
+One sample type per sample kind in the selection, named as the agent names
+them (on-CPU `samples`/`count`, off-CPU `off_cpu`/`nanoseconds`, uprobe
+`events`/`count`, unknown `unknown`/`count`), one sample per distinct (stack, context) with the
 context as labels. A location is one frame: native and kernel frames keep
 their executable as mapping and their address; symbolized frames carry
 their inline chain as several lines, innermost first, as pprof does.
@@ -19,17 +19,10 @@ from typing import Any
 import numpy as np
 
 from devfiler.analysis.labels import LabeledFrame
+from devfiler.export.otlp_builder import SAMPLE_TYPES
 from devfiler.export.pprof_messages import Profile
 from devfiler.export.selected import SelectedProfile
 from devfiler.model import EventContext, Executable, FileId, SampleKind
-
-SAMPLE_TYPES: dict[SampleKind, tuple[str, str]] = {
-    SampleKind.ON_CPU: ("samples", "count"),
-    SampleKind.OFF_CPU: ("off_cpu", "nanoseconds"),
-    SampleKind.UPROBE: ("events", "count"),
-    SampleKind.UNKNOWN: ("unknown", "count"),
-}
-"""What each kind's value column is called, the names the agent uses on the wire."""
 
 LABELS = (
     ("thread.name", "thread_name"),

@@ -107,13 +107,13 @@ def test_unsymbolized_native_frames_keep_only_their_address(tmp_path: Path) -> N
 _TOP_LINE = re.compile(r"^\s*(\S+)\s+\S+%\s+\S+%\s+(\S+)\s+\S+%\s+(.+)$")
 
 
-def pprof_top(path: Path, unit: str) -> dict[str, tuple[int, int]]:
+def pprof_top(path: Path, unit: str, *options: str) -> dict[str, tuple[int, int]]:
     """`go tool pprof -top`: function -> (flat, cum), inline frames under their own name."""
     go = shutil.which("go")
     if go is None:
         pytest.skip("go is not installed (apt-get install golang-go): go tool pprof is needed")
     result = subprocess.run(
-        [go, "tool", "pprof", "-top", "-nodecount=1000", f"-unit={unit}", str(path)],
+        [go, "tool", "pprof", "-top", "-nodecount=1000", f"-unit={unit}", *options, str(path)],
         capture_output=True,
         text=True,
         check=True,
