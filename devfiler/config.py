@@ -8,8 +8,12 @@ from pathlib import Path
 
 import platformdirs
 
-SCHEMA_VERSION = 1
-"""Bumped on any incompatible change of the on-disk layout; older data stays untouched."""
+SCHEMA_VERSION = 2
+"""Bumped on any incompatible change of the on-disk layout; older data stays untouched.
+
+2: frames the agent described are identified by their content (identity.py),
+   and every distinct frame of a stored trace has a row in `frames`.
+"""
 
 DEFAULT_LISTEN = "0.0.0.0:11000"
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024

@@ -232,6 +232,8 @@ class Frame:
     empty for native frames that devfiler symbolizes. `kind_name` keeps the
     agent's name for kinds this version does not know. `error_code` is set for
     abort frames and error frames (the unwinder's error code).
+    `mapping_file_id` is the executable a described frame came from: its
+    `id` is a hash of its content (identity.py), so the file ID is kept here.
     """
 
     id: FrameId
@@ -240,6 +242,7 @@ class Frame:
     mapping_name: str = ""
     kind_name: str = ""
     error_code: int | None = None
+    mapping_file_id: FileId | None = None
 
 
 @dataclass(frozen=True, slots=True)

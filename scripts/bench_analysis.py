@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from devfiler.config import data_paths
+from devfiler.identity import make_trace
 from devfiler.model import EventContext, Executable, FileId, FrameId, FrameKind, SampleKind
 from devfiler.storage.batch import EventRows, IngestBatch
-from devfiler.storage.records import make_trace
 from devfiler.storage.store import Store
 
 SECOND = 1_000_000_000

@@ -151,6 +151,8 @@ class FrameLabeler:
         kind_name = record.kind_name if record is not None else ""
         error = record is not None and record.error_code is not None
         base_key = f"{frame_id.file_id.hex()}:{frame_id.address:x}"
+        mapping_file_id = record.mapping_file_id if record is not None else None
+        file_id = mapping_file_id or frame_id.file_id
 
         def box(
             label: str,
@@ -170,7 +172,7 @@ class FrameLabeler:
                 kind_name=kind_name,
                 inline=depth > 0,
                 error=error,
-                file_id=frame_id.file_id,
+                file_id=file_id,
                 address=frame_id.address,
                 source=source,
             )
@@ -185,7 +187,7 @@ class FrameLabeler:
         unknown_kind = kind in (FrameKind.OTHER, FrameKind.UNKNOWN)
         suffix = f" [{_kind_name(kind, kind_name)}]"
         collapsed_suffix = suffix if unknown_kind else ""
-        exe = self._exe_name(frame_id, record)
+        exe = self._exe_name(file_id, record)
         if native:
             return tuple(
                 box(
@@ -217,8 +219,8 @@ class FrameLabeler:
         label = text if kind.is_native_like else f"{text}{suffix}"
         return (box(label, f"{text}{collapsed_suffix}", text),)
 
-    def _exe_name(self, frame_id: FrameId, record: Frame | None) -> str:
-        name = self._exe_names.get(frame_id.file_id)
+    def _exe_name(self, file_id: FileId, record: Frame | None) -> str:
+        name = self._exe_names.get(file_id)
         if name:
             return name
         if record is not None and record.mapping_name:

@@ -10,13 +10,11 @@ handled as arrays.
 
 from __future__ import annotations
 
-import itertools
 import os
 from collections.abc import Hashable, Sequence
 
 import numpy as np
 import numpy.typing as npt
-import xxhash
 
 from devfiler.collector.dictionary import (
     FRAME_TYPE_KEY,
@@ -37,10 +35,16 @@ from devfiler.collector.wire import (
     repeated_varints,
     scan,
 )
+from devfiler.identity import (
+    FRAME_RECORD,
+    WireLine,
+    described_frame_id,
+    trace_hashes,
+    undescribed_frame_id,
+)
 from devfiler.model import Executable, FileId, Frame, FrameId, FrameKind, SourceLine
 from devfiler.storage.batch import TraceTable
 from devfiler.storage.distinct import small_unique
-from devfiler.storage.records import FRAME_RECORD
 
 
 def check_repeated(
@@ -62,28 +66,28 @@ def _make_frame(
     address: int,
     kind: FrameKind,
     type_name: str,
-    lines: tuple[tuple[str, str, str, int, int], ...],
+    lines: tuple[WireLine, ...],
     with_id: bool,
 ) -> Frame:
     mapping_name = info.file_name if info else ""
-    if with_id and info is not None:
-        file_id = FileId.from_hex(info.htlhash)
+    file_id = FileId.from_hex(info.htlhash) if with_id and info is not None else None
+    if lines:
+        frame_id = described_frame_id(file_id, mapping_name, address, type_name, lines)
+    elif file_id is not None:
+        frame_id = FrameId(file_id, address)
     else:
-        digest = xxhash.xxh3_128()
-        digest.update(f"{type_name}\0{mapping_name}".encode())
-        for name, system_name, file, line, column in lines:
-            digest.update(f"\0{name}\0{system_name}\0{file}\0{line}:{column}".encode())
-        file_id = FileId(digest.intdigest())
+        frame_id = undescribed_frame_id(type_name, mapping_name, address)
     error_code = None
     if kind is FrameKind.ABORT or (not lines and info is None and address != 0):
         error_code = address
     return Frame(
-        id=FrameId(file_id, address),
+        id=frame_id,
         kind=kind,
         lines=tuple(SourceLine(n or s, f, ln) for n, s, f, ln, _ in reversed(lines)),
         mapping_name=mapping_name,
         kind_name=type_name if kind is FrameKind.OTHER else "",
         error_code=error_code,
+        mapping_file_id=file_id if lines else None,
     )
 
 
@@ -218,9 +222,7 @@ class FrameTable:
         self._frame_records["addr"] = address
         self._frame_records["kind"] = kinds
 
-    def _decode_lines(
-        self, messages: Messages, fields: Fields
-    ) -> dict[int, tuple[tuple[str, str, str, int, int], ...]]:
+    def _decode_lines(self, messages: Messages, fields: Fields) -> dict[int, tuple[WireLine, ...]]:
         """Lines of every location that has them, in wire order (innermost first)."""
         sel = fields.pick(3, LEN)
         if not sel.any():
@@ -245,7 +247,7 @@ class FrameTable:
         )
         line_no = last_varint(line_fields, 2, count)
         column = last_varint(line_fields, 3, count)
-        result: dict[int, list[tuple[str, str, str, int, int]]] = {}
+        result: dict[int, list[WireLine]] = {}
         for loc, fn, line, col in zip(
             owner.tolist(), function.tolist(), line_no.tolist(), column.tolist(), strict=True
         ):
@@ -286,9 +288,7 @@ class FrameTable:
         locations = self._stack_locations[gather]
         data = self._frame_records[locations].tobytes()
         offsets = np.r_[0, end] * FRAME_RECORD.itemsize
-        hash128 = xxhash.xxh3_128_digest
-        bounds = offsets.tolist()
-        hashes = [hash128(data[a:b]) for a, b in itertools.pairwise(bounds)]
+        hashes = trace_hashes(data, offsets.tolist())
         described = self._described
         distinct, _ = small_unique(locations, len(self._frame_records))
         frames = [described[i] for i in distinct.tolist() if i in described]

@@ -15,10 +15,14 @@ import threading
 from types import FrameType
 
 from devfiler.collector.server import SHUTDOWN_GRACE_SECONDS, Collector, CollectorError
-from devfiler.commands.common import add_data_dir
-from devfiler.commands.symbol_args import add_symbol_source_args, auto_symbols_from_args
+from devfiler.commands.common import add_data_dir, add_discard_old_store, open_writable
+from devfiler.commands.symbol_args import (
+    add_symbol_source_args,
+    auto_symbols_from_args,
+    follow_collector,
+)
 from devfiler.config import DEFAULT_LISTEN, data_paths
-from devfiler.storage.store import Store, StoreError
+from devfiler.storage.store import StoreError
 
 
 def add_listen(parser: argparse.ArgumentParser, default: str = DEFAULT_LISTEN) -> None:
@@ -42,6 +46,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_listen(parser, default=argparse.SUPPRESS)
     add_data_dir(parser)
+    add_discard_old_store(parser)
     add_symbol_source_args(parser)
     parser.set_defaults(run=run)
 
@@ -57,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         try:
-            store = Store.open(paths)
+            store = open_writable(paths, args)
         except StoreError as error:
             print(f"devfiler collector: {error}", file=sys.stderr)
             return 1
@@ -72,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         symbols = auto_symbols_from_args(args, paths, store.executables)
         if symbols is not None:
             symbols.start()
-            collector.on_stored(lambda batch: symbols.poke() if batch.executables else None)
+            follow_collector(collector, symbols)
         stop_requested.wait()
         if symbols is not None:
             symbols.stop()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 import time
 from datetime import UTC, datetime
 
-from devfiler.config import data_paths
-from devfiler.storage.store import Store
+from devfiler.config import DataPaths, data_paths
+from devfiler.storage.store import OutdatedStoreError, Store
 
 NS_PER_SECOND = 1_000_000_000
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ns|us|ms|s|m|h|d)$")
@@ -34,8 +35,44 @@ def add_data_dir(parser: argparse.ArgumentParser, default: str | None = argparse
         "--data-dir",
         metavar="DIR",
         default=default,
-        help="where the store lives (default: the user cache dir, e.g. ~/.cache/devfiler/v1)",
+        help="where the store lives (default: the user cache dir, e.g. ~/.cache/devfiler/v2)",
     )
+
+
+def add_discard_old_store(
+    parser: argparse.ArgumentParser, default: bool | str = argparse.SUPPRESS
+) -> None:
+    """`--discard-old-store`; like `--data-dir`, subcommands set it only when given."""
+    parser.add_argument(
+        "--discard-old-store",
+        action="store_true",
+        default=default,
+        help="if the store was written by an older devfiler that this one cannot read, "
+        "delete its event data without asking (symbol files are kept)",
+    )
+
+
+def open_writable(paths: DataPaths, args: argparse.Namespace) -> Store:
+    """Open the store to write; an outdated one is deleted when the user says so.
+
+    With `--discard-old-store` it goes without asking; on a terminal devfiler
+    asks; otherwise the error explains both ways out.
+    """
+    try:
+        return Store.open(paths)
+    except OutdatedStoreError as error:
+        if not getattr(args, "discard_old_store", False) and not _confirm_discard(error):
+            raise
+    Store.discard(paths)
+    return Store.open(paths)
+
+
+def _confirm_discard(error: OutdatedStoreError) -> bool:
+    if not sys.stdin.isatty():
+        return False
+    print(f"devfiler: {error}.", file=sys.stderr)
+    answer = input(f"Delete the old event data in {error.paths.db} now? [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
 
 
 def add_time_range(

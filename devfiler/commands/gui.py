@@ -13,14 +13,20 @@ from devfiler.collector.server import SHUTDOWN_GRACE_SECONDS, Collector, Collect
 from devfiler.commands.collector import add_listen
 from devfiler.commands.common import (
     add_data_dir,
+    add_discard_old_store,
     add_time_range,
+    open_writable,
     parse_duration,
     resolve_time_range,
 )
-from devfiler.commands.symbol_args import add_symbol_source_args, auto_symbols_from_args
+from devfiler.commands.symbol_args import (
+    add_symbol_source_args,
+    auto_symbols_from_args,
+    follow_collector,
+)
 from devfiler.config import data_paths
 from devfiler.log_ring import install_log_ring
-from devfiler.storage.store import Store, StoreError
+from devfiler.storage.store import StoreError
 from devfiler.symbolize.ingest import BackgroundIngest
 from devfiler.symbolize.symbol_store import SymbolStore
 from devfiler.ui.services import Services
@@ -35,6 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags of the window, on the top-level parser (`devfiler --listen ...`)."""
     add_listen(parser)
     add_data_dir(parser, default=None)
+    add_discard_old_store(parser, default=False)
     add_symbol_source_args(parser)
     add_time_range(parser, default=None)
     parser.add_argument(
@@ -86,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         if tabs is None:
             return 2
         try:
-            store = Store.open(paths)
+            store = open_writable(paths, args)
         except StoreError as error:
             print(f"devfiler: {error}", file=sys.stderr)
             return 1
@@ -106,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         fetcher = auto_symbols_from_args(args, paths, store.executables)
         if fetcher is not None:
             fetcher.start()
-            collector.on_stored(lambda batch: fetcher.poke() if batch.executables else None)
+            follow_collector(collector, fetcher)
         try:
             return App(store, tabs, options, symbols=symbols).run()
         finally:

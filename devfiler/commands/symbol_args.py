@@ -10,13 +10,16 @@ getattr with the real default.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from devfiler.collector.server import Collector
 from devfiler.config import DataPaths
 from devfiler.model import Executable
 from devfiler.symbolize.auto_symbols import DEFAULT_MAX_FETCHES, AutoSymbols
 from devfiler.symbolize.debuginfod import server_urls
+from devfiler.symbolize.process_maps import ProcessMaps
 from devfiler.symbolize.symbol_chain import SourceSettings, SymbolChain
 from devfiler.symbolize.symbol_store import SymbolStore
 
@@ -77,10 +80,11 @@ def source_settings(args: argparse.Namespace) -> SourceSettings:
     )
 
 
-def symbol_chain_from_args(args: argparse.Namespace, paths: DataPaths) -> SymbolChain:
-    return SymbolChain.from_settings(
-        SymbolStore(paths.symbols), paths.downloads, source_settings(args)
-    )
+def symbol_chain_from_args(
+    args: argparse.Namespace, paths: DataPaths, processes: ProcessMaps | None = None
+) -> SymbolChain:
+    settings = dataclasses.replace(source_settings(args), processes=processes)
+    return SymbolChain.from_settings(SymbolStore(paths.symbols), paths.downloads, settings)
 
 
 def auto_symbols_from_args(
@@ -92,8 +96,19 @@ def auto_symbols_from_args(
     typically `store.executables` of the store the collector writes."""
     if getattr(args, "no_auto_symbols", False):
         return None
+    processes = ProcessMaps()
     return AutoSymbols(
-        symbol_chain_from_args(args, paths),
+        symbol_chain_from_args(args, paths, processes),
         reported,
         max_fetches=getattr(args, "max_fetches", None) or DEFAULT_MAX_FETCHES,
+        processes=processes,
+    )
+
+
+def follow_collector(collector: Collector, worker: AutoSymbols) -> None:
+    """Every stored request tells the worker its processes and whether it named executables."""
+    collector.on_stored(
+        lambda batch: worker.reported(
+            {context.pid for context in batch.contexts}, bool(batch.executables)
+        )
     )

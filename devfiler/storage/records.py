@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import xxhash
 
+from devfiler.identity import FRAME_RECORD, trace_frames_bytes
 from devfiler.model import (
     EventContext,
     Executable,
@@ -24,21 +25,6 @@ from devfiler.model import (
     Trace,
     TraceHash,
 )
-
-FRAME_RECORD = np.dtype([("file", "V16"), ("addr", ">u8"), ("kind", "u1")])
-"""One frame of a stored trace: file ID, address (big-endian), kind code: 25 bytes."""
-
-
-def trace_frames_bytes(frames: tuple[FrameId, ...], kinds: tuple[FrameKind, ...]) -> bytes:
-    """The stored form of a frame list (frame records, leaf first); its xxh3-128 is the hash."""
-    return b"".join(
-        frame.to_bytes() + bytes((kind,)) for frame, kind in zip(frames, kinds, strict=True)
-    )
-
-
-def make_trace(frames: tuple[FrameId, ...], kinds: tuple[FrameKind, ...]) -> Trace:
-    raw = trace_frames_bytes(frames, kinds)
-    return Trace(TraceHash(xxhash.xxh3_128_intdigest(raw)), frames, kinds)
 
 
 def encode_trace(trace: Trace) -> bytes:
@@ -97,6 +83,8 @@ def encode_frame(frame: Frame) -> bytes:
         doc["n"] = frame.kind_name
     if frame.error_code is not None:
         doc["e"] = frame.error_code
+    if frame.mapping_file_id is not None:
+        doc["f"] = frame.mapping_file_id.hex()
     return json.dumps(doc, separators=(",", ":")).encode()
 
 
@@ -109,6 +97,7 @@ def decode_frame(frame_id: FrameId, raw: bytes) -> Frame:
         mapping_name=doc.get("m", ""),
         kind_name=doc.get("n", ""),
         error_code=doc.get("e"),
+        mapping_file_id=FileId.from_hex(doc["f"]) if "f" in doc else None,
     )
 
 

@@ -23,6 +23,7 @@ import numpy.typing as npt
 from rocksdict import AccessType, Rdict, WriteBatch
 
 from devfiler.config import SCHEMA_VERSION, DataPaths
+from devfiler.identity import FRAME_RECORD
 from devfiler.model import (
     EventContext,
     Executable,
@@ -63,6 +64,26 @@ _U64 = struct.Struct(">Q")
 
 class StoreError(RuntimeError):
     """The store cannot be opened or read; the message says why and what to do."""
+
+
+class OutdatedStoreError(StoreError):
+    """The store was written by an older devfiler whose data this version cannot read.
+
+    Old frame IDs merged frames that are different (PROTOCOL.md, "Identifying
+    a frame"), so they cannot be converted: the way out is another data
+    folder or deleting the old event data (`Store.discard`).
+    """
+
+    def __init__(self, paths: DataPaths, version: int) -> None:
+        super().__init__(
+            f"the store at {paths.db} was written by an older devfiler (schema {version}) "
+            f"that this version (schema {SCHEMA_VERSION}) cannot read, since frames are "
+            "now identified by everything the agent said about them; start with another "
+            "--data-dir, or add --discard-old-store to delete that old data (symbol files "
+            "are kept)"
+        )
+        self.paths = paths
+        self.version = version
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,12 +168,21 @@ class Store:
                 meta.put(_SCHEMA_KEY, _U64.pack(SCHEMA_VERSION))
             return
         version = _U64.unpack(raw)[0]
-        if version != SCHEMA_VERSION:
+        if version < SCHEMA_VERSION:
+            self.close()
+            raise OutdatedStoreError(self.paths, version)
+        if version > SCHEMA_VERSION:
             self.close()
             raise StoreError(
-                f"the store at {self.paths.db} has schema version {version}; this devfiler "
-                f"reads version {SCHEMA_VERSION} (use another --data-dir)"
+                f"the store at {self.paths.db} was written by a newer devfiler (schema "
+                f"{version}) than this one (schema {SCHEMA_VERSION}); run that version, "
+                "or use another --data-dir"
             )
+
+    @staticmethod
+    def discard(paths: DataPaths) -> None:
+        """Delete the event database of a data folder; symbol files stay."""
+        shutil.rmtree(paths.db, ignore_errors=True)
 
     def close(self) -> None:
         """Release the database; the column family views must go first or the lock stays."""
@@ -182,6 +212,7 @@ class Store:
             wb = WriteBatch(raw_mode=True)
             new_traces = self._put_traces(wb, batch.trace_table)
             new_frames = self._put_frames(wb, batch.frames)
+            new_frames += self._put_bare_frames(wb, batch.trace_table, new_traces, batch.frames)
             context_keys, new_contexts = self._put_contexts(wb, batch.contexts)
             new_executables = self._put_executables(wb, batch.executables)
             hashes = np.frombuffer(b"".join(batch.trace_table.hashes), dtype=HASH_DTYPE)
@@ -215,6 +246,28 @@ class Store:
                 wb.put(key, records.encode_frame(frame), cf)
                 fresh.append(key)
         return fresh
+
+    def _put_bare_frames(
+        self, wb: WriteBatch, traces: TraceTable, new_traces: list[bytes], described: list[Frame]
+    ) -> list[bytes]:
+        """Key-only rows for the other frames of new traces, so the table counts every frame.
+
+        Native frames have no record (devfiler symbolizes them from their
+        executable), but `query stats` counts distinct frames stored; only
+        traces new to the store can bring frames new to it.
+        """
+        if not new_traces:
+            return []
+        fresh = set(new_traces)
+        parts = [traces.value(i) for i, key in enumerate(traces.hashes) if key in fresh]
+        table = np.frombuffer(b"".join(parts), dtype=FRAME_RECORD)
+        ids = np.unique(table.view(np.uint8).reshape(-1, FRAME_RECORD.itemsize)[:, :24], axis=0)
+        cf = self._cf[FRAMES.name]
+        skip = self._seen_frames | {frame.id.to_bytes() for frame in described}
+        added = [key for key in map(bytes, ids) if key not in skip]
+        for key in added:
+            wb.put(key, b"", cf)
+        return added
 
     def _put_contexts(
         self, wb: WriteBatch, contexts: list[EventContext]
@@ -364,13 +417,17 @@ class Store:
         return records.decode_trace_frames(self._get_many(TRACES, keys))
 
     def frames(self, ids: Iterable[FrameId]) -> dict[FrameId, Frame]:
-        """Agent-provided frame records; native frames devfiler symbolizes have none."""
+        """Agent-provided frame records; native frames devfiler symbolizes have none.
+
+        Native frames are stored as keys with an empty value (they count as
+        frames), so an empty value reads as "no record".
+        """
         wanted = list(dict.fromkeys(ids))
         values = self._get_many(FRAMES, [f.to_bytes() for f in wanted])
         return {
             frame_id: records.decode_frame(frame_id, raw)
             for frame_id, raw in zip(wanted, values, strict=True)
-            if raw is not None
+            if raw
         }
 
     def contexts(self, keys: Iterable[int]) -> dict[int, EventContext]:

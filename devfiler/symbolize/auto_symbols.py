@@ -19,6 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from devfiler.model import Executable, FileId
+from devfiler.symbolize.process_maps import ProcessMaps
 from devfiler.symbolize.symbol_chain import ChainOutcome, SymbolChain
 from devfiler.symbolize.symbol_store import SymbolState
 
@@ -66,6 +67,7 @@ class AutoSymbols:
         max_fetches: int = DEFAULT_MAX_FETCHES,
         poll_seconds: float = DEFAULT_POLL_SECONDS,
         retry: RetryPolicy | None = None,
+        processes: ProcessMaps | None = None,
     ):
         if max_fetches < 1:
             raise ValueError("max_fetches must be at least 1")
@@ -77,6 +79,8 @@ class AutoSymbols:
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self._processes = processes
+        self._pids: set[int] = set()
         self._queued: set[FileId] = set()
         self._running: set[FileId] = set()
         self._settled: set[FileId] = set()
@@ -94,6 +98,19 @@ class AutoSymbols:
     def poke(self) -> None:
         """Look at the executables now (e.g. after the collector stored new ones)."""
         self._wake.set()
+
+    def reported(self, pids: Iterable[int], executables: bool) -> None:
+        """The collector stored a request of these processes, naming `executables` or not.
+
+        The processes' maps are read on the worker's thread, before it looks
+        at the executables, so that their full paths are known (the
+        collector's thread must stay quick).
+        """
+        if self._processes is not None:
+            with self._lock:
+                self._pids.update(pids)
+        if executables:
+            self._wake.set()
 
     def stop(self) -> None:
         """Cancel downloads in flight, wait for the running chains to end."""
@@ -130,6 +147,10 @@ class AutoSymbols:
         return min(self._poll, due - now)
 
     def _schedule(self) -> None:
+        if self._processes is not None:
+            with self._lock:
+                pids, self._pids = self._pids, set()
+            self._processes.observe(pids)
         known = list(self._reported())
         now = time.monotonic()
         for executable in known:

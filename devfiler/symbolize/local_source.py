@@ -2,10 +2,12 @@
 
 The agent names a library by its base name and gives the main executable's
 full path separately, so a name is looked up where the loader would find it:
-the reported path, the RUNPATH/RPATH of the executables already located, the
-ld.so.cache and standard directories, and the user's `--symbols-dir`
-folders. A candidate counts only if its file ID equals the reported one (a
-library of the same name but another version is a different file). Ingest
+the reported path, the files the reporting processes have mapped
+(process_maps.py, when devfiler runs on the profiled host), the RUNPATH/RPATH
+of the executables already located, the ld.so.cache and standard
+directories, and the user's `--symbols-dir` folders. A candidate counts
+only if its file ID equals the reported one (a library of the same name but
+another version is a different file). Ingest
 then prefers its separate debug file (.gnu_debuglink, .build-id) as extract.py
 does. When no copy of the executable is here but its debug file is (found by
 GNU build ID), that file is ingested under the executable's ID.
@@ -30,6 +32,7 @@ from devfiler.symbolize.loader_paths import (
     read_loader_cache,
     runpath_dirs,
 )
+from devfiler.symbolize.process_maps import PROC, ProcessMaps
 from devfiler.symbolize.sources import Attempt, Result, attempt_of_ingest
 from devfiler.symbolize.symbol_store import SymbolStore
 
@@ -44,8 +47,10 @@ class LocalSource:
         symbols_dirs: Sequence[Path] = (),
         debug_roots: Sequence[Path] = DEFAULT_DEBUG_ROOTS,
         loader_cache: LoaderCache | None = None,
+        processes: ProcessMaps | None = None,
     ):
         self.symbols_dirs = tuple(Path(d) for d in symbols_dirs)
+        self.processes = processes
         self.debug_roots = (*self.symbols_dirs, *debug_roots)
         self._cache = loader_cache
         self._lock = threading.Lock()
@@ -61,8 +66,11 @@ class LocalSource:
     ) -> Attempt:
         path = self.find(executable, known)
         if path is not None:
-            outcome = ingest_file(store, path, debug_roots=self.debug_roots, origin=f"local {path}")
-            return attempt_of_ingest(f"local file {path}", outcome)
+            where = self._describe(path, _base_name(executable))
+            outcome = ingest_file(
+                store, path, debug_roots=self.debug_roots, origin=f"local {where}"
+            )
+            return attempt_of_ingest(f"local file {where}", outcome)
         debug = self._debug_file(executable.gnu_build_id)
         if debug is None:
             return Attempt(self.name, Result.NOT_FOUND, "no file with this file ID")
@@ -77,13 +85,18 @@ class LocalSource:
         return attempt_of_ingest(f"local debug file {debug}", outcome)
 
     def find(self, executable: Executable, known: Sequence[Executable]) -> Path | None:
-        """The first candidate whose file ID matches, remembered for RUNPATH searches."""
+        """The first candidate whose file ID matches, remembered for RUNPATH searches.
+
+        Paths under /proc are magic links into another process's view of the
+        file system; resolving them would name a file of this one, so they
+        are read as they are.
+        """
         seen: set[Path] = set()
         for candidate in self.candidates(executable, known):
             try:
                 if not candidate.is_file():
                     continue
-                real = candidate.resolve()
+                real = candidate if candidate.is_relative_to(PROC) else candidate.resolve()
                 if real in seen:
                     continue
                 seen.add(real)
@@ -105,6 +118,8 @@ class LocalSource:
         name = _base_name(executable)
         if not name or name in (".", ".."):
             return
+        if self.processes is not None:
+            yield from (mapped.path for mapped in self.processes.candidates(name))
         for folder in self._runpath_dirs(known):
             yield folder / name
         cache = self._loader_cache()
@@ -113,6 +128,14 @@ class LocalSource:
             yield folder / name
         for root in self.symbols_dirs:
             yield from _named_within(root, name)
+
+    def _describe(self, path: Path, name: str) -> str:
+        """The path, and which process mapped it when the process maps found it."""
+        if self.processes is not None:
+            for mapped in self.processes.candidates(name):
+                if mapped.path == path:
+                    return mapped.describe()
+        return str(path)
 
     def _loader_cache(self) -> LoaderCache:
         with self._lock:

@@ -19,6 +19,7 @@ from devfiler.model import Executable
 from devfiler.symbolize.debuginfod import DebuginfodSource
 from devfiler.symbolize.http_fetch import FetchLimits
 from devfiler.symbolize.local_source import LocalSource
+from devfiler.symbolize.process_maps import ProcessMaps
 from devfiler.symbolize.sources import Attempt, Result, SymbolSource
 from devfiler.symbolize.symb_endpoint import SymbEndpointSource
 from devfiler.symbolize.symbol_store import SymbolState, SymbolStatus, SymbolStore
@@ -50,6 +51,8 @@ class SourceSettings:
     symb_endpoint: str = ""
     debuginfod_urls: tuple[str, ...] = ()
     local: bool = True
+    processes: ProcessMaps | None = None
+    """Files the reporting processes have mapped, when devfiler runs on their host."""
 
 
 class SymbolChain:
@@ -69,7 +72,7 @@ class SymbolChain:
     ) -> SymbolChain:
         sources: list[SymbolSource] = []
         if settings.local:
-            sources.append(LocalSource(settings.symbols_dirs))
+            sources.append(LocalSource(settings.symbols_dirs, processes=settings.processes))
         if settings.symb_endpoint:
             sources.append(SymbEndpointSource(settings.symb_endpoint, downloads, limits))
         sources.extend(DebuginfodSource(u, downloads, limits) for u in settings.debuginfod_urls)

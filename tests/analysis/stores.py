@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from devfiler.config import data_paths
+from devfiler.identity import make_trace
 from devfiler.model import (
     EventContext,
     Executable,
@@ -27,7 +28,6 @@ from devfiler.model import (
     SourceLine,
 )
 from devfiler.storage.batch import EventRows, IngestBatch
-from devfiler.storage.records import make_trace
 from devfiler.storage.store import Store
 
 APP = FileId(0xA1)

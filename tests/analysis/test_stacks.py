@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from devfiler.analysis.stacks import distinct_frames
-from devfiler.storage.records import FRAME_RECORD
+from devfiler.identity import FRAME_RECORD
 
 _MIX_ADDR = 0xC2B2AE3D27D4EB4F
 _MASK = (1 << 64) - 1

@@ -59,5 +59,6 @@ def test_store_statistics(tmp_path: Path) -> None:
     }
     assert stats.weight[SampleKind.OFF_CPU] == 1300
     assert stats.weight[SampleKind.ON_CPU] == 6
-    assert (stats.traces, stats.frames, stats.executables) == (4, 1, 2)
+    # Frames: memcpy, work, work again, entry (native) and the Python frame.
+    assert (stats.traces, stats.frames, stats.executables) == (4, 5, 2)
     assert (stats.first_ts, stats.last_ts) == (T0 - 7, T0 + 5_000_000_123)

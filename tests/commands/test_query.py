@@ -64,7 +64,7 @@ def test_stats_json(capsys: pytest.CaptureFixture[str], data_dir: str) -> None:
         "events": {"on_cpu": 4, "off_cpu": 1, "uprobe": 0, "unknown": 0},
         "weight": {"on_cpu": 4, "off_cpu_ns": 5000, "uprobe": 0, "unknown": 0},
         "traces": 3,
-        "frames": 0,
+        "frames": 4,
         "executables": 2,
         "first_ts": T0,
         "last_ts": T0 + 10 * SECOND,

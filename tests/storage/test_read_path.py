@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 
 from devfiler.config import data_paths
+from devfiler.identity import FRAME_RECORD, make_trace
 from devfiler.model import EventContext, FileId, FrameId, FrameKind, SampleKind
 from devfiler.storage.batch import EventRows, IngestBatch
 from devfiler.storage.blocks import HASH_DTYPE
 from devfiler.storage.events import distinct_hashes
-from devfiler.storage.records import FRAME_RECORD, decode_trace_frames, make_trace
+from devfiler.storage.records import decode_trace_frames
 from devfiler.storage.store import Store
 
 SECOND = 1_000_000_000

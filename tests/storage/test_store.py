@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from devfiler.config import data_paths
+from devfiler.identity import make_trace
 from devfiler.model import EventContext, Executable, FileId, FrameId, FrameKind, SampleKind
 from devfiler.storage.batch import EventRows, IngestBatch
-from devfiler.storage.records import make_trace
 from devfiler.storage.store import Store, StoreError
 from devfiler.storage.tables import EXECUTABLES, TRACES
 
