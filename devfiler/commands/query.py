@@ -19,9 +19,7 @@ from devfiler.analysis.diff import diff_flamegraph
 from devfiler.analysis.flamegraph import flamegraph
 from devfiler.analysis.flamescope import flamescope
 from devfiler.analysis.labels import SymbolLookup
-from devfiler.analysis.results import (
-    TopOrder,
-)
+from devfiler.analysis.results import FILTER_FIELDS, Selection, TopOrder
 from devfiler.analysis.sandwich import sandwich
 from devfiler.analysis.stats import store_stats
 from devfiler.analysis.timeline import TARGET_BUCKETS, timeline
@@ -32,7 +30,12 @@ from devfiler.commands.common import (
     open_reader,
     parse_time,
 )
-from devfiler.commands.selection_args import add_selection_args, selection_of, symbols_for
+from devfiler.commands.selection_args import (
+    add_selection_args,
+    filters_of,
+    selection_of,
+    symbols_for,
+)
 from devfiler.export import text as query_text
 from devfiler.export.json_doc import (
     Json,
@@ -81,9 +84,24 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     middle.add_argument("function", help="function name, as in the flamegraph")
     middle.add_argument("--file", help="only the function of this source file")
     _add_min_pct(middle)
-    diff = _view(views, "diff", "differential flamegraph against a baseline range", _diff)
-    diff.add_argument("--base-start", required=True, metavar="TIME", help="baseline start")
-    diff.add_argument("--base-end", required=True, metavar="TIME", help="baseline end")
+    diff = _view(
+        views,
+        "diff",
+        "differential flamegraph against a baseline: another range, other filters, or both",
+        _diff,
+    )
+    diff.add_argument(
+        "--baseline-start", "--base-start", metavar="TIME", help="baseline range start"
+    )
+    diff.add_argument("--baseline-end", "--base-end", metavar="TIME", help="baseline range end")
+    diff.add_argument(
+        "--baseline-filter",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="the baseline's filters instead of the selection's, e.g. thread=main or "
+        "'pid=!42' (repeatable; fields: " + ", ".join(FILTER_FIELDS) + ")",
+    )
     _add_min_pct(diff)
     top = _view(views, "top", "top functions (self and with children)", _top)
     top.add_argument(
@@ -198,14 +216,40 @@ def _sandwich(args: argparse.Namespace, store: Store, symbols: SymbolLookup | No
 
 def _diff(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
     selection = selection_of(args)
-    base_start, base_end = parse_time(args.base_start), parse_time(args.base_end)
-    if base_end <= base_start:
-        raise ValueError("--base-end must be after --base-start")
-    base = dataclasses.replace(selection, start_ns=base_start, end_ns=base_end)
-    result = diff_flamegraph(store, selection, base, symbols)
+    result = diff_flamegraph(store, selection, baseline_of(args, selection), symbols)
     if args.json:
         return flamegraph_json(result)
     return query_text.tree(result.root, result.unit, args.min_pct)
+
+
+def baseline_of(args: argparse.Namespace, selection: Selection) -> Selection:
+    """The selection with the baseline's range and/or filters in place of its own."""
+    start, end = args.baseline_start, args.baseline_end
+    if (start is None) != (end is None):
+        raise ValueError("--baseline-start and --baseline-end go together")
+    if start is None and not args.baseline_filter:
+        raise ValueError(
+            "diff needs a baseline: --baseline-start/--baseline-end or --baseline-filter"
+        )
+    base = selection
+    if start is not None:
+        base_start, base_end = parse_time(start), parse_time(end)
+        if base_end <= base_start:
+            raise ValueError("--baseline-end must be after --baseline-start")
+        base = dataclasses.replace(base, start_ns=base_start, end_ns=base_end)
+    if args.baseline_filter:
+        values: dict[str, list[str]] = {}
+        for text in args.baseline_filter:
+            field, sep, value = text.partition("=")
+            if not sep or field not in FILTER_FIELDS:
+                raise ValueError(
+                    f"--baseline-filter {text!r} is not FIELD=VALUE with FIELD one of "
+                    + ", ".join(FILTER_FIELDS)
+                )
+            values.setdefault(field, []).append(value)
+        include, exclude = filters_of(values)
+        base = dataclasses.replace(base, include=include, exclude=exclude)
+    return base
 
 
 def _top(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
