@@ -46,6 +46,8 @@ class ImportedFile:
     format: str
     events: int
     notes: tuple[str, ...] = ()
+    span: tuple[int, int] | None = None
+    """[first, last + 1) ns of the stored events (None when there were none)."""
 
     def summary(self) -> str:
         notes = "".join(f"; {note}" for note in self.notes)
@@ -152,4 +154,11 @@ def import_file(
         if on_stored is not None:
             on_stored(result.batch)
     events = sum(result.samples for result in read.results)
-    return ImportedFile(name, read.format, events, read.notes)
+    return ImportedFile(name, read.format, events, read.notes, _span(read.results))
+
+
+def _span(results: list[DecodeResult]) -> tuple[int, int] | None:
+    stamps = [rows.timestamps for r in results for rows in r.batch.events if len(rows)]
+    if not stamps:
+        return None
+    return min(int(s.min()) for s in stamps), max(int(s.max()) for s in stamps) + 1

@@ -22,6 +22,7 @@ from devfiler.analysis.results import FlameGraphTable, Sandwich, Unit
 from devfiler.analysis.sandwich import sandwich
 from devfiler.ui import flame_view
 from devfiler.ui.drawn import drawn_at
+from devfiler.ui.export_controls import ExportControls
 from devfiler.ui.flame_layout import (
     Geometry,
     Label,
@@ -105,6 +106,7 @@ class FlamegraphTab:
         self._drag_last: tuple[float, float] | None = None
         self._dragged = False
         self._filter_was_active = False
+        self.export = ExportControls()
 
     def visible(self, dev_mode: bool) -> bool:
         return True
@@ -121,6 +123,7 @@ class FlamegraphTab:
                     callback=self._set_inline,
                     user_data=shared,
                 )
+                self.export.build()
                 self._status = dpg.add_text("", color=(150, 150, 150))
             self._counter = dpg.add_text("")
             self._filter = dpg.add_input_text(hint="Filter ...", width=FILTER_WIDTH)
@@ -150,6 +153,7 @@ class FlamegraphTab:
         return ("flame", shared.selection, shared.change, self.sandwich_of)
 
     def update(self, shared: Shared) -> None:
+        self.export.update(shared)
         self._place(shared)
         self._fetch(shared)
         self._read_filter()
@@ -159,7 +163,7 @@ class FlamegraphTab:
         self._update_tooltip(shared)
 
     def settled(self, shared: Shared) -> bool:
-        if self._key != self.result_key(shared):
+        if self._key != self.result_key(shared) or self.export.busy():
             return False
         drawn = isinstance(self._drawn, tuple) and self._drawn[0] == self._key
         return self._error is not None or drawn
@@ -497,4 +501,5 @@ class FlamegraphTab:
             "total": int(self.data.flat.total) if self.data else 0,
             "area": [*dpg.get_item_rect_min(self._drawlist), *self._size],
             "filter_at": drawn_at(self._filter),
+            **self.export.state(),
         }
