@@ -47,7 +47,8 @@ class ExportControls:
         self.format = name
 
     def _open(self) -> None:
-        self._dialog.open(f"devfiler{FORMATS[self.format].suffix}")
+        suffix = FORMATS[self.format].suffix
+        self._dialog.open(f"devfiler{suffix}", extension=Path(suffix).suffix)
 
     def _chosen(self, paths: list[Path]) -> None:
         self._target = paths[0]

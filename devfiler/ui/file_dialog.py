@@ -1,7 +1,9 @@
 """Dear PyGui's file dialog, to open files, save to a typed name, or pick a folder.
 
-The dialog prefills its name field with "." and appends the "all files"
-filter to a typed name ("hello.*"); both are undone here. It reports no
+The dialog prefills its name field with "." and puts the current filter in
+place of a typed name's last extension ("stacks.txt" comes back as
+"stacks.*"): opening, the file is found again by its stem; saving, the
+filter is the file's own extension, so a typed name keeps it. It reports no
 rectangle of its own, and its first drawn frame is an invisible one at a
 default place before it moves to the centre: the hint in its side panel is
 an item with a real rectangle, so once two frames drew the hint at the same
@@ -10,6 +12,7 @@ place the dialog is on screen, and `rect()` tells automation where.
 
 from __future__ import annotations
 
+import glob
 import logging
 from collections.abc import Callable
 from enum import Enum
@@ -55,8 +58,9 @@ class FileDialog:
         self.folder: Path | None = None
         """Where the next dialog starts: where the last pick was."""
 
-    def open(self, name: str = "") -> None:
-        """Show the dialog; `name` prefills the name field (saving)."""
+    def open(self, name: str = "", extension: str = ANY_FILE) -> None:
+        """Show the dialog; `name` prefills the name field, `extension` (saving) is the
+        one the file gets."""
         if self._dialog is not None:
             dpg.delete_item(self._dialog)
         with dpg.file_dialog(
@@ -70,7 +74,7 @@ class FileDialog:
             modal=True,
         ) as self._dialog:
             if self.purpose is not Purpose.FOLDER:
-                dpg.add_file_extension(ANY_FILE)
+                dpg.add_file_extension(extension)
             # Items besides extensions make the dialog's side panel.
             self._hint = dpg.add_text(self._hint_text or self.label)
         self._hint_at, self._placed = None, False
@@ -106,12 +110,15 @@ def picked_paths(purpose: Purpose, app_data: dict[str, object]) -> list[Path]:
         chosen = str(app_data.get("file_path_name", "")) or str(current)
         return [Path(chosen)] if chosen else []
     name = str(app_data.get("file_name", ""))
-    name = name.removesuffix(ANY_FILE)
     if purpose is Purpose.SAVE:
-        return [current / name] if name and name != "." else []
+        return [current / name] if name and name not in (".", ANY_FILE) else []
     selections = app_data.get("selections")
-    paths = [Path(str(p)) for p in selections.values()] if isinstance(selections, dict) else []
-    typed = current / name
-    if not paths and name and typed.exists():
-        paths = [typed]
-    return paths
+    if isinstance(selections, dict) and selections:
+        return [Path(str(p)) for p in selections.values()]
+    stem = name.removesuffix(ANY_FILE)
+    if not stem:
+        return []
+    if (current / stem).exists():
+        return [current / stem]
+    found = sorted(current.glob(f"{glob.escape(stem)}.*"))
+    return found[:1] if len(found) == 1 else []

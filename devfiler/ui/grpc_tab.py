@@ -101,7 +101,7 @@ class GrpcTab:
         if self.selected is None:
             self._say("Select a request first.")
             return
-        self._save_one.open(f"request-{self.selected}.binpb")
+        self._save_one.open(f"request-{self.selected}.binpb", extension=".binpb")
 
     def _open_save_all(self) -> None:
         self._save_all.open()

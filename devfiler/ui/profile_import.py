@@ -25,6 +25,8 @@ from devfiler.symbolize.elf_image import is_elf
 from devfiler.ui.tabs import Shared
 
 _log = logging.getLogger(__name__)
+MIN_SHOWN_NS = 1_000_000_000
+"""Files without times (collapsed stacks) stamp every event alike: show at least a second."""
 
 Outcomes = list[ImportedFile | str]
 """Per file: what was stored, or why it was refused."""
@@ -86,7 +88,8 @@ class ProfileImport:
                 if item.span is not None:
                     spans.append(item.span)
         if spans:
-            shared.request_range = (min(s[0] for s in spans), max(s[1] for s in spans))
+            start, end = min(s[0] for s in spans), max(s[1] for s in spans)
+            shared.request_range = (start, max(end, start + MIN_SHOWN_NS))
             shared.change = shared.store.change_counter()
 
     def summary(self) -> str:
