@@ -12,10 +12,10 @@ import numpy.typing as npt
 
 from devfiler.analysis.flamegraph import root_label
 from devfiler.analysis.labels import SymbolLookup, root_frame, thread_frame
-from devfiler.analysis.results import FlameGraph, Selection
+from devfiler.analysis.results import FlameGraph, FlameGraphTable, Selection
 from devfiler.analysis.selection import SelectedEvents, select_events
 from devfiler.analysis.stacks import load_stacks, with_threads
-from devfiler.analysis.tree import aggregate_pairs, build_tree
+from devfiler.analysis.tree import aggregate_pairs, build_table
 from devfiler.storage.events import EventColumns
 from devfiler.storage.store import Store
 
@@ -24,6 +24,13 @@ def diff_flamegraph(
     store: Store, selection: Selection, base: Selection, symbols: SymbolLookup | None = None
 ) -> FlameGraph:
     """Node weights are the selection's, `base_weight` the baseline's (same unit required)."""
+    return diff_flamegraph_table(store, selection, base, symbols).graph()
+
+
+def diff_flamegraph_table(
+    store: Store, selection: Selection, base: Selection, symbols: SymbolLookup | None = None
+) -> FlameGraphTable:
+    """`diff_flamegraph` as arrays, for views that draw every node."""
     if selection.unit is not base.unit:
         raise ValueError("a differential flamegraph compares selections of the same unit")
     now = select_events(store, selection)
@@ -41,8 +48,8 @@ def diff_flamegraph(
     frames, codes, offsets = with_threads(
         table, paths // n_threads, paths % n_threads, [thread_frame(n) for n in names]
     )
-    root = build_tree(frames, codes, offsets, per_side, root_frame(root_label(selection)))
-    return FlameGraph(now.unit, now.start_ns, now.end_ns, root, before.start_ns, before.end_ns)
+    tree = build_table(frames, codes, offsets, per_side, root_frame(root_label(selection)))
+    return FlameGraphTable(now.unit, now.start_ns, now.end_ns, tree, before.start_ns, before.end_ns)
 
 
 def _merge(

@@ -115,3 +115,36 @@ def test_grpc_tab_saves_requests_that_import_back(tmp_path: Path) -> None:
         imported = import_file(again, one)
         assert imported.format == "OTLP request" and imported.events > 0
         assert sum(import_file(again, path).events for path in every) > imported.events
+
+
+def test_differential_flamegraph_against_a_pinned_baseline(tmp_path: Path) -> None:
+    """Pin everything as the baseline, then keep one thread: its share grew."""
+    filled = own_store(tmp_path)
+    with open_window(filled, tmp_path, *filled.range_args()) as window:
+        before = window.wait_for(lambda s: s["flamegraph"]["baseline_at"], "baseline button")
+        everything = before["flamegraph"]["total"]  # type: ignore[index]
+        bx, by = before["flamegraph"]["baseline_at"]  # type: ignore[index]
+        window.click(bx + 20, by + 8)
+        pinned = window.wait_for(
+            lambda s: (
+                s["flamegraph"]["baseline"] == [filled.start_ns, filled.end_ns] and s["settled"]
+            ),
+            "baseline pinned",
+        )
+        assert pinned["flamegraph"]["diff_grew"] == []  # type: ignore[index]
+        vx, vy = pinned["filters"]["value_at"]  # type: ignore[index]
+        window.click(vx + 20, vy + 8)
+        window.xdotool("type", "--delay", "40", "main")
+        ix, iy = pinned["filters"]["include_at"]  # type: ignore[index]
+        window.click(ix + 10, iy + 8)
+        narrowed = window.wait_for(
+            lambda s: s["filters"]["chips"] and s["settled"], "compared with one thread"
+        )
+        grew = narrowed["flamegraph"]["diff_grew"]  # type: ignore[index]
+        assert grew and grew[0] == "main"
+        assert 0 < narrowed["flamegraph"]["total"] < everything  # type: ignore[index]
+        window.click(bx + 20, by + 8)
+        cleared = window.wait_for(
+            lambda s: s["flamegraph"]["baseline"] is None and s["settled"], "baseline cleared"
+        )
+        assert cleared["flamegraph"]["diff_grew"] == []  # type: ignore[index]
