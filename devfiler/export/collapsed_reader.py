@@ -10,25 +10,12 @@ event is stamped with the time of the import.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
 
-from devfiler.export.otlp_builder import RequestBuilder
+from devfiler.export.otlp_builder import MAX_EVENTS, ConversionError, Converted, RequestBuilder
 from devfiler.model import SampleKind
 
-MAX_EVENTS = 50_000_000
 _LINE = re.compile(r"^(.+?)\s+(\d+)$")
 _WHERE = re.compile(r"^(.+?) \(([^()]+?)(?::(\d+))?\)$")
-
-
-class CollapsedError(ValueError):
-    """The text is not collapsed stacks; the message names the line."""
-
-
-@dataclass(frozen=True, slots=True)
-class ConvertedCollapsed:
-    request: Any
-    events: int
 
 
 def looks_collapsed(text: str) -> bool:
@@ -39,7 +26,7 @@ def looks_collapsed(text: str) -> bool:
     return False
 
 
-def collapsed_request(text: str, received_ns: int) -> ConvertedCollapsed:
+def collapsed_request(text: str, received_ns: int) -> Converted:
     builder = RequestBuilder()
     profile = builder.profile((), SampleKind.ON_CPU)
     frames: dict[str, int] = {}
@@ -50,13 +37,15 @@ def collapsed_request(text: str, received_ns: int) -> ConvertedCollapsed:
             continue
         match = _LINE.match(line)
         if match is None:
-            raise CollapsedError(f"line {number}: expected 'thread;frame;...;frame COUNT': {raw!r}")
+            raise ConversionError(
+                f"line {number}: expected 'thread;frame;...;frame COUNT': {raw!r}"
+            )
         stack_text, count_text = match.groups()
         thread, *names = stack_text.split(";")
         count = int(count_text)
         total += count
         if total > MAX_EVENTS:
-            raise CollapsedError(f"more than {MAX_EVENTS} events: devfiler imports at most that")
+            raise ConversionError(f"more than {MAX_EVENTS} events: devfiler imports at most that")
         if not count:
             continue
         locations = []
@@ -71,8 +60,8 @@ def collapsed_request(text: str, received_ns: int) -> ConvertedCollapsed:
             timestamps_unix_nano=[received_ns] * count,
         )
     if not total:
-        raise CollapsedError("no stack with a count above zero")
-    return ConvertedCollapsed(builder.request, total)
+        raise ConversionError("no stack with a count above zero")
+    return Converted(builder.request, total)
 
 
 def _location(builder: RequestBuilder, name: str) -> int:

@@ -24,8 +24,9 @@ from google.protobuf.unknown_fields import UnknownFieldSet
 from devfiler.collector.decode import DecodeResult, decode_request
 from devfiler.collector.errors import InvalidRequestError
 from devfiler.collector.locations import FrameCache
-from devfiler.export.collapsed_reader import CollapsedError, collapsed_request, looks_collapsed
-from devfiler.export.pprof_reader import PprofError, parse_pprof, pprof_request
+from devfiler.export.collapsed_reader import collapsed_request, looks_collapsed
+from devfiler.export.otlp_builder import ConversionError
+from devfiler.export.pprof_reader import parse_pprof, pprof_request
 from devfiler.storage.batch import IngestBatch
 from devfiler.storage.store import Store
 
@@ -121,7 +122,7 @@ def read_profile(
             return _Read("pprof", [result], converted.notes)
         if fields and fields <= {1, 2}:
             return _Read("OTLP request", [_decode(data, received_ns, frame_cache)], ())
-    except (CollapsedError, PprofError, InvalidRequestError) as error:
+    except (ConversionError, InvalidRequestError) as error:
         raise ProfileImportError(f"{name}: {error}") from None
     raise ProfileImportError(
         f"{name}: not a profile devfiler reads (OTLP request, pprof, collapsed stacks)"

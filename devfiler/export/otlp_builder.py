@@ -9,29 +9,34 @@ and stack enters its table once.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from opentelemetry.proto.collector.profiles.v1development.profiles_service_pb2 import (
     ExportProfilesServiceRequest,
 )
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+from opentelemetry.proto.common.v1.common_pb2 import KeyValue
 
+from devfiler.collector.dictionary import FRAME_TYPE_KEY
+from devfiler.collector.request_tables import SAMPLE_TYPES, any_value, start_tables
 from devfiler.model import SampleKind
 
-FRAME_TYPE_KEY = "profile.frame.type"
-SAMPLE_TYPES: dict[SampleKind, tuple[str, str]] = {
-    SampleKind.ON_CPU: ("samples", "count"),
-    SampleKind.OFF_CPU: ("off_cpu", "nanoseconds"),
-    SampleKind.UPROBE: ("events", "count"),
-    SampleKind.UNKNOWN: ("unknown", "count"),
-}
-"""The sample type (type, unit) the agent names each kind with (PROTOCOL.md)."""
-
 Attribute = tuple[str, str | int]
+MAX_EVENTS = 50_000_000
+"""More events than this in one file is refused: each keeps a timestamp of its own."""
 
 
-def any_value(value: str | int) -> AnyValue:
-    return AnyValue(int_value=value) if isinstance(value, int) else AnyValue(string_value=value)
+class ConversionError(ValueError):
+    """A file that is no profile devfiler can store; the message says what is wrong and where."""
+
+
+@dataclass(frozen=True, slots=True)
+class Converted:
+    """A file as one request, its event count, and notes on what was made of it."""
+
+    request: Any
+    events: int
+    notes: tuple[str, ...] = ()
 
 
 class RequestBuilder:
@@ -39,17 +44,7 @@ class RequestBuilder:
 
     def __init__(self) -> None:
         self.request = ExportProfilesServiceRequest()
-        d = self.request.dictionary
-        d.string_table.append("")
-        for table in (
-            d.attribute_table,
-            d.mapping_table,
-            d.location_table,
-            d.function_table,
-            d.stack_table,
-            d.link_table,
-        ):
-            table.add()
+        start_tables(self.request.dictionary)
         self._index: dict[tuple[Any, ...], int] = {("string", ""): 0}
         self._profiles: dict[tuple[tuple[Attribute, ...], SampleKind], Any] = {}
         self._resources: dict[tuple[Attribute, ...], Any] = {}

@@ -23,12 +23,15 @@ from typing import Any
 import numpy as np
 from google.protobuf.message import DecodeError
 
-from devfiler.export.otlp_builder import Attribute, RequestBuilder
+from devfiler.export.otlp_builder import (
+    MAX_EVENTS,
+    Attribute,
+    ConversionError,
+    Converted,
+    RequestBuilder,
+)
 from devfiler.export.pprof_messages import Profile
 from devfiler.model import SampleKind
-
-MAX_EVENTS = 50_000_000
-"""More events than this in one file is refused (one timestamp each is kept)."""
 
 _OWN_TYPES = {
     "samples": SampleKind.ON_CPU,
@@ -53,10 +56,6 @@ _RESOURCE_LABELS = (
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 
 
-class PprofError(ValueError):
-    """The bytes are no pprof profile devfiler can store; the message says why."""
-
-
 @dataclass(frozen=True, slots=True)
 class Column:
     """A value column taken: its index, the kind it becomes and the divisor of its values."""
@@ -66,26 +65,19 @@ class Column:
     divisor: int = 1
 
 
-@dataclass(frozen=True, slots=True)
-class ConvertedPprof:
-    request: Any
-    events: int
-    notes: tuple[str, ...]
-
-
 def parse_pprof(data: bytes) -> Any:
     try:
         profile = Profile.FromString(data)
     except DecodeError as error:
-        raise PprofError(f"not a readable pprof profile: {error}") from None
+        raise ConversionError(f"not a readable pprof profile: {error}") from None
     if not profile.string_table or profile.string_table[0] != "":
-        raise PprofError("not a pprof profile: string_table[0] must be the empty string")
+        raise ConversionError("not a pprof profile: string_table[0] must be the empty string")
     return profile
 
 
 def _string(profile: Any, index: int, where: str) -> str:
     if not 0 <= index < len(profile.string_table):
-        raise PprofError(
+        raise ConversionError(
             f"{where} = {index} is out of range: string_table has "
             f"{len(profile.string_table)} entries"
         )
@@ -102,7 +94,7 @@ def choose_columns(profile: Any) -> tuple[list[Column], list[str]]:
         for i, t in enumerate(profile.sample_type)
     ]
     if not types:
-        raise PprofError("the profile has no sample_type: nothing to count")
+        raise ConversionError("the profile has no sample_type: nothing to count")
     own = [Column(i, _OWN_TYPES[name]) for i, (name, _) in enumerate(types) if name in _OWN_TYPES]
     named = ", ".join(f"{name}/{unit}" for name, unit in types)
     if own:
@@ -129,7 +121,7 @@ def choose_columns(profile: Any) -> tuple[list[Column], list[str]]:
             return [Column(i, SampleKind.OFF_CPU)], [
                 f"{name}/{unit} became off-CPU time; sample types were {named}"
             ]
-    raise PprofError(f"no sample type devfiler can show (counts or nanoseconds): {named}")
+    raise ConversionError(f"no sample type devfiler can show (counts or nanoseconds): {named}")
 
 
 class _Frames:
@@ -154,12 +146,12 @@ class _Frames:
             return found
         location = self._locations.get(location_id)
         if location is None:
-            raise PprofError(f"{where} names location {location_id}, which the profile lacks")
+            raise ConversionError(f"{where} names location {location_id}, which the profile lacks")
         lines = []
         for j, line in enumerate(location.line):
             function = self._functions.get(line.function_id)
             if function is None:
-                raise PprofError(
+                raise ConversionError(
                     f"location {location_id} line {j} names function {line.function_id}, "
                     "which the profile lacks"
                 )
@@ -191,7 +183,7 @@ class _Frames:
             return found
         mapping = self._mappings.get(mapping_id)
         if mapping is None:
-            raise PprofError(
+            raise ConversionError(
                 f"location {location_id} names mapping {mapping_id}, which the profile lacks"
             )
         name = _string(self._profile, mapping.filename, f"mapping {mapping_id} filename")
@@ -230,8 +222,8 @@ def _contexts(
     return resource, thread
 
 
-def pprof_request(profile: Any, received_ns: int) -> ConvertedPprof:
-    """The profile as one request; raises PprofError naming what is wrong."""
+def pprof_request(profile: Any, received_ns: int) -> Converted:
+    """The profile as one request; raises ConversionError naming what is wrong."""
     columns, notes = choose_columns(profile)
     builder = RequestBuilder()
     frames = _Frames(profile, builder)
@@ -243,7 +235,9 @@ def pprof_request(profile: Any, received_ns: int) -> ConvertedPprof:
     rows: list[tuple[Any, list[int], list[int]]] = []
     for s, sample in enumerate(profile.sample):
         if len(sample.value) != width:
-            raise PprofError(f"sample[{s}] has {len(sample.value)} values for {width} sample types")
+            raise ConversionError(
+                f"sample[{s}] has {len(sample.value)} values for {width} sample types"
+            )
         stack = builder.stack([frames.location(i, f"sample[{s}]") for i in sample.location_id])
         resource, thread = _contexts(profile, sample, default_thread, main_binary, s)
         attributes = [builder.attribute(k, v) for k, v in thread]
@@ -251,7 +245,7 @@ def pprof_request(profile: Any, received_ns: int) -> ConvertedPprof:
         for column in columns:
             value = int(sample.value[column.index])
             if value < 0:
-                raise PprofError(f"sample[{s}] has a negative value {value}")
+                raise ConversionError(f"sample[{s}] has a negative value {value}")
             amounts.append(value // column.divisor if column.divisor > 1 else value)
         rows.append(((resource, stack, tuple(attributes)), amounts, attributes))
     counts = np.array(
@@ -260,7 +254,7 @@ def pprof_request(profile: Any, received_ns: int) -> ConvertedPprof:
     ).reshape(len(rows), len(columns))
     total = int(counts.sum())
     if total > MAX_EVENTS:
-        raise PprofError(
+        raise ConversionError(
             f"the profile holds {total} events, more than devfiler imports ({MAX_EVENTS})"
         )
     start = int(profile.time_nanos) or received_ns
@@ -285,7 +279,7 @@ def pprof_request(profile: Any, received_ns: int) -> ConvertedPprof:
             for otlp in scope.profiles:
                 otlp.time_unix_nano = start
                 otlp.duration_nano = duration
-    return ConvertedPprof(builder.request, total, tuple(notes))
+    return Converted(builder.request, total, tuple(notes))
 
 
 def _events(column: Column, amount: int) -> int:

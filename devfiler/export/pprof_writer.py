@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from devfiler.analysis.labels import LabeledFrame
-from devfiler.export.otlp_builder import SAMPLE_TYPES
+from devfiler.collector.request_tables import SAMPLE_TYPES
 from devfiler.export.pprof_messages import Profile
 from devfiler.export.selected import SelectedProfile
 from devfiler.model import EventContext, Executable, FileId, SampleKind
