@@ -82,8 +82,13 @@ FIELDS: dict[str, tuple[tuple[str, int, str, bool], ...]] = {
 """message -> (field name, number, type, repeated), as in proto/profile.proto."""
 
 
-def file_descriptor() -> descriptor_pb2.FileDescriptorProto:
-    """The schema as protoc would describe proto/profile.proto."""
+def file_descriptor(*, raw_samples: bool = False) -> descriptor_pb2.FileDescriptorProto:
+    """The schema as protoc would describe proto/profile.proto.
+
+    With `raw_samples`, `Profile.sample` is `repeated bytes`: the same wire
+    format, for writers that serialize each Sample on its own (see
+    ProfileWithRawSamples).
+    """
     proto = descriptor_pb2.FileDescriptorProto(
         name="devfiler/pprof/profile.proto", package=PACKAGE, syntax="proto3"
     )
@@ -96,7 +101,9 @@ def file_descriptor() -> descriptor_pb2.FileDescriptorProto:
                 label=_F.LABEL_REPEATED if repeated else _F.LABEL_OPTIONAL,
                 json_name=_json_name(name),
             )
-            if type_name in _SCALARS:
+            if raw_samples and (message_name, name) == ("Profile", "sample"):
+                field.type = _F.TYPE_BYTES
+            elif type_name in _SCALARS:
                 field.type = _SCALARS[type_name]
             else:
                 field.type = _F.TYPE_MESSAGE
@@ -109,9 +116,9 @@ def _json_name(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-def _classes() -> dict[str, Any]:
+def _classes(*, raw_samples: bool = False) -> dict[str, Any]:
     pool = descriptor_pool.DescriptorPool()
-    pool.Add(file_descriptor())
+    pool.Add(file_descriptor(raw_samples=raw_samples))
     return {
         name: message_factory.GetMessageClass(pool.FindMessageTypeByName(f"{PACKAGE}.{name}"))
         for name in FIELDS
@@ -121,3 +128,8 @@ def _classes() -> dict[str, Any]:
 _CLASSES = _classes()
 Profile: Any = _CLASSES["Profile"]
 """pprof's Profile message; its nested messages are reached through its fields."""
+Sample: Any = _CLASSES["Sample"]
+ProfileWithRawSamples: Any = _classes(raw_samples=True)["Profile"]
+"""Profile with each sample as its serialized bytes: a writer serializes a sample's own
+fields and its context's labels once per context, and the concatenation of two
+serialized messages is their merge, so a sample costs no Python object per label."""

@@ -20,7 +20,7 @@ import numpy as np
 
 from devfiler.analysis.labels import LabeledFrame
 from devfiler.collector.request_tables import SAMPLE_TYPES
-from devfiler.export.pprof_messages import Profile
+from devfiler.export.pprof_messages import ProfileWithRawSamples, Sample
 from devfiler.export.selected import SelectedProfile
 from devfiler.model import EventContext, Executable, FileId, SampleKind
 
@@ -53,7 +53,7 @@ class _Strings:
 class _Builder:
     def __init__(self, selected: SelectedProfile) -> None:
         self.selected = selected
-        self.profile = Profile()
+        self.profile = ProfileWithRawSamples()
         self.string = _Strings(self.profile.string_table)
         self._functions: dict[tuple[str, str], int] = {}
         self._mappings: dict[FileId, int] = {}
@@ -114,7 +114,7 @@ def pprof_bytes(selected: SelectedProfile) -> bytes:
 
 
 def pprof_profile(selected: SelectedProfile) -> Any:
-    """The uncompressed Profile message."""
+    """The uncompressed Profile message (its samples held as serialized Sample messages)."""
     builder = _Builder(selected)
     profile, string = builder.profile, builder.string
     for kind in selected.kinds:
@@ -126,35 +126,47 @@ def pprof_profile(selected: SelectedProfile) -> Any:
     profile.duration_nanos = max(selected.end_ns - selected.start_ns, 0)
     for number, chain in enumerate(selected.locations):
         builder.location(number, chain)
-    label_cache: dict[int, list[tuple[int, int, int]]] = {}
+    labels: dict[int, bytes] = {}
     values = np.where(
         np.array([kind is SampleKind.OFF_CPU for kind in selected.kinds], dtype=bool),
         selected.weights,
         selected.counts,
     ).tolist()
-    for row, (context, row_values) in enumerate(
-        zip(selected.context.tolist(), values, strict=True)
+    location_ids = (selected.codes + 1).tolist()
+    offsets = selected.offsets.tolist()
+    # Rows share stacks, contexts and (small) values: each part is serialized once.
+    stacks: dict[int, bytes] = {}
+    amounts: dict[tuple[int, ...], bytes] = {}
+    samples = []
+    for stack, context, row_values in zip(
+        selected.stack.tolist(), selected.context.tolist(), map(tuple, values), strict=True
     ):
-        labels = label_cache.get(context)
-        if labels is None:
-            labels = label_cache[context] = _labels(builder, selected.contexts[context])
-        sample = profile.sample.add(
-            location_id=(selected.path(row)[::-1] + 1).tolist(), value=row_values
-        )
-        for key, text, number in labels:
-            sample.label.add(key=key, str=text, num=number)
+        path = stacks.get(stack)
+        if path is None:
+            leaf_first = location_ids[offsets[stack] : offsets[stack + 1]][::-1]
+            path = stacks[stack] = Sample(location_id=leaf_first).SerializeToString()
+        value = amounts.get(row_values)
+        if value is None:
+            value = amounts[row_values] = Sample(value=row_values).SerializeToString()
+        own = labels.get(context)
+        if own is None:
+            own = labels[context] = _labels(builder, selected.contexts[context])
+        samples.append(path + value + own)
+    profile.sample.extend(samples)
     return profile
 
 
-def _labels(builder: _Builder, context: EventContext) -> list[tuple[int, int, int]]:
-    """(key, string, number) of each label: exactly one of string and number is set."""
-    made = []
+def _labels(builder: _Builder, context: EventContext) -> bytes:
+    """A context's labels as a serialized Sample: appended to a sample's own fields, they
+    merge into it."""
+    sample = Sample()
     for key, field in LABELS:
         value = getattr(context, field)
         if not value:
             continue
         if isinstance(value, int):
-            made.append((builder.string(key), 0, value))
+            sample.label.add(key=builder.string(key), num=value)
         else:
-            made.append((builder.string(key), builder.string(value), 0))
-    return made
+            sample.label.add(key=builder.string(key), str=builder.string(value))
+    serialized: bytes = sample.SerializeToString()
+    return serialized

@@ -58,11 +58,6 @@ class SelectedProfile:
         total: npt.NDArray[np.int64] = column.sum(axis=1, dtype=np.int64)
         return total
 
-    def path(self, row: int) -> npt.NDArray[np.int64]:
-        """Location indices of a row's stack, outermost first."""
-        stack = int(self.stack[row])
-        return self.codes[self.offsets[stack] : self.offsets[stack + 1]]
-
 
 def load_selected(
     store: Store, selection: Selection, symbols: SymbolLookup | None

@@ -13,6 +13,8 @@ import json
 from collections import defaultdict
 from typing import Any
 
+import numpy as np
+
 from devfiler import __version__
 from devfiler.analysis.results import Unit
 from devfiler.export.selected import SelectedProfile
@@ -35,16 +37,7 @@ def speedscope_document(selected: SelectedProfile, name: str) -> dict[str, Any]:
                     frame["line"] = box.source.line
             frames.append(frame)
         frame_codes.append(codes)
-    weights = selected.unit_weights()
-    thread_names = [context.thread_name for context in selected.contexts]
-    merged: dict[str, dict[tuple[int, ...], int]] = defaultdict(lambda: defaultdict(int))
-    for row, (context, weight) in enumerate(
-        zip(selected.context.tolist(), weights.tolist(), strict=True)
-    ):
-        if weight:
-            path = selected.path(row).tolist()
-            stack = tuple(code for location in path for code in frame_codes[location])
-            merged[thread_names[context]][stack] += weight
+    merged = _thread_stacks(selected, frame_codes)
     profiles = []
     for thread in sorted(merged, key=lambda t: (-sum(merged[t].values()), t)):
         stacks = sorted(merged[thread].items(), key=lambda item: (-item[1], item[0]))
@@ -68,6 +61,30 @@ def speedscope_document(selected: SelectedProfile, name: str) -> dict[str, Any]:
         "shared": {"frames": frames},
         "profiles": profiles,
     }
+
+
+def _thread_stacks(
+    selected: SelectedProfile, frame_codes: list[list[int]]
+) -> dict[str, dict[tuple[int, ...], int]]:
+    """Weight per thread name and stack of frame codes (outermost first), summed with numpy."""
+    names = sorted({context.thread_name for context in selected.contexts})
+    number = {name: i for i, name in enumerate(names)}
+    thread_of = np.array([number[c.thread_name] for c in selected.contexts], dtype=np.int64)
+    weights = selected.unit_weights()
+    kept = weights > 0
+    n_stacks = max(len(selected.offsets) - 1, 1)
+    keys, inverse = np.unique(
+        thread_of[selected.context[kept]] * n_stacks + selected.stack[kept], return_inverse=True
+    )
+    sums = np.bincount(inverse.reshape(-1), weights=weights[kept], minlength=len(keys))
+    codes, offsets = selected.codes.tolist(), selected.offsets.tolist()
+    merged: dict[str, dict[tuple[int, ...], int]] = defaultdict(dict)
+    for key, weight in zip(keys.tolist(), np.rint(sums).astype(np.int64).tolist(), strict=True):
+        thread, stack = divmod(key, n_stacks)
+        path = codes[offsets[stack] : offsets[stack + 1]]
+        expanded = tuple(code for location in path for code in frame_codes[location])
+        merged[names[thread]][expanded] = weight
+    return merged
 
 
 def speedscope_bytes(selected: SelectedProfile, name: str) -> bytes:
