@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from devfiler.collector.locations import FrameCache
+from devfiler.collector.frame_cache import FrameCache
 from devfiler.commands.common import add_data_dir
 from devfiler.config import data_paths
 from devfiler.export.importing import ProfileImportError, import_file, profile_files

@@ -23,7 +23,7 @@ from google.protobuf.unknown_fields import UnknownFieldSet
 
 from devfiler.collector.decode import DecodeResult, decode_request
 from devfiler.collector.errors import InvalidRequestError
-from devfiler.collector.locations import FrameCache
+from devfiler.collector.frame_cache import FrameCache
 from devfiler.export.collapsed_reader import collapsed_request, looks_collapsed
 from devfiler.export.otlp_builder import ConversionError
 from devfiler.export.pprof_reader import parse_pprof, pprof_request
