@@ -11,12 +11,17 @@ import numpy as np
 from devfiler.analysis.flamegraph import root_label, thread_paths
 from devfiler.analysis.labels import LabeledFrame, root_frame
 from devfiler.analysis.profile import Profile
-from devfiler.analysis.results import FlameGraph
-from devfiler.analysis.tree import build_tree
+from devfiler.analysis.results import FlameGraph, FlameGraphTable
+from devfiler.analysis.tree import build_table
 
 
 def diff_flamegraph(now: Profile, before: Profile) -> FlameGraph:
     """Node weights are the selection's, `base_weight` the baseline's (same unit required)."""
+    return diff_flamegraph_table(now, before).graph()
+
+
+def diff_flamegraph_table(now: Profile, before: Profile) -> FlameGraphTable:
+    """`diff_flamegraph` as arrays, for views that draw every node."""
     if now.unit is not before.unit:
         raise ValueError("a differential flamegraph compares selections of the same unit")
     boxes: dict[str, int] = {}
@@ -39,11 +44,13 @@ def diff_flamegraph(now: Profile, before: Profile) -> FlameGraph:
         np.concatenate([now.pair_weight, zeros[0]]),
         np.concatenate([zeros[1], before.pair_weight]),
     ]
-    root = build_tree(
+    table = build_table(
         frames,
         np.concatenate(codes),
         np.concatenate(offsets),
         weights,
         root_frame(root_label(now.selection)),
     )
-    return FlameGraph(now.unit, now.start_ns, now.end_ns, root, before.start_ns, before.end_ns)
+    return FlameGraphTable(
+        now.unit, now.start_ns, now.end_ns, table, before.start_ns, before.end_ns
+    )

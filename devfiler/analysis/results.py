@@ -1,6 +1,6 @@
 """Plain result values of the analysis layer: what the GUI draws and the CLI prints.
 
-No Dear PyGui here: tabs adapt these to draw items; analysis/serialize.py
+No Dear PyGui here: tabs adapt these to draw items; export/json_doc.py
 turns them into the command line's JSON contract (README, "Headless queries").
 """
 

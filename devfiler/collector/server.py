@@ -156,6 +156,14 @@ class Collector:
         """
         self._listeners.append(listener)
 
+    def announce(self, batch: IngestBatch) -> None:
+        """Tell the listeners about a batch stored by other means (files imported in the window)."""
+        for listener in self._listeners:
+            try:
+                listener(batch)
+            except Exception:
+                _log.exception("a listener of stored requests failed")
+
     # -- life cycle ------------------------------------------------------
 
     def start(self, listen: str) -> str:
@@ -341,11 +349,7 @@ class Collector:
         except Exception as error:
             _log.exception("storing a request failed")
             return _refused(grpc.StatusCode.INTERNAL, f"devfiler failed to store: {error!r}")
-        for listener in self._listeners:
-            try:
-                listener(result.batch)
-            except Exception:
-                _log.exception("a listener of stored requests failed")
+        self.announce(result.batch)
         outcome = Outcome.PARTIAL if result.rejected_profiles else Outcome.OK
         return _Handled(outcome, result.samples, result.rejected_profiles, result.error_message)
 

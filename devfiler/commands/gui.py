@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
             fetcher.start()
             follow_collector(collector, fetcher)
         try:
-            return App(store, tabs, options, symbols=symbols).run()
+            return App(store, tabs, options, symbols=symbols, announce=collector.announce).run()
         finally:
             if fetcher is not None:
                 fetcher.stop()

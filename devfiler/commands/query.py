@@ -19,23 +19,31 @@ from typing import Any
 
 from devfiler.analysis.collapsed import collapsed
 from devfiler.analysis.diff import diff_flamegraph
-from devfiler.analysis.flame_json import flamegraph_json_parts
 from devfiler.analysis.flamegraph import flamegraph_table
 from devfiler.analysis.flamescope import flamescope
 from devfiler.analysis.labels import SymbolLookup
 from devfiler.analysis.profile import load_profile
-from devfiler.analysis.results import (
-    ALL_SAMPLE_KINDS,
-    FILTER_FIELDS,
-    UNBOUNDED_END,
-    UNBOUNDED_START,
-    FlameGraphTable,
-    Selection,
-    TopOrder,
-)
+from devfiler.analysis.results import FILTER_FIELDS, FlameGraphTable, Selection, TopOrder
 from devfiler.analysis.sandwich import sandwich
 from devfiler.analysis.selection import select_times
-from devfiler.analysis.serialize import (
+from devfiler.analysis.stats import store_stats
+from devfiler.analysis.timeline import TARGET_BUCKETS, timeline
+from devfiler.analysis.topfunctions import DEFAULT_LIMIT, top_functions
+from devfiler.analysis.tracestats import trace_stats
+from devfiler.commands.common import (
+    add_data_dir,
+    open_reader,
+    parse_time,
+)
+from devfiler.commands.selection_args import (
+    add_selection_args,
+    filters_of,
+    selection_of,
+    symbols_for,
+)
+from devfiler.export import text as query_text
+from devfiler.export.flame_json import flamegraph_json_parts
+from devfiler.export.json_doc import (
     Json,
     collapsed_json,
     flamegraph_json,
@@ -47,31 +55,7 @@ from devfiler.analysis.serialize import (
     trace_stats_json,
     write_json,
 )
-from devfiler.analysis.stats import store_stats
-from devfiler.analysis.timeline import TARGET_BUCKETS, timeline
-from devfiler.analysis.topfunctions import DEFAULT_LIMIT, top_functions
-from devfiler.analysis.tracestats import trace_stats
-from devfiler.commands import query_text
-from devfiler.commands.common import (
-    add_data_dir,
-    add_time_range,
-    open_reader,
-    parse_time,
-    resolve_time_range,
-)
-from devfiler.config import data_paths
-from devfiler.model import SampleKind
 from devfiler.storage.store import Store, StoreError
-from devfiler.symbolize.symbol_store import SymbolStore
-
-KIND_CHOICES = ("mixed", "all", "on_cpu", "off_cpu", "uprobe", "unknown")
-_FILTER_HELP = {
-    "thread": "thread name (comm)",
-    "pid": "process ID",
-    "exe": "executable name or path",
-    "container": "container ID (a prefix is enough)",
-    "service": "service name",
-}
 
 Output = Json | str | Iterator[str]
 """A view's output: a JSON document, plain text, or JSON text in pieces made by the view."""
@@ -117,9 +101,24 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     middle.add_argument("function", help="function name, as in the flamegraph")
     middle.add_argument("--file", help="only the function of this source file")
     _add_min_pct(middle)
-    diff = _view(views, "diff", "differential flamegraph against a baseline range", _diff)
-    diff.add_argument("--base-start", required=True, metavar="TIME", help="baseline start")
-    diff.add_argument("--base-end", required=True, metavar="TIME", help="baseline end")
+    diff = _view(
+        views,
+        "diff",
+        "differential flamegraph against a baseline: another range, other filters, or both",
+        _diff,
+    )
+    diff.add_argument(
+        "--baseline-start", "--base-start", metavar="TIME", help="baseline range start"
+    )
+    diff.add_argument("--baseline-end", "--base-end", metavar="TIME", help="baseline range end")
+    diff.add_argument(
+        "--baseline-filter",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="the baseline's filters instead of the selection's, e.g. thread=main or "
+        "'pid=!42' (repeatable; fields: " + ", ".join(FILTER_FIELDS) + ")",
+    )
     _add_min_pct(diff)
     top = _view(views, "top", "top functions (self and with children)", _top)
     top.add_argument(
@@ -142,23 +141,7 @@ def _view(
 ) -> argparse.ArgumentParser:
     parser = views.add_parser(name, help=help_text, description=help_text)
     _add_json(parser)
-    parser.add_argument(
-        "--kind",
-        choices=KIND_CHOICES,
-        default="mixed",
-        help="sample kind; mixed (= all) counts events, off_cpu weighs nanoseconds",
-    )
-    add_time_range(parser)
-    for field in FILTER_FIELDS:
-        parser.add_argument(
-            f"--{field}",
-            action="append",
-            default=[],
-            metavar="VALUE",
-            help=f"only this {_FILTER_HELP[field]} (repeatable; prefix ! to exclude)",
-        )
-    parser.add_argument("--no-inline", action="store_true", help="do not expand inline frames")
-    add_data_dir(parser)
+    add_selection_args(parser)
     parser.set_defaults(run=_runner(handler))
     return parser
 
@@ -175,35 +158,6 @@ def _add_min_pct(parser: argparse.ArgumentParser) -> None:
         default=0.5,
         help="text tree: hide nodes under this share of the root (0.5)",
     )
-
-
-def selection_of(args: argparse.Namespace) -> Selection:
-    start, end = resolve_time_range(args)
-    if args.kind in ("mixed", "all"):
-        kinds = ALL_SAMPLE_KINDS
-    else:
-        kinds = frozenset({SampleKind.from_cli(args.kind)})
-    include: list[tuple[str, str]] = []
-    exclude: list[tuple[str, str]] = []
-    for field in FILTER_FIELDS:
-        for value in getattr(args, field):
-            if value.startswith("!"):
-                exclude.append((field, value[1:]))
-            else:
-                include.append((field, value))
-    return Selection(
-        start_ns=start if start != -(1 << 63) else UNBOUNDED_START,
-        end_ns=end if end != (1 << 63) - 1 else UNBOUNDED_END,
-        kinds=kinds,
-        include=tuple(include),
-        exclude=tuple(exclude),
-        inline=not args.no_inline,
-    )
-
-
-def symbols_for(args: argparse.Namespace) -> SymbolLookup:
-    """The symbol files next to the data (`devfiler symbols add` and the GUI fill them)."""
-    return SymbolStore(data_paths(args.data_dir).symbols)
 
 
 def _runner(handler: Handler) -> Callable[[argparse.Namespace], int]:
@@ -329,16 +283,43 @@ def _sandwich(args: argparse.Namespace, store: Store, symbols: SymbolLookup | No
 
 def _diff(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
     selection = selection_of(args)
-    base_start, base_end = parse_time(args.base_start), parse_time(args.base_end)
-    if base_end <= base_start:
-        raise ValueError("--base-end must be after --base-start")
-    base = dataclasses.replace(selection, start_ns=base_start, end_ns=base_end)
     result = diff_flamegraph(
-        load_profile(store, selection, symbols), load_profile(store, base, symbols)
+        load_profile(store, selection, symbols),
+        load_profile(store, baseline_of(args, selection), symbols),
     )
     if args.json:
         return flamegraph_json(result)
     return query_text.tree(result.root, result.unit, args.min_pct)
+
+
+def baseline_of(args: argparse.Namespace, selection: Selection) -> Selection:
+    """The selection with the baseline's range and/or filters in place of its own."""
+    start, end = args.baseline_start, args.baseline_end
+    if (start is None) != (end is None):
+        raise ValueError("--baseline-start and --baseline-end go together")
+    if start is None and not args.baseline_filter:
+        raise ValueError(
+            "diff needs a baseline: --baseline-start/--baseline-end or --baseline-filter"
+        )
+    base = selection
+    if start is not None:
+        base_start, base_end = parse_time(start), parse_time(end)
+        if base_end <= base_start:
+            raise ValueError("--baseline-end must be after --baseline-start")
+        base = dataclasses.replace(base, start_ns=base_start, end_ns=base_end)
+    if args.baseline_filter:
+        values: dict[str, list[str]] = {}
+        for text in args.baseline_filter:
+            field, sep, value = text.partition("=")
+            if not sep or field not in FILTER_FIELDS:
+                raise ValueError(
+                    f"--baseline-filter {text!r} is not FIELD=VALUE with FIELD one of "
+                    + ", ".join(FILTER_FIELDS)
+                )
+            values.setdefault(field, []).append(value)
+        include, exclude = filters_of(values)
+        base = dataclasses.replace(base, include=include, exclude=exclude)
+    return base
 
 
 def _top(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:

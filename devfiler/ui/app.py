@@ -15,7 +15,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from importlib.resources import as_file, files
 from pathlib import Path
@@ -27,17 +27,20 @@ from devfiler.analysis.labels import SymbolLookup
 from devfiler.analysis.profile_cache import ProfileCache
 from devfiler.analysis.results import Selection
 from devfiler.model import SampleKind
+from devfiler.storage.batch import IngestBatch
 from devfiler.storage.store import Store
 from devfiler.ui.add_data import AddDataWindow
 from devfiler.ui.background import Background
 from devfiler.ui.context_filters import FilterList
 from devfiler.ui.double_click import DoubleClicks
 from devfiler.ui.drawn import drawn_at
+from devfiler.ui.file_dialog import FileDialog, Purpose
 from devfiler.ui.file_drop import FileDrop
 from devfiler.ui.filter_bar import FilterBar
 from devfiler.ui.frame_pacer import FramePacer, GlfwEvents
 from devfiler.ui.glfw import library as glfw_library
 from devfiler.ui.input_events import InputEvents
+from devfiler.ui.profile_import import ProfileImport, is_symbol_source
 from devfiler.ui.styling import apply_theme, load_fonts, selected_button_theme
 from devfiler.ui.tabs import Shared, Tab
 from devfiler.ui.theme import Fonts
@@ -51,6 +54,10 @@ COMPUTING = "computing..."
 COMPUTING_COLOR = (240, 190, 80)
 SCREENSHOT_TIMEOUT_SECONDS = 120.0
 DROP_TAB = "executables"
+OPEN_HINT = (
+    "pprof (gzipped\nor not), OTLP\nrequests (.binpb),\ncollapsed stacks.\n\n"
+    "Ctrl/Shift+click\nselects several."
+)
 SAMPLE_KINDS: dict[str, frozenset[SampleKind]] = {
     "Mixed": frozenset(SampleKind),
     "On CPU": frozenset({SampleKind.ON_CPU}),
@@ -77,6 +84,7 @@ class App:
         tabs: Sequence[Tab],
         options: WindowOptions,
         symbols: SymbolLookup | None = None,
+        announce: Callable[[IngestBatch], None] | None = None,
     ) -> None:
         self.tabs = list(tabs)
         self.options = options
@@ -108,6 +116,12 @@ class App:
         self._computing: int | str = 0
         self._computing_shown = False
         self._drops: FileDrop | None = None
+        self.imports = ProfileImport(announce)
+        self._open_dialog = FileDialog(
+            "Open profile", Purpose.OPEN, self.imports.add, hint=OPEN_HINT
+        )
+        self._open_button: int | str = 0
+        self._import_status: int | str = 0
         self._state_path = os.environ.get("DEVFILER_UI_STATE")
         self._last_state = ""
         self._pacer = FramePacer(None, self.work.busy)
@@ -131,6 +145,10 @@ class App:
                         label=tab.title, callback=self._select_tab, user_data=tab.id
                     )
                 dpg.add_button(label="Add data", callback=self._toggle_add_data)
+                self._open_button = dpg.add_button(
+                    label="Open profile...", callback=self._open_profile
+                )
+                self._import_status = dpg.add_text("", color=(150, 150, 150))
                 self._computing = dpg.add_text("", color=COMPUTING_COLOR)
             with dpg.group(horizontal=True) as self._right:
                 dpg.add_combo(
@@ -170,6 +188,9 @@ class App:
         self._add_data_until_data = False
         self.add_data.show(not self.add_data.shown)
 
+    def _open_profile(self) -> None:
+        self._open_dialog.open()
+
     def _set_kind(self, sender: int | str, name: str) -> None:
         self.kind_name = name
 
@@ -185,14 +206,20 @@ class App:
     # -- each frame --------------------------------------------------------
 
     def _take_drops(self) -> None:
-        """Dropped files go to the Executables tab, which ingests their symbols."""
+        """Dropped ELF files and folders go to the Executables tab, which ingests their
+        symbols; other files are opened as profiles."""
         dropped = self._drops.take() if self._drops is not None else []
-        if dropped:
-            self.shared.dropped.extend(dropped)
+        symbols = [path for path in dropped if is_symbol_source(path)]
+        self.imports.add([path for path in dropped if path not in symbols])
+        if symbols:
+            self.shared.dropped.extend(symbols)
             self.shared.request_tab = DROP_TAB
 
     def _frame(self) -> None:
         self._take_drops()
+        self._open_dialog.follow()
+        self.imports.update(self.shared)
+        dpg.set_value(self._import_status, self.imports.summary())
         now = time.monotonic()
         if now - self._polled_at >= CHANGE_POLL_SECONDS:
             self._polled_at = now
@@ -263,7 +290,11 @@ class App:
 
     def settled(self) -> bool:
         """Every visible result is computed for the current inputs and drawn."""
-        return self.timeline.settled(self.shared) and self._current_tab().settled(self.shared)
+        return (
+            not self.imports.busy()
+            and self.timeline.settled(self.shared)
+            and self._current_tab().settled(self.shared)
+        )
 
     def state(self) -> dict[str, object]:
         tab_state = getattr(self._current_tab(), "state", None)
@@ -281,6 +312,9 @@ class App:
             "timeline": self.timeline.area(),
             "filters": self.filter_bar.state(),
             "frames": self.frames,
+            "open_at": drawn_at(self._open_button),
+            "open_dialog": self._open_dialog.rect(),
+            "opened": self.imports.summary(),
             self.current: tab_state() if tab_state is not None else {},
         }
 

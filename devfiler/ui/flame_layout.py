@@ -121,7 +121,7 @@ def layout(
     y = (
         (flat.depth[index].astype(np.int64) - flat.min_depth) * rh - np.int64(round(view.top))
     ).astype(np.int64)
-    colour = flat.box_colour[flat.box[index]]
+    colour = flat.colours(index)
     lit = None if highlight is None else np.isin(index, highlight)
     if lit is not None:
         dimmed = ~lit
@@ -215,6 +215,9 @@ def tooltip(node: FlameNode, total: int, unit: Unit, *, dev_mode: bool) -> list[
         lines.append(f"Function: {node.function}")
     lines.append(f"Self:  {weight(node.self_weight, unit)} ({percent(node.self_weight, total)})")
     lines.append(f"Total: {weight(node.weight, unit)} ({percent(node.weight, total)})")
+    if node.base_weight is not None and node.change is not None:
+        lines.append(f"Baseline: {weight(node.base_weight, unit)}")
+        lines.append(f"Change of share: {node.change:+.2f} (-1 gone, +1 new)")
     if node.inline:
         lines.append("Inlined frame")
     if dev_mode:

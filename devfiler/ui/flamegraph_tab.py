@@ -18,13 +18,16 @@ import dearpygui.dearpygui as dpg
 import numpy as np
 import numpy.typing as npt
 
+from devfiler.analysis.diff import diff_flamegraph_table
 from devfiler.analysis.flamegraph import flamegraph_table
-from devfiler.analysis.results import FlameGraphTable, Sandwich, Unit
+from devfiler.analysis.results import FlameGraphTable, Sandwich, Selection, Unit
 from devfiler.analysis.sandwich import sandwich
+from devfiler.export.text import clock
 from devfiler.ui import flame_view
 from devfiler.ui.double_click import DoubleClicks
 from devfiler.ui.drawn import drawn_at
 from devfiler.ui.empty_views import empty_reason
+from devfiler.ui.export_controls import ExportControls
 from devfiler.ui.flame_layout import (
     Geometry,
     Label,
@@ -116,6 +119,12 @@ class FlamegraphTab:
         self._double_clicks = DoubleClicks()
         self.root_text = ""
         self._filter_was_active = False
+        self.export = ExportControls()
+        self.baseline: Selection | None = None
+        """A pinned selection: the flamegraph then shows the change against it."""
+        self._pin_pending = False
+        self._baseline_button: int | str = 0
+        self._baseline_text: int | str = 0
 
     def visible(self, dev_mode: bool) -> bool:
         return True
@@ -132,6 +141,11 @@ class FlamegraphTab:
                     callback=self._set_inline,
                     user_data=shared,
                 )
+                self.export.build()
+                self._baseline_button = dpg.add_button(
+                    label="Set baseline", callback=self._toggle_baseline
+                )
+                self._baseline_text = dpg.add_text("", color=(150, 150, 150))
                 self._status = dpg.add_text("", color=(150, 150, 150))
             self._counter = dpg.add_text("")
             self._filter = dpg.add_input_text(hint="Filter ...", width=FILTER_WIDTH)
@@ -155,13 +169,35 @@ class FlamegraphTab:
 
     # -- per frame -------------------------------------------------------
 
+    def _toggle_baseline(self) -> None:
+        """Pin the selection shown now (the next frame's), or unpin it."""
+        if self.baseline is None:
+            self._pin_pending = True
+        else:
+            self.baseline = None
+            dpg.configure_item(self._baseline_button, label="Set baseline")
+            dpg.set_value(self._baseline_text, "")
+
+    def _pin(self, shared: Shared) -> None:
+        if not self._pin_pending:
+            return
+        self._pin_pending = False
+        self.baseline = shared.selection
+        dpg.configure_item(self._baseline_button, label="Clear baseline")
+        dpg.set_value(
+            self._baseline_text,
+            f"Compared with {baseline_text(shared.selection)}: red grew, blue shrank",
+        )
+
     def _set_inline(self, sender: int | str, value: bool, shared: Shared) -> None:
         shared.inline = bool(value)
 
     def result_key(self, shared: Shared) -> object:
-        return ("flame", shared.selection, shared.change, self.sandwich_of)
+        return ("flame", shared.selection, shared.change, self.sandwich_of, self.baseline)
 
     def update(self, shared: Shared) -> None:
+        self._pin(shared)
+        self.export.update(shared)
         self._place(shared)
         self._fetch(shared)
         self._read_filter()
@@ -171,7 +207,7 @@ class FlamegraphTab:
         self._update_tooltip(shared)
 
     def settled(self, shared: Shared) -> bool:
-        if self._key != self.result_key(shared):
+        if self._key != self.result_key(shared) or self.export.busy():
             return False
         drawn = isinstance(self._drawn, tuple) and self._drawn[0] == self._key
         return self._error is not None or drawn
@@ -239,10 +275,13 @@ class FlamegraphTab:
 
     def _fetch(self, shared: Shared) -> None:
         profiles, selection, change = shared.profiles, shared.selection, shared.change
-        function = self.sandwich_of
+        function, baseline = self.sandwich_of, self.baseline
 
         def compute() -> FlameData:
             profile = profiles.get(selection, change)
+            if function is None and baseline is not None:
+                diff = diff_flamegraph_table(profile, profiles.get(baseline, change))
+                return FlameData(diff, flatten(diff.table))
             if function is None:
                 graph = flamegraph_table(profile)
                 filtered = bool(selection.include or selection.exclude)
@@ -533,6 +572,14 @@ class FlamegraphTab:
         lines = tooltip(flat.node(index), int(flat.total), self.data.unit, dev_mode=shared.dev_mode)
         dpg.set_value(self._tooltip_text, "\n".join(lines))
 
+    def _grew(self) -> list[str]:
+        """Labels of the boxes whose share grew most (differential view), for automation."""
+        flat = self.data.flat if self.data is not None else None
+        if flat is None or flat.change is None:
+            return []
+        order = np.argsort(-flat.change, kind="stable")[:5]
+        return [flat.label(int(i)) for i in order if flat.change[i] > 0]
+
     def state(self) -> dict[str, object]:
         """What automation checks: zoom, filter counter, sandwich."""
         return {
@@ -548,4 +595,18 @@ class FlamegraphTab:
             "total": int(self.data.flat.total) if self.data else 0,
             "area": [*dpg.get_item_rect_min(self._drawlist), *self._size],
             "filter_at": drawn_at(self._filter),
+            "baseline": [self.baseline.start_ns, self.baseline.end_ns] if self.baseline else None,
+            "baseline_at": drawn_at(self._baseline_button),
+            "diff_grew": self._grew(),
+            **self.export.state(),
         }
+
+
+def baseline_text(selection: Selection) -> str:
+    """The pinned range (UTC) and its filters, as the baseline line says them."""
+    start = clock(selection.start_ns)[:19].replace("T", " ")
+    seconds = (selection.end_ns - selection.start_ns) / 1e9
+    filters = [f"{k}={v}" for k, v in selection.include] + [
+        f"!{k}={v}" for k, v in selection.exclude
+    ]
+    return f"{seconds:.0f} s from {start}" + (f" ({', '.join(filters)})" if filters else "")

@@ -24,6 +24,8 @@ from devfiler.ui.time_range import NS, TimeRange, time_ticks
 HEIGHT = 100
 SETTLE_SECONDS = 0.3
 """How long the plot must stay still before its range becomes the selection."""
+REBASE_SECONDS = 100_000
+"""Plot coordinates are seconds from an origin; 32-bit floats keep 10 ms at this distance."""
 
 
 class TimelineStrip:
@@ -65,6 +67,11 @@ class TimelineStrip:
 
     def update(self, shared: Shared, current: TimeRange) -> TimeRange | None:
         """Draw the data and the range; returns a frozen range when the user moved the plot."""
+        if abs(current.start_ns // NS - self._origin_s) > REBASE_SECONDS:
+            # The plot reports its limits as 32-bit floats: far from the origin
+            # (a file opened from another year) a range would collapse to a point.
+            self._origin_s = current.start_ns // NS
+            self._applied = self._moved = self._drawn_key = self._ticks_for = None
         self._draw_data(shared)
         want = (self._to_plot(current.start_ns), self._to_plot(current.end_ns))
         if self._release_auto:

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from devfiler.analysis.collapsed import collapsed
-from devfiler.analysis.flame_json import flamegraph_json_text
 from devfiler.analysis.flamegraph import flamegraph_table
 from devfiler.analysis.profile import Profile, load_profile
 from devfiler.analysis.profile_cache import ProfileCache
@@ -18,6 +17,7 @@ from devfiler.analysis.timeline import timeline
 from devfiler.analysis.topfunctions import top_functions
 from devfiler.collector.decode import decode_request
 from devfiler.config import data_paths
+from devfiler.export.flame_json import flamegraph_json_text
 from devfiler.loadgen.params import LoadParams
 from devfiler.loadgen.requests import generate
 from devfiler.model import SampleKind

@@ -150,6 +150,49 @@ def test_sandwich_and_diff_json(capsys: pytest.CaptureFixture[str], data_dir: st
     assert (worker["weight"], worker["base"], worker["change"]) == (0, 1, -1.0)
 
 
+def test_diff_against_other_filters(capsys: pytest.CaptureFixture[str], data_dir: str) -> None:
+    diff = run_json(
+        capsys,
+        "diff",
+        "--kind", "on_cpu",
+        "--thread", "worker",
+        "--baseline-filter", "thread=main",
+        "--baseline-filter", "pid=!999",
+        "--data-dir", data_dir,
+    )  # fmt: skip
+    root = diff["root"]
+    assert (root["weight"], root["base"]) == (1, 3)
+    assert {c["label"]: (c["weight"], c["base"]) for c in root["children"]} == {
+        "main": (0, 3),
+        "worker": (1, 0),
+    }
+    same_range = run_json(
+        capsys,
+        "diff",
+        "--kind", "on_cpu",
+        "--baseline-start", str(T0), "--baseline-end", str(T0 + SECOND),
+        "--baseline-filter", "thread=worker",
+        "--data-dir", data_dir,
+    )  # fmt: skip
+    assert (same_range["root"]["weight"], same_range["root"]["base"]) == (4, 1)
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        ([], "diff needs a baseline"),
+        (["--baseline-start", "0"], "--baseline-start and --baseline-end go together"),
+        (["--baseline-filter", "colour=red"], "is not FIELD=VALUE with FIELD one of thread"),
+    ],
+)
+def test_diff_without_a_usable_baseline_is_refused(
+    capsys: pytest.CaptureFixture[str], data_dir: str, flags: list[str], message: str
+) -> None:
+    code, _, err = run(capsys, "diff", *flags, "--data-dir", data_dir)
+    assert code == 2
+    assert message in err
+
+
 def test_top_json(capsys: pytest.CaptureFixture[str], data_dir: str) -> None:
     doc = run_json(capsys, "top", "--kind", "on_cpu", "--sort", "total", "--data-dir", data_dir)
     assert (doc["unit"], doc["total"], doc["functions_total"]) == ("samples", 4, 4)

@@ -1,6 +1,6 @@
 """A flamegraph's JSON text straight from its FlameTable, small nodes left out.
 
-The JSON contract is serialize.node_json's; this writer gives the same
+The JSON contract is json_doc.node_json's; this writer gives the same
 document without a FlameNode or a dict per node: each distinct box is
 encoded once, and nodes are joined in depth-first order, closing as many
 `children` lists as the depth falls. A parent whose children were left out
@@ -16,7 +16,7 @@ import numpy as np
 
 from devfiler.analysis.labels import LabeledFrame
 from devfiler.analysis.results import FlameGraphTable
-from devfiler.analysis.serialize import kind_text
+from devfiler.export.json_doc import kind_text
 
 CHUNK = 1 << 16
 """Nodes written per piece."""

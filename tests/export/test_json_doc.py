@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 
-from devfiler.analysis.serialize import write_json
+from devfiler.export.json_doc import write_json
 
 
 def test_write_json_matches_json_dump() -> None:
