@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from devfiler.export.json_doc import flamegraph_json
 
 from devfiler.analysis.flamegraph import flamegraph_table
 from devfiler.analysis.profile import load_profile
 from devfiler.analysis.results import Selection
 from devfiler.export.flame_json import flamegraph_json_text
+from devfiler.export.json_doc import flamegraph_json
 from devfiler.model import SampleKind
 from tests.analysis.loadgen_store import loadgen_store
 from tests.analysis.stores import (

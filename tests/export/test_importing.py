@@ -21,6 +21,7 @@ from opentelemetry.proto.collector.profiles.v1development.profiles_service_pb2_g
 )
 
 from devfiler.analysis.collapsed import collapsed
+from devfiler.analysis.profile import load_profile
 from devfiler.analysis.results import Selection
 from devfiler.analysis.topfunctions import top_functions
 from devfiler.collector.server import Collector
@@ -64,7 +65,7 @@ def assert_same_contents(a: Store, b: Store) -> None:
         left.context_keys[left.context_index], right.context_keys[right.context_index]
     )
     assert set(a.executables()) == set(b.executables())
-    assert collapsed(a, EVERYTHING) == collapsed(b, EVERYTHING)
+    assert collapsed(load_profile(a, EVERYTHING)) == collapsed(load_profile(b, EVERYTHING))
 
 
 def test_otlp_files_store_what_the_same_requests_store_over_grpc(
@@ -92,12 +93,12 @@ def test_otlp_files_store_what_the_same_requests_store_over_grpc(
 def top_rows(
     store: Store, selection: Selection, with_symbols: bool
 ) -> set[tuple[str, str, int, int]]:
-    top = top_functions(store, selection, symbols() if with_symbols else None)
+    top = top_functions(load_profile(store, selection, symbols() if with_symbols else None))
     return {(i.function, i.file, i.self_weight, i.total_weight) for i in top.items}
 
 
 def thread_weights(store: Store, selection: Selection) -> list[tuple[str, int]]:
-    lines = collapsed(store, selection).lines
+    lines = collapsed(load_profile(store, selection)).lines
     totals: dict[str, int] = {}
     for text, weight in lines:
         thread = text.split(";", 1)[0]
@@ -131,14 +132,14 @@ def test_collapsed_export_comes_back_as_the_same_text(tmp_path: Path, target: St
     source = named_store(tmp_path / "source")
     try:
         text = FORMATS["collapsed"].render(source, ON_CPU, symbols())
-        expected = collapsed(source, ON_CPU, symbols()).lines
+        expected = collapsed(load_profile(source, ON_CPU, symbols())).lines
     finally:
         source.close()
     path = tmp_path / "stacks.txt"
     path.write_bytes(text)
     imported = import_file(target, path)
     assert (imported.format, imported.events) == ("collapsed stacks", 60)
-    assert collapsed(target, ON_CPU).lines == expected
+    assert collapsed(load_profile(target, ON_CPU)).lines == expected
 
 
 def go_cpu_profile(tmp_path: Path) -> Path:
@@ -167,7 +168,7 @@ def test_go_cpu_profile_has_the_top_functions_go_tool_pprof_computes(
     imported = import_file(target, path)
     assert imported.format == "pprof"
     assert "samples/count became on-CPU events" in imported.summary()
-    top = top_functions(target, ON_CPU)
+    top = top_functions(load_profile(target, ON_CPU))
     mine = {item.function: (item.self_weight, item.total_weight) for item in top.items}
     theirs = pprof_top(path, "count", "-sample_index=samples")
     assert mine == theirs

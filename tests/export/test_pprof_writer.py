@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from devfiler.analysis.profile import load_profile
 from devfiler.analysis.results import Selection
 from devfiler.analysis.topfunctions import top_functions
 from devfiler.export.formats import FORMATS
@@ -140,7 +141,7 @@ def test_go_tool_pprof_computes_what_query_top_computes(
     path.write_bytes(exported(tmp_path, selection))
     store = named_store(tmp_path / "again")
     try:
-        top = top_functions(store, selection, symbols())
+        top = top_functions(load_profile(store, selection, symbols()))
     finally:
         store.close()
     expected = {item.function: (item.self_weight, item.total_weight) for item in top.items}

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from devfiler.analysis.flamegraph import flamegraph
+from devfiler.analysis.profile import load_profile
 from devfiler.analysis.results import Selection
 from devfiler.analysis.topfunctions import top_functions
 from devfiler.export.formats import FORMATS
@@ -29,7 +30,7 @@ def export(tmp_path: Path, selection: Selection) -> tuple[Any, dict[str, int]]:
     store = named_store(tmp_path / "data")
     try:
         data = FORMATS["speedscope"].render(store, selection, symbols())
-        graph = flamegraph(store, selection, symbols())
+        graph = flamegraph(load_profile(store, selection, symbols()))
     finally:
         store.close()
     return json.loads(data), {node.label: node.weight for node in graph.root.children}
@@ -96,7 +97,7 @@ def test_speedscope_reads_the_file(tmp_path: Path) -> None:
     try:
         data = FORMATS["speedscope"].render(store, Selection(), symbols())
         first = json.loads(data)["profiles"][0]["name"]
-        top = top_functions(store, Selection(include=(("thread", first),)), symbols())
+        top = top_functions(load_profile(store, Selection(include=(("thread", first),)), symbols()))
     finally:
         store.close()
     loader = tmp_path / "load.js"
