@@ -9,12 +9,14 @@ instance that catches up with the owner's write-ahead log when it opens.
 
 from __future__ import annotations
 
+import re
 import shutil
 import struct
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
@@ -23,7 +25,6 @@ import numpy.typing as npt
 from rocksdict import AccessType, Rdict, WriteBatch
 
 from devfiler.config import SCHEMA_VERSION, DataPaths
-from devfiler.identity import FRAME_RECORD
 from devfiler.model import (
     EventContext,
     Executable,
@@ -60,6 +61,7 @@ from devfiler.storage.tables import (
 _SCHEMA_KEY = b"schema"
 _SEQUENCE_KEY = b"sequence"
 _U64 = struct.Struct(">Q")
+_TABLE_PROPERTY = re.compile(r"([a-z][a-z ]*)=(\d+);")
 
 
 class StoreError(RuntimeError):
@@ -84,6 +86,23 @@ class OutdatedStoreError(StoreError):
         )
         self.paths = paths
         self.version = version
+
+
+@dataclass(slots=True)
+class References:
+    """Trace hashes and `contexts` keys that writes referred to while a retention pass ran."""
+
+    traces: set[bytes] = field(default_factory=set)
+    contexts: set[bytes] = field(default_factory=set)
+
+
+@dataclass(frozen=True, slots=True)
+class UnusedRows:
+    """Keys of `traces`, `frames` and `contexts` rows that no event uses."""
+
+    traces: list[bytes]
+    frames: list[bytes]
+    contexts: list[bytes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +130,7 @@ class Store:
         self._seen_frames: set[bytes] = set()
         self._seen_contexts: set[int] = set()
         self._known_executables: dict[int, Executable] = {}
+        self._tracked: References | None = None
         raw = self._tables[META.name].get(_SEQUENCE_KEY)
         self._sequence = _U64.unpack(raw)[0] if raw else 0
 
@@ -216,6 +236,9 @@ class Store:
             context_keys, new_contexts = self._put_contexts(wb, batch.contexts)
             new_executables = self._put_executables(wb, batch.executables)
             hashes = np.frombuffer(b"".join(batch.trace_table.hashes), dtype=HASH_DTYPE)
+            if self._tracked is not None:
+                self._tracked.traces.update(batch.trace_table.hashes)
+                self._tracked.contexts.update(_U64.pack(int(key)) for key in context_keys)
             sequence = self._sequence
             for rows in batch.events:
                 sequence = self._put_events(wb, rows, hashes, context_keys, sequence)
@@ -259,9 +282,9 @@ class Store:
         if not new_traces:
             return []
         fresh = set(new_traces)
-        parts = [traces.value(i) for i, key in enumerate(traces.hashes) if key in fresh]
-        table = np.frombuffer(b"".join(parts), dtype=FRAME_RECORD)
-        ids = np.unique(table.view(np.uint8).reshape(-1, FRAME_RECORD.itemsize)[:, :24], axis=0)
+        ids = records.frame_keys(
+            [traces.value(i) for i, key in enumerate(traces.hashes) if key in fresh]
+        )
         cf = self._cf[FRAMES.name]
         skip = self._seen_frames | {frame.id.to_bytes() for frame in described}
         added = [key for key in map(bytes, ids) if key not in skip]
@@ -352,6 +375,112 @@ class Store:
             self._tables[EVENTS.name].delete_range(low, high)
             self._db.flush()
             self._tables[EVENTS.name].compact_range(None, None)
+
+    # -- retention -------------------------------------------------------
+
+    def disk_usage(self) -> int:
+        """Bytes of the database folder: table files, write-ahead log, manifest, logs."""
+        total = 0
+        for entry in self.paths.db.iterdir():
+            try:
+                total += entry.stat().st_size if entry.is_file() else 0
+            except FileNotFoundError:
+                continue  # RocksDB removed an obsolete file meanwhile
+        return total
+
+    def rows(
+        self, spec: TableSpec, start: bytes | None = None, end: bytes | None = None
+    ) -> Iterator[tuple[bytes, bytes]]:
+        """(key, value) of the rows with start <= key < end, in key order."""
+        it = self._tables[spec.name].iter()
+        if start is None:
+            it.seek_to_first()
+        else:
+            it.seek(start)
+        while it.valid():
+            key = cast(bytes, it.key())
+            if end is not None and key >= end:
+                return
+            yield key, cast(bytes, it.value())
+            it.next()
+
+    def delete_before(self, second: int) -> None:
+        """Delete the rows older than `second` of every table keyed by time, and compact them.
+
+        A range deletion costs the same for an hour or a month; compacting
+        that range drops the table files it covers.
+        """
+        for spec in ALL_TABLES:
+            if spec.time_key is None:
+                continue
+            low, high = spec.time_key(-(1 << 63)), spec.time_key(second)
+            table = self._tables[spec.name]
+            table.delete_range(low, high)
+            table.compact_range(low, high)
+
+    @contextmanager
+    def tracking_references(self) -> Iterator[References]:
+        """While open, every write adds the traces and contexts it refers to.
+
+        A retention pass scans the events for what they use while the
+        collector keeps writing; what writes referred to meanwhile must stay.
+        """
+        tracked = References()
+        with self._write_lock:
+            self._tracked = tracked
+        try:
+            yield tracked
+        finally:
+            with self._write_lock:
+                self._tracked = None
+
+    def delete_unused(self, unused: UnusedRows, tracked: References) -> UnusedRows:
+        """Delete rows a scan found unused, except those `tracked` writes referred to since.
+
+        Writes wait meanwhile, so none can refer to a row between the check
+        and its deletion. Deleted rows are forgotten as stored, so a later
+        request that uses one writes it again. Returns what was deleted.
+        """
+        with self._write_lock:
+            traces = [key for key in unused.traces if key not in tracked.traces]
+            kept_frames = records.frame_keys(
+                [raw for raw in self._get_many(TRACES, sorted(tracked.traces)) if raw]
+            )
+            frames = [
+                key
+                for key, kept in zip(
+                    unused.frames,
+                    np.isin(
+                        np.frombuffer(b"".join(unused.frames), dtype=records.FRAME_KEY_DTYPE),
+                        kept_frames,
+                    ).tolist(),
+                    strict=True,
+                )
+                if not kept
+            ]
+            contexts = [key for key in unused.contexts if key not in tracked.contexts]
+            wb = WriteBatch(raw_mode=True)
+            for spec, keys in ((TRACES, traces), (FRAMES, frames), (CONTEXTS, contexts)):
+                for key in keys:
+                    wb.delete(key, self._cf[spec.name])
+            if not wb.is_empty():
+                self._db.write(wb)
+            self._seen_traces.difference_update(traces)
+            self._seen_frames.difference_update(frames)
+            self._seen_contexts.difference_update(_U64.unpack(key)[0] for key in contexts)
+            return UnusedRows(traces, frames, contexts)
+
+    def compression_ratio(self, spec: TableSpec) -> float:
+        """Bytes in table files per raw byte of key and value (1.0 before any file exists)."""
+        text = self._tables[spec.name].property_value("rocksdb.aggregated-table-properties")
+        figures = dict(_TABLE_PROPERTY.findall(str(text or "")))
+        raw = int(figures.get("raw key size", 0)) + int(figures.get("raw value size", 0))
+        stored = int(figures.get("data block size", 0))
+        return stored / raw if raw and stored else 1.0
+
+    def compact(self, spec: TableSpec) -> None:
+        """Rewrite a table's files without its deleted rows."""
+        self._tables[spec.name].compact_range(None, None)
 
     # -- reading events --------------------------------------------------
 
