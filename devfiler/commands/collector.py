@@ -21,6 +21,7 @@ from devfiler.commands.symbol_args import (
     auto_symbols_from_args,
     follow_collector,
 )
+from devfiler.commands.serve_args import add_retention_args, retention_job
 from devfiler.config import DEFAULT_LISTEN, data_paths
 from devfiler.storage.store import StoreError
 
@@ -48,12 +49,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_data_dir(parser)
     add_discard_old_store(parser)
     add_symbol_source_args(parser)
+    add_retention_args(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     listen = getattr(args, "listen", None) or DEFAULT_LISTEN
     paths = data_paths(getattr(args, "data_dir", None))
+    retention = retention_job(args)
     stop_requested = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -78,9 +81,11 @@ def run(args: argparse.Namespace) -> int:
         if symbols is not None:
             symbols.start()
             follow_collector(collector, symbols)
+        retention.start(store)
         stop_requested.wait()
         if symbols is not None:
             symbols.stop()
+        retention.stop()
         collector.stop(SHUTDOWN_GRACE_SECONDS)
         store.close()
         return 0

@@ -24,6 +24,7 @@ from devfiler.commands.symbol_args import (
     auto_symbols_from_args,
     follow_collector,
 )
+from devfiler.commands.serve_args import add_retention_args, retention_job
 from devfiler.config import data_paths
 from devfiler.log_ring import install_log_ring
 from devfiler.storage.store import StoreError
@@ -43,6 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_data_dir(parser, default=None)
     add_discard_old_store(parser, default=False)
     add_symbol_source_args(parser)
+    add_retention_args(parser)
     add_time_range(parser, default=None)
     parser.add_argument(
         "--screenshot",
@@ -88,8 +90,9 @@ def run(args: argparse.Namespace) -> int:
     symbols = SymbolStore(paths.symbols)
     request_log = RequestLog()
     ingest = BackgroundIngest(symbols)
+    retention = retention_job(args)
     try:
-        tabs = _tabs(Services(request_log, symbols, ingest, log), args.tab)
+        tabs = _tabs(Services(request_log, symbols, ingest, log, retention), args.tab)
         if tabs is None:
             return 2
         try:
@@ -114,11 +117,13 @@ def run(args: argparse.Namespace) -> int:
         if fetcher is not None:
             fetcher.start()
             follow_collector(collector, fetcher)
+        retention.start(store)
         try:
             return App(store, tabs, options, symbols=symbols).run()
         finally:
             if fetcher is not None:
                 fetcher.stop()
+            retention.stop()
             collector.stop(SHUTDOWN_GRACE_SECONDS)
             store.close()
     finally:

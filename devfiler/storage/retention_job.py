@@ -27,11 +27,29 @@ class RetentionStatus:
     """What the DB stats tab shows: the bounds, the last pass and totals since start."""
 
     policy: RetentionPolicy
-    running: bool
+    checks: int
+    """Checks done: the first happens as the job starts."""
     last: RetentionRun | None
     passes: int
     events_deleted: int
     error: str | None
+
+    def lines(self, disk_usage: int) -> list[str]:
+        """The status in words, for a store that takes `disk_usage` bytes now."""
+        lines = [f"Retention: {self.policy.describe()}; the store takes {format_size(disk_usage)}."]
+        if self.last is not None:
+            finished = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(self.last.finished_ns / 1e9))
+            lines.append(f"Last pass at {finished} UTC {self.last.describe()}.")
+            lines.append(
+                f"Passes since start: {self.passes:,}, deleting {self.events_deleted:,} events in all."
+            )
+        elif self.checks:
+            lines.append("No pass since start: no data lay beyond the bounds.")
+        else:
+            lines.append("The first check is due.")
+        if self.error is not None:
+            lines.append(f"Retention failed: {self.error}")
+        return lines
 
 
 class RetentionJob:
@@ -54,7 +72,7 @@ class RetentionJob:
         self._clock = clock
         self._stop = threading.Event()
         self._lock = threading.Lock()
-        self._status = RetentionStatus(policy, False, None, 0, 0, None)
+        self._status = RetentionStatus(policy, 0, None, 0, 0, None)
         self._thread: threading.Thread | None = None
 
     def start(self, store: Store) -> None:
@@ -77,12 +95,11 @@ class RetentionJob:
 
     def run_once(self, store: Store) -> RetentionRun | None:
         """One check, and a pass if due; what it deleted. Errors are logged, not raised."""
-        self._update(running=True)
         try:
             run = apply_retention(store, self._policy, self._clock())
         except Exception as error:
             _log.exception("retention failed")
-            self._update(running=False, error=f"the last pass failed: {error!r}")
+            self._update(None, f"{error!r} (see the Log tab)")
             return None
         if run is not None:
             _log.info("retention: %s", run.describe())
@@ -94,21 +111,19 @@ class RetentionJob:
                     format_size(run.disk_after),
                     format_size(bound),
                 )
-        self._update(running=False, run=run)
+        self._update(run, None)
         return run
 
-    def _update(
-        self, *, running: bool, run: RetentionRun | None = None, error: str | None = None
-    ) -> None:
+    def _update(self, run: RetentionRun | None, error: str | None) -> None:
         with self._lock:
             old = self._status
             self._status = RetentionStatus(
                 policy=old.policy,
-                running=running,
+                checks=old.checks + 1,
                 last=run or old.last,
                 passes=old.passes + (run is not None),
                 events_deleted=old.events_deleted + (run.events if run else 0),
-                error=old.error if running else error,
+                error=error,
             )
 
     def _loop(self, store: Store) -> None:

@@ -1,5 +1,6 @@
 """What the window's tabs use besides the store: the collector's request log,
-the symbol folder with its ingest worker, and the application log."""
+the symbol folder with its ingest worker, the application log and the
+retention job."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 
 from devfiler.collector.request_log import RequestLog
 from devfiler.log_ring import LogRing
+from devfiler.storage.retention_job import RetentionJob
 from devfiler.symbolize.ingest import BackgroundIngest
 from devfiler.symbolize.symbol_store import SymbolStore
 
@@ -17,3 +19,4 @@ class Services:
     symbol_store: SymbolStore
     ingest: BackgroundIngest
     log: LogRing
+    retention: RetentionJob | None = None

@@ -1,0 +1,48 @@
+"""The window runs retention on its store and the DB stats tab says what it deleted."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from devfiler.config import data_paths
+from devfiler.storage.store import Store
+from tests.analysis.stores import MAIN, S1, S2, SECOND, WORKER, Event, batch_of
+from tests.ui.conftest import run_devfiler
+
+pytestmark = pytest.mark.gui
+
+DAY = 86400 * SECOND
+
+
+def test_dbstats_shows_the_bounds_and_what_the_first_pass_deleted(tmp_path: Path) -> None:
+    now = time.time_ns()
+    with Store.open(data_paths(tmp_path / "data")) as store:
+        store.write(batch_of([Event(now - 10 * DAY + i * SECOND, S1, WORKER) for i in range(6)]))
+        store.write(batch_of([Event(now - 60 * SECOND + i * SECOND, S2, MAIN) for i in range(4)]))
+    state_path = tmp_path / "state.json"
+    run_devfiler(
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--dev-mode",
+        "--tab",
+        "dbstats",
+        "--retention",
+        "3d",
+        "--max-disk",
+        "2GiB",
+        "--screenshot",
+        str(tmp_path / "dbstats.png"),
+        state=state_path,
+    )
+    lines = json.loads(state_path.read_text())["dbstats"]["retention"]
+    assert lines[0].startswith("Retention: keep 3d, at most 2.0 GiB; the store takes ")
+    assert "deleted 6 events before" in lines[1]
+    assert "(age bound), then 1 traces, 1 frames and 1 contexts no event uses" in lines[1]
+    assert lines[2] == "Passes since start: 1, deleting 6 events in all."
+    with Store.open(data_paths(tmp_path / "data")) as store:
+        left = store.read_events(-(1 << 63), (1 << 63) - 1)
+        assert len(left) == 4
