@@ -8,22 +8,25 @@ COMMANDS below.
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import Protocol
 
 from devfiler import __version__
+from devfiler.commands import collector, gui, loadgen, query, symbolize, symbols
 
-COMMANDS: tuple[str, ...] = (
-    "collector",
-    "query",
-    "loadgen",
-    "symbols",
-    "symbolize",
-)
-"""Modules of devfiler.commands, in the order `devfiler --help` lists them."""
+
+class Command(Protocol):
+    """A subcommand module: adds its parser, whose defaults carry `run`."""
+
+    def register(self, subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+        """Add the subcommand's parser to `subparsers`."""
+
+
+COMMANDS: tuple[Command, ...] = (collector, query, loadgen, symbols, symbolize)
+"""In the order `devfiler --help` lists them."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,9 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="run only the collector, without a window (same as `devfiler collector`)",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        importlib.import_module(f"devfiler.commands.{name}").register(subparsers)
-    gui = importlib.import_module("devfiler.commands.gui")
+    for command in COMMANDS:
+        command.register(subparsers)
     gui.add_arguments(parser)
     parser.set_defaults(run=gui.run)
     return parser
@@ -62,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging()
     run = args.run
     if args.collector_only and args.command is None:
-        run = importlib.import_module("devfiler.commands.collector").run
+        run = collector.run
     return int(run(args))
 
 

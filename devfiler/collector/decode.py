@@ -145,10 +145,11 @@ def decode_request(
         np.concatenate([np.empty(0, np.uint32), *(rows.trace_index for rows in decoded.events)]),
         frames.stack_count,
     )
-    traces, described = frames.stored_parts(used.astype(np.int64))
+    traces, described, bare = frames.stored_parts(used.astype(np.int64))
     batch = IngestBatch(
         traces=traces,
         frames=described,
+        bare_frames=bare,
         executables=list(frames.executables.values()),
         contexts=list(contexts.index),
         events=[

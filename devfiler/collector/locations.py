@@ -43,7 +43,7 @@ from devfiler.identity import (
     undescribed_frame_id,
 )
 from devfiler.model import Executable, FileId, Frame, FrameId, FrameKind, SourceLine
-from devfiler.storage.batch import TraceTable
+from devfiler.storage.batch import FRAME_ID_BYTES, TraceTable
 from devfiler.storage.distinct import small_unique
 
 
@@ -217,6 +217,7 @@ class FrameTable:
             self.executables[file_id] = Executable(
                 file_id, info.file_name, info.gnu_build_id, info.go_build_id
             )
+        self._has_record = needs_record
         self._frame_records = np.empty(n, dtype=FRAME_RECORD)
         self._frame_records["file"] = files.view("V16").reshape(-1)
         self._frame_records["addr"] = address
@@ -272,8 +273,11 @@ class FrameTable:
         self._stack_locations = locations
         self.stack_count = len(messages)
 
-    def stored_parts(self, stacks: npt.NDArray[np.int64]) -> tuple[TraceTable, list[Frame]]:
-        """The traces of the given stacks, in that order, and the frame records they use.
+    def stored_parts(
+        self, stacks: npt.NDArray[np.int64]
+    ) -> tuple[TraceTable, list[Frame], npt.NDArray[np.uint8]]:
+        """The traces of the given stacks, in that order, the frame records they use and
+        the IDs of their other (native) frames.
 
         A stored trace is its frame records one after another
         (storage/records.py), so all traces come out of one gather and only
@@ -292,7 +296,13 @@ class FrameTable:
         described = self._described
         distinct, _ = small_unique(locations, len(self._frame_records))
         frames = [described[i] for i in distinct.tolist() if i in described]
-        return TraceTable(hashes, data, offsets.astype(np.int64)), frames
+        bare = distinct[~self._has_record[distinct]]
+        ids = self._frame_records[bare].view(np.uint8).reshape(-1, FRAME_RECORD.itemsize)
+        return (
+            TraceTable(hashes, data, offsets.astype(np.int64)),
+            frames,
+            np.ascontiguousarray(ids[:, :FRAME_ID_BYTES]),
+        )
 
     def attach_path(self, executable_path: str) -> None:
         """Remember the main executable's full path on the record whose name it has."""

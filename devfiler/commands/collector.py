@@ -16,12 +16,12 @@ from types import FrameType
 
 from devfiler.collector.server import SHUTDOWN_GRACE_SECONDS, Collector, CollectorError
 from devfiler.commands.common import add_data_dir, add_discard_old_store, open_writable
+from devfiler.commands.serve_args import add_retention_args, retention_job
 from devfiler.commands.symbol_args import (
     add_symbol_source_args,
     auto_symbols_from_args,
     follow_collector,
 )
-from devfiler.commands.serve_args import add_retention_args, retention_job
 from devfiler.config import DEFAULT_LISTEN, data_paths
 from devfiler.storage.store import StoreError
 

@@ -19,12 +19,12 @@ from devfiler.commands.common import (
     parse_duration,
     resolve_time_range,
 )
+from devfiler.commands.serve_args import add_retention_args, retention_job
 from devfiler.commands.symbol_args import (
     add_symbol_source_args,
     auto_symbols_from_args,
     follow_collector,
 )
-from devfiler.commands.serve_args import add_retention_args, retention_job
 from devfiler.config import data_paths
 from devfiler.log_ring import install_log_ring
 from devfiler.storage.store import StoreError

@@ -7,9 +7,11 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from devfiler.commands.common import parse_time
 from devfiler.loadgen.params import LoadParams
+from devfiler.loadgen.profiles import PROFILES
 from devfiler.loadgen.requests import Batch, generate
 from devfiler.loadgen.sender import Outgoing, SendError, SendReport, send, write_files
 from devfiler.model import SampleKind
@@ -36,17 +38,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--seed", type=int, default=1, help="same seed, same requests (default 1)")
     parser.add_argument(
-        "--rate", type=float, default=1000.0, help="samples per second, all kinds (default 1000)"
+        "--profile",
+        choices=sorted(PROFILES),
+        default="default",
+        help="host shape: 'busy-host' is one 16-CPU host with 40 processes, 200 threads and "
+        "about 50 000 distinct stacks (320 on-CPU + 80 off-CPU samples/s); options given "
+        "explicitly override the shape's values (default: default)",
     )
+    parser.add_argument("--rate", type=float, help="samples per second, all kinds (default 1000)")
     parser.add_argument(
         "--duration", type=float, default=60.0, help="seconds of profiling to simulate (default 60)"
     )
-    parser.add_argument("--processes", type=int, default=12, help="processes (default 12)")
-    parser.add_argument("--threads", type=int, default=6, help="threads per process (default 6)")
+    parser.add_argument("--processes", type=int, help="processes (default 12)")
+    parser.add_argument("--threads", type=int, help="threads per process (default 6)")
     parser.add_argument(
-        "--kinds",
-        default="on_cpu,off_cpu,uprobe",
-        help="comma-separated sample kinds to send (default on_cpu,off_cpu,uprobe)",
+        "--kinds", help="comma-separated sample kinds to send (default on_cpu,off_cpu,uprobe)"
     )
     parser.add_argument(
         "--fast",
@@ -92,22 +98,25 @@ def _print_report(report: SendReport, where: str) -> None:
             print(f"  {message}", file=sys.stderr)
 
 
+def _shape(args: argparse.Namespace) -> dict[str, Any]:
+    """The profile's LoadParams values with the options given on the command line on top."""
+    values = dict(PROFILES[args.profile])
+    given = {"rate": args.rate, "processes": args.processes, "threads": args.threads}
+    values.update({name: value for name, value in given.items() if value is not None})
+    if args.kinds is not None:
+        values["kinds"] = _kinds(args.kinds)
+    return values
+
+
 def run(args: argparse.Namespace) -> int:
     try:
-        kinds = _kinds(args.kinds)
         immediate = args.fast or args.out is not None
         if args.start_time is not None:
             start_ns = parse_time(args.start_time)
         else:
             start_ns = time.time_ns() - (int(args.duration * 1e9) if immediate else 0)
         params = LoadParams(
-            start_ns=start_ns,
-            seed=args.seed,
-            rate=args.rate,
-            duration_s=args.duration,
-            processes=args.processes,
-            threads=args.threads,
-            kinds=kinds,
+            start_ns=start_ns, seed=args.seed, duration_s=args.duration, **_shape(args)
         )
     except ValueError as error:
         print(f"devfiler loadgen: {error}", file=sys.stderr)

@@ -21,7 +21,7 @@ from opentelemetry.proto.profiles.v1development.profiles_pb2 import Profile
 
 from devfiler.loadgen.dictionary import DictionaryBuilder, any_value
 from devfiler.loadgen.params import BATCH_NS, LoadParams
-from devfiler.loadgen.world import CPUS, Process, World, build_world
+from devfiler.loadgen.world import Process, World, build_world
 from devfiler.model import SampleKind
 
 SAMPLING_HZ = 20
@@ -93,9 +93,10 @@ def _fill_profile(
     kind: SampleKind,
     process: Process,
     groups: SampleGroups,
+    host_cpus: int,
 ) -> int:
     stacks = process.stacks_of(kind)
-    cpus = [rng.randrange(CPUS) for _ in process.threads]
+    cpus = [rng.randrange(host_cpus) for _ in process.threads]
     events = 0
     for (t, s), timestamps in groups.items():
         thread = process.threads[t]
@@ -145,7 +146,7 @@ def build_request(
             profile.period_type.type_strindex = builder.string("cpu")
             profile.period_type.unit_strindex = builder.string("nanoseconds")
             profile.period = 1_000_000_000 // SAMPLING_HZ
-        events += _fill_profile(profile, rng, builder, kind, process, groups)
+        events += _fill_profile(profile, rng, builder, kind, process, groups, world.cpus)
     return request, events
 
 

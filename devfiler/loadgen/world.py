@@ -41,9 +41,6 @@ from devfiler.loadgen.params import LoadParams, RealExecutable
 from devfiler.model import FileId, SampleKind
 from devfiler.symbolize.fileid import file_id_of_path
 
-CPUS = 8
-"""Logical CPUs of the synthetic host."""
-
 
 @dataclass(frozen=True, slots=True)
 class Thread:
@@ -82,6 +79,8 @@ class World:
     processes: tuple[Process, ...]
     process_weights: tuple[float, ...]
     """Cumulative weights over `processes`."""
+    cpus: int = 8
+    """Logical CPUs of the host."""
 
 
 def _cumulative_zipf(count: int, exponent: float) -> tuple[float, ...]:
@@ -300,18 +299,22 @@ def _process(
     )
     graph = _call_graph(rng, size)
     user_stacks = [
-        _user_stack(rng, runtime, graph, nodes, outer, host) for _ in range(rng.randint(100, 600))
+        _user_stack(rng, runtime, graph, nodes, outer, host)
+        for _ in range(rng.randint(*params.stacks_per_process))
     ]
     stacks = tuple(
         (kind, tuple((*_leaf_side(rng, kind, host), *user) for user in user_stacks))
         for kind in params.kinds
     )
     name = PurePosixPath(path).name[:15]
-    threads = [Thread(pid, name)]
-    names = runtime.threads.format(**words).split(",")
-    for k in range(1, params.threads):
-        base = names[(k - 1) % len(names)]
-        threads.append(Thread(pid + k, base if k <= len(names) else f"{base}-{k}"[:15]))
+    names = [name, *runtime.threads.format(**words).split(",")]
+    threads = []
+    for k in range(params.threads):
+        base = names[(k - 1) % (len(names) - 1) + 1] if k else name
+        shown = base if k < len(names) else f"{base}-{k}"
+        if params.thread_ids_in_names:
+            shown = f"{base[:7]}-{pid + k}"
+        threads.append(Thread(pid + k, shown[:15]))
     container = _hex(rng, 64) if rng.random() < 0.6 else ""
     service = f"{words['noun']}-service" if rng.random() < 0.5 else ""
     return Process(
@@ -323,7 +326,7 @@ def _process(
         threads=tuple(threads),
         thread_weights=_cumulative_zipf(len(threads), 1.0),
         stacks=stacks,
-        stack_weights=_cumulative_zipf(len(user_stacks), 1.1),
+        stack_weights=_cumulative_zipf(len(user_stacks), params.stack_skew),
     )
 
 
@@ -341,4 +344,9 @@ def build_world(params: LoadParams) -> World:
     order = list(range(len(processes)))
     rng.shuffle(order)
     weights = [1.0 / (order[i] + 1) for i in range(len(processes))]
-    return World(tuple(host.frames), tuple(processes), tuple(itertools.accumulate(weights)))
+    return World(
+        tuple(host.frames),
+        tuple(processes),
+        tuple(itertools.accumulate(weights)),
+        params.cpus,
+    )

@@ -8,8 +8,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from devfiler.identity import FRAME_RECORD
 from devfiler.model import EventContext, Executable, Frame, SampleKind, Trace
 from devfiler.storage.records import encode_trace
+
+FRAME_ID_BYTES = 24
+"""A frame ID as stored: 16-byte file ID or content hash, 8-byte big-endian address."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,10 +83,27 @@ class IngestBatch:
     executables: list[Executable] = field(default_factory=list)
     contexts: list[EventContext] = field(default_factory=list)
     events: list[EventRows] = field(default_factory=list)
+    bare_frames: npt.NDArray[np.uint8] | None = None
+    """IDs (rows of FRAME_ID_BYTES) of the traces' frames without a record in `frames`:
+    native frames devfiler symbolizes. Derived from the traces when not given."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.traces, TraceTable):
             object.__setattr__(self, "traces", TraceTable.of(self.traces))
+        if self.bare_frames is None:
+            object.__setattr__(self, "bare_frames", self._bare_frames_of_traces())
+
+    def _bare_frames_of_traces(self) -> npt.NDArray[np.uint8]:
+        table = np.frombuffer(self.trace_table.data, dtype=FRAME_RECORD)
+        ids = table.view(np.uint8).reshape(-1, FRAME_RECORD.itemsize)[:, :FRAME_ID_BYTES]
+        described = {frame.id.to_bytes() for frame in self.frames}
+        keep = [i for i, row in enumerate(map(bytes, ids)) if row not in described]
+        return np.ascontiguousarray(ids[keep])
+
+    @property
+    def bare_frame_ids(self) -> npt.NDArray[np.uint8]:
+        assert self.bare_frames is not None
+        return self.bare_frames
 
     @property
     def trace_table(self) -> TraceTable:

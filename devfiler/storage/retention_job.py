@@ -40,9 +40,8 @@ class RetentionStatus:
         if self.last is not None:
             finished = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(self.last.finished_ns / 1e9))
             lines.append(f"Last pass at {finished} UTC {self.last.describe()}.")
-            lines.append(
-                f"Passes since start: {self.passes:,}, deleting {self.events_deleted:,} events in all."
-            )
+            deleted = f"{self.events_deleted:,} events"
+            lines.append(f"Passes since start: {self.passes:,}, deleting {deleted} in all.")
         elif self.checks:
             lines.append("No pass since start: no data lay beyond the bounds.")
         else:

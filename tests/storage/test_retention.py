@@ -112,6 +112,7 @@ def test_data_deleted_by_retention_is_stored_again_when_it_comes_back(store: Sto
     assert trace is not None
     assert trace.frames == tuple(f.id for f in OLD_STACK)
     assert store.frames([OLD_LEAF.id]) == {OLD_LEAF.id: OLD_LEAF}
+    assert _frame_key(OLD_NATIVE.id) in _keys(store, FRAMES)
     assert store.contexts(events.context_keys.tolist()) == {
         int(events.context_keys[0]): OLD_CONTEXT
     }

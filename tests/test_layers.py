@@ -1,0 +1,115 @@
+"""The package keeps its one-way layering (docs/architecture.md): no package imports one of
+its own layer or above, and no module imports itself back through others.
+
+Every import counts, including those inside functions and under TYPE_CHECKING:
+a lazy import is still a dependency a reader has to follow.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+import devfiler
+
+ROOT = Path(devfiler.__file__).parent
+
+LAYERS: dict[str, int] = {
+    "devfiler": 0,
+    "model": 0,
+    "identity": 1,
+    "config": 1,
+    "log_ring": 1,
+    "resources": 1,
+    "storage": 2,
+    "symbolize": 2,
+    "collector": 3,
+    "analysis": 3,
+    "loadgen": 4,
+    "export": 4,
+    "ui": 5,
+    "commands": 6,
+    "cli": 7,
+    "__main__": 8,
+}
+"""Rank of each top-level module or package: imports go only to a lower rank."""
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path, name: str) -> set[str]:
+    """devfiler modules `path` imports (relative imports resolved)."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.split(".")[0] == "devfiler")
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, *([base] if base else [])])
+            if base.split(".")[0] != "devfiler":
+                continue
+            for alias in node.names:
+                candidate = f"{base}.{alias.name}"
+                found.add(candidate if _exists(candidate) else base)
+    return found
+
+
+def _exists(module: str) -> bool:
+    relative = Path(*module.split(".")[1:])
+    return (ROOT / relative).with_suffix(".py").is_file() or (ROOT / relative).is_dir()
+
+
+def _graph() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = defaultdict(set)
+    for path in sorted(ROOT.rglob("*.py")):
+        name = _module_name(path)
+        graph[name] |= {m for m in _imports(path, name) if m != name}
+    return graph
+
+
+def _layer(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "devfiler"
+
+
+def test_every_top_level_module_has_a_layer() -> None:
+    unknown = {_layer(module) for module in _graph()} - LAYERS.keys()
+    assert not unknown, f"give these a rank in LAYERS: {sorted(unknown)}"
+
+
+def test_no_layer_imports_its_own_rank_or_above() -> None:
+    wrong = sorted(
+        f"{module} imports {target}"
+        for module, targets in _graph().items()
+        for target in targets
+        if _layer(module) != _layer(target)
+        and LAYERS.get(_layer(target), 99) >= LAYERS.get(_layer(module), -1)
+    )
+    assert not wrong, "\n".join(wrong)
+
+
+def test_no_module_imports_itself_back() -> None:
+    graph = _graph()
+    state: dict[str, int] = {}
+    cycles: list[list[str]] = []
+
+    def visit(module: str, trail: list[str]) -> None:
+        state[module] = 1
+        for target in sorted(graph.get(module, ())):
+            if state.get(target) == 1:
+                cycles.append([*trail[trail.index(target) :], target])
+            elif target not in state:
+                visit(target, [*trail, target])
+        state[module] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert not cycles, "\n".join(" -> ".join(cycle) for cycle in cycles)
