@@ -104,7 +104,7 @@ class Collector:
         self._pool: ThreadPoolExecutor | None = None
         self._address = ""
         self._frame_cache = FrameCache()
-        self._listeners: list[Callable[[IngestBatch], None]] = []
+        self._listeners: list[Callable[[IngestBatch, bytes], None]] = []
 
     def on_stored(self, listener: Callable[[IngestBatch], None]) -> None:
         """Call `listener` with every batch once it is stored (on a server thread: be quick).
@@ -112,7 +112,15 @@ class Collector:
         The symbol worker uses it to look at new executables at once instead
         of at its next poll.
         """
-        self._listeners.append(listener)
+        self._listeners.append(lambda batch, payload: listener(batch))
+
+    def on_accepted(self, listener: Callable[[bytes], None]) -> None:
+        """Call `listener` with the payload of every request once it is stored, as received.
+
+        Forwarding (collector/forward.py) re-sends these; partly rejected
+        requests are accepted too. On a server thread: be quick.
+        """
+        self._listeners.append(lambda batch, payload: listener(payload))
 
     # -- life cycle ------------------------------------------------------
 
@@ -244,7 +252,7 @@ class Collector:
             return _refused(grpc.StatusCode.INTERNAL, f"devfiler failed to store: {error!r}")
         for listener in self._listeners:
             try:
-                listener(result.batch)
+                listener(result.batch, payload)
             except Exception:
                 _log.exception("a listener of stored requests failed")
         outcome = Outcome.PARTIAL if result.rejected_profiles else Outcome.OK

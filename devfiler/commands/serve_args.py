@@ -13,7 +13,8 @@ from collections.abc import Callable
 
 from devfiler.commands.common import parse_duration
 from devfiler.config import DEFAULT_MAX_DISK, DEFAULT_RETENTION
-from devfiler.storage.retention import RetentionPolicy, parse_size
+from devfiler.sizes import parse_size
+from devfiler.storage.retention import RetentionPolicy
 from devfiler.storage.retention_job import RetentionJob
 
 OFF = "off"

@@ -12,7 +12,6 @@ in the background.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from devfiler.sizes import format_size
 from devfiler.storage import records
 from devfiler.storage.blocks import HASH_DTYPE, read_references, read_summary
 from devfiler.storage.keys import NS_PER_SECOND, decode_event_key, encode_second
@@ -249,27 +249,6 @@ class _Distinct:
         if not self._parts:
             return np.empty(0, dtype=self._dtype)
         return np.unique(np.concatenate(self._parts))
-
-
-_SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)$", re.IGNORECASE)
-_SIZE_UNITS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4}
-
-
-def parse_size(text: str) -> int:
-    """A size like 10GiB, 500MB, 2G or 1048576 in bytes (K, M, G, T: powers of 1024)."""
-    match = _SIZE.fullmatch(text.strip())
-    if not match:
-        raise ValueError(f"size {text!r} is not like 10GiB, 500MiB or 2G")
-    return int(float(match.group(1)) * 1024 ** _SIZE_UNITS[match.group(2).lower()])
-
-
-def format_size(size: int) -> str:
-    value = float(size)
-    for unit in ("bytes", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
 
 
 def format_duration(ns: int) -> str:

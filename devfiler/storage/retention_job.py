@@ -14,7 +14,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from devfiler.storage.retention import RetentionPolicy, RetentionRun, apply_retention, format_size
+from devfiler.sizes import format_size
+from devfiler.storage.retention import RetentionPolicy, RetentionRun, apply_retention
 from devfiler.storage.store import Store
 
 CHECK_INTERVAL_S = 60.0
