@@ -16,7 +16,14 @@ from types import FrameType
 
 from devfiler.collector.server import SHUTDOWN_GRACE_SECONDS, Collector, CollectorError
 from devfiler.commands.common import add_data_dir, add_discard_old_store, open_writable
-from devfiler.commands.serve_args import add_retention_args, retention_job
+from devfiler.commands.serve_args import (
+    add_forward_args,
+    add_retention_args,
+    forwarders,
+    retention_job,
+    start_forwarding,
+    stop_forwarding,
+)
 from devfiler.commands.symbol_args import (
     add_symbol_source_args,
     auto_symbols_from_args,
@@ -50,6 +57,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_discard_old_store(parser)
     add_symbol_source_args(parser)
     add_retention_args(parser)
+    add_forward_args(parser)
     parser.set_defaults(run=run)
 
 
@@ -57,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
     listen = getattr(args, "listen", None) or DEFAULT_LISTEN
     paths = data_paths(getattr(args, "data_dir", None))
     retention = retention_job(args)
+    forwarding = forwarders(args)
     stop_requested = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -69,10 +78,12 @@ def run(args: argparse.Namespace) -> int:
         except StoreError as error:
             print(f"devfiler collector: {error}", file=sys.stderr)
             return 1
+        collector = Collector(store)
+        start_forwarding(collector, forwarding)
         try:
-            collector = Collector(store)
             address = collector.start(listen)
         except CollectorError as error:
+            stop_forwarding(forwarding)
             store.close()
             print(f"devfiler collector: {error}", file=sys.stderr)
             return 1
@@ -87,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
             symbols.stop()
         retention.stop()
         collector.stop(SHUTDOWN_GRACE_SECONDS)
+        stop_forwarding(forwarding)
         store.close()
         return 0
     finally:

@@ -19,7 +19,14 @@ from devfiler.commands.common import (
     parse_duration,
     resolve_time_range,
 )
-from devfiler.commands.serve_args import add_retention_args, retention_job
+from devfiler.commands.serve_args import (
+    add_forward_args,
+    add_retention_args,
+    forwarders,
+    retention_job,
+    start_forwarding,
+    stop_forwarding,
+)
 from devfiler.commands.symbol_args import (
     add_symbol_source_args,
     auto_symbols_from_args,
@@ -45,6 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_discard_old_store(parser, default=False)
     add_symbol_source_args(parser)
     add_retention_args(parser)
+    add_forward_args(parser)
     add_time_range(parser, default=None)
     parser.add_argument(
         "--screenshot",
@@ -91,8 +99,10 @@ def run(args: argparse.Namespace) -> int:
     request_log = RequestLog()
     ingest = BackgroundIngest(symbols)
     retention = retention_job(args)
+    forwarding = forwarders(args)
     try:
-        tabs = _tabs(Services(request_log, symbols, ingest, log, retention), args.tab)
+        services = Services(request_log, symbols, ingest, log, retention, tuple(forwarding))
+        tabs = _tabs(services, args.tab)
         if tabs is None:
             return 2
         try:
@@ -101,9 +111,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"devfiler: {error}", file=sys.stderr)
             return 1
         collector = Collector(store, request_log=request_log)
+        start_forwarding(collector, forwarding)
         try:
             collector.start(args.listen)
         except CollectorError as error:
+            stop_forwarding(forwarding)
             store.close()
             print(f"devfiler: {error}", file=sys.stderr)
             return 1
@@ -125,6 +137,7 @@ def run(args: argparse.Namespace) -> int:
                 fetcher.stop()
             retention.stop()
             collector.stop(SHUTDOWN_GRACE_SECONDS)
+            stop_forwarding(forwarding)
             store.close()
     finally:
         ingest.close()

@@ -1,5 +1,6 @@
 """Flags of the process that owns the store and receives the agent's requests
-(`devfiler collector` and the window), and the services built from them.
+(`devfiler collector` and the window), and the services built from them:
+retention and forwarding.
 
 Like the symbol flags, defaults are SUPPRESSed so the flags can sit on the
 top-level parser and on `collector` without one overwriting the other;
@@ -11,6 +12,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from devfiler.collector.forward import Forwarder
+from devfiler.collector.server import Collector
 from devfiler.commands.common import parse_duration
 from devfiler.config import DEFAULT_MAX_DISK, DEFAULT_RETENTION
 from devfiler.sizes import parse_size
@@ -56,6 +59,52 @@ def _bound(parse: Callable[[str], int]) -> Callable[[str], int | None]:
         return value
 
     return convert
+
+
+def add_forward_args(parser: argparse.ArgumentParser) -> None:
+    """--forward and --forward-insecure."""
+    group = parser.add_argument_group("forwarding")
+    group.add_argument(
+        "--forward",
+        metavar="HOST:PORT",
+        action="append",
+        type=_host_port,
+        default=argparse.SUPPRESS,
+        help="also send every accepted request to this OTLP profiles endpoint, e.g. an "
+        "OpenTelemetry Collector (repeatable; TLS unless --forward-insecure)",
+    )
+    group.add_argument(
+        "--forward-insecure",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="forward in plaintext instead of TLS",
+    )
+
+
+def _host_port(text: str) -> str:
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not HOST:PORT (e.g. otel-collector:4317)")
+    return text
+
+
+def forwarders(args: argparse.Namespace) -> list[Forwarder]:
+    """One forwarder per --forward, not started yet."""
+    tls = not getattr(args, "forward_insecure", False)
+    return [Forwarder(target, tls=tls) for target in getattr(args, "forward", None) or ()]
+
+
+def start_forwarding(collector: Collector, started: list[Forwarder]) -> None:
+    """Start the forwarders and hand them every request the collector accepts."""
+    for forwarder in started:
+        forwarder.start()
+        collector.on_accepted(forwarder.submit)
+
+
+def stop_forwarding(stopped: list[Forwarder]) -> None:
+    """After the collector stopped: what waits gets a few seconds to go, then it is dropped."""
+    for forwarder in stopped:
+        forwarder.stop()
 
 
 def retention_policy(args: argparse.Namespace) -> RetentionPolicy:

@@ -1,6 +1,8 @@
-"""The gRPC tab (developer mode): the collector's last requests, one opened up.
+"""The gRPC tab (developer mode): forwarding, the collector's last requests, one opened up.
 
-The list follows the request log (newest first); selecting a request shows
+A line per --forward downstream says what was sent, waits and was dropped
+(collector/forward.py). The list follows the request log (newest first);
+selecting a request shows
 its gRPC metadata and its payload as a tree. The payload is decoded in the
 worker pool for the selected request only, and tree nodes get their children
 when first opened, so a large request costs nothing until looked at.
@@ -12,6 +14,7 @@ from typing import Any
 
 import dearpygui.dearpygui as dpg
 
+from devfiler.collector.forward import Forwarder
 from devfiler.collector.request_log import RequestLog, RequestRecord, payload_tree
 from devfiler.ui.grpc_rows import OUTCOME_COLOURS, newest_first, record_cells, tree_entries
 from devfiler.ui.tabs import Shared
@@ -30,8 +33,12 @@ class GrpcTab:
     id = "grpc"
     title = "gRPC"
 
-    def __init__(self, log: RequestLog) -> None:
+    def __init__(self, log: RequestLog, forwarders: tuple[Forwarder, ...] = ()) -> None:
         self._log = log
+        self._forwarders = forwarders
+        self.forwarding: list[str] = []
+        """The forwarding lines shown (for tests)."""
+        self._forwarding_text: int | str = 0
         self.records: list[RequestRecord] = []
         self.selected: int | None = None
         """ID of the selected request."""
@@ -60,6 +67,7 @@ class GrpcTab:
         with dpg.item_handler_registry() as self._handlers:
             dpg.add_item_toggled_open_handler(callback=self._expand)
         with dpg.group(parent=parent) as body:
+            self._forwarding_text = dpg.add_text("", show=bool(self._forwarders))
             self._summary = dpg.add_text("No requests since start.")
             self._table.build(body, height=LIST_HEIGHT)
             with dpg.group(horizontal=True):
@@ -81,6 +89,10 @@ class GrpcTab:
             self.selected = self.records[row].id
 
     def update(self, shared: Shared) -> None:
+        forwarding = [forwarder.stats().describe() for forwarder in self._forwarders]
+        if forwarding != self.forwarding:
+            self.forwarding = forwarding
+            dpg.set_value(self._forwarding_text, "\n".join(forwarding))
         total = self._log.total
         if total != self._listed:
             self._listed = total
@@ -146,4 +158,5 @@ class GrpcTab:
             "tree_for": self._tree_for,
             "opened": len(self._opened),
             "first_row_at": self._table.row_at(0) if self.records else None,
+            "forwarding": self.forwarding,
         }

@@ -23,5 +23,5 @@ def all_tabs(services: Services) -> list[Tab]:
         LogTab(services.log),
         TraceFrequencyTab(),
         DbStatsTab(services.retention),
-        GrpcTab(services.request_log),
+        GrpcTab(services.request_log, services.forwarders),
     ]

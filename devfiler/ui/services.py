@@ -1,11 +1,12 @@
 """What the window's tabs use besides the store: the collector's request log,
-the symbol folder with its ingest worker, the application log and the
-retention job."""
+the symbol folder with its ingest worker, the application log, the
+retention job and the forwarders."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from devfiler.collector.forward import Forwarder
 from devfiler.collector.request_log import RequestLog
 from devfiler.log_ring import LogRing
 from devfiler.storage.retention_job import RetentionJob
@@ -20,3 +21,4 @@ class Services:
     ingest: BackgroundIngest
     log: LogRing
     retention: RetentionJob | None = None
+    forwarders: tuple[Forwarder, ...] = ()

@@ -1,8 +1,9 @@
-"""The window runs retention on its store and the DB stats tab says what it deleted."""
+"""What the window does as the store's owner: retention (DB stats) and forwarding (gRPC)."""
 
 from __future__ import annotations
 
 import json
+import socket
 import time
 from pathlib import Path
 
@@ -46,3 +47,30 @@ def test_dbstats_shows_the_bounds_and_what_the_first_pass_deleted(tmp_path: Path
     with Store.open(data_paths(tmp_path / "data")) as store:
         left = store.read_events(-(1 << 63), (1 << 63) - 1)
         assert len(left) == 4
+
+
+def test_grpc_tab_shows_each_forwarding_downstream(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    state_path = tmp_path / "state.json"
+    run_devfiler(
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--dev-mode",
+        "--tab",
+        "grpc",
+        "--forward",
+        f"127.0.0.1:{port}",
+        "--forward",
+        "[::1]:4317",
+        "--forward-insecure",
+        "--screenshot",
+        str(tmp_path / "grpc.png"),
+        state=state_path,
+    )
+    shown = json.loads(state_path.read_text())["grpc"]["forwarding"]
+    assert shown == [
+        f"Forwarding to 127.0.0.1:{port} (plaintext): 0 sent, 0 waiting (0 bytes), 0 dropped.",
+        "Forwarding to [::1]:4317 (plaintext): 0 sent, 0 waiting (0 bytes), 0 dropped.",
+    ]

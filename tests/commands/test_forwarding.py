@@ -1,0 +1,107 @@
+"""`devfiler collector --forward` as real processes: one devfiler forwards to another."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from opentelemetry.proto.collector.profiles.v1development.profiles_service_pb2_grpc import (
+    ProfilesServiceStub,
+)
+
+from devfiler.cli import build_parser
+from devfiler.commands.serve_args import forwarders
+from tests.collector.sent_requests import expected_events
+from tests.commands.test_collector import NO_RETENTION, query, reports, start
+
+
+def stored_events(data_dir: Path) -> int:
+    return sum(json.loads(query(data_dir, "stats", "--json"))["events"].values())
+
+
+def test_a_collector_forwards_what_it_accepts_to_a_second_collector(tmp_path: Path) -> None:
+    (tmp_path / "downstream").mkdir()
+    (tmp_path / "upstream").mkdir()
+    downstream = start(tmp_path / "downstream", "collector", *NO_RETENTION)
+    upstream = start(
+        tmp_path / "upstream",
+        "collector",
+        *NO_RETENTION,
+        "--forward",
+        f"127.0.0.1:{downstream.port}",
+        "--forward-insecure",
+    )
+    try:
+        requests = reports(3)
+        with upstream.channel() as channel:
+            for request in requests:
+                ProfilesServiceStub(channel).Export(request)
+        events = sum(len(expected_events(request)) for request in requests)
+        deadline = time.monotonic() + 60
+        while (
+            sum(json.loads(query(downstream.data_dir, "stats", "--json"))["events"].values())
+            < events
+        ):
+            assert time.monotonic() < deadline, downstream.log.read_text()
+            time.sleep(0.2)
+        for kind in ("on_cpu", "off_cpu"):
+            assert query(downstream.data_dir, "traces", "--collapsed", "--kind", kind) == query(
+                upstream.data_dir, "traces", "--collapsed", "--kind", kind
+            )
+        upstream.process.send_signal(signal.SIGTERM)
+        assert upstream.process.wait(timeout=120) == 0
+    finally:
+        upstream.stop()
+        downstream.stop()
+    log = upstream.log.read_text()
+    assert f"forwarding accepted requests to 127.0.0.1:{downstream.port} (plaintext)" in log
+    assert "not sent at shutdown" not in log
+
+
+def test_stopping_while_the_downstream_is_down_drops_what_waits_and_says_so(
+    tmp_path: Path,
+) -> None:
+    upstream = start(
+        tmp_path, "collector", *NO_RETENTION, "--forward", "127.0.0.1:9", "--forward-insecure"
+    )
+    try:
+        with upstream.channel() as channel:
+            for request in reports(2):
+                ProfilesServiceStub(channel).Export(request)
+        upstream.process.send_signal(signal.SIGTERM)
+        assert upstream.process.wait(timeout=120) == 0
+    finally:
+        upstream.stop()
+    log = upstream.log.read_text()
+    assert "forwarding to 127.0.0.1:9 failed (UNAVAILABLE" in log
+    assert "forwarding to 127.0.0.1:9: 2 requests were not sent at shutdown" in log
+
+
+@pytest.mark.parametrize(
+    ("argv", "targets", "tls"),
+    [
+        ([], [], True),
+        (["--forward", "otel:4317"], ["otel:4317"], True),
+        (["collector", "--forward", "a:1", "--forward", "[::1]:2"], ["a:1", "[::1]:2"], True),
+        (["--forward", "a:1", "--forward", "b:2", "collector"], ["a:1", "b:2"], True),
+        (["collector", "--forward", "a:1", "--forward-insecure"], ["a:1"], False),
+    ],
+)
+def test_forward_flags_before_or_after_the_command(
+    argv: list[str], targets: list[str], tls: bool
+) -> None:
+    made = forwarders(build_parser().parse_args(argv))
+    assert [f.target for f in made] == targets
+    assert all(f.stats().tls is tls for f in made)
+
+
+@pytest.mark.parametrize("target", ["otel", "otel:", ":4317", "otel:0", "otel:70000", "otel:x"])
+def test_a_forward_target_must_be_host_and_port(
+    target: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["collector", "--forward", target])
+    assert f"argument --forward: {target!r} is not HOST:PORT" in capsys.readouterr().err
