@@ -118,7 +118,7 @@ def test_entry_script_is_python_dash_m_devfiler(linux_build: dict[str, Step]) ->
 
 def test_modules_imported_by_name_are_hidden_imports(linux_build: dict[str, Step]) -> None:
     hidden = set(linux_build["Analysis"].kwargs["hiddenimports"])
-    assert {f"devfiler.commands.{name}" for name in (*COMMANDS, "gui")} <= hidden
+    assert {command.__name__ for command in COMMANDS} | {"devfiler.commands.gui"} <= hidden
     # The collector builds its descriptors from these at run time.
     assert {
         "opentelemetry.proto.profiles.v1development.profiles_pb2",
