@@ -94,8 +94,11 @@ class Collector:
         *,
         workers: int = DEFAULT_WORKERS,
         request_log: RequestLog | None = None,
+        credentials: grpc.ServerCredentials | None = None,
     ) -> None:
+        """`credentials` (collector/tls.py) serve TLS; without them the port is plaintext."""
         self._store = store
+        self._credentials = credentials
         self._workers = workers
         self.request_log = request_log if request_log is not None else RequestLog()
         self._lock = threading.Lock()
@@ -148,7 +151,10 @@ class Collector:
             (grpc.method_handlers_generic_handler(SERVICE_NAME, {"Export": handler}),)
         )
         try:
-            port = server.add_insecure_port(listen)
+            if self._credentials is None:
+                port = server.add_insecure_port(listen)
+            else:
+                port = server.add_secure_port(listen, self._credentials)
         except RuntimeError as error:
             port = 0
             reason = str(error)
@@ -160,7 +166,11 @@ class Collector:
         server.start()
         self._server, self._pool = server, pool
         self._address = f"{host}:{port}"
-        _log.info("collector listening on %s", self._address)
+        _log.info(
+            "collector listening on %s (%s)",
+            self._address,
+            "plaintext" if self._credentials is None else "TLS",
+        )
         return self._address
 
     def stop(self, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:

@@ -15,14 +15,17 @@ import threading
 from types import FrameType
 
 from devfiler.collector.server import SHUTDOWN_GRACE_SECONDS, Collector, CollectorError
+from devfiler.collector.tls import TlsError
 from devfiler.commands.common import add_data_dir, add_discard_old_store, open_writable
 from devfiler.commands.serve_args import (
     add_forward_args,
     add_retention_args,
+    add_tls_args,
     forwarders,
     retention_job,
     start_forwarding,
     stop_forwarding,
+    tls_credentials,
 )
 from devfiler.commands.symbol_args import (
     add_symbol_source_args,
@@ -58,12 +61,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_symbol_source_args(parser)
     add_retention_args(parser)
     add_forward_args(parser)
+    add_tls_args(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     listen = getattr(args, "listen", None) or DEFAULT_LISTEN
     paths = data_paths(getattr(args, "data_dir", None))
+    try:
+        credentials = tls_credentials(args)
+    except TlsError as error:
+        print(f"devfiler collector: {error}", file=sys.stderr)
+        return 2
     retention = retention_job(args)
     forwarding = forwarders(args)
     stop_requested = threading.Event()
@@ -78,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         except StoreError as error:
             print(f"devfiler collector: {error}", file=sys.stderr)
             return 1
-        collector = Collector(store)
+        collector = Collector(store, credentials=credentials)
         start_forwarding(collector, forwarding)
         try:
             address = collector.start(listen)

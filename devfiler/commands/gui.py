@@ -22,10 +22,12 @@ from devfiler.commands.common import (
 from devfiler.commands.serve_args import (
     add_forward_args,
     add_retention_args,
+    add_tls_args,
     forwarders,
     retention_job,
     start_forwarding,
     stop_forwarding,
+    tls_credentials,
 )
 from devfiler.commands.symbol_args import (
     add_symbol_source_args,
@@ -53,6 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_symbol_source_args(parser)
     add_retention_args(parser)
     add_forward_args(parser)
+    add_tls_args(parser)
     add_time_range(parser, default=None)
     parser.add_argument(
         "--screenshot",
@@ -90,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
     log = install_log_ring()
     try:
         time_range = initial_range(args, time.time_ns())
+        credentials = tls_credentials(args)
     except ValueError as error:
         print(f"devfiler: {error}", file=sys.stderr)
         return 2
@@ -110,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
         except StoreError as error:
             print(f"devfiler: {error}", file=sys.stderr)
             return 1
-        collector = Collector(store, request_log=request_log)
+        collector = Collector(store, request_log=request_log, credentials=credentials)
         start_forwarding(collector, forwarding)
         try:
             collector.start(args.listen)

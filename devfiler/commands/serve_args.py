@@ -1,6 +1,6 @@
 """Flags of the process that owns the store and receives the agent's requests
 (`devfiler collector` and the window), and the services built from them:
-retention and forwarding.
+TLS, retention and forwarding.
 
 Like the symbol flags, defaults are SUPPRESSed so the flags can sit on the
 top-level parser and on `collector` without one overwriting the other;
@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from pathlib import Path
+
+import grpc
 
 from devfiler.collector.forward import Forwarder
 from devfiler.collector.server import Collector
+from devfiler.collector.tls import TlsError, server_credentials
 from devfiler.commands.common import parse_duration
 from devfiler.config import DEFAULT_MAX_DISK, DEFAULT_RETENTION
 from devfiler.sizes import parse_size
@@ -21,6 +25,37 @@ from devfiler.storage.retention import RetentionPolicy
 from devfiler.storage.retention_job import RetentionJob
 
 OFF = "off"
+
+
+def add_tls_args(parser: argparse.ArgumentParser) -> None:
+    """--tls-cert and --tls-key."""
+    group = parser.add_argument_group("TLS")
+    group.add_argument(
+        "--tls-cert",
+        metavar="FILE",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="serve TLS with this PEM certificate (chain), so the agent runs without "
+        "-disable-tls; needs --tls-key",
+    )
+    group.add_argument(
+        "--tls-key",
+        metavar="FILE",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="the PEM private key of --tls-cert (not encrypted)",
+    )
+
+
+def tls_credentials(args: argparse.Namespace) -> grpc.ServerCredentials | None:
+    """The server credentials of --tls-cert/--tls-key; None for plaintext; TlsError if unusable."""
+    cert = getattr(args, "tls_cert", None)
+    key = getattr(args, "tls_key", None)
+    if cert is None and key is None:
+        return None
+    if cert is None or key is None:
+        raise TlsError("--tls-cert and --tls-key go together: give both, or neither for plaintext")
+    return server_credentials(cert, key)
 
 
 def add_retention_args(parser: argparse.ArgumentParser) -> None:

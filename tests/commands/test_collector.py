@@ -57,19 +57,20 @@ class RunningCollector:
             self.process.wait()
 
 
-def launch(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
+def launch(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     with (tmp_path / "collector.log").open("a") as log:
         return subprocess.Popen(
             [*DEVFILER, *args, "--data-dir", str(tmp_path / "data")],
             stdout=subprocess.PIPE,
             stderr=log,
             text=True,
+            env=env,
         )
 
 
-def start(tmp_path: Path, *args: str) -> RunningCollector:
+def start(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> RunningCollector:
     """Start `devfiler ARGS` listening on a free loopback port; read the port it prints."""
-    process = launch(tmp_path, *args, "--listen", "127.0.0.1:0")
+    process = launch(tmp_path, *args, "--listen", "127.0.0.1:0", env=env)
     assert process.stdout is not None
     line = process.stdout.readline()
     log = tmp_path / "collector.log"

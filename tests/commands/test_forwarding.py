@@ -1,8 +1,10 @@
-"""`devfiler collector --forward` as real processes: one devfiler forwards to another."""
+"""`devfiler collector --forward` and `--tls-cert` as real processes: one devfiler
+forwards to another, in plaintext and over TLS."""
 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import time
 from pathlib import Path
@@ -12,10 +14,11 @@ from opentelemetry.proto.collector.profiles.v1development.profiles_service_pb2_g
     ProfilesServiceStub,
 )
 
-from devfiler.cli import build_parser
+from devfiler.cli import build_parser, main
 from devfiler.commands.serve_args import forwarders
 from tests.collector.sent_requests import expected_events
 from tests.commands.test_collector import NO_RETENTION, query, reports, start
+from tests.conftest import Certificate
 
 
 def stored_events(data_dir: Path) -> int:
@@ -59,6 +62,60 @@ def test_a_collector_forwards_what_it_accepts_to_a_second_collector(tmp_path: Pa
     log = upstream.log.read_text()
     assert f"forwarding accepted requests to 127.0.0.1:{downstream.port} (plaintext)" in log
     assert "not sent at shutdown" not in log
+
+
+def test_tls_from_end_to_end_a_collector_forwards_to_one_serving_tls(
+    tmp_path: Path, self_signed: Certificate
+) -> None:
+    """The downstream serves TLS; the upstream verifies it against the CA file gRPC is given."""
+    (tmp_path / "downstream").mkdir()
+    (tmp_path / "upstream").mkdir()
+    tls = ("--tls-cert", str(self_signed.cert), "--tls-key", str(self_signed.key))
+    downstream = start(tmp_path / "downstream", "collector", *NO_RETENTION, *tls)
+    trusting = {**os.environ, "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH": str(self_signed.cert)}
+    target = f"localhost:{downstream.port}"
+    upstream = start(
+        tmp_path / "upstream", "collector", *NO_RETENTION, "--forward", target, env=trusting
+    )
+    try:
+        requests = reports(2)
+        with upstream.channel() as channel:
+            for request in requests:
+                ProfilesServiceStub(channel).Export(request)
+        events = sum(len(expected_events(request)) for request in requests)
+        deadline = time.monotonic() + 60
+        while stored_events(downstream.data_dir) < events:
+            assert time.monotonic() < deadline, upstream.log.read_text()
+            time.sleep(0.2)
+    finally:
+        upstream.stop()
+        downstream.stop()
+    assert "collector listening on 127.0.0.1:" in downstream.log.read_text()
+    assert "(TLS)" in downstream.log.read_text()
+    assert f"forwarding accepted requests to {target} (TLS)" in upstream.log.read_text()
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--tls-cert", "{cert}"], "--tls-cert and --tls-key go together"),
+        (["--tls-key", "{key}"], "--tls-cert and --tls-key go together"),
+        (["--tls-cert", "{key}", "--tls-key", "{key}"], "holds no PEM certificate"),
+        (["--tls-cert", "{cert}", "--tls-key", "{cert}"], "holds no PEM private key"),
+    ],
+)
+def test_unusable_tls_flags_stop_the_collector_with_the_reason(
+    flags: list[str],
+    message: str,
+    tmp_path: Path,
+    self_signed: Certificate,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    given = [f.format(cert=self_signed.cert, key=self_signed.key) for f in flags]
+    code = main(["collector", *given, "--data-dir", str(tmp_path / "data")])
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "data").exists(), "nothing is created before the flags are checked"
 
 
 def test_stopping_while_the_downstream_is_down_drops_what_waits_and_says_so(
