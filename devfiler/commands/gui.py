@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from devfiler.collector.request_log import RequestLog
-from devfiler.collector.server import SHUTDOWN_GRACE_SECONDS, Collector, CollectorError
+from devfiler.collector.server import CollectorError
 from devfiler.commands.collector import add_listen
 from devfiler.commands.common import (
     add_data_dir,
@@ -19,16 +19,7 @@ from devfiler.commands.common import (
     parse_duration,
     resolve_time_range,
 )
-from devfiler.commands.serve_args import (
-    add_forward_args,
-    add_retention_args,
-    add_tls_args,
-    forwarders,
-    retention_job,
-    start_forwarding,
-    stop_forwarding,
-    tls_credentials,
-)
+from devfiler.commands.serve_args import Serving, add_serving_args
 from devfiler.commands.symbol_args import (
     add_symbol_source_args,
     auto_symbols_from_args,
@@ -53,9 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_data_dir(parser, default=None)
     add_discard_old_store(parser, default=False)
     add_symbol_source_args(parser)
-    add_retention_args(parser)
-    add_forward_args(parser)
-    add_tls_args(parser)
+    add_serving_args(parser)
     add_time_range(parser, default=None)
     parser.add_argument(
         "--screenshot",
@@ -93,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     log = install_log_ring()
     try:
         time_range = initial_range(args, time.time_ns())
-        credentials = tls_credentials(args)
+        serving = Serving.from_args(args)
     except ValueError as error:
         print(f"devfiler: {error}", file=sys.stderr)
         return 2
@@ -102,10 +91,10 @@ def run(args: argparse.Namespace) -> int:
     symbols = SymbolStore(paths.symbols)
     request_log = RequestLog()
     ingest = BackgroundIngest(symbols)
-    retention = retention_job(args)
-    forwarding = forwarders(args)
     try:
-        services = Services(request_log, symbols, ingest, log, retention, tuple(forwarding))
+        services = Services(
+            request_log, symbols, ingest, log, serving.retention, serving.forwarders
+        )
         tabs = _tabs(services, args.tab)
         if tabs is None:
             return 2
@@ -114,12 +103,11 @@ def run(args: argparse.Namespace) -> int:
         except StoreError as error:
             print(f"devfiler: {error}", file=sys.stderr)
             return 1
-        collector = Collector(store, request_log=request_log, credentials=credentials)
-        start_forwarding(collector, forwarding)
+        collector = serving.collector(store, request_log)
         try:
             collector.start(args.listen)
         except CollectorError as error:
-            stop_forwarding(forwarding)
+            serving.stop(collector)
             store.close()
             print(f"devfiler: {error}", file=sys.stderr)
             return 1
@@ -133,15 +121,13 @@ def run(args: argparse.Namespace) -> int:
         if fetcher is not None:
             fetcher.start()
             follow_collector(collector, fetcher)
-        retention.start(store)
+        serving.start(store)
         try:
             return App(store, tabs, options, symbols=symbols).run()
         finally:
             if fetcher is not None:
                 fetcher.stop()
-            retention.stop()
-            collector.stop(SHUTDOWN_GRACE_SECONDS)
-            stop_forwarding(forwarding)
+            serving.stop(collector)
             store.close()
     finally:
         ingest.close()

@@ -11,18 +11,21 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
 
 from devfiler.collector.forward import Forwarder
-from devfiler.collector.server import Collector
+from devfiler.collector.request_log import RequestLog
+from devfiler.collector.server import SHUTDOWN_GRACE_SECONDS, Collector
 from devfiler.collector.tls import TlsError, server_credentials
 from devfiler.commands.common import parse_duration
 from devfiler.config import DEFAULT_MAX_DISK, DEFAULT_RETENTION
 from devfiler.sizes import parse_size
 from devfiler.storage.retention import RetentionPolicy
 from devfiler.storage.retention_job import RetentionJob
+from devfiler.storage.store import Store
 
 OFF = "off"
 
@@ -123,23 +126,10 @@ def _host_port(text: str) -> str:
     return text
 
 
-def forwarders(args: argparse.Namespace) -> list[Forwarder]:
+def forwarders(args: argparse.Namespace) -> tuple[Forwarder, ...]:
     """One forwarder per --forward, not started yet."""
     tls = not getattr(args, "forward_insecure", False)
-    return [Forwarder(target, tls=tls) for target in getattr(args, "forward", None) or ()]
-
-
-def start_forwarding(collector: Collector, started: list[Forwarder]) -> None:
-    """Start the forwarders and hand them every request the collector accepts."""
-    for forwarder in started:
-        forwarder.start()
-        collector.on_accepted(forwarder.submit)
-
-
-def stop_forwarding(stopped: list[Forwarder]) -> None:
-    """After the collector stopped: what waits gets a few seconds to go, then it is dropped."""
-    for forwarder in stopped:
-        forwarder.stop()
+    return tuple(Forwarder(target, tls=tls) for target in getattr(args, "forward", None) or ())
 
 
 def retention_policy(args: argparse.Namespace) -> RetentionPolicy:
@@ -149,6 +139,51 @@ def retention_policy(args: argparse.Namespace) -> RetentionPolicy:
     return RetentionPolicy(max_age_ns=age, max_disk_bytes=disk)
 
 
-def retention_job(args: argparse.Namespace) -> RetentionJob:
-    """The retention job of the flags, not started (it starts once the store is open)."""
-    return RetentionJob(retention_policy(args))
+def add_serving_args(parser: argparse.ArgumentParser) -> None:
+    """Every flag of this module."""
+    add_tls_args(parser)
+    add_retention_args(parser)
+    add_forward_args(parser)
+
+
+@dataclass(frozen=True, slots=True)
+class Serving:
+    """What runs beside the collector in the process that owns the store.
+
+    Made from the flags before anything starts (bad TLS files stop devfiler
+    before it opens the store); `collector()` builds the collector with the
+    TLS credentials and the forwarders attached, `start()` starts retention
+    once the store is open, `stop()` stops all of it in order.
+    """
+
+    credentials: grpc.ServerCredentials | None
+    retention: RetentionJob
+    forwarders: tuple[Forwarder, ...]
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> Serving:
+        """TlsError when --tls-cert/--tls-key cannot be used."""
+        return cls(tls_credentials(args), RetentionJob(retention_policy(args)), forwarders(args))
+
+    def collector(self, store: Store, request_log: RequestLog | None = None) -> Collector:
+        """The collector (not listening yet), handing every accepted request to the forwarders.
+
+        Forwarders start here, before the port opens, so none of the first
+        requests is missed; `stop()` stops them even if the collector never started.
+        """
+        collector = Collector(store, request_log=request_log, credentials=self.credentials)
+        for forwarder in self.forwarders:
+            forwarder.start()
+            collector.on_accepted(forwarder.submit)
+        return collector
+
+    def start(self, store: Store) -> None:
+        self.retention.start(store)
+
+    def stop(self, collector: Collector) -> None:
+        """Retention, then the collector (requests in flight finish), then forwarding, which
+        gets a few seconds to send what waits. The store can close afterwards."""
+        self.retention.stop()
+        collector.stop(SHUTDOWN_GRACE_SECONDS)
+        for forwarder in self.forwarders:
+            forwarder.stop()

@@ -17,12 +17,39 @@ from opentelemetry.proto.collector.profiles.v1development.profiles_service_pb2_g
 from devfiler.cli import build_parser, main
 from devfiler.commands.serve_args import forwarders
 from tests.collector.sent_requests import expected_events
-from tests.commands.test_collector import NO_RETENTION, query, reports, start
+from tests.commands.test_collector import (
+    NO_RETENTION,
+    RunningCollector,
+    query,
+    reports,
+    start,
+)
 from tests.conftest import Certificate
 
 
 def stored_events(data_dir: Path) -> int:
     return sum(json.loads(query(data_dir, "stats", "--json"))["events"].values())
+
+
+def send(collector: RunningCollector, count: int) -> int:
+    """Send `count` reports as the agent does; the number of events they hold."""
+    requests = reports(count)
+    with collector.channel() as channel:
+        for request in requests:
+            ProfilesServiceStub(channel).Export(request)
+    return sum(len(expected_events(request)) for request in requests)
+
+
+def wait_until_stored(collector: RunningCollector, events: int, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while stored_events(collector.data_dir) < events:
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.2)
+
+
+def stop_with_sigterm(collector: RunningCollector) -> None:
+    collector.process.send_signal(signal.SIGTERM)
+    assert collector.process.wait(timeout=120) == 0
 
 
 def test_a_collector_forwards_what_it_accepts_to_a_second_collector(tmp_path: Path) -> None:
@@ -38,24 +65,12 @@ def test_a_collector_forwards_what_it_accepts_to_a_second_collector(tmp_path: Pa
         "--forward-insecure",
     )
     try:
-        requests = reports(3)
-        with upstream.channel() as channel:
-            for request in requests:
-                ProfilesServiceStub(channel).Export(request)
-        events = sum(len(expected_events(request)) for request in requests)
-        deadline = time.monotonic() + 60
-        while (
-            sum(json.loads(query(downstream.data_dir, "stats", "--json"))["events"].values())
-            < events
-        ):
-            assert time.monotonic() < deadline, downstream.log.read_text()
-            time.sleep(0.2)
+        wait_until_stored(downstream, send(upstream, 3), downstream.log)
         for kind in ("on_cpu", "off_cpu"):
             assert query(downstream.data_dir, "traces", "--collapsed", "--kind", kind) == query(
                 upstream.data_dir, "traces", "--collapsed", "--kind", kind
             )
-        upstream.process.send_signal(signal.SIGTERM)
-        assert upstream.process.wait(timeout=120) == 0
+        stop_with_sigterm(upstream)
     finally:
         upstream.stop()
         downstream.stop()
@@ -78,15 +93,7 @@ def test_tls_from_end_to_end_a_collector_forwards_to_one_serving_tls(
         tmp_path / "upstream", "collector", *NO_RETENTION, "--forward", target, env=trusting
     )
     try:
-        requests = reports(2)
-        with upstream.channel() as channel:
-            for request in requests:
-                ProfilesServiceStub(channel).Export(request)
-        events = sum(len(expected_events(request)) for request in requests)
-        deadline = time.monotonic() + 60
-        while stored_events(downstream.data_dir) < events:
-            assert time.monotonic() < deadline, upstream.log.read_text()
-            time.sleep(0.2)
+        wait_until_stored(downstream, send(upstream, 2), upstream.log)
     finally:
         upstream.stop()
         downstream.stop()
@@ -125,11 +132,8 @@ def test_stopping_while_the_downstream_is_down_drops_what_waits_and_says_so(
         tmp_path, "collector", *NO_RETENTION, "--forward", "127.0.0.1:9", "--forward-insecure"
     )
     try:
-        with upstream.channel() as channel:
-            for request in reports(2):
-                ProfilesServiceStub(channel).Export(request)
-        upstream.process.send_signal(signal.SIGTERM)
-        assert upstream.process.wait(timeout=120) == 0
+        send(upstream, 2)
+        stop_with_sigterm(upstream)
     finally:
         upstream.stop()
     log = upstream.log.read_text()
