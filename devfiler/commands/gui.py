@@ -116,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
             tab=args.tab,
             dev_mode=args.dev_mode,
             screenshot=Path(args.screenshot) if args.screenshot else None,
+            tls=serving.credentials is not None,
         )
         fetcher = auto_symbols_from_args(args, paths, store.executables)
         if fetcher is not None:
