@@ -15,7 +15,10 @@ SCHEMA_VERSION = 2
    and every distinct frame of a stored trace has a row in `frames`.
 """
 
-DEFAULT_LISTEN = "0.0.0.0:11000"
+DEFAULT_LISTEN = "127.0.0.1:11000"
+"""Loopback only: anyone who can reach the port can write into the store. Agents on other
+hosts come through an SSH tunnel, or devfiler listens on all interfaces when asked to
+(`--listen 0.0.0.0:11000`)."""
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 """The agent allows itself 32 MiB messages; accept twice that."""
 

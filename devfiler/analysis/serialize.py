@@ -7,7 +7,9 @@ thread level `thread`.
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from collections.abc import Iterator
+from typing import Any, TextIO
 
 from devfiler.analysis.results import (
     CollapsedStacks,
@@ -39,6 +41,20 @@ def kind_text(kind: FrameKind | None, kind_name: str, *, at_root: bool) -> str:
 
 
 def node_json(node: FlameNode, *, at_root: bool = True) -> Json:
+    """The node and everything under it; a loop, not recursion, as stacks can be deeper
+    than Python's recursion limit."""
+    root = _node_fields(node, at_root=at_root)
+    pending = [(node, root)]
+    while pending:
+        parent, doc = pending.pop()
+        for child in parent.children:
+            child_doc = _node_fields(child, at_root=False)
+            doc["children"].append(child_doc)
+            pending.append((child, child_doc))
+    return root
+
+
+def _node_fields(node: FlameNode, *, at_root: bool) -> Json:
     doc: Json = {
         "label": node.label,
         "kind": kind_text(node.kind, node.kind_name, at_root=at_root),
@@ -57,8 +73,50 @@ def node_json(node: FlameNode, *, at_root: bool = True) -> Json:
     if node.base_weight is not None:
         doc["base"] = node.base_weight
         doc["change"] = node.change
-    doc["children"] = [node_json(child, at_root=False) for child in node.children]
+    doc["children"] = []
     return doc
+
+
+def write_json(doc: object, out: TextIO) -> None:
+    """`json.dump(doc, out, indent=1)` without its nesting limit (about 500 flamegraph levels).
+
+    Same text as json.dump, written from an explicit stack of open
+    containers, so any depth the store holds prints.
+    """
+    encode = json.JSONEncoder().encode
+    stack: list[tuple[Iterator[Any], bool, int]] = []
+    item: Any = doc
+    while True:
+        if isinstance(item, dict):
+            out.write("{" if item else "{}")
+            if item:
+                stack.append((iter(item.items()), True, 0))
+        elif isinstance(item, list | tuple):
+            out.write("[" if item else "[]")
+            if item:
+                stack.append((iter(item), False, 0))
+        else:
+            out.write(encode(item))
+        while stack:
+            entries, is_dict, written = stack[-1]
+            entry: Any = next(entries, _END)
+            if entry is _END:
+                stack.pop()
+                out.write("\n" + " " * len(stack) + ("}" if is_dict else "]"))
+                continue
+            stack[-1] = (entries, is_dict, written + 1)
+            out.write(("," if written else "") + "\n" + " " * len(stack))
+            if is_dict:
+                key, item = entry
+                out.write(encode(str(key)) + ": ")
+            else:
+                item = entry
+            break
+        else:
+            return
+
+
+_END = object()
 
 
 def flamegraph_json(graph: FlameGraph) -> Json:

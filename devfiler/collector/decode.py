@@ -17,11 +17,20 @@ from typing import Any
 import numpy as np
 from google.protobuf.message import DecodeError, Message
 
+from devfiler.collector import limits
 from devfiler.collector.dictionary import AttributeValue, Dictionary
 from devfiler.collector.errors import InvalidRequestError
+from devfiler.collector.limits import check_each, check_limit
 from devfiler.collector.locations import FrameCache, FrameTable
 from devfiler.collector.samples import ProfileSamples, SampleTables, decode_samples
-from devfiler.collector.shadow import RawRequest
+from devfiler.collector.shadow import (
+    RawKeyValue,
+    RawProfile,
+    RawRequest,
+    RawResourceProfiles,
+    RawScopeProfiles,
+    parse_part,
+)
 from devfiler.model import EventContext, SampleKind
 from devfiler.storage.batch import IngestBatch
 from devfiler.storage.distinct import small_unique
@@ -73,11 +82,13 @@ class _Contexts:
         return found
 
 
-def _base_context(resource_profiles: Any, dictionary: Dictionary) -> EventContext:
-    attrs = {
-        kv.key: dictionary.any_value(kv.value, f"resource attribute {kv.key}")
-        for kv in resource_profiles.resource.attributes
-    }
+def _base_context(resource_profiles: Any, dictionary: Dictionary, where: str) -> EventContext:
+    raw_attributes = resource_profiles.resource.attributes
+    check_each(len(raw_attributes), limits.ATTRIBUTE_INDICES, "resource attributes", where)
+    attrs = {}
+    for i, raw in enumerate(raw_attributes):
+        kv = parse_part(RawKeyValue, raw, f"{where}.resource.attributes[{i}]")
+        attrs[kv.key] = dictionary.any_value(kv.value, f"resource attribute {kv.key}")
     return EventContext(
         pid=_int(attrs.get("process.pid"), 0),
         executable_path=str(attrs.get("process.executable.path") or ""),
@@ -109,7 +120,9 @@ def decode_request(
     frame_cache = frame_cache if frame_cache is not None else FrameCache()
     payload = request if isinstance(request, bytes) else request.SerializeToString()
     raw = parse_request(payload)
+    check_limit(len(raw.resource_profiles), limits.RESOURCE_PROFILES, "resource_profiles")
     dictionary = Dictionary(raw.dictionary)
+    resources = _profiles_by_resource(raw, dictionary)
     frames = FrameTable(
         dictionary, raw.dictionary.location_table, raw.dictionary.stack_table, frame_cache
     )
@@ -117,19 +130,16 @@ def decode_request(
     profiles: list[ProfileSamples] = []
     errors: list[str] = []
     total = 0
-    for r, resource_profiles in enumerate(raw.resource_profiles):
-        base = _base_context(resource_profiles, dictionary)
+    for base, parts in resources:
         frames.attach_path(base.executable_path)
-        for s, scope_profiles in enumerate(resource_profiles.scope_profiles):
-            for p, profile in enumerate(scope_profiles.profiles):
-                total += 1
-                where = f"resource_profiles[{r}].scope_profiles[{s}].profiles[{p}]"
-                try:
-                    kind = _profile_kind(profile, dictionary, where)
-                except InvalidRequestError as error:
-                    errors.append(str(error))
-                    continue
-                profiles.append(ProfileSamples(kind, base, where, profile.samples))
+        for where, profile in parts:
+            total += 1
+            try:
+                kind = _profile_kind(profile, dictionary, where)
+            except InvalidRequestError as error:
+                errors.append(str(error))
+                continue
+            profiles.append(ProfileSamples(kind, base, where, profile.samples))
     tables = SampleTables(
         stacks=frames.stack_count,
         attributes=len(dictionary.attributes),
@@ -161,6 +171,31 @@ def decode_request(
         ],
     )
     return DecodeResult(batch, batch.event_count, len(errors), "; ".join(errors))
+
+
+def _profiles_by_resource(
+    raw: Any, dictionary: Dictionary
+) -> list[tuple[EventContext, list[tuple[str, Any]]]]:
+    """Each resource's context and its profiles (with where they are), counted against the
+    limits level by level before the next level is parsed."""
+    resources = []
+    profiles = samples = 0
+    for r, raw_resource in enumerate(raw.resource_profiles):
+        at = f"resource_profiles[{r}]"
+        resource_profiles = parse_part(RawResourceProfiles, raw_resource, at)
+        parts = []
+        for s, raw_scope in enumerate(resource_profiles.scope_profiles):
+            scope_profiles = parse_part(RawScopeProfiles, raw_scope, f"{at}.scope_profiles[{s}]")
+            profiles += len(scope_profiles.profiles)
+            check_limit(profiles, limits.PROFILES, "profiles")
+            for p, raw_profile in enumerate(scope_profiles.profiles):
+                where = f"{at}.scope_profiles[{s}].profiles[{p}]"
+                profile = parse_part(RawProfile, raw_profile, where)
+                samples += len(profile.samples)
+                check_limit(samples, limits.SAMPLES, "samples")
+                parts.append((where, profile))
+        resources.append((_base_context(resource_profiles, dictionary, at), parts))
+    return resources
 
 
 def _profile_kind(profile: Any, dictionary: Dictionary, where: str) -> SampleKind:

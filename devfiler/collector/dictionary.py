@@ -16,7 +16,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from devfiler.collector import limits
 from devfiler.collector.errors import InvalidRequestError
+from devfiler.collector.limits import check_each, check_limit
+from devfiler.collector.shadow import RawKeyValueAndUnit, RawMapping, parse_part
 from devfiler.collector.wire import VARINT, Messages, check_wire_types, last_varint, scan
 
 AttributeValue = str | int | float | bool | bytes | None
@@ -54,13 +57,20 @@ class Dictionary:
     """Strings, attributes, functions and mappings as plain values, every reference checked."""
 
     def __init__(self, dictionary: Any) -> None:
+        check_table_sizes(dictionary)
         self.strings: list[str] = list(dictionary.string_table)
+        longest = max(map(len, self.strings), default=0)
+        if longest > limits.STRING_CHARS:
+            at = next(i for i, s in enumerate(self.strings) if len(s) == longest)
+            check_each(longest, limits.STRING_CHARS, "characters", f"string_table[{at}]")
         self.attributes: list[tuple[str, AttributeValue]] = [
-            self._attribute(i, kv) for i, kv in enumerate(dictionary.attribute_table)
+            self._attribute(i, parse_part(RawKeyValueAndUnit, kv, f"attribute_table[{i}]"))
+            for i, kv in enumerate(dictionary.attribute_table)
         ]
         self.functions = self._functions(dictionary.function_table)
         self.mappings: list[MappingInfo] = [
-            self._mapping(i, m) for i, m in enumerate(dictionary.mapping_table)
+            self._mapping(i, parse_part(RawMapping, m, f"mapping_table[{i}]"))
+            for i, m in enumerate(dictionary.mapping_table)
         ]
         self.link_count = len(dictionary.link_table)
 
@@ -84,6 +94,7 @@ class Dictionary:
         return self.strings[index] if self.strings else ""
 
     def attribute_indices(self, indices: Any, where: str) -> list[tuple[str, AttributeValue]]:
+        check_each(len(indices), limits.ATTRIBUTE_INDICES, "attribute indices", where)
         size = len(self.attributes)
         result = []
         for j, index in enumerate(indices):
@@ -132,6 +143,20 @@ class Dictionary:
         gnu = text(attrs.get("process.executable.build_id.gnu")).lower()
         go = text(attrs.get("process.executable.build_id.go"))
         return MappingInfo(name, htlhash, gnu, go)
+
+
+def check_table_sizes(dictionary: Any) -> None:
+    """Every table's length against its limit, before any table is read."""
+    for table, limit in (
+        ("string_table", limits.STRINGS),
+        ("attribute_table", limits.ATTRIBUTES),
+        ("function_table", limits.FUNCTIONS),
+        ("mapping_table", limits.MAPPINGS),
+        ("location_table", limits.LOCATIONS),
+        ("stack_table", limits.STACKS),
+        ("link_table", limits.LINKS),
+    ):
+        check_limit(len(getattr(dictionary, table)), limit, f"entries of {table}")
 
 
 def text(value: AttributeValue) -> str:

@@ -13,3 +13,11 @@ class InvalidRequestError(ValueError):
 
     The server answers it with INVALID_ARGUMENT and stores nothing.
     """
+
+
+class RequestLimitError(InvalidRequestError):
+    """The request is readable but larger than a limit allows; the message names the limit.
+
+    The server answers it with RESOURCE_EXHAUSTED and stores nothing. Checked
+    before the memory the request would take is spent.
+    """

@@ -16,6 +16,7 @@ from collections.abc import Hashable, Sequence
 import numpy as np
 import numpy.typing as npt
 
+from devfiler.collector import limits
 from devfiler.collector.dictionary import (
     FRAME_TYPE_KEY,
     Dictionary,
@@ -24,6 +25,7 @@ from devfiler.collector.dictionary import (
     text,
 )
 from devfiler.collector.errors import InvalidRequestError
+from devfiler.collector.limits import check_each, check_limit
 from devfiler.collector.wire import (
     LEN,
     VARINT,
@@ -140,7 +142,13 @@ class FrameTable:
         mapping = last_varint(fields, 1, n)
         check_indices(mapping, len(d.mappings), "location_table[{}].mapping_index", "mapping_table")
         address = last_varint(fields, 2, n).view(np.uint64)
-        attrs = repeated_varints(messages, fields, 4, "location_table")
+        attrs = repeated_varints(
+            messages,
+            fields,
+            4,
+            "location_table",
+            (limits.ALL_ATTRIBUTE_INDICES, "attribute indices of all locations"),
+        )
         attr_values = attrs.signed()
         check_repeated(
             attrs.owner,
@@ -228,6 +236,7 @@ class FrameTable:
         sel = fields.pick(3, LEN)
         if not sel.any():
             return {}
+        check_limit(int(np.count_nonzero(sel)), limits.LINES, "lines of all locations")
         arrange = np.lexsort((fields.order[sel], fields.message[sel]))
         owner = fields.message[sel][arrange]
         starts = fields.start[sel][arrange]
@@ -259,7 +268,13 @@ class FrameTable:
     def _decode_stacks(self, messages: Messages) -> None:
         fields = scan(messages, "stack_table")
         check_wire_types(fields, {1: (VARINT, LEN)}, "stack_table")
-        entries = repeated_varints(messages, fields, 1, "stack_table")
+        entries = repeated_varints(
+            messages,
+            fields,
+            1,
+            "stack_table",
+            (limits.FRAMES, "location indices of all stacks"),
+        )
         locations = entries.signed()
         check_repeated(
             entries.owner,
@@ -269,6 +284,14 @@ class FrameTable:
             "location_table",
         )
         counts = entries.counts(len(messages))
+        if len(counts) and int(counts.max()) > limits.FRAMES_PER_STACK:
+            deepest = int(counts.argmax())
+            check_each(
+                int(counts[deepest]),
+                limits.FRAMES_PER_STACK,
+                "location indices",
+                f"stack_table[{deepest}]",
+            )
         self._stack_offsets = np.r_[0, np.cumsum(counts)]
         self._stack_locations = locations
         self.stack_count = len(messages)

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from devfiler.collector import limits
 from devfiler.collector.errors import OLD_AGENT_HINT
+from devfiler.collector.limits import check_each, check_limit
 from devfiler.collector.wire import (
     FIXED64,
     LEN,
@@ -98,29 +100,38 @@ def _attribute_rows(
 ) -> tuple[list[tuple[int, tuple[int, ...]]], I64]:
     """Distinct (group, attribute list) pairs and, per sample, which one it has.
 
-    A list of indices below `table_size` is one number in base table_size + 2,
-    exact while it fits in 62 bits (lists are a handful of entries long);
-    longer lists fall back to sorting rows.
+    Samples are taken by list length, so each length's rows form a dense
+    matrix and the work stays linear in the indices however the lengths
+    vary. A row of indices below `table_size` is one number in base
+    table_size + 2 while that fits in 62 bits; longer rows are sorted as
+    rows. Out-of-range indices (their profile is rejected) all read as
+    `table_size`, which no valid row holds.
     """
     samples = len(group)
     counts = np.bincount(owner, minlength=samples)
-    width = int(counts.max()) if samples and len(owner) else 0
-    matrix = np.full((samples, width + 1), -1, dtype=np.int64)
-    matrix[:, 0] = group
-    if len(owner):
-        first = np.r_[0, np.cumsum(counts)[:-1]]
-        matrix[owner, 1 + np.arange(len(owner)) - first[owner]] = values
-    base = max(table_size, int(group.max()) + 1 if samples else 0) + 2
-    if base ** matrix.shape[1] < 1 << 62:
-        weights = base ** np.arange(matrix.shape[1], dtype=np.int64)
-        _, first_of_key, inverse = np.unique(
-            (matrix + 1) @ weights, return_index=True, return_inverse=True
-        )
-        rows = matrix[first_of_key]
-    else:
-        rows, inverse = np.unique(matrix, axis=0, return_inverse=True)
-    distinct = [(row[0], tuple(v for v in row[1:] if v >= 0)) for row in rows.tolist()]
-    return distinct, inverse.reshape(-1)
+    starts = np.cumsum(counts) - counts
+    values = np.where((values >= 0) & (values < table_size), values, table_size)
+    by_length = np.argsort(counts, kind="stable")
+    bounds = np.flatnonzero(np.diff(counts[by_length])) + 1
+    base = max(table_size + 1, int(group.max()) + 1 if samples else 0) + 1
+    distinct: list[tuple[int, tuple[int, ...]]] = []
+    row_of_sample = np.empty(samples, dtype=np.int64)
+    for members in np.split(by_length, bounds) if samples else []:
+        width = int(counts[members[0]])
+        matrix = np.empty((len(members), width + 1), dtype=np.int64)
+        matrix[:, 0] = group[members]
+        matrix[:, 1:] = values[starts[members][:, None] + np.arange(width)]
+        if base ** matrix.shape[1] < 1 << 62:
+            weights = base ** np.arange(matrix.shape[1], dtype=np.int64)
+            _, first_of_key, inverse = np.unique(
+                matrix @ weights, return_index=True, return_inverse=True
+            )
+            rows = matrix[first_of_key]
+        else:
+            rows, inverse = np.unique(matrix, axis=0, return_inverse=True)
+        row_of_sample[members] = len(distinct) + inverse.reshape(-1)
+        distinct.extend((row[0], tuple(row[1:])) for row in rows.tolist())
+    return distinct, row_of_sample
 
 
 def decode_samples(
@@ -139,7 +150,7 @@ def decode_samples(
         return f"{profiles[profile_of[i]].where}.samples[{local[i]}]"
 
     messages = Messages.of(raw)
-    fields = scan(messages, name)
+    fields = scan(messages, name, "samples")
     problems = _Problems(profile_of, len(profiles))
     old = fields.pick(3, LEN)
     problems.flag(
@@ -165,7 +176,22 @@ def decode_samples(
             f"link_table has {tables.links} entries"
         ),
     )
-    attributes = repeated_varints(messages, fields, 2, name)
+    attributes = repeated_varints(
+        messages,
+        fields,
+        2,
+        name,
+        (limits.ALL_ATTRIBUTE_INDICES, "attribute indices of all samples"),
+    )
+    attribute_counts = attributes.counts(n)
+    if n and int(attribute_counts.max()) > limits.ATTRIBUTE_INDICES:
+        widest = int(attribute_counts.argmax())
+        check_each(
+            int(attribute_counts[widest]),
+            limits.ATTRIBUTE_INDICES,
+            "attribute indices",
+            name(widest),
+        )
     attribute_values = attributes.signed()
     bad = np.flatnonzero((attribute_values < 0) | (attribute_values >= max(tables.attributes, 1)))
     position = positions_in_owner(attributes.owner)
@@ -178,6 +204,12 @@ def decode_samples(
             f"attribute_table has {tables.attributes} entries"
         ),
     )
+    packed_stamps = int(fields.length[fields.pick(5, LEN)].sum()) // 8
+    check_limit(
+        packed_stamps + int(np.count_nonzero(fields.pick(5, FIXED64))),
+        limits.EVENTS,
+        "timestamps",
+    )
     stamps = repeated_fixed64(messages, fields, 5, name)
     late = np.flatnonzero(stamps.value > np.uint64(_INT64_MAX))
     problems.flag(
@@ -187,9 +219,35 @@ def decode_samples(
             f"{int(stamps.value[stamps.owner == i].max())} ns is beyond the year 2262"
         ),
     )
-    values = repeated_varints(messages, fields, 4, name)
+    values = repeated_varints(messages, fields, 4, name, (limits.EVENTS, "values of all samples"))
     stamp_counts = stamps.counts(n)
+    check_limit(
+        len(stamps.owner) + int(np.count_nonzero(stamp_counts == 0)), limits.EVENTS, "events"
+    )
     value_counts = values.counts(n)
+    weight_values = values.signed()
+    out_of_range = np.flatnonzero((weight_values < 0) | (weight_values > limits.EVENT_WEIGHT))
+    value_position = positions_in_owner(values.owner)
+    first_bad_value = dict(
+        zip(values.owner[out_of_range][::-1].tolist(), out_of_range[::-1].tolist(), strict=True)
+    )
+    problems.flag(
+        values.owner[out_of_range],
+        lambda i: (
+            f"{name(i)}.values[{int(value_position[first_bad_value[i]])}] = "
+            f"{int(weight_values[first_bad_value[i]])} is not a weight: counts and nanoseconds "
+            f"run from 0 to {limits.EVENT_WEIGHT:,}"
+        ),
+    )
+    sums = _sums(values, n)
+    heavy = np.flatnonzero((stamp_counts == 0) & (sums > limits.EVENT_WEIGHT))
+    problems.flag(
+        heavy,
+        lambda i: (
+            f"{name(i)} has no timestamps and values that add up to {int(sums[i]):,}, "
+            f"more than the {limits.EVENT_WEIGHT:,} one event may weigh"
+        ),
+    )
     off_cpu = np.array([p.kind is SampleKind.OFF_CPU for p in profiles], dtype=bool)[profile_of]
     problems.flag(
         np.flatnonzero((stamp_counts == 0) & (value_counts > 1) & ~off_cpu),
@@ -215,14 +273,20 @@ def decode_samples(
     )
     weights = np.concatenate(
         [
-            _stamp_weights(values, value_counts, stamps, stamp_counts, off_cpu)[kept_stamps],
-            _lone_weights(values, value_counts, n)[no_stamps],
+            _stamp_weights(values, value_counts, sums, stamps, stamp_counts, off_cpu)[kept_stamps],
+            np.where(value_counts > 0, sums, 1)[no_stamps],
         ]
     )
     kind_of_event = np.array([int(p.kind) for p in profiles], dtype=np.uint8)[profile_of][owners]
     events = []
     for kind_code in np.unique(kind_of_event).tolist():
         pick = kind_of_event == kind_code
+        total = float(weights[pick].sum(dtype=np.float64))
+        check_limit(
+            int(total),
+            limits.REQUEST_WEIGHT,
+            f"weight of the {SampleKind(kind_code).cli_name} events",
+        )
         events.append(
             EventRows(
                 SampleKind(kind_code),
@@ -235,15 +299,22 @@ def decode_samples(
     return DecodedSamples(events, problems.errors)
 
 
-def _lone_weights(values: Repeated, value_counts: I64, samples: int) -> I64:
-    """Weight of a sample without timestamps: its values summed (a count, or nanoseconds)."""
-    sums = np.bincount(values.owner, weights=values.signed(), minlength=samples).astype(np.int64)
-    return np.where(value_counts > 0, sums, 1)
+def _sums(values: Repeated, samples: int) -> I64:
+    """Each sample's values added up exactly; a sum past int64 (only possible with values
+    beyond the per-event limit, which reject the profile) reads as that limit plus one."""
+    sums = np.zeros(samples, dtype=np.int64)
+    if not len(values.owner):
+        return sums
+    owners, starts = np.unique(values.owner, return_index=True)
+    clipped = np.clip(values.signed(), 0, limits.EVENT_WEIGHT + 1)
+    sums[owners] = np.minimum(np.add.reduceat(clipped, starts), limits.EVENT_WEIGHT + 1)
+    return sums
 
 
 def _stamp_weights(
     values: Repeated,
     value_counts: I64,
+    sums: I64,
     stamps: Repeated,
     stamp_counts: I64,
     off_cpu: npt.NDArray[np.bool_],
@@ -256,12 +327,12 @@ def _stamp_weights(
     weights = np.ones(len(stamps.owner), dtype=np.int64)
     aligned = off_cpu & (value_counts == stamp_counts)
     weights[aligned[stamps.owner]] = values.signed()[aligned[values.owner]]
-    uneven = np.unique(stamps.owner[(off_cpu & ~aligned)[stamps.owner]])
-    if len(uneven):
-        sums = np.bincount(values.owner, weights=values.signed(), minlength=len(value_counts))
-        for sample in uneven.tolist():
-            share, rest = divmod(int(sums[sample]), int(stamp_counts[sample]))
-            slots = np.flatnonzero(stamps.owner == sample)
-            weights[slots] = share
-            weights[slots[0]] += rest
+    uneven = (off_cpu & ~aligned & (stamp_counts > 0))[stamps.owner]
+    if uneven.any():
+        divisor = np.maximum(stamp_counts, 1)
+        share, rest = sums // divisor, sums % divisor
+        weights[uneven] = share[stamps.owner[uneven]]
+        first_slot = np.cumsum(stamp_counts) - stamp_counts
+        firsts = first_slot[np.unique(stamps.owner[uneven])]
+        weights[firsts] += rest[stamps.owner[firsts]]
     return weights

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from devfiler.collector.errors import InvalidRequestError
+from devfiler.collector import limits
+from devfiler.collector.errors import InvalidRequestError, RequestLimitError
+from devfiler.collector.limits import check_limit
 
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
@@ -103,15 +105,26 @@ def _fixed(buffer: npt.NDArray[np.uint8], positions: I64, width: int) -> U64:
     return values
 
 
-def scan(messages: Messages, what: What) -> Fields:
-    """Split every message into its fields; malformed encodings raise InvalidRequestError."""
+def scan(messages: Messages, what: What, table: str = "") -> Fields:
+    """Split every message into its fields; malformed encodings raise InvalidRequestError.
+
+    One round per field of the longest message and memory per field
+    occurrence: both are limited (collector/limits.py) before they are spent.
+    """
     buffer, ends = messages.buffer, messages.ends
     position = messages.starts.copy()
     ids = np.arange(len(messages), dtype=np.int64)
     active = ids[position < ends]
     out: list[tuple[I64, I64, I64, U64, I64, I64, I64]] = []
-    round_no = 0
+    round_no = total = 0
     while len(active):
+        total += len(active)
+        check_limit(total, limits.FIELDS, f"field occurrences in {table or what}")
+        if round_no == limits.FIELDS_PER_MESSAGE:
+            raise RequestLimitError(
+                f"{name_of(what, int(active[0]))} has more than {round_no:,} fields, "
+                "devfiler's limit per message"
+            )
         at = position[active]
         tags, at = _varints(buffer, at)
         number = (tags >> np.uint64(3)).astype(np.int64)
@@ -180,11 +193,38 @@ class Repeated:
         return self.value.view(np.int64)
 
 
-def repeated_varints(messages: Messages, fields: Fields, number: int, what: What) -> Repeated:
-    """A repeated varint field, packed or not (both are valid on the wire)."""
+def packed_counts(messages: Messages, starts: I64, lengths: I64) -> I64:
+    """Varints in each packed span (spans of one buffer, non-empty and disjoint): its bytes
+    below 0x80, counted without an array per byte."""
+    if not len(starts):
+        return np.empty(0, np.int64)
+    order = np.argsort(starts, kind="stable")
+    bounds = np.empty(2 * len(starts), dtype=np.int64)
+    bounds[0::2], bounds[1::2] = starts[order], (starts + lengths)[order]
+    terminal = (messages.buffer < 0x80).view(np.uint8)
+    sums = np.add.reduceat(terminal, bounds, dtype=np.int64)[0::2]
+    counts = np.empty(len(starts), dtype=np.int64)
+    counts[order] = sums
+    return counts
+
+
+def repeated_varints(
+    messages: Messages, fields: Fields, number: int, what: What, limit: tuple[int, str] = (0, "")
+) -> Repeated:
+    """A repeated varint field, packed or not (both are valid on the wire).
+
+    With `limit` (most elements, what they are), a field with more elements
+    is refused before they are decoded: a packed element can be one byte,
+    and decoding costs tens of bytes of memory per byte.
+    """
     packed = fields.pick(number, LEN) & (fields.length > 0)
     single = fields.pick(number, VARINT)
     seg_start, seg_len = fields.start[packed], fields.length[packed]
+    most, elements = limit
+    singles = int(np.count_nonzero(single))
+    if most and int(seg_len.sum()) + singles > most:
+        count = int(packed_counts(messages, seg_start, seg_len).sum()) + singles
+        check_limit(count, most, elements)
     index = _spans(seg_start, seg_len)
     data = messages.buffer[index]
     if len(seg_len):

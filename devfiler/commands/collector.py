@@ -33,7 +33,8 @@ def add_listen(parser: argparse.ArgumentParser, default: str = DEFAULT_LISTEN) -
         "--listen",
         metavar="HOST:PORT",
         default=default,
-        help=f"where the agent sends its profiles (default {DEFAULT_LISTEN}; port 0 picks one)",
+        help=f"where the agent sends its profiles (default {DEFAULT_LISTEN}, this machine only; "
+        "0.0.0.0:11000 lets any host on the network send; port 0 picks a free port)",
     )
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -38,6 +37,7 @@ from devfiler.analysis.serialize import (
     timeline_json,
     top_json,
     trace_stats_json,
+    write_json,
 )
 from devfiler.analysis.stats import store_stats
 from devfiler.analysis.timeline import TARGET_BUCKETS, timeline
@@ -208,7 +208,7 @@ def _print(output: Json | str) -> None:
     if isinstance(output, str):
         sys.stdout.write(output)
     else:
-        json.dump(output, sys.stdout, indent=1)
+        write_json(output, sys.stdout)
         sys.stdout.write("\n")
 
 

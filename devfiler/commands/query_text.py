@@ -46,7 +46,9 @@ def tree(root: FlameNode, unit: Unit, min_pct: float) -> str:
     lines: list[str] = []
     grand = root.weight or 1
 
-    def walk(node: FlameNode, depth: int) -> None:
+    pending = [(root, 0)]  # a loop, not recursion: stacks can be thousands of frames deep
+    while pending:
+        node, depth = pending.pop()
         share = 100.0 * node.weight / grand
         change = (
             "" if node.change is None else f" base {node.base_weight} change {node.change:+.2f}"
@@ -55,11 +57,11 @@ def tree(root: FlameNode, unit: Unit, min_pct: float) -> str:
             f"{'  ' * depth}{share:6.2f}% {weight_text(node.weight, unit)}"
             f" (self {node.self_weight}){change} {node.label}"
         )
-        for child in node.children:
-            if 100.0 * child.weight / grand >= min_pct or child.base_weight:
-                walk(child, depth + 1)
-
-    walk(root, 0)
+        pending.extend(
+            (child, depth + 1)
+            for child in reversed(node.children)
+            if 100.0 * child.weight / grand >= min_pct or child.base_weight
+        )
     return "".join(line + "\n" for line in lines)
 
 

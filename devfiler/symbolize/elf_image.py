@@ -7,7 +7,9 @@ handled alike, and so that bad offsets end in a SymbolError, not a crash.
 
 from __future__ import annotations
 
+import io
 import mmap
+import os
 import struct
 import zlib
 from pathlib import Path
@@ -17,18 +19,23 @@ import zstandard
 from elftools.elf.elffile import ELFFile
 
 from devfiler.symbolize.errors import SymbolError
+from devfiler.symbolize.regular_file import NotRegularFileError, open_regular
 
 ELF_MAGIC = b"\x7fELF"
 _SHF_COMPRESSED = 0x800
 _ELFCOMPRESS_ZLIB = 1
 _ELFCOMPRESS_ZSTD = 2
-_MAX_DECOMPRESSED = 1 << 32
-"""Refuse sections that claim to inflate beyond 4 GiB (hostile headers)."""
+MAX_INFLATED_BYTES = 512 << 20
+"""Decompressed section bytes one file may yield in all. Real debug info compresses 3 to 10
+times; past this, the DWARF reader's own memory would pass 1 GB."""
+MAX_INFLATION = 64
+"""Decompressed section bytes one file may yield, as a multiple of the file's size."""
+_CHUNK = 1 << 20
 
 
 def is_elf(path: Path) -> bool:
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             return handle.read(4) == ELF_MAGIC
     except OSError:
         return False
@@ -48,12 +55,16 @@ class ElfImage:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self._handle = open(self.path, "rb")  # noqa: SIM115 - closed in close()
         try:
-            size = self.path.stat().st_size
+            self._handle = open_regular(self.path)
+        except NotRegularFileError as error:
+            raise SymbolError(str(error)) from None
+        try:
+            size = os.fstat(self._handle.fileno()).st_size
             if size < 64:
                 raise SymbolError(f"file is too short for an ELF header ({size} bytes)")
             self._map = mmap.mmap(self._handle.fileno(), 0, access=mmap.ACCESS_READ)
+            self._inflate_budget = min(MAX_INFLATED_BYTES, MAX_INFLATION * size)
             if self._map[:4] != ELF_MAGIC:
                 raise SymbolError("not an ELF file")
             self.elf = ELFFile(self._handle)
@@ -134,29 +145,47 @@ class ElfImage:
             raise SymbolError(f"compressed section {name} has no header") from error
         kind, size = fields[0], (fields[2] if self.address_size == 8 else fields[1])
         payload = data[struct.calcsize(fmt) :]
-        if size > _MAX_DECOMPRESSED:
-            raise SymbolError(f"compressed section {name} claims {size} bytes")
-        try:
-            if kind == _ELFCOMPRESS_ZLIB:
-                result = zlib.decompress(payload)
-            elif kind == _ELFCOMPRESS_ZSTD:
-                result = zstandard.ZstdDecompressor().decompress(payload, max_output_size=size)
-            else:
-                raise SymbolError(f"section {name} uses unknown compression type {kind}")
-        except (zlib.error, zstandard.ZstdError) as error:
-            raise SymbolError(f"cannot decompress section {name}: {error}") from error
+        if kind not in (_ELFCOMPRESS_ZLIB, _ELFCOMPRESS_ZSTD):
+            raise SymbolError(f"section {name} uses unknown compression type {kind}")
+        if size > self._inflate_budget:
+            raise self._too_large(name, size)
+        result = self._inflate(name, payload, zstd=kind == _ELFCOMPRESS_ZSTD)
         if len(result) != size:
             raise SymbolError(f"section {name} inflated to {len(result)} bytes, expected {size}")
         return result
 
-    @staticmethod
-    def _decompress_zdebug(name: str, data: bytes) -> bytes:
+    def _decompress_zdebug(self, name: str, data: bytes) -> bytes:
         if data[:4] != b"ZLIB" or len(data) < 12:
             return data
+        return self._inflate(name, data[12:], zstd=False)
+
+    def _inflate(self, name: str, payload: bytes, *, zstd: bool) -> bytes:
+        """Decompress in chunks, stopping with a SymbolError as soon as the output passes
+        what is left of this file's budget: a bomb costs the budget, never its full size."""
+        source = io.BytesIO(payload)
         try:
-            return zlib.decompress(data[12:])
-        except zlib.error as error:
+            if zstd:
+                stream: Any = zstandard.ZstdDecompressor().stream_reader(source)
+            else:
+                stream = _ZlibReader(payload)
+            chunks = []
+            produced = 0
+            while chunk := stream.read(_CHUNK):
+                produced += len(chunk)
+                if produced > self._inflate_budget:
+                    raise self._too_large(name, produced)
+                chunks.append(chunk)
+        except (zlib.error, zstandard.ZstdError) as error:
             raise SymbolError(f"cannot decompress section {name}: {error}") from error
+        self._inflate_budget -= produced
+        return b"".join(chunks)
+
+    def _too_large(self, name: str, size: int) -> SymbolError:
+        return SymbolError(
+            f"section {name} inflates to {size:,} bytes or more, past what this file may "
+            f"yield ({MAX_INFLATION} times its size and {MAX_INFLATED_BYTES >> 20} MiB "
+            "in all sections together)"
+        )
 
     def notes(self) -> dict[tuple[str, int], bytes]:
         """(owner, type) -> descriptor of every note in SHT_NOTE sections."""
@@ -188,3 +217,23 @@ class ElfImage:
         if not data:
             return ""
         return data.split(b"\0", 1)[0].decode("utf-8", "replace")
+
+
+class _ZlibReader:
+    """zlib data read in bounded pieces, like zstandard's stream reader."""
+
+    def __init__(self, payload: bytes) -> None:
+        self._inflater = zlib.decompressobj()
+        self._pending = payload
+
+    def read(self, size: int) -> bytes:
+        """Up to `size` bytes; b"" at the end of the stream."""
+        while not self._inflater.eof:
+            chunk = self._inflater.decompress(self._pending, size)
+            progressed = chunk or len(self._inflater.unconsumed_tail) < len(self._pending)
+            self._pending = self._inflater.unconsumed_tail
+            if chunk:
+                return chunk
+            if not progressed:
+                raise zlib.error("incomplete or truncated stream")
+        return b""

@@ -11,13 +11,14 @@ import os
 from pathlib import Path
 
 from devfiler.model import FileId
+from devfiler.symbolize.regular_file import open_regular
 
 _CHUNK = 4096
 
 
 def file_id_of_path(path: str | Path) -> FileId:
-    """Hash only the head and tail, so huge files cost two reads."""
-    with open(path, "rb") as handle:
+    """Hash only the head and tail, so huge files cost two reads; regular files only."""
+    with open_regular(path) as handle:
         size = os.fstat(handle.fileno()).st_size
         head = handle.read(_CHUNK)
         handle.seek(max(0, size - _CHUNK))

@@ -33,8 +33,22 @@ from devfiler.symbolize.loader_paths import (
     runpath_dirs,
 )
 from devfiler.symbolize.process_maps import PROC, ProcessMaps
+from devfiler.symbolize.regular_file import open_regular
 from devfiler.symbolize.sources import Attempt, Result, attempt_of_ingest
 from devfiler.symbolize.symbol_store import SymbolStore
+
+MAX_FILE_BYTES = 4 << 30
+"""Largest file read from this machine for a reported executable (its name comes from a
+sender): far above any executable or debug file devfiler can symbolize within its memory."""
+
+
+def _usable(path: Path) -> bool:
+    """A regular file within the size cap (opened, not just looked up, so nothing swaps in)."""
+    try:
+        with open_regular(path, MAX_FILE_BYTES):
+            return True
+    except OSError:
+        return False
 
 
 class LocalSource:
@@ -94,7 +108,7 @@ class LocalSource:
         seen: set[Path] = set()
         for candidate in self.candidates(executable, known):
             try:
-                if not candidate.is_file():
+                if not _usable(candidate):
                     continue
                 real = candidate if candidate.is_relative_to(PROC) else candidate.resolve()
                 if real in seen:
@@ -165,7 +179,7 @@ class LocalSource:
             return None
         for root in self.debug_roots:
             candidate = root / ".build-id" / gnu_build_id[:2] / f"{gnu_build_id[2:]}.debug"
-            if candidate.is_file() and gnu_build_id_of(candidate) == gnu_build_id:
+            if _usable(candidate) and gnu_build_id_of(candidate) == gnu_build_id:
                 return candidate
         return None
 

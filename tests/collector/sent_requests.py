@@ -279,13 +279,18 @@ def expected_events(request: ExportProfilesServiceRequest) -> list[ExpectedEvent
     return sorted(events, key=lambda e: e.timestamp)
 
 
-def assert_stored_exactly(store: Store, requests: list[ExportProfilesServiceRequest]) -> None:
-    """The store holds every event of `requests`, with its stack and thread, and nothing else."""
+def assert_stored_exactly(
+    store: Store,
+    requests: list[ExportProfilesServiceRequest],
+    between: tuple[int, int] = ALL_TIME,
+) -> None:
+    """The store holds every event of `requests`, with its stack and thread, and nothing else
+    (between the given times)."""
     expected = sorted(
         (event for request in requests for event in expected_events(request)),
         key=lambda e: e.timestamp,
     )
-    events = store.read_events(*ALL_TIME)
+    events = store.read_events(*between)
     order = np.argsort(events.timestamps, kind="stable")
     assert events.timestamps[order].tolist() == [e.timestamp for e in expected]
     assert [SampleKind(k) for k in events.kinds[order]] == [e.kind for e in expected]

@@ -195,3 +195,20 @@ def test_malformed_request_is_refused_over_grpc_and_nothing_stored(
     assert_store_empty(store)
     assert collector.stats().refused == 1
     assert collector.request_log.records()[-1].outcome is Outcome.REFUSED
+
+
+@pytest.mark.parametrize(
+    ("messages", "message"),
+    [
+        ([], "the call carried no request"),
+        ([b"", b""], "Export takes one request per call, not a stream"),
+    ],
+)
+def test_a_call_without_exactly_one_request_is_refused(
+    channel: grpc.Channel, store: Store, messages: list[bytes], message: str
+) -> None:
+    with pytest.raises(grpc.RpcError) as refused:
+        channel.stream_unary(EXPORT_METHOD)(iter(messages), timeout=10)
+    assert refused.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert refused.value.details() == message
+    assert_store_empty(store)

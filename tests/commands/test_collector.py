@@ -306,7 +306,8 @@ def test_queries_read_what_the_running_collector_stored(running: RunningCollecto
 @pytest.mark.parametrize(
     ("argv", "listen", "data_dir"),
     [
-        (["collector"], "0.0.0.0:11000", None),
+        (["collector"], "127.0.0.1:11000", None),
+        (["collector", "--listen", "0.0.0.0:11000"], "0.0.0.0:11000", None),
         (["collector", "--listen", "[::1]:0", "--data-dir", "D"], "[::1]:0", "D"),
         (["--listen", "127.0.0.1:1", "--data-dir", "D", "collector"], "127.0.0.1:1", "D"),
         (["--collector-only", "--listen", "127.0.0.1:1"], "127.0.0.1:1", None),

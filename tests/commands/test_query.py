@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -242,3 +243,41 @@ def test_native_frames_are_symbolized_from_ingested_executables(
     code, out, _ = run(capsys, "traces", "--collapsed", "--data-dir", str(data))
     assert code == 0
     assert re.fullmatch(r"main;prog: leaf \(\S*prog\.c:[23]\) 1\n", out), out
+
+
+def test_every_view_prints_the_deepest_stack_the_collector_accepts(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from devfiler.collector.limits import FRAMES_PER_STACK
+    from tests.analysis.stores import APP, native
+
+    def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
+        """Reading it back needs more nesting than json.loads allows by default."""
+        code, out, err = run(capsys, *argv, "--json")
+        assert code == 0, err
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(4 * FRAMES_PER_STACK + limit)
+        try:
+            return json.loads(out)
+        finally:
+            sys.setrecursionlimit(limit)
+
+    deep = tuple(native(APP, 0x1000 + i) for i in range(FRAMES_PER_STACK))
+    make_store(tmp_path, [Event(T0, deep, MAIN), Event(T0 + SECOND, deep, MAIN)]).close()
+    where = ("--data-dir", str(tmp_path))
+    doc = run_json(capsys, "flamegraph", *where)
+    depth, node = 0, doc["root"]
+    while node["children"]:
+        [node] = node["children"]
+        depth += 1
+    assert depth == 1 + FRAMES_PER_STACK  # the thread, then every frame
+    base = ("--base-start", str(T0), "--base-end", str(T0 + SECOND))
+    diff = run_json(capsys, "diff", "--start", str(T0 + SECOND), *base, *where)
+    assert diff["root"]["weight"] == 1
+    sandwich = run_json(capsys, "sandwich", "app+0x1800", *where)
+    assert sandwich["root"]["weight"] == 2
+    for view in ("traces", "timeline", "top", "flamescope", "tracestats"):
+        assert run_json(capsys, view, *where)["unit"] == "samples"
+    for view in ("flamegraph", "traces", "top", "tracestats"):
+        code, _, err = run(capsys, view, *where)
+        assert code == 0, err

@@ -192,3 +192,42 @@ def test_symbols_fetch_runs_the_chain_for_one_executable(
     assert main(["symbols", "fetch", *data, FileId(99).hex()]) == 1
     assert "no symbols" in capsys.readouterr().out
     assert main(["symbols", "fetch", *data, "nonsense"]) == 2
+
+
+def test_a_reported_path_to_a_fifo_a_device_or_a_huge_file_is_never_read(
+    tmp_path: Path,
+) -> None:
+    import os
+
+    from devfiler.symbolize.local_source import MAX_FILE_BYTES
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)  # opening it to read would block until a writer comes
+    huge = tmp_path / "huge"
+    with huge.open("wb") as handle:
+        handle.truncate(MAX_FILE_BYTES + 1)  # sparse: costs no disk
+    huge_id = file_id_of_path(huge)
+    source = LocalSource(symbols_dirs=[tmp_path], debug_roots=[tmp_path])
+    for path, file_id in ((fifo, FileId(1)), (Path("/dev/zero"), FileId(2)), (huge, huge_id)):
+        reported = Executable(file_id, path.name, path=str(path))
+        assert source.find(reported, []) is None
+    with pytest.raises(OSError, match="not a regular file"):
+        file_id_of_path(fifo)
+    store = SymbolStore(DataPaths(tmp_path / "data").symbols)
+    attempt = source.attempt(
+        store, Executable(huge_id, "huge", path=str(huge)), [], threading.Event()
+    )
+    assert attempt.result is Result.NOT_FOUND
+
+
+def test_symbols_add_refuses_a_fifo_without_blocking(tmp_path: Path) -> None:
+    import os
+
+    from devfiler.symbolize.elf_image import ElfImage, is_elf
+    from devfiler.symbolize.errors import SymbolError
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    assert not is_elf(fifo)
+    with pytest.raises(SymbolError, match="not a regular file"):
+        ElfImage(fifo)
