@@ -116,6 +116,8 @@ class Forwarder:
         self._queue: deque[bytes] = deque()
         self._queued_bytes = 0
         self._in_flight: bytes | None = None
+        self._call: grpc.Future[ExportProfilesServiceResponse] | None = None
+        """The last call made; `stop()` cancels it when the drain time is over."""
         self._cond = threading.Condition()
         self._stats = ForwardStats(target, tls)
         self._stopping = False
@@ -184,6 +186,13 @@ class Forwarder:
             self._deadline = time.monotonic() + drain_seconds
             self._cond.notify()
         if self._thread.is_alive():
+            # A call to a slow downstream may have begun before the stop: cancel it
+            # once the drain time is over, so that devfiler stops in time.
+            self._thread.join(drain_seconds + 0.5)
+            with self._cond:
+                call = self._call
+            if call is not None:
+                call.cancel()
             self._thread.join()
         self._channel.close()
         with self._cond:
@@ -226,8 +235,13 @@ class Forwarder:
             timeout = self._backoff.call_timeout
             if self._stopping:
                 timeout = min(timeout, max(0.1, self._deadline - time.monotonic()))
+            call = self._export.future(payload, timeout=timeout)
+            with self._cond:
+                self._call = call
             try:
-                self._export(payload, timeout=timeout)
+                call.result()
+            except grpc.FutureCancelledError:
+                continue  # stop() gave up on it: the next turn ends the loop
             except grpc.RpcError as error:
                 code = error.code()
                 message = f"{code.name}: {error.details()}"

@@ -220,6 +220,30 @@ def test_what_still_waits_at_stop_is_counted_and_logged(
     assert forwarder.stats().waiting == 0
 
 
+def test_stop_gives_up_on_a_call_the_downstream_never_answers(tmp_path: Path) -> None:
+    """Shutdown takes the drain time, not the call's timeout (60 s here)."""
+    entered, gate = threading.Event(), threading.Event()
+
+    def hold(batch: object) -> None:
+        entered.set()
+        gate.wait(HANG_GUARD_S)
+
+    with devfiler_collector(tmp_path / "downstream") as downstream:
+        downstream.collector.on_stored(hold)
+        forwarder = Forwarder(downstream.address, tls=False, backoff=FAST)
+        forwarder.start()
+        forwarder.submit(reports(1)[0].SerializeToString())
+        assert entered.wait(HANG_GUARD_S), "the request reached the downstream"
+        stopper = threading.Thread(target=forwarder.stop, kwargs={"drain_seconds": 0.2})
+        stopper.start()
+        stopper.join(timeout=FAST.call_timeout / 2)
+        stopped = not stopper.is_alive()
+        gate.set()
+        stopper.join()
+    assert stopped
+    assert (forwarder.stats().dropped_at_stop, forwarder.stats().sent) == (1, 0)
+
+
 def test_stats_read_as_one_line() -> None:
     stats = ForwardStats(
         "otel:4317",
