@@ -3,8 +3,8 @@
 Run with the project's venv:  .venv/bin/python scripts/bench_serving.py [--hours H]
 
 Retention: builds a store from the synthetic agent (its requests decoded and
-written as the collector does) spanning H hours that ended 7 days ago plus
-H hours ago, so that a 7-day bound cuts it in half; then times a check when
+written as the collector does) spanning H hours on each side of 30 minutes
+ago, so that a 30-minute bound cuts it in half; then times a check when
 nothing is due, the age pass and a disk pass that halves the rest, with what
 each deleted. Forwarding: sustained ingest over gRPC into a collector in a
 separate process, (a) alone, (b) forwarding to a devfiler collector in a
@@ -45,6 +45,8 @@ from devfiler.storage.tables import ALL_TABLES, CONTEXTS, EVENTS, FRAMES, TRACES
 
 NS = 1_000_000_000
 DAY_NS = 86400 * NS
+AGE_NS = 1800 * NS
+"""The age bound of the retention runs; passes wait until data is a tenth of it past."""
 RATE = 2_000.0
 """Samples per second of the synthetic host for the retention store."""
 INGEST_RATE = 40_000.0
@@ -52,8 +54,8 @@ INGEST_RATE = 40_000.0
 
 
 def build_store(folder: Path, hours: float, now_ns: int) -> int:
-    """2 x `hours` of the synthetic agent around the 7-day mark; the samples written."""
-    start = now_ns - 7 * DAY_NS - int(hours * 3600 * NS)
+    """2 x `hours` of the synthetic agent around the age bound; the samples written."""
+    start = now_ns - AGE_NS - int(hours * 3600 * NS)
     params = LoadParams(
         start_ns=start,
         seed=3,
@@ -92,11 +94,11 @@ def retention_figures(hours: float) -> list[tuple[str, str]]:
                     + f"; {format_size(store.disk_usage())} on disk",
                 )
             )
-            week = RetentionPolicy(7 * DAY_NS, None)
+            age = RetentionPolicy(AGE_NS, None)
             started = time.perf_counter()
             assert apply_retention(store, RetentionPolicy(30 * DAY_NS, 1 << 40), now) is None
             rows.append(("check, nothing due", f"{(time.perf_counter() - started) * 1000:.1f} ms"))
-            rows.append(_timed_pass(store, "age pass (7d: half the store)", week, now))
+            rows.append(_timed_pass(store, "age pass (30 min: half the store)", age, now))
             half = RetentionPolicy(None, store.disk_usage() // 2)
             rows.append(_timed_pass(store, "disk pass (bound: half the rest)", half, now))
     finally:
@@ -236,9 +238,16 @@ def refused_port() -> Iterator[int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--hours", type=float, default=1.0, help="hours on each side of 7 days")
+    parser.add_argument(
+        "--hours",
+        type=float,
+        default=0.1,
+        help="hours on each side of the age bound (default 0.1, at most 0.45)",
+    )
     parser.add_argument("--samples", type=int, default=1_000_000, help="samples per ingest run")
     args = parser.parse_args()
+    if not 0 < args.hours <= 0.45:
+        parser.error("--hours must be more than 0 and at most 0.45 (the bound is 30 minutes)")
     print(
         f"Machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, "
         f"{date.today().isoformat()}, load {os.getloadavg()[0]:.1f}\n"

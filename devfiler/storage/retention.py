@@ -3,11 +3,12 @@
 A pass deletes the event data older than a cutoff (every table keyed by
 time, as one key range), then the traces, frames and contexts no remaining
 event uses, and compacts what it touched. The cutoff is the later of the age
-bound and the point before which enough event data lies to bring the
-database folder back under 90% of the disk bound. The collector keeps writing
-meanwhile: the store tracks what writes refer to while the scan runs and
-keeps it (Store.tracking_references). `storage/retention_job.py` runs passes
-in the background.
+bound and the disk cutoff: the oldest share of the event data as large as
+the share of the database folder that must go to bring it under 90% of the
+disk bound (repeated while the folder is still over the bound). The
+collector keeps writing meanwhile: the store tracks what writes refer to
+while the scan runs and keeps it (Store.tracking_references).
+`storage/retention_job.py` runs passes in the background.
 """
 
 from __future__ import annotations
@@ -135,23 +136,26 @@ def _age_cutoff(store: Store, policy: RetentionPolicy, now_ns: int) -> int | Non
 
 
 def _disk_cutoff(store: Store, policy: RetentionPolicy) -> int | None:
-    """The second before which enough event data lies to bring the store under its bound.
+    """The second before which the share of event data to delete lies.
 
-    Table files are compressed: the raw bytes of the oldest blocks are
-    converted with the events table's compression ratio.
+    The share is the share of the store to free: traces, frames and contexts
+    mostly serve the events of their time, so they shrink with them. Where
+    they do not, the next round of the pass deletes more.
     """
     if policy.max_disk_bytes is None:
         return None
     usage = store.disk_usage()
     if usage <= policy.max_disk_bytes:
         return None
-    excess_raw = (usage - policy.max_disk_bytes * DISK_TARGET) / store.compression_ratio(EVENTS)
+    store.flush()
+    share = (usage - policy.max_disk_bytes * DISK_TARGET) / usage
+    wanted = share * store.raw_bytes(EVENTS)
     total = 0
     second = None
     for key, value in store.rows(EVENTS):
         second = decode_event_key(key)[0]
         total += len(key) + len(value)
-        if total >= excess_raw:
+        if total >= wanted:
             break
     return None if second is None else second + 1
 

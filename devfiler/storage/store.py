@@ -479,13 +479,12 @@ class Store:
             self._seen_contexts.difference_update(_U64.unpack(key)[0] for key in contexts)
             return UnusedRows(traces, frames, contexts)
 
-    def compression_ratio(self, spec: TableSpec) -> float:
-        """Bytes in table files per raw byte of key and value (1.0 before any file exists)."""
+    def raw_bytes(self, spec: TableSpec) -> int:
+        """Bytes of keys and values in a table's files before compression (from RocksDB's
+        table properties; rows still in the write-ahead log are not counted: flush first)."""
         text = self._tables[spec.name].property_value("rocksdb.aggregated-table-properties")
         figures = dict(_TABLE_PROPERTY.findall(str(text or "")))
-        raw = int(figures.get("raw key size", 0)) + int(figures.get("raw value size", 0))
-        stored = int(figures.get("data block size", 0))
-        return stored / raw if raw and stored else 1.0
+        return int(figures.get("raw key size", 0)) + int(figures.get("raw value size", 0))
 
     def compact(self, spec: TableSpec) -> None:
         """Rewrite a table's files without its deleted rows."""
