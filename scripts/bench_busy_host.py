@@ -44,7 +44,7 @@ QUERIES: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 def build(folder: Path, hours: int) -> None:
     from devfiler.collector.decode import decode_request
-    from devfiler.collector.locations import FrameCache
+    from devfiler.collector.frame_cache import FrameCache
     from devfiler.config import data_paths
     from devfiler.loadgen.params import LoadParams
     from devfiler.loadgen.profiles import PROFILES

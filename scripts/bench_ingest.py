@@ -26,16 +26,18 @@ from collections.abc import Callable
 from datetime import date
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 from opentelemetry.proto.collector.profiles.v1development.profiles_service_pb2 import (
     ExportProfilesServiceRequest,
 )
 
 from devfiler.collector.decode import decode_request
-from devfiler.collector.locations import FrameCache
+from devfiler.collector.frame_cache import FrameCache
 from devfiler.collector.server import Collector
 from devfiler.config import data_paths
 from devfiler.loadgen.params import LoadParams
+from devfiler.loadgen.profiles import PROFILES
 from devfiler.loadgen.requests import generate
 from devfiler.loadgen.sender import Outgoing, send
 from devfiler.storage.store import Store
@@ -47,14 +49,19 @@ RATE = 40_000.0
 """Samples per second of the synthetic host: 10 s of it is 400k samples in 6 requests."""
 
 
-def build_payloads(samples: int, seed: int) -> list[Outgoing]:
+def build_payloads(samples: int, seed: int, profile: str) -> list[Outgoing]:
+    """`default`: few large requests (40 000 samples/s); `busy-host`: the agent's own
+    request size on a 16-CPU host (1600 on-CPU events per 5 s), broad stacks."""
+    shape: dict[str, Any] = (
+        {"rate": RATE, "processes": 40, "threads": 8}
+        if profile == "default"
+        else dict(PROFILES[profile])
+    )
     params = LoadParams(
         start_ns=time.time_ns() - 3600 * 1_000_000_000,
         seed=seed,
-        rate=RATE,
-        duration_s=samples / RATE,
-        processes=40,
-        threads=8,
+        duration_s=samples / shape["rate"],
+        **shape,
     )
     return [
         Outgoing(batch.request.SerializeToString(), 0.0, batch.events) for batch in generate(params)
@@ -178,10 +185,16 @@ def main() -> None:
     parser.add_argument("--streams", type=int, default=4, help="requests in flight")
     parser.add_argument("--workers", type=int, default=4, help="collector thread pool size")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default="default",
+        help="request shape: default (large requests) or busy-host (agent-sized, broad)",
+    )
     args = parser.parse_args()
 
     started = time.perf_counter()
-    payloads = build_payloads(args.samples, args.seed)
+    payloads = build_payloads(args.samples, args.seed, args.profile)
     samples = sum(p.events for p in payloads)
     wire = sum(len(p.payload) for p in payloads)
     print(

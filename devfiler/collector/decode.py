@@ -20,8 +20,9 @@ from google.protobuf.message import DecodeError, Message
 from devfiler.collector import limits
 from devfiler.collector.dictionary import AttributeValue, Dictionary
 from devfiler.collector.errors import InvalidRequestError
+from devfiler.collector.frame_cache import FrameCache
 from devfiler.collector.limits import check_each, check_limit
-from devfiler.collector.locations import FrameCache, FrameTable
+from devfiler.collector.locations import FrameTable
 from devfiler.collector.samples import ProfileSamples, SampleTables, decode_samples
 from devfiler.collector.shadow import (
     RawKeyValue,
@@ -155,10 +156,11 @@ def decode_request(
         np.concatenate([np.empty(0, np.uint32), *(rows.trace_index for rows in decoded.events)]),
         frames.stack_count,
     )
-    traces, described, bare = frames.stored_parts(used.astype(np.int64))
+    traces, described, described_ids, bare = frames.stored_parts(used.astype(np.int64))
     batch = IngestBatch(
         traces=traces,
         frames=described,
+        frame_ids=described_ids,
         bare_frames=bare,
         executables=list(frames.executables.values()),
         contexts=list(contexts.index),

@@ -67,6 +67,7 @@ class Dictionary:
             self._attribute(i, parse_part(RawKeyValueAndUnit, kv, f"attribute_table[{i}]"))
             for i, kv in enumerate(dictionary.attribute_table)
         ]
+        self.function_count = len(dictionary.function_table)
         self.functions = self._functions(dictionary.function_table)
         self.mappings: list[MappingInfo] = [
             self._mapping(i, parse_part(RawMapping, m, f"mapping_table[{i}]"))
@@ -74,20 +75,27 @@ class Dictionary:
         ]
         self.link_count = len(dictionary.link_table)
 
-    def _functions(self, raw: Sequence[bytes]) -> list[tuple[str, str, str]]:
-        """(name, system name, file name) per function, from the raw table."""
+    def _functions(self, raw: Sequence[bytes]) -> npt.NDArray[np.int64]:
+        """(name, system name, file name) string indices per function, from the raw table;
+        at least one row, so that function index 0 always reads as empty strings."""
         messages = Messages.of(raw)
         fields = scan(messages, "function_table")
         check_wire_types(fields, dict.fromkeys(range(1, 5), (VARINT,)), "function_table")
-        columns = []
+        columns = np.zeros((max(len(messages), 1), 3), np.int64)
         for number, name in ((1, "name"), (2, "system_name"), (3, "filename")):
             column = last_varint(fields, number, len(messages))
             check_indices(
                 column, len(self.strings), f"function_table[{{}}].{name}_strindex", "string_table"
             )
-            columns.append(column.tolist())
-        strings = self.strings or [""]
-        return [(strings[a], strings[b], strings[c]) for a, b, c in zip(*columns, strict=True)]
+            columns[: len(column), number - 1] = column
+        return columns
+
+    def function_text(self, index: int) -> tuple[str, str, str]:
+        """(name, system name, file name) of a checked function index; 0 is all empty."""
+        if not index or not self.strings:
+            return ("", "", "")
+        name, system_name, file = self.functions[index].tolist()
+        return self.strings[name], self.strings[system_name], self.strings[file]
 
     def string(self, index: int, where: str) -> str:
         check_index(index, len(self.strings), where, "string_table")

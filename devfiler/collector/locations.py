@@ -10,8 +10,10 @@ handled as arrays.
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +27,7 @@ from devfiler.collector.dictionary import (
     text,
 )
 from devfiler.collector.errors import InvalidRequestError
+from devfiler.collector.frame_cache import ROW_WIDTH, FrameCache
 from devfiler.collector.limits import check_each, check_limit
 from devfiler.collector.wire import (
     LEN,
@@ -63,6 +66,46 @@ def check_repeated(
         )
 
 
+@dataclass(frozen=True, slots=True)
+class _Lines:
+    """Every line of every location, by location then wire order (innermost first)."""
+
+    owner: npt.NDArray[np.int64]
+    function: npt.NDArray[np.int64]
+    line: npt.NDArray[np.int64]
+    column: npt.NDArray[np.int64]
+
+
+_NO_LINES = _Lines(*(np.zeros(0, np.int64) for _ in range(4)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Content:
+    """A location's frame as the agent described it."""
+
+    type_name: str
+    mapping: MappingInfo | None
+    address: int
+    lines: tuple[WireLine, ...]
+
+    @property
+    def key(self) -> tuple[object, ...]:
+        return (self.type_name, self.mapping and self.mapping.key, self.address, self.lines)
+
+
+@dataclass(frozen=True, slots=True)
+class _LocationColumns:
+    """A request's locations as arrays, kept while its frames are being made."""
+
+    mapping: npt.NDArray[np.int64]
+    address: npt.NDArray[np.uint64]
+    kinds: npt.NDArray[np.uint8]
+    frame_type: npt.NDArray[np.int64]
+    type_names: list[str]
+    lines: _Lines
+    line_count: npt.NDArray[np.int64]
+
+
 def _make_frame(
     info: MappingInfo | None,
     address: int,
@@ -93,28 +136,6 @@ def _make_frame(
     )
 
 
-class FrameCache:
-    """Frames the agent described, by content, across requests.
-
-    The agent rebuilds its dictionary for every request, so the same
-    interpreted frames arrive again and again under new indices; their
-    content is the key. Bounded: cleared when full.
-    """
-
-    def __init__(self, limit: int = 500_000) -> None:
-        self._limit = limit
-        self._frames: dict[Hashable, Frame] = {}
-
-    def get(self, key: Hashable) -> Frame | None:
-        return self._frames.get(key)
-
-    def put(self, key: Hashable, frame: Frame) -> Frame:
-        if len(self._frames) >= self._limit:
-            self._frames.clear()
-        self._frames[key] = frame
-        return frame
-
-
 class FrameTable:
     """Frame IDs and kinds per location, frame records, executables and traces."""
 
@@ -127,7 +148,8 @@ class FrameTable:
     ) -> None:
         self._dictionary = dictionary
         self._cache = cache
-        self._described: dict[int, Frame] = {}
+        self._frames: list[Frame] = []
+        self._frame_ids = np.empty((0, FRAME_ID_BYTES), np.uint8)
         self.executables: dict[FileId, Executable] = {}
         self._decode_locations(Messages.of(raw_locations))
         self._decode_stacks(Messages.of(raw_stacks))
@@ -169,15 +191,14 @@ class FrameTable:
         typed = type_of_attr[attr_values] >= 0
         frame_type[attrs.owner[typed]] = type_of_attr[attr_values[typed]]
 
-        lines_by_location = self._decode_lines(messages, fields)
+        lines = self._decode_lines(messages, fields)
+        line_count = np.bincount(lines.owner, minlength=n)
         kind_of_type = np.array(
             [int(FrameKind.from_wire(name)) for name in type_names] + [int(FrameKind.NATIVE)],
             dtype=np.uint8,
         )
         kinds = kind_of_type[frame_type]  # -1 picks the NATIVE default at the end
-        for location in lines_by_location:
-            if frame_type[location] < 0:
-                kinds[location] = FrameKind.UNKNOWN
+        kinds[(line_count > 0) & (frame_type < 0)] = FrameKind.UNKNOWN
 
         mapping_ids = np.zeros((max(len(d.mappings), 1), 16), dtype=np.uint8)
         has_id = np.zeros(max(len(d.mappings), 1), dtype=bool)
@@ -189,35 +210,18 @@ class FrameTable:
         with_id = has_id[mapping]
         no_lines_no_mapping = (mapping == 0) & (address != 0)
         special = np.isin(kinds, [FrameKind.ABORT, FrameKind.OTHER])
-        needs_record = ~with_id | special | no_lines_no_mapping
-        needs_record[list(lines_by_location)] = True
-        described = np.flatnonzero(needs_record)
-        type_name_of = [*type_names, ""]
-        mappings = [None, *d.mappings[1:]]
-        cache = self._cache
-        ids = []
-        for location, map_index, addr, kind, type_index, with_mapping_id in zip(
-            described.tolist(),
-            mapping[described].tolist(),
-            address[described].tolist(),
-            kinds[described].tolist(),
-            frame_type[described].tolist(),
-            with_id[described].tolist(),
-            strict=True,
-        ):
-            info = mappings[map_index]
-            lines = lines_by_location.get(location, ())
-            type_name = type_name_of[type_index]
-            key = (kind, type_name, info and info.key, lines, addr, with_mapping_id)
-            frame = cache.get(key)
-            if frame is None:
-                frame = cache.put(
-                    key, _make_frame(info, addr, FrameKind(kind), type_name, lines, with_mapping_id)
-                )
-            self._described[location] = frame
-            ids.append(frame.id.file_id.to_bytes())
-        if ids:
-            files[described] = np.frombuffer(b"".join(ids), dtype=np.uint8).reshape(-1, 16)
+        described = np.flatnonzero(~with_id | special | no_lines_no_mapping | (line_count > 0))
+        self._location = _LocationColumns(
+            mapping, address, kinds, frame_type, type_names, lines, line_count
+        )
+        self._frame_index = np.full(n, -1, np.int64)
+        with self._cache.request() as cache:
+            in_cache = self._described_frames(cache, described)
+            used, local = np.unique(in_cache, return_inverse=True)
+            self._frames = [cache.frames[i] for i in used.tolist()]
+            self._frame_ids = cache.ids(used)
+        self._frame_index[described] = local.reshape(-1)
+        files[described] = self._frame_ids[local.reshape(-1), :16]
         native_mappings = np.unique(mapping[with_id & (kinds == FrameKind.NATIVE)])
         for index in native_mappings.tolist():
             info = d.mappings[index]
@@ -225,17 +229,92 @@ class FrameTable:
             self.executables[file_id] = Executable(
                 file_id, info.file_name, info.gnu_build_id, info.go_build_id
             )
-        self._has_record = needs_record
         self._frame_records = np.empty(n, dtype=FRAME_RECORD)
         self._frame_records["file"] = files.view("V16").reshape(-1)
         self._frame_records["addr"] = address
         self._frame_records["kind"] = kinds
 
-    def _decode_lines(self, messages: Messages, fields: Fields) -> dict[int, tuple[WireLine, ...]]:
+    def _described_frames(
+        self, cache: FrameCache, described: npt.NDArray[np.intp]
+    ) -> npt.NDArray[np.int64]:
+        """Cache indices of the frames of the `described` locations (frame_cache.py).
+
+        A location's content becomes an integer row; only rows the cache has
+        never seen make a Frame in Python.
+        """
+        d = self._dictionary
+        loc = self._location
+        strings = cache.string_numbers(d.strings or [""])
+        type_number = np.r_[cache.string_numbers(loc.type_names), -1]
+        mapping_number = np.array(
+            [-1, *(cache.mapping_number(info.key) for info in d.mappings[1:])], np.int64
+        )
+        first_line = np.searchsorted(loc.lines.owner, described)
+        single = loc.line_count[described] <= 1
+        locations = described[single]
+        rows = np.full((len(locations), ROW_WIDTH), -1, np.int64)
+        rows[:, 0] = type_number[loc.frame_type[locations]]
+        rows[:, 1] = mapping_number[loc.mapping[locations]]
+        rows[:, 2] = loc.address[locations].view(np.int64)
+        has_line = loc.line_count[locations] == 1
+        at = first_line[single][has_line]
+        rows[has_line, 3:6] = strings[d.functions[loc.lines.function[at]]]
+        rows[has_line, 6] = loc.lines.line[at]
+        rows[has_line, 7] = loc.lines.column[at]
+        found = cache.find(rows)
+        missing = np.flatnonzero(found < 0)
+        if len(missing):
+            unseen = locations[missing]
+            found[missing] = cache.add(rows[missing], lambda i: self._frame(int(unseen[i])))
+        result = np.empty(len(described), np.int64)
+        result[single] = found
+        for position in np.flatnonzero(~single).tolist():
+            location = int(described[position])
+            result[position] = cache.index_of(
+                self._content(location).key, functools.partial(self._frame, location)
+            )
+        return result
+
+    def _content(self, location: int) -> _Content:
+        """What identifies a location's frame, as Python values."""
+        loc = self._location
+        type_index = int(loc.frame_type[location])
+        map_index = int(loc.mapping[location])
+        start = int(np.searchsorted(loc.lines.owner, location))
+        end = start + int(loc.line_count[location])
+        lines = tuple(
+            (*self._dictionary.function_text(fn), line, column)
+            for fn, line, column in zip(
+                loc.lines.function[start:end].tolist(),
+                loc.lines.line[start:end].tolist(),
+                loc.lines.column[start:end].tolist(),
+                strict=True,
+            )
+        )
+        return _Content(
+            loc.type_names[type_index] if type_index >= 0 else "",
+            self._dictionary.mappings[map_index] if map_index else None,
+            int(loc.address[location]),
+            lines,
+        )
+
+    def _frame(self, location: int) -> Frame:
+        content = self._content(location)
+        info = content.mapping
+        return _make_frame(
+            info,
+            content.address,
+            FrameKind(int(self._location.kinds[location])),
+            content.type_name,
+            content.lines,
+            bool(info is not None and info.htlhash),
+        )
+
+    def _decode_lines(self, messages: Messages, fields: Fields) -> _Lines:
         """Lines of every location that has them, in wire order (innermost first)."""
         sel = fields.pick(3, LEN)
         if not sel.any():
-            return {}
+            return _NO_LINES
         check_limit(int(np.count_nonzero(sel)), limits.LINES, "lines of all locations")
         arrange = np.lexsort((fields.order[sel], fields.message[sel]))
         owner = fields.message[sel][arrange]
@@ -247,23 +326,19 @@ class FrameTable:
         )
         count = len(lines)
         function = last_varint(line_fields, 1, count)
-        functions = self._dictionary.functions
         check_repeated(
             owner,
             function,
-            len(functions),
+            self._dictionary.function_count,
             "location_table[{}].lines[{}].function_index",
             "function_table",
         )
-        line_no = last_varint(line_fields, 2, count)
-        column = last_varint(line_fields, 3, count)
-        result: dict[int, list[WireLine]] = {}
-        for loc, fn, line, col in zip(
-            owner.tolist(), function.tolist(), line_no.tolist(), column.tolist(), strict=True
-        ):
-            name, system_name, file = functions[fn] if fn else ("", "", "")
-            result.setdefault(loc, []).append((name, system_name, file, line, col))
-        return {loc: tuple(items) for loc, items in result.items()}
+        return _Lines(
+            owner.astype(np.int64),
+            function,
+            last_varint(line_fields, 2, count),
+            last_varint(line_fields, 3, count),
+        )
 
     def _decode_stacks(self, messages: Messages) -> None:
         fields = scan(messages, "stack_table")
@@ -298,9 +373,9 @@ class FrameTable:
 
     def stored_parts(
         self, stacks: npt.NDArray[np.int64]
-    ) -> tuple[TraceTable, list[Frame], npt.NDArray[np.uint8]]:
-        """The traces of the given stacks, in that order, the frame records they use and
-        the IDs of their other (native) frames.
+    ) -> tuple[TraceTable, list[Frame], npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
+        """The traces of the given stacks, in that order, the frame records they use with
+        their IDs, and the IDs of their other (native) frames.
 
         A stored trace is its frame records one after another
         (storage/records.py), so all traces come out of one gather and only
@@ -316,14 +391,16 @@ class FrameTable:
         data = self._frame_records[locations].tobytes()
         offsets = np.r_[0, end] * FRAME_RECORD.itemsize
         hashes = trace_hashes(data, offsets.tolist())
-        described = self._described
         distinct, _ = small_unique(locations, len(self._frame_records))
-        frames = [described[i] for i in distinct.tolist() if i in described]
-        bare = distinct[~self._has_record[distinct]]
+        index = self._frame_index[distinct]
+        used = np.unique(index[index >= 0])
+        frames = [self._frames[i] for i in used.tolist()]
+        bare = distinct[index < 0]
         ids = self._frame_records[bare].view(np.uint8).reshape(-1, FRAME_RECORD.itemsize)
         return (
             TraceTable(hashes, data, offsets.astype(np.int64)),
             frames,
+            self._frame_ids[used],
             np.ascontiguousarray(ids[:, :FRAME_ID_BYTES]),
         )
 

@@ -41,7 +41,7 @@ from opentelemetry.proto.collector.profiles.v1development.profiles_service_pb2 i
 
 from devfiler.collector.decode import decode_request
 from devfiler.collector.errors import InvalidRequestError, RequestLimitError
-from devfiler.collector.locations import FrameCache
+from devfiler.collector.frame_cache import FrameCache
 from devfiler.collector.request_log import Outcome, RequestLog
 from devfiler.config import MAX_MESSAGE_BYTES
 from devfiler.storage.batch import IngestBatch

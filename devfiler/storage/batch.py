@@ -83,6 +83,8 @@ class IngestBatch:
     executables: list[Executable] = field(default_factory=list)
     contexts: list[EventContext] = field(default_factory=list)
     events: list[EventRows] = field(default_factory=list)
+    frame_ids: npt.NDArray[np.uint8] | None = None
+    """The IDs of `frames`, in their order, as rows of FRAME_ID_BYTES; derived when not given."""
     bare_frames: npt.NDArray[np.uint8] | None = None
     """IDs (rows of FRAME_ID_BYTES) of the traces' frames without a record in `frames`:
     native frames devfiler symbolizes. Derived from the traces when not given."""
@@ -90,6 +92,10 @@ class IngestBatch:
     def __post_init__(self) -> None:
         if not isinstance(self.traces, TraceTable):
             object.__setattr__(self, "traces", TraceTable.of(self.traces))
+        if self.frame_ids is None:
+            raw = b"".join(frame.id.to_bytes() for frame in self.frames)
+            ids = np.frombuffer(raw, np.uint8).reshape(-1, FRAME_ID_BYTES)
+            object.__setattr__(self, "frame_ids", ids)
         if self.bare_frames is None:
             object.__setattr__(self, "bare_frames", self._bare_frames_of_traces())
 
@@ -99,6 +105,11 @@ class IngestBatch:
         described = {frame.id.to_bytes() for frame in self.frames}
         keep = [i for i, row in enumerate(map(bytes, ids)) if row not in described]
         return np.ascontiguousarray(ids[keep])
+
+    @property
+    def described_ids(self) -> npt.NDArray[np.uint8]:
+        assert self.frame_ids is not None
+        return self.frame_ids
 
     @property
     def bare_frame_ids(self) -> npt.NDArray[np.uint8]:

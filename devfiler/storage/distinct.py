@@ -100,3 +100,63 @@ def _place(keys: npt.NDArray[np.uint64], bits: int) -> npt.NDArray[np.intp] | No
         at = (at[~placed] + 1) & (size - 1)
         slots[pending] = at
     return None
+
+
+_FOLD_PRIME = np.uint64(0x9E3779B97F4A7C15)
+
+
+def fold_rows(rows: npt.NDArray[np.int64] | npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """A 64-bit fold of each row of 64-bit words: a sortable key for whole rows.
+
+    Equal rows fold equal; different rows almost never do, and callers that
+    must be exact compare the rows a fold points to.
+    """
+    folded = np.zeros(len(rows), np.uint64)
+    with np.errstate(over="ignore"):
+        for column in np.ascontiguousarray(rows.T).view(np.uint64):
+            folded = (folded ^ column) * _FOLD_PRIME
+            folded ^= folded >> np.uint64(29)
+    return folded
+
+
+class RowIndex:
+    """Fixed-width integer rows numbered in the order added, found by whole row.
+
+    A Python dict of tuples or bytes costs a lookup per row; this asks for
+    thousands of rows at once: a sorted array of folds narrows each row to
+    one candidate, compared column by column, so answers are exact.
+    """
+
+    def __init__(self, width: int) -> None:
+        self.rows = np.empty((0, width), np.int64)
+        self._folds = np.empty(0, np.uint64)
+        self._order = np.empty(0, np.int64)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def find(self, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """The number of each row, -1 where it was never added."""
+        found = np.full(len(rows), -1, np.int64)
+        if not len(self._folds) or not len(rows):
+            return found
+        folds = fold_rows(rows)
+        place = np.searchsorted(self._folds, folds)
+        inside = place < len(self._folds)
+        place[~inside] = 0
+        candidate = self._order[place]
+        hit = inside & (self._folds[place] == folds)
+        hit &= (self.rows[candidate] == rows).all(axis=1)
+        found[hit] = candidate[hit]
+        return found
+
+    def add(self, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """Number rows `find` did not know (distinct ones); returns their numbers."""
+        start = len(self.rows)
+        self.rows = np.concatenate([self.rows, rows])
+        folds = fold_rows(rows)
+        arrange = np.argsort(folds, kind="stable")
+        place = np.searchsorted(self._folds, folds[arrange])
+        self._folds = np.insert(self._folds, place, folds[arrange])
+        self._order = np.insert(self._order, place, start + arrange)
+        return np.arange(start, len(self.rows))

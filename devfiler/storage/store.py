@@ -14,7 +14,7 @@ import shutil
 import struct
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,9 +34,9 @@ from devfiler.model import (
     Trace,
 )
 from devfiler.storage import records
-from devfiler.storage.batch import EventRows, IngestBatch, TraceTable
+from devfiler.storage.batch import FRAME_ID_BYTES, EventRows, IngestBatch, TraceTable
 from devfiler.storage.blocks import HASH_DTYPE, Block, BlockSummary, decode_block, encode_block
-from devfiler.storage.distinct import small_unique
+from devfiler.storage.distinct import RowIndex, small_unique
 from devfiler.storage.events import EventColumns, EventTimes, merge_blocks, merge_times
 from devfiler.storage.keys import (
     EVENT_KEY_SIZE,
@@ -62,7 +62,9 @@ _SCHEMA_KEY = b"schema"
 _SEQUENCE_KEY = b"sequence"
 _U64 = struct.Struct(">Q")
 _TABLE_PROPERTY = re.compile(r"([a-z][a-z ]*)=(\d+);")
-_NO_FOLDS = np.zeros(0, np.uint64)
+_CONTEXTS_REMEMBERED = 1_000_000
+"""Contexts whose keys the writer keeps in memory; past it, it starts over (rewriting a
+context is harmless, the key is its content's hash)."""
 
 
 class StoreError(RuntimeError):
@@ -128,9 +130,8 @@ class Store:
         self._tables = {spec.name: db.get_column_family(spec.name) for spec in ALL_TABLES}
         self._write_lock = threading.Lock()
         self._seen_traces: set[bytes] = set()
-        self._seen_frames: set[bytes] = set()
-        self._seen_bare = _NO_FOLDS
-        self._seen_contexts: set[int] = set()
+        self._seen_frames = RowIndex(FRAME_ID_BYTES // 8)
+        self._context_keys: dict[EventContext, int] = {}
         self._known_executables: dict[int, Executable] = {}
         self._tracked: References | None = None
         raw = self._tables[META.name].get(_SEQUENCE_KEY)
@@ -233,8 +234,15 @@ class Store:
         with self._write_lock:
             wb = WriteBatch(raw_mode=True)
             new_traces = self._put_traces(wb, batch.trace_table)
-            new_frames = self._put_frames(wb, batch.frames)
-            new_bare = self._put_bare_frames(wb, batch.bare_frame_ids)
+            described = batch.frames
+            new_frames = np.concatenate(
+                [
+                    self._put_frames(
+                        wb, batch.described_ids, lambda i: records.encode_frame(described[i])
+                    ),
+                    self._put_frames(wb, batch.bare_frame_ids, lambda i: b""),
+                ]
+            )
             context_keys, new_contexts = self._put_contexts(wb, batch.contexts)
             new_executables = self._put_executables(wb, batch.executables)
             hashes = np.frombuffer(b"".join(batch.trace_table.hashes), dtype=HASH_DTYPE)
@@ -250,10 +258,11 @@ class Store:
                 self._db.write(wb)
             self._sequence = sequence
             self._seen_traces.update(new_traces)
-            self._seen_frames.update(new_frames)
-            if len(new_bare):
-                self._seen_bare = np.union1d(self._seen_bare, new_bare)
-            self._seen_contexts.update(new_contexts)
+            if len(new_frames):
+                self._seen_frames.add(np.unique(new_frames, axis=0))
+            if len(self._context_keys) + len(new_contexts) > _CONTEXTS_REMEMBERED:
+                self._context_keys.clear()
+            self._context_keys.update(new_contexts)
             self._known_executables.update(new_executables)
 
     def _put_traces(self, wb: WriteBatch, traces: TraceTable) -> list[bytes]:
@@ -264,53 +273,42 @@ class Store:
             wb.put(traces.hashes[i], traces.value(i), cf)
         return [traces.hashes[i] for i in fresh]
 
-    def _put_frames(self, wb: WriteBatch, frames: list[Frame]) -> list[bytes]:
-        cf = self._cf[FRAMES.name]
-        fresh = []
-        for frame in frames:
-            key = frame.id.to_bytes()
-            if key not in self._seen_frames:
-                wb.put(key, records.encode_frame(frame), cf)
-                fresh.append(key)
-        return fresh
+    def _put_frames(
+        self, wb: WriteBatch, ids: npt.NDArray[np.uint8], value: Callable[[int], bytes]
+    ) -> npt.NDArray[np.int64]:
+        """Rows for the frames (IDs as rows of bytes) new to the store; `value(i)` is the
+        stored value of frame i. Returns the new IDs as rows of words.
 
-    def _put_bare_frames(
-        self, wb: WriteBatch, ids: npt.NDArray[np.uint8]
-    ) -> npt.NDArray[np.uint64]:
-        """Key-only rows for native frames new to the store, so the table counts every frame.
-
-        Native frames have no record (devfiler symbolizes them from their
-        executable), but `query stats` counts the distinct frames stored.
-        Whether a frame is new is asked of a sorted array of 64-bit folds of
-        the IDs, not of a set of byte strings: a request brings thousands of
-        native frames, nearly all seen before.
+        A request brings thousands of frames, nearly all stored before, so
+        whether one is new is asked of an index of the IDs written (one
+        array lookup), not of a set of byte strings.
         """
-        if not len(ids):
-            return _NO_FOLDS
-        folds, first = np.unique(_fold(ids), return_index=True)
-        seen = self._seen_bare
-        place = np.searchsorted(seen, folds)
-        known = place < len(seen)
-        known[known] = seen[place[known]] == folds[known]
-        fresh = ~known
+        words = ids.view(np.int64)
+        unseen = np.flatnonzero(self._seen_frames.find(words) < 0)
+        _, first = np.unique(words[unseen], axis=0, return_index=True)
+        fresh = unseen[first]
         cf = self._cf[FRAMES.name]
-        for key in map(bytes, ids[first[fresh]]):
-            wb.put(key, b"", cf)
-        return folds[fresh]
+        for i in fresh.tolist():
+            wb.put(ids[i].tobytes(), value(i), cf)
+        return words[fresh]
 
     def _put_contexts(
         self, wb: WriteBatch, contexts: list[EventContext]
-    ) -> tuple[npt.NDArray[np.uint64], list[int]]:
+    ) -> tuple[npt.NDArray[np.uint64], list[tuple[EventContext, int]]]:
+        """Keys of the contexts; the new ones are written. Contexts the store wrote are
+        remembered with their key, so that only new ones are encoded and hashed."""
         cf = self._cf[CONTEXTS.name]
         keys = np.empty(len(contexts), dtype=np.uint64)
         fresh = []
+        known = self._context_keys
         for i, context in enumerate(contexts):
-            encoded = records.encode_context(context)
-            key = records.context_key(encoded)
-            keys[i] = key
-            if key not in self._seen_contexts:
+            key = known.get(context)
+            if key is None:
+                encoded = records.encode_context(context)
+                key = records.context_key(encoded)
                 wb.put(_U64.pack(key), encoded, cf)
-                fresh.append(key)
+                fresh.append((context, key))
+            keys[i] = key
         return keys, fresh
 
     def _put_executables(
@@ -471,13 +469,23 @@ class Store:
                     wb.delete(key, self._cf[spec.name])
             if not wb.is_empty():
                 self._db.write(wb)
-            self._seen_traces.difference_update(traces)
-            self._seen_frames.difference_update(frames)
-            if frames:
-                gone = np.frombuffer(b"".join(frames), dtype=np.uint8).reshape(len(frames), -1)
-                self._seen_bare = np.setdiff1d(self._seen_bare, _fold(gone))
-            self._seen_contexts.difference_update(_U64.unpack(key)[0] for key in contexts)
+            self._forget(traces, frames, contexts)
             return UnusedRows(traces, frames, contexts)
+
+    def _forget(self, traces: list[bytes], frames: list[bytes], contexts: list[bytes]) -> None:
+        """Drop deleted rows from what the writer believes is stored (call with the lock)."""
+        self._seen_traces.difference_update(traces)
+        if frames:
+            gone = RowIndex(FRAME_ID_BYTES // 8)
+            gone.add(np.frombuffer(b"".join(frames), np.int64).reshape(len(frames), -1))
+            rows = self._seen_frames.rows
+            self._seen_frames = RowIndex(FRAME_ID_BYTES // 8)
+            self._seen_frames.add(rows[gone.find(rows) < 0])
+        if contexts:
+            deleted = {_U64.unpack(key)[0] for key in contexts}
+            self._context_keys = {
+                context: key for context, key in self._context_keys.items() if key not in deleted
+            }
 
     def raw_bytes(self, spec: TableSpec) -> int:
         """Bytes of keys and values in a table's files before compression (from RocksDB's
@@ -602,17 +610,6 @@ class Store:
             text = table.property_value("rocksdb.stats") or ""
             result.append(TableStats(spec.name, int(keys), int(size), str(text)))
         return result
-
-
-def _fold(ids: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint64]:
-    """64-bit folds of 24-byte frame IDs (rows of `ids`), for `_seen_bare`."""
-    words = ids.view("<u8").reshape(-1, 3)
-    with np.errstate(over="ignore"):
-        return (  # type: ignore[no-any-return]
-            words[:, 0] * np.uint64(0x9E3779B97F4A7C15)
-            ^ words[:, 1] * np.uint64(0xC2B2AE3D27D4EB4F)
-            ^ words[:, 2]
-        )
 
 
 def _is_lock_error(error: Exception) -> bool:
