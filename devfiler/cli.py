@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from devfiler import __version__
-from devfiler.commands import collector, gui, loadgen, query, symbolize, symbols
+from devfiler.commands import collector, export, gui, importer, loadgen, query, symbolize, symbols
 
 
 class Command(Protocol):
@@ -25,7 +25,15 @@ class Command(Protocol):
         """Add the subcommand's parser to `subparsers`."""
 
 
-COMMANDS: tuple[Command, ...] = (collector, query, loadgen, symbols, symbolize)
+COMMANDS: tuple[Command, ...] = (
+    collector,
+    query,
+    export,
+    importer,
+    loadgen,
+    symbols,
+    symbolize,
+)
 """In the order `devfiler --help` lists them."""
 
 

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -82,20 +83,22 @@ def run_query(path: Path, name: str) -> None:
     """Child process: one query, then its wall time, CPU time and peak RSS on stdout."""
     from devfiler.analysis.flamegraph import flamegraph, flamegraph_table
     from devfiler.analysis.flamescope import flamescope
+    from devfiler.analysis.profile import load_profile
     from devfiler.analysis.results import Selection
+    from devfiler.analysis.selection import select_times
     from devfiler.analysis.timeline import timeline
     from devfiler.analysis.topfunctions import top_functions
 
-    views = {
-        "flamegraph_table": flamegraph_table,
-        "flamegraph": flamegraph,
-        "top_functions": top_functions,
-        "timeline": timeline,
-        "flamescope": flamescope,
+    views: dict[str, Callable[[Store, Selection], object]] = {
+        "flamegraph_table": lambda store, s: flamegraph_table(load_profile(store, s)),
+        "flamegraph": lambda store, s: flamegraph(load_profile(store, s)),
+        "top_functions": lambda store, s: top_functions(load_profile(store, s)),
+        "timeline": lambda store, s: timeline(select_times(store, s)),
+        "flamescope": lambda store, s: flamescope(select_times(store, s)),
     }
     with Store.open_reader(data_paths(path)) as store:
         began, cpu_began = time.perf_counter(), time.process_time()
-        views[name](store, Selection())  # type: ignore[operator]
+        views[name](store, Selection())
         elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu_began
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{elapsed:.3f} {cpu:.3f} {rss_mb:.0f}")

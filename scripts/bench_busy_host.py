@@ -42,7 +42,8 @@ QUERIES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-def build(folder: Path, hours: int) -> None:
+def build(folder: Path, hours: int, minutes: int = 60) -> None:
+    """`hours` copies of `minutes` of busy host, an hour apart (fewer minutes: a quick check)."""
     from devfiler.collector.decode import decode_request
     from devfiler.collector.frame_cache import FrameCache
     from devfiler.config import data_paths
@@ -52,7 +53,7 @@ def build(folder: Path, hours: int) -> None:
     from devfiler.storage.batch import IngestBatch, TraceTable
     from devfiler.storage.store import Store
 
-    params = LoadParams(start_ns=T0, duration_s=3600, **PROFILES["busy-host"])
+    params = LoadParams(start_ns=T0, duration_s=60 * minutes, **PROFILES["busy-host"])
     cache = FrameCache()
     hour: list[IngestBatch] = []
     events = 0
@@ -151,6 +152,7 @@ def main() -> int:
     make = steps.add_parser("build", help="fill a store with busy-host hours")
     make.add_argument("--dir", type=Path, required=True)
     make.add_argument("--hours", type=int, default=1)
+    make.add_argument("--minutes", type=int, default=60, help="of each hour (60)")
     timed = steps.add_parser("queries", help="time every query on a store")
     timed.add_argument("--dir", type=Path, required=True)
     timed.add_argument("--tail", type=int, help="only the data's last SECONDS")
@@ -160,7 +162,7 @@ def main() -> int:
     one.add_argument("argv", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     if args.step == "build":
-        build(args.dir, args.hours)
+        build(args.dir, args.hours, args.minutes)
     elif args.step == "queries":
         queries(args.dir, args.tail, args.runs, args.only)
     else:

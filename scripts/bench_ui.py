@@ -11,18 +11,31 @@ gRPC (`--fill SECONDS` of agent time at `--rate` samples per second):
 First-flamegraph time is the wall time of `devfiler --screenshot` in a new
 process (start, store open, query, flatten, draw, save). Panning runs the
 window in this process and moves the zoomed flamegraph a few pixels per frame.
+
+With xdotool installed (and Linux's /proc), it also drives a running window
+the way a person does and reads its automation state: CPU and frames while
+idle (on the filled store with a fixed range, and on an empty store
+following the last 15 minutes), how long after the last of 22 keys typed at
+20 ms each the flamegraph filter holds them all, and how long a tab switch
+takes to show.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 NS = 1_000_000_000
 
@@ -103,6 +116,132 @@ def pan_fps(
     return frames / elapsed, 1000 * elapsed / frames, 1000 * cpu / frames, boxes // frames
 
 
+TYPED = "libc.so.6: handle_recv"
+"""22 characters, typed 20 ms apart."""
+
+
+class Driven:
+    """A devfiler process in a window, its automation state and xdotool."""
+
+    def __init__(self, process: subprocess.Popen[bytes], state: Path) -> None:
+        self.process, self.state_path, self.window = process, state, ""
+
+    def state(self) -> dict[str, Any]:
+        try:
+            loaded: dict[str, Any] = json.loads(self.state_path.read_text())
+        except (OSError, ValueError):
+            return {}
+        return loaded
+
+    def wait(self, check: Callable[[dict[str, Any]], bool], timeout: float = 60.0) -> float:
+        """Seconds until `check` holds, polling every 5 ms."""
+        began = time.monotonic()
+        while time.monotonic() - began < timeout:
+            current = self.state()
+            if current and check(current):
+                return time.monotonic() - began
+            time.sleep(0.005)
+        raise SystemExit(f"the window never got there; last state {self.state()}")
+
+    def xdotool(self, *args: str) -> str:
+        done = subprocess.run(["xdotool", *args], check=True, capture_output=True, text=True)
+        return done.stdout.strip()
+
+    def click(self, at: list[float]) -> None:
+        x, y = str(int(at[0] + 10)), str(int(at[1] + 8))
+        self.xdotool("mousemove", "--window", self.window, x, y)
+        time.sleep(0.2)
+        self.xdotool("click", "1")
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the process, all its threads (Linux /proc)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def driven(*args: str) -> Iterator[Driven]:
+    with tempfile.TemporaryDirectory() as tmp:
+        state = Path(tmp) / "state.json"
+        command = [sys.executable, "-m", "devfiler.cli", "--listen", "127.0.0.1:0", *args]
+        env = dict(os.environ, DEVFILER_UI_STATE=str(state))
+        process = subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        window = Driven(process, state)
+        try:
+            window.wait(lambda s: bool(s.get("settled")), timeout=120)
+            found = window.xdotool("search", "--sync", "--name", "^devfiler v")
+            window.window = found.splitlines()[0]
+            yield window
+        finally:
+            process.terminate()
+            process.wait(30)
+
+
+def idle_cost(window: Driven, seconds: float) -> tuple[float, float]:
+    """(share of one core, frames per second) while nobody touches the window."""
+    time.sleep(2.0)
+    cpu, frames, began = window.cpu_seconds(), window.state()["frames"], time.monotonic()
+    time.sleep(seconds)
+    elapsed = time.monotonic() - began
+    drawn = window.state()["frames"] - frames
+    return (window.cpu_seconds() - cpu) / elapsed, drawn / elapsed
+
+
+def typing_lag(window: Driven, rounds: int) -> list[float]:
+    """Seconds from the last key typed until the flamegraph filter holds every key."""
+    window.click(window.state()["flamegraph"]["filter_at"])
+    lags = []
+    for _ in range(rounds):
+        time.sleep(1.5)
+        window.xdotool("type", "--delay", "20", TYPED)
+        lags.append(window.wait(lambda s: s["flamegraph"]["filter"] == TYPED))
+        window.xdotool("key", "ctrl+a", "BackSpace")
+        window.wait(lambda s: s["flamegraph"]["filter"] == "")
+    return lags
+
+
+def tab_switches(window: Driven, rounds: int) -> tuple[list[float], list[float]]:
+    """Seconds from a click on a tab button until the tab shows, and until its result is drawn."""
+    shown, drawn = [], []
+    for round_ in range(rounds):
+        tab = "topfuncs" if round_ % 2 == 0 else "flamegraph"
+        time.sleep(1.5)
+        window.click(window.state()["tabs_at"][tab])
+        began = time.monotonic()
+        window.wait(lambda s, tab=tab: s["tab"] == tab)
+        shown.append(time.monotonic() - began)
+        window.wait(lambda s, tab=tab: s["tab"] == tab and s["settled"])
+        drawn.append(time.monotonic() - began)
+    return shown, drawn
+
+
+def responsiveness(data_dir: Path, start: int, end: int, rounds: int) -> None:
+    """Print idle cost, typing lag and tab switch times of a driven window."""
+    if shutil.which("xdotool") is None or not Path("/proc/self/stat").exists():
+        print("responsiveness: skipped (needs xdotool and /proc)")
+        return
+    fixed = ["--data-dir", str(data_dir), "--start", str(start), "--end", str(end)]
+    with driven(*fixed, "--no-auto-symbols") as window:
+        core, fps = idle_cost(window, 10.0)
+        print(f"idle, filled store, fixed range: {100 * core:.1f}% of a core, {fps:.1f} frames/s")
+        lags = typing_lag(window, rounds)
+        print(
+            f"typing {len(TYPED)} keys 20 ms apart: all shown {statistics.median(lags):.2f} s "
+            f"after the last (median of {rounds}; max {max(lags):.2f} s)"
+        )
+        shown, drawn = tab_switches(window, rounds)
+        print(
+            f"tab switch (Flamegraph <-> Top functions), from the click: shown "
+            f"{statistics.median(shown):.2f} s, drawn {statistics.median(drawn):.2f} s "
+            f"(medians of {rounds})"
+        )
+    with tempfile.TemporaryDirectory() as empty, driven("--data-dir", empty) as window:
+        core, fps = idle_cost(window, 10.0)
+        print(f"idle, empty store, following 15m: {100 * core:.1f}% of a core, {fps:.1f} frames/s")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path)
@@ -111,6 +250,7 @@ def main() -> int:
     parser.add_argument("--fill", type=int, metavar="SECONDS", help="fill a fresh store first")
     parser.add_argument("--rate", type=int, default=320, help="samples per second when filling")
     parser.add_argument("--seconds", type=float, default=10.0, help="how long to pan")
+    parser.add_argument("--rounds", type=int, default=5, help="typing and tab switch rounds")
     args = parser.parse_args()
     if args.fill:
         data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="devfiler-bench-ui-"))
@@ -129,6 +269,7 @@ def main() -> int:
         f"panning: {fps:.1f} frames/s ({ms:.1f} ms per frame, CPU {cpu_ms:.1f} ms per frame), "
         f"{boxes} boxes drawn per frame"
     )
+    responsiveness(data_dir, start, end, args.rounds)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 

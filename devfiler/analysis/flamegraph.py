@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import numpy.typing as npt
 
-from devfiler.analysis.labels import LabeledFrame, SymbolLookup, root_frame, thread_frame
+from devfiler.analysis.labels import LabeledFrame, root_frame, thread_frame
+from devfiler.analysis.profile import Profile
 from devfiler.analysis.results import FlameGraph, FlameGraphTable, Selection
-from devfiler.analysis.selection import SelectedEvents, select_events
-from devfiler.analysis.stacks import StackTable, load_stacks, with_threads
-from devfiler.analysis.tree import aggregate_pairs, build_table
+from devfiler.analysis.stacks import with_threads
+from devfiler.analysis.tree import build_table
 from devfiler.model import SampleKind
-from devfiler.storage.store import Store
 
 _ROOT_LABELS = {
     frozenset({SampleKind.ON_CPU}): "100% of all CPU cycles",
@@ -25,32 +26,34 @@ def root_label(selection: Selection) -> str:
 
 
 def thread_paths(
-    events: SelectedEvents, table: StackTable
-) -> tuple[
-    tuple[LabeledFrame, ...], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]
-]:
-    """One weighted path per distinct (trace, thread): (frames, codes, offsets, weights)."""
-    traces, threads, weights = aggregate_pairs(
-        events.columns.trace_index, events.thread_index, events.weights
+    profile: Profile,
+) -> tuple[tuple[LabeledFrame, ...], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """One path per distinct (trace, thread), in `pair_*` order: (frames, codes, offsets)."""
+    return with_threads(
+        profile.stacks,
+        profile.pair_trace,
+        profile.pair_thread,
+        [thread_frame(name) for name in profile.thread_names],
     )
-    frames, codes, offsets = with_threads(
-        table, traces, threads, [thread_frame(name) for name in events.thread_names]
+
+
+def flamegraph_table(profile: Profile, min_share: float = 0.0) -> FlameGraphTable:
+    """The flamegraph as arrays: what views drawing every node should ask for.
+
+    Nodes weighing less than `min_share` of the root are left out (see
+    FlameTable.omitted); 0 keeps the complete tree.
+    """
+    frames, codes, offsets = thread_paths(profile)
+    tree = build_table(
+        frames,
+        codes,
+        offsets,
+        [profile.pair_weight],
+        root_frame(root_label(profile.selection)),
+        math.ceil(min_share * profile.total),
     )
-    return frames, codes, offsets, weights
+    return FlameGraphTable(profile.unit, profile.start_ns, profile.end_ns, tree)
 
 
-def flamegraph_table(
-    store: Store, selection: Selection, symbols: SymbolLookup | None = None
-) -> FlameGraphTable:
-    """The flamegraph as arrays: what views drawing every node should ask for."""
-    events = select_events(store, selection)
-    table = load_stacks(store, events.columns, symbols, inline=selection.inline)
-    frames, codes, offsets, weights = thread_paths(events, table)
-    tree = build_table(frames, codes, offsets, [weights], root_frame(root_label(selection)))
-    return FlameGraphTable(events.unit, events.start_ns, events.end_ns, tree)
-
-
-def flamegraph(
-    store: Store, selection: Selection, symbols: SymbolLookup | None = None
-) -> FlameGraph:
-    return flamegraph_table(store, selection, symbols).graph()
+def flamegraph(profile: Profile) -> FlameGraph:
+    return flamegraph_table(profile).graph()

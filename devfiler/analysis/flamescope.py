@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from devfiler.analysis.results import FlameScope, Selection
-from devfiler.analysis.selection import select_times
+from devfiler.analysis.results import FlameScope
+from devfiler.analysis.selection import SelectedTimes
 from devfiler.analysis.tree import aggregate_pairs
-from devfiler.storage.store import Store
 
 _SECOND = 1_000_000_000
 ROW_NS = 10_000_000
 ROWS = _SECOND // ROW_NS
 
 
-def flamescope(store: Store, selection: Selection) -> FlameScope:
-    events = select_times(store, selection)
+def flamescope(events: SelectedTimes) -> FlameScope:
+    """`events` is `select_times(store, selection)`, or a loaded profile's `times`."""
     seconds, within = np.divmod(events.timestamps, _SECOND)
     first = int(seconds.min()) if len(seconds) else 0
     cells, rows, weights = aggregate_pairs(seconds - first, within // ROW_NS, events.weights)

@@ -51,6 +51,9 @@ class LabeledFrame:
     error: bool = False
     file_id: FileId | None = None
     address: int | None = None
+    source: SourceLine | None = None
+    """The symbolized position shown, None when the frame is shown by address or error
+    (exporters write it as a function and line)."""
 
     @property
     def function_key(self) -> tuple[int, str, str, str]:
@@ -152,7 +155,12 @@ class FrameLabeler:
         file_id = mapping_file_id or frame_id.file_id
 
         def box(
-            label: str, collapsed: str, function: str, file: str = "", depth: int = 0
+            label: str,
+            collapsed: str,
+            function: str,
+            file: str = "",
+            depth: int = 0,
+            source: SourceLine | None = None,
         ) -> LabeledFrame:
             return LabeledFrame(
                 label,
@@ -166,6 +174,7 @@ class FrameLabeler:
                 error=error,
                 file_id=file_id,
                 address=frame_id.address,
+                source=source,
             )
 
         if record is not None and record.error_code is not None:
@@ -187,6 +196,7 @@ class FrameLabeler:
                     line.function,
                     line.file,
                     depth,
+                    line,
                 )
                 for depth, line in enumerate(native)
             )
@@ -201,6 +211,7 @@ class FrameLabeler:
                     line.function,
                     line.file,
                     depth,
+                    line,
                 )
                 for depth, line in enumerate(record.lines)
             )

@@ -1,6 +1,6 @@
 """Plain result values of the analysis layer: what the GUI draws and the CLI prints.
 
-No Dear PyGui here: tabs adapt these to draw items; analysis/serialize.py
+No Dear PyGui here: tabs adapt these to draw items; export/json_doc.py
 turns them into the command line's JSON contract (README, "Headless queries").
 """
 
@@ -132,6 +132,8 @@ class FlameTable:
     self_weight: npt.NDArray[np.int64]
     base_weight: npt.NDArray[np.int64] | None = None
     change: npt.NDArray[np.float64] | None = None
+    omitted: npt.NDArray[np.int64] | None = None
+    """Trees without their small nodes: per node, the weight of its left-out children."""
 
     def __len__(self) -> int:
         return len(self.box)
@@ -155,6 +157,43 @@ class FlameTable:
             file=box.file,
             kind_name=box.kind_name,
             error=box.error,
+        )
+
+    def pruned(self, keep: npt.NDArray[np.bool_]) -> FlameTable:
+        """The root and the nodes `keep` picks; `omitted` adds what each kept node lost.
+
+        `keep` must hold for a node's parent whenever it holds for the node
+        (a weight threshold does: a child weighs no more than its parent), so
+        the kept nodes stay a depth-first tree.
+        """
+        keep = keep.copy()
+        keep[0] = True
+        if bool(keep.all()):
+            return self
+        kept = np.flatnonzero(keep)
+        before = np.zeros(len(keep) + 1, dtype=np.int64)
+        np.cumsum(keep, out=before[1:])
+        parent = self.parent[kept]
+        dropped = np.flatnonzero(~keep)
+        dropped_parent = self.parent[dropped]
+        lost = np.bincount(
+            dropped_parent[keep[dropped_parent]],
+            weights=self.weight[dropped][keep[dropped_parent]],
+            minlength=len(keep),
+        )
+        if self.omitted is not None:
+            lost += self.omitted
+        return FlameTable(
+            boxes=self.boxes,
+            box=self.box[kept],
+            parent=np.where(parent >= 0, before[np.maximum(parent, 0)], -1),
+            depth=self.depth[kept],
+            end=before[self.end[kept]],
+            weight=self.weight[kept],
+            self_weight=self.self_weight[kept],
+            base_weight=self.base_weight[kept] if self.base_weight is not None else None,
+            change=self.change[kept] if self.change is not None else None,
+            omitted=np.rint(lost[kept]).astype(np.int64),
         )
 
     def tree(self) -> FlameNode:

@@ -12,28 +12,17 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from devfiler.analysis.labels import LabeledFrame, SymbolLookup, root_frame
-from devfiler.analysis.results import FlameNode, Sandwich, Selection
-from devfiler.analysis.selection import select_events
-from devfiler.analysis.stacks import StackTable, gather, load_stacks
+from devfiler.analysis.labels import LabeledFrame, root_frame
+from devfiler.analysis.profile import Profile
+from devfiler.analysis.results import FlameNode, Sandwich
+from devfiler.analysis.stacks import StackTable, gather
 from devfiler.analysis.tree import build_tree
-from devfiler.storage.store import Store
 
 
-def sandwich(
-    store: Store,
-    selection: Selection,
-    function: str,
-    symbols: SymbolLookup | None = None,
-    *,
-    file: str | None = None,
-) -> Sandwich:
+def sandwich(profile: Profile, function: str, *, file: str | None = None) -> Sandwich:
     """`function` matches by name (and by source file when `file` is given)."""
-    events = select_events(store, selection)
-    table = load_stacks(store, events.columns, symbols, inline=selection.inline)
-    trace_weight = np.bincount(
-        events.columns.trace_index, weights=events.weights, minlength=len(table.lengths)
-    )
+    table = profile.stacks
+    trace_weight = profile.trace_weights()
     matching = np.array(
         [box.function == function and file in (None, box.file) for box in table.frames],
         dtype=bool,
@@ -56,7 +45,7 @@ def sandwich(
     callers = _tree(
         table, center, weights, *gather(table.codes, starts, last - starts + 1, reverse=True)
     )
-    return Sandwich(events.unit, events.start_ns, events.end_ns, function, callers, callees)
+    return Sandwich(profile.unit, profile.start_ns, profile.end_ns, function, callers, callees)
 
 
 def _occurrences(

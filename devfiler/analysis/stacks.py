@@ -34,6 +34,9 @@ class StackTable:
     offsets: npt.NDArray[np.int64]
     codes: npt.NDArray[np.int64]
 
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
     @property
     def lengths(self) -> npt.NDArray[np.int64]:
         return np.diff(self.offsets)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from devfiler.analysis.results import Selection, Timeline
-from devfiler.analysis.selection import select_times
-from devfiler.storage.store import Store
+from devfiler.analysis.results import Timeline
+from devfiler.analysis.selection import SelectedTimes
 
 TARGET_BUCKETS = 1000
 _SECOND = 1_000_000_000
@@ -33,9 +32,11 @@ def round_step(span_ns: int, buckets: int = TARGET_BUCKETS) -> int:
     return years * ROUND_STEPS[-1]
 
 
-def timeline(store: Store, selection: Selection, buckets: int = TARGET_BUCKETS) -> Timeline:
-    """Buckets start at multiples of the step (since the epoch), so they line up with clock time."""
-    events = select_times(store, selection)
+def timeline(events: SelectedTimes, buckets: int = TARGET_BUCKETS) -> Timeline:
+    """Buckets start at multiples of the step (since the epoch), so they line up with clock time.
+
+    `events` is `select_times(store, selection)`, or a loaded profile's `times`.
+    """
     start, end = events.start_ns, events.end_ns
     step = round_step(max(end - start, 1), buckets)
     first = start // step * step

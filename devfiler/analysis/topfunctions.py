@@ -13,19 +13,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from devfiler.analysis.labels import LabeledFrame, SymbolLookup
-from devfiler.analysis.results import (
-    HEAT_BINS,
-    Selection,
-    TopFunction,
-    TopFunctions,
-    TopOrder,
-)
-from devfiler.analysis.selection import SelectedEvents, select_events
-from devfiler.analysis.stacks import StackTable, gather, load_stacks
+from devfiler.analysis.labels import LabeledFrame
+from devfiler.analysis.profile import Profile
+from devfiler.analysis.results import HEAT_BINS, TopFunction, TopFunctions, TopOrder
+from devfiler.analysis.stacks import StackTable, gather
 from devfiler.analysis.tree import aggregate_pairs
 from devfiler.model import FrameKind
-from devfiler.storage.store import Store
 
 DEFAULT_LIMIT = 500
 _HEAT_CHUNK = 1 << 22
@@ -49,10 +42,10 @@ def function_table(
     return functions, of_code
 
 
-def heat_bins(events: SelectedEvents) -> npt.NDArray[np.int64]:
+def heat_bins(profile: Profile) -> npt.NDArray[np.int64]:
     """Slice 0..HEAT_BINS-1 of every event within [start, end)."""
-    span = max(events.end_ns - events.start_ns, 1)
-    offset = events.columns.timestamps - events.start_ns
+    span = max(profile.end_ns - profile.start_ns, 1)
+    offset = profile.timestamps - profile.start_ns
     if span < 1 << 54:
         bins = offset * HEAT_BINS // span
     else:
@@ -61,22 +54,16 @@ def heat_bins(events: SelectedEvents) -> npt.NDArray[np.int64]:
 
 
 def top_functions(
-    store: Store,
-    selection: Selection,
-    symbols: SymbolLookup | None = None,
+    profile: Profile,
     *,
     order: TopOrder = TopOrder.SELF,
     filter_text: str = "",
     limit: int = DEFAULT_LIMIT,
 ) -> TopFunctions:
     """`filter_text` keeps functions whose name or file contains it (any case)."""
-    events = select_events(store, selection)
-    table = load_stacks(store, events.columns, symbols, inline=selection.inline)
+    table = profile.stacks
     functions, of_code = function_table(table.frames)
-    n_traces = len(table.lengths)
-    trace_weight = np.bincount(
-        events.columns.trace_index, weights=events.weights, minlength=n_traces
-    )
+    trace_weight = profile.trace_weights()
     pair_trace, pair_function = _distinct_pairs(table, of_code)
     with_children = _sums(pair_function, trace_weight[pair_trace], len(functions))
     leaf_function = _leaf_functions(table, of_code)
@@ -95,9 +82,9 @@ def top_functions(
     candidates.sort(key=lambda i: (-first[i], -second[i], functions[i].function, functions[i].file))
     shown = candidates[:limit]
     heat_self, heat_total = _heat(
-        events, table, of_code, leaf_function, pair_trace, pair_function, shown, len(functions)
+        profile, of_code, leaf_function, pair_trace, pair_function, shown, len(functions)
     )
-    total = events.total
+    total = profile.total
     items = tuple(
         TopFunction(
             function=functions[f].function,
@@ -113,7 +100,9 @@ def top_functions(
         )
         for row, f in enumerate(shown)
     )
-    return TopFunctions(events.unit, events.start_ns, events.end_ns, total, len(candidates), items)
+    return TopFunctions(
+        profile.unit, profile.start_ns, profile.end_ns, total, len(candidates), items
+    )
 
 
 def _sums(
@@ -141,8 +130,7 @@ def _leaf_functions(table: StackTable, of_code: npt.NDArray[np.int64]) -> npt.ND
 
 
 def _heat(
-    events: SelectedEvents,
-    table: StackTable,
+    profile: Profile,
     of_code: npt.NDArray[np.int64],
     leaf_function: npt.NDArray[np.int64],
     pair_trace: npt.NDArray[np.int64],
@@ -155,7 +143,7 @@ def _heat(
     row_of = np.full(n_functions + 1, -1, dtype=np.int64)
     row_of[np.array(shown, dtype=np.int64)] = np.arange(rows)
     slice_trace, slice_bin, slice_weight = aggregate_pairs(
-        events.columns.trace_index, heat_bins(events), events.weights
+        profile.trace, heat_bins(profile), profile.weights
     )
     self_rows = row_of[leaf_function[slice_trace]]
     mine = self_rows >= 0
@@ -168,7 +156,7 @@ def _heat(
     pair_rows = row_of[pair_function]
     keep = pair_rows >= 0
     pair_trace, pair_rows = pair_trace[keep], pair_rows[keep]
-    n_traces = len(table.lengths)
+    n_traces = len(profile.stacks)
     first = np.searchsorted(slice_trace, np.arange(n_traces), side="left")
     count = np.searchsorted(slice_trace, np.arange(n_traces), side="right") - first
     per_pair = count[pair_trace]

@@ -25,11 +25,12 @@ def aggregate_pairs(
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Sum weights per distinct (first, second) pair: (firsts, seconds, sums), sorted by pair.
 
-    Values are non-negative. Sorting every pair is what costs, so it is
-    avoided where the values are dense enough for tables: a small space of
-    pairs is summed in one table, and otherwise the pairs of `first` values
-    that come with a single `second` value (a trace seen on one thread) are
-    summed per `first`; only the remaining pairs are sorted.
+    Values are non-negative. Sorting every pair with its weight is what
+    costs, so it is avoided where it can be: a small space of pairs is summed
+    in one table, weights that are all 1 (counted samples) need only the
+    pairs sorted, and otherwise the pairs of `first` values that come with a
+    single `second` value (a trace seen on one thread) are summed per
+    `first`; only the remaining pairs are sorted with their weights.
     """
     if not len(first):
         empty = np.empty(0, dtype=np.int64)
@@ -44,6 +45,11 @@ def aggregate_pairs(
         combined = first * span + second
         keys = np.flatnonzero(np.bincount(combined, minlength=n_first * span))
         sums = np.bincount(combined, weights=weights, minlength=n_first * span)[keys]
+    elif bool((weights == 1).all()):
+        # Counting needs no order of the weights: sorting the keys alone is several times faster.
+        ordered = np.sort(first * span + second)
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        keys, sums = ordered[starts], np.diff(np.r_[starts, len(ordered)])
     elif n_first > dense:
         keys, sums = _sorted_sums(first * span + second, weights)
     else:
@@ -102,12 +108,16 @@ def build_table(
     offsets: npt.NDArray[np.int64],
     weights: Sequence[npt.NDArray[np.int64]],
     root: LabeledFrame,
+    min_weight: int = 0,
 ) -> FlameTable:
     """Merge the paths into a tree under `root`.
 
     `weights[0]` is the weight of each path; a second column makes the
     tree differential (`weights[1]` is the baseline). Children are sorted
-    heaviest first, then by base weight, then by frame key.
+    heaviest first, then by base weight, then by frame key. Nodes lighter
+    than `min_weight` are left out as soon as their level is merged, so the
+    paths under them cost nothing further; their parent's `omitted` says
+    how much they weighed.
     """
     # Codes numbered in frame key order make node numbers follow the key
     # among siblings, so ordering children needs only a sort by weight.
@@ -120,34 +130,55 @@ def build_table(
     lengths = np.diff(offsets)
     path_weights = [np.asarray(w, dtype=np.float64) for w in weights]
     position = np.zeros(len(lengths), dtype=np.int64)
+    alive = np.ones(len(lengths), dtype=bool)
     node_parent: list[npt.NDArray[np.int64]] = [np.array([-1], dtype=np.int64)]
     node_code: list[npt.NDArray[np.int64]] = [np.array([len(frames)], dtype=np.int64)]
     node_weight = [[np.array([w.sum()])] for w in path_weights]
+    lost: list[npt.NDArray[Any]] = []
     level_start = [0, 1]
     by_length = np.argsort(-lengths, kind="stable")
     sorted_lengths = lengths[by_length]
     for depth in range(int(sorted_lengths[0]) if len(lengths) else 0):
         active = by_length[: np.searchsorted(-sorted_lengths, -depth, side="left")]
+        if min_weight > 0:
+            active = active[alive[active]]
+        if not len(active):
+            break
         key = position[active] * n_codes + codes[offsets[active] + depth]
         unique, inverse = np.unique(key, return_inverse=True)
         inverse = inverse.reshape(-1)
+        sums = [
+            np.bincount(inverse, weights=w[active], minlength=len(unique)) for w in path_weights
+        ]
+        if min_weight > 0:
+            small = np.rint(sums[0]) < min_weight
+            if bool(small.any()):
+                lost.append(
+                    np.bincount(
+                        unique[small] // n_codes, weights=sums[0][small], minlength=level_start[-1]
+                    )
+                )
+                renumber = np.cumsum(~small) - 1
+                alive[active[small[inverse]]] = False
+                keep_path = ~small[inverse]
+                active, inverse = active[keep_path], renumber[inverse[keep_path]]
+                unique = unique[~small]
+                sums = [column[~small] for column in sums]
         node_parent.append(unique // n_codes)
         node_code.append(unique % n_codes)
-        for column, path_weight in enumerate(path_weights):
-            node_weight[column].append(
-                np.bincount(inverse, weights=path_weight[active], minlength=len(unique))
-            )
+        for column, level_sums in enumerate(sums):
+            node_weight[column].append(level_sums)
         position[active] = level_start[-1] + inverse
         level_start.append(level_start[-1] + len(unique))
     parent = np.concatenate(node_parent)
+    n = len(parent)
     total = [np.rint(np.concatenate(parts)).astype(np.int64) for parts in node_weight]
     own = [
-        np.rint(np.bincount(position, weights=w, minlength=level_start[-1])).astype(np.int64)
+        np.rint(np.bincount(position[alive], weights=w[alive], minlength=n)).astype(np.int64)
         for w in path_weights
     ]
     code = np.concatenate(node_code)
     preorder, size = _preorder(parent, level_start, total)
-    n = len(parent)
     moved = np.empty(n, dtype=np.int64)
 
     def placed(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -159,6 +190,12 @@ def build_table(
     depth_of = np.repeat(np.arange(len(level_start) - 1), np.diff(level_start))
     weight = placed(total[0])
     base = placed(total[1]) if len(total) > 1 else None
+    omitted = None
+    if min_weight > 0:
+        omitted_sums = np.zeros(n)
+        for part in lost:
+            omitted_sums[: len(part)] += part
+        omitted = placed(np.rint(omitted_sums).astype(np.int64))
     return FlameTable(
         boxes=(*frames, root),
         box=placed(code),
@@ -169,6 +206,7 @@ def build_table(
         self_weight=placed(own[0]),
         base_weight=base,
         change=changes(weight, base) if base is not None else None,
+        omitted=omitted,
     )
 
 

@@ -23,6 +23,7 @@ from devfiler.collector.errors import InvalidRequestError
 from devfiler.collector.frame_cache import FrameCache
 from devfiler.collector.limits import check_each, check_limit
 from devfiler.collector.locations import FrameTable
+from devfiler.collector.prescan import check_list_sizes
 from devfiler.collector.samples import ProfileSamples, SampleTables, decode_samples
 from devfiler.collector.shadow import (
     RawKeyValue,
@@ -120,6 +121,7 @@ def decode_request(
     """
     frame_cache = frame_cache if frame_cache is not None else FrameCache()
     payload = request if isinstance(request, bytes) else request.SerializeToString()
+    check_list_sizes(payload, "the request")
     raw = parse_request(payload)
     check_limit(len(raw.resource_profiles), limits.RESOURCE_PROFILES, "resource_profiles")
     dictionary = Dictionary(raw.dictionary)

@@ -28,7 +28,7 @@ EVENTS = 2_000_000
 """Events per request: timestamps, plus one per sample without any (agent: tens of thousands)."""
 STACKS = 1_000_000
 """Entries of stack_table (agent: the distinct stacks of the report, at most one per event)."""
-FRAMES = 4_000_000
+FRAMES = 8_000_000
 """Location indices of all stacks together (agent: stacks times depth, a few million at most)."""
 FRAMES_PER_STACK = 4096
 """Location indices of one stack (agent: 128 unwound frames, up to 127 kernel frames, and the
@@ -54,6 +54,9 @@ STRINGS = 2_000_000
 """Entries of string_table (agent: the names and paths of the report)."""
 STRING_CHARS = 1 << 20
 """Characters of one string (agent: names of functions and files, a few KiB at most)."""
+LIST_ELEMENTS = 2_000_000
+"""Elements of one repeated field of any message, counted before the message is parsed
+(agent: the longest lists are its string and location tables)."""
 FIELDS = 8_000_000
 """Field occurrences in one table of raw messages (agent: about 4 per sample, 2 per stack)."""
 FIELDS_PER_MESSAGE = 16_384

@@ -16,12 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import DecodeError
 from opentelemetry.proto.collector.profiles.v1development.profiles_service_pb2 import (
     ExportProfilesServiceRequest,
 )
 
+from devfiler.collector.payload_view import message_tree
 from devfiler.config import REQUEST_LOG_SIZE
 
 PAYLOAD_BUDGET_BYTES = 256 * 1024 * 1024
@@ -136,5 +136,4 @@ def payload_tree(payload: bytes) -> dict[str, Any]:
         request = ExportProfilesServiceRequest.FromString(payload)
     except DecodeError as error:
         return {"unreadable payload": f"{len(payload)} bytes: {error}"}
-    tree: dict[str, Any] = MessageToDict(request, preserving_proto_field_name=True)
-    return tree
+    return message_tree(request, request.dictionary.string_table)

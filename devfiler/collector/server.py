@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import grpc
 from grpc import aio
@@ -74,7 +75,7 @@ class ServerLimits:
     """Concurrent calls over all connections; past it a call is refused RESOURCE_EXHAUSTED.
     Bodies wait in memory, so this times the 64 MiB message limit bounds what they hold."""
     idle_connection_seconds: float = 600.0
-    """A connection without calls for this long is closed (the agent's sends every 5 s)."""
+    """A connection without calls for this long is closed (the agent sends every 5 s)."""
 
 
 class CollectorError(RuntimeError):
@@ -149,7 +150,8 @@ class Collector:
         self._frame_cache = FrameCache()
         self._running_calls = 0
         """Export handlers running; touched on the event loop only."""
-        self._listeners: list[Callable[[IngestBatch, bytes], None]] = []
+        self._listeners: list[Callable[[IngestBatch], None]] = []
+        self._accepted: list[Callable[[bytes], None]] = []
 
     def on_stored(self, listener: Callable[[IngestBatch], None]) -> None:
         """Call `listener` with every batch once it is stored (on a pool thread: be quick).
@@ -157,7 +159,7 @@ class Collector:
         The symbol worker uses it to look at new executables at once instead
         of at its next poll.
         """
-        self._listeners.append(lambda batch, payload: listener(batch))
+        self._listeners.append(listener)
 
     def on_accepted(self, listener: Callable[[bytes], None]) -> None:
         """Call `listener` with the payload of every request once it is stored, as received.
@@ -165,7 +167,11 @@ class Collector:
         Forwarding (collector/forward.py) re-sends these; partly rejected
         requests are accepted too. On a server thread: be quick.
         """
-        self._listeners.append(lambda batch, payload: listener(payload))
+        self._accepted.append(listener)
+
+    def announce(self, batch: IngestBatch) -> None:
+        """Tell the listeners about a batch stored by other means (files imported in the window)."""
+        _notify(self._listeners, batch)
 
     # -- life cycle ------------------------------------------------------
 
@@ -359,11 +365,8 @@ class Collector:
         except Exception as error:
             _log.exception("storing a request failed")
             return _refused(grpc.StatusCode.INTERNAL, f"devfiler failed to store: {error!r}")
-        for listener in self._listeners:
-            try:
-                listener(result.batch, payload)
-            except Exception:
-                _log.exception("a listener of stored requests failed")
+        self.announce(result.batch)
+        _notify(self._accepted, payload)
         outcome = Outcome.PARTIAL if result.rejected_profiles else Outcome.OK
         return _Handled(outcome, result.samples, result.rejected_profiles, result.error_message)
 
@@ -394,6 +397,18 @@ def _stop_loop(loop: asyncio.AbstractEventLoop, thread: threading.Thread) -> Non
     loop.call_soon_threadsafe(loop.stop)
     thread.join()
     loop.close()
+
+
+_Heard = TypeVar("_Heard")
+
+
+def _notify(listeners: list[Callable[[_Heard], None]], value: _Heard) -> None:
+    """Call each listener; one that fails is logged and the others still hear of it."""
+    for listener in listeners:
+        try:
+            listener(value)
+        except Exception:
+            _log.exception("a listener of stored requests failed")
 
 
 def _refused(status: grpc.StatusCode, message: str) -> _Handled:

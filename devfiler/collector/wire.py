@@ -202,7 +202,7 @@ def packed_counts(messages: Messages, starts: I64, lengths: I64) -> I64:
     bounds = np.empty(2 * len(starts), dtype=np.int64)
     bounds[0::2], bounds[1::2] = starts[order], (starts + lengths)[order]
     terminal = (messages.buffer < 0x80).view(np.uint8)
-    sums = np.add.reduceat(terminal, bounds, dtype=np.int64)[0::2]
+    sums = np.add.reduceat(terminal, bounds, dtype=np.uint32)[0::2].astype(np.int64)
     counts = np.empty(len(starts), dtype=np.int64)
     counts[order] = sums
     return counts

@@ -124,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
             follow_collector(collector, fetcher)
         serving.start(store)
         try:
-            return App(store, tabs, options, symbols=symbols).run()
+            return App(store, tabs, options, symbols=symbols, announce=collector.announce).run()
         finally:
             if fetcher is not None:
                 fetcher.stop()

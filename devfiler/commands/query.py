@@ -9,25 +9,41 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import io
+import itertools
+import json
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from devfiler.analysis.collapsed import collapsed
 from devfiler.analysis.diff import diff_flamegraph
-from devfiler.analysis.flamegraph import flamegraph
+from devfiler.analysis.flamegraph import flamegraph_table
 from devfiler.analysis.flamescope import flamescope
 from devfiler.analysis.labels import SymbolLookup
-from devfiler.analysis.results import (
-    ALL_SAMPLE_KINDS,
-    FILTER_FIELDS,
-    UNBOUNDED_END,
-    UNBOUNDED_START,
-    Selection,
-    TopOrder,
-)
+from devfiler.analysis.profile import load_profile
+from devfiler.analysis.results import FILTER_FIELDS, FlameGraphTable, Selection, TopOrder
 from devfiler.analysis.sandwich import sandwich
-from devfiler.analysis.serialize import (
+from devfiler.analysis.selection import select_times
+from devfiler.analysis.stats import store_stats
+from devfiler.analysis.timeline import TARGET_BUCKETS, timeline
+from devfiler.analysis.topfunctions import DEFAULT_LIMIT, top_functions
+from devfiler.analysis.tracestats import trace_stats
+from devfiler.commands.common import (
+    add_data_dir,
+    open_reader,
+    parse_time,
+)
+from devfiler.commands.selection_args import (
+    add_selection_args,
+    filters_of,
+    selection_of,
+    symbols_for,
+)
+from devfiler.export import text as query_text
+from devfiler.export.flame_json import flamegraph_json_parts
+from devfiler.export.json_doc import (
     Json,
     collapsed_json,
     flamegraph_json,
@@ -39,33 +55,11 @@ from devfiler.analysis.serialize import (
     trace_stats_json,
     write_json,
 )
-from devfiler.analysis.stats import store_stats
-from devfiler.analysis.timeline import TARGET_BUCKETS, timeline
-from devfiler.analysis.topfunctions import DEFAULT_LIMIT, top_functions
-from devfiler.analysis.tracestats import trace_stats
-from devfiler.commands import query_text
-from devfiler.commands.common import (
-    add_data_dir,
-    add_time_range,
-    open_reader,
-    parse_time,
-    resolve_time_range,
-)
-from devfiler.config import data_paths
-from devfiler.model import SampleKind
 from devfiler.storage.store import Store, StoreError
-from devfiler.symbolize.symbol_store import SymbolStore
 
-KIND_CHOICES = ("mixed", "all", "on_cpu", "off_cpu", "uprobe", "unknown")
-_FILTER_HELP = {
-    "thread": "thread name (comm)",
-    "pid": "process ID",
-    "exe": "executable name or path",
-    "container": "container ID (a prefix is enough)",
-    "service": "service name",
-}
-
-Handler = Callable[[argparse.Namespace, Store, SymbolLookup | None], "Json | str"]
+Output = Json | str | Iterator[str]
+"""A view's output: a JSON document, plain text, or JSON text in pieces made by the view."""
+Handler = Callable[[argparse.Namespace, Store, SymbolLookup | None], Output]
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -78,7 +72,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     views = parser.add_subparsers(dest="view", metavar="VIEW", required=True)
 
     stats = views.add_parser("stats", help="events, weights and table sizes of the store")
-    stats.add_argument("--json", action="store_true", help="print JSON")
+    _add_json(stats)
     add_data_dir(stats)
     stats.set_defaults(run=_run_stats)
 
@@ -95,13 +89,36 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--collapsed", action="store_true", help="print collapsed stacks instead of the tree"
     )
     _add_min_pct(graph)
+    graph.add_argument(
+        "--min-share",
+        type=float,
+        default=0.0,
+        metavar="F",
+        help="JSON: leave out nodes under this fraction of the root (e.g. 0.0001); their "
+        'parent gives their summed weight as "omitted" (default 0: the complete tree)',
+    )
     middle = _view(views, "sandwich", "callers and callees of one function", _sandwich)
     middle.add_argument("function", help="function name, as in the flamegraph")
     middle.add_argument("--file", help="only the function of this source file")
     _add_min_pct(middle)
-    diff = _view(views, "diff", "differential flamegraph against a baseline range", _diff)
-    diff.add_argument("--base-start", required=True, metavar="TIME", help="baseline start")
-    diff.add_argument("--base-end", required=True, metavar="TIME", help="baseline end")
+    diff = _view(
+        views,
+        "diff",
+        "differential flamegraph against a baseline: another range, other filters, or both",
+        _diff,
+    )
+    diff.add_argument(
+        "--baseline-start", "--base-start", metavar="TIME", help="baseline range start"
+    )
+    diff.add_argument("--baseline-end", "--base-end", metavar="TIME", help="baseline range end")
+    diff.add_argument(
+        "--baseline-filter",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="the baseline's filters instead of the selection's, e.g. thread=main or "
+        "'pid=!42' (repeatable; fields: " + ", ".join(FILTER_FIELDS) + ")",
+    )
     _add_min_pct(diff)
     top = _view(views, "top", "top functions (self and with children)", _top)
     top.add_argument(
@@ -123,26 +140,15 @@ def _view(
     handler: Handler,
 ) -> argparse.ArgumentParser:
     parser = views.add_parser(name, help=help_text, description=help_text)
-    parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.add_argument(
-        "--kind",
-        choices=KIND_CHOICES,
-        default="mixed",
-        help="sample kind; mixed (= all) counts events, off_cpu weighs nanoseconds",
-    )
-    add_time_range(parser)
-    for field in FILTER_FIELDS:
-        parser.add_argument(
-            f"--{field}",
-            action="append",
-            default=[],
-            metavar="VALUE",
-            help=f"only this {_FILTER_HELP[field]} (repeatable; prefix ! to exclude)",
-        )
-    parser.add_argument("--no-inline", action="store_true", help="do not expand inline frames")
-    add_data_dir(parser)
+    _add_json(parser)
+    add_selection_args(parser)
     parser.set_defaults(run=_runner(handler))
     return parser
+
+
+def _add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON (compact)")
+    parser.add_argument("--pretty", action="store_true", help="indent the JSON")
 
 
 def _add_min_pct(parser: argparse.ArgumentParser) -> None:
@@ -152,35 +158,6 @@ def _add_min_pct(parser: argparse.ArgumentParser) -> None:
         default=0.5,
         help="text tree: hide nodes under this share of the root (0.5)",
     )
-
-
-def selection_of(args: argparse.Namespace) -> Selection:
-    start, end = resolve_time_range(args)
-    if args.kind in ("mixed", "all"):
-        kinds = ALL_SAMPLE_KINDS
-    else:
-        kinds = frozenset({SampleKind.from_cli(args.kind)})
-    include: list[tuple[str, str]] = []
-    exclude: list[tuple[str, str]] = []
-    for field in FILTER_FIELDS:
-        for value in getattr(args, field):
-            if value.startswith("!"):
-                exclude.append((field, value[1:]))
-            else:
-                include.append((field, value))
-    return Selection(
-        start_ns=start if start != -(1 << 63) else UNBOUNDED_START,
-        end_ns=end if end != (1 << 63) - 1 else UNBOUNDED_END,
-        kinds=kinds,
-        include=tuple(include),
-        exclude=tuple(exclude),
-        inline=not args.no_inline,
-    )
-
-
-def symbols_for(args: argparse.Namespace) -> SymbolLookup:
-    """The symbol files next to the data (`devfiler symbols add` and the GUI fill them)."""
-    return SymbolStore(data_paths(args.data_dir).symbols)
 
 
 def _runner(handler: Handler) -> Callable[[argparse.Namespace], int]:
@@ -198,18 +175,40 @@ def _runner(handler: Handler) -> Callable[[argparse.Namespace], int]:
             return 2
         finally:
             store.close()
-        _print(output)
-        return 0
+        return _print(output, pretty=args.pretty)
 
     return run
 
 
-def _print(output: Json | str) -> None:
+def _print(output: Output, *, pretty: bool = False) -> int:
+    """Write the output; a reader that went away (`| head`) ends the command quietly with 0."""
+    pieces: Iterable[str]
     if isinstance(output, str):
-        sys.stdout.write(output)
+        pieces = [output]
+    elif isinstance(output, dict):
+        pieces = [_json_text(output, pretty=pretty) + "\n"]
     else:
-        write_json(output, sys.stdout)
-        sys.stdout.write("\n")
+        pieces = output
+    try:
+        for piece in pieces:
+            sys.stdout.write(piece)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Later flushes (at exit) would fail again: point stdout at nothing.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+def _json_text(doc: Json, *, pretty: bool) -> str:
+    """The C encoder when the document is shallow enough for it, else the loop (deep stacks)."""
+    if not pretty:
+        try:
+            return json.dumps(doc, separators=(",", ":"))
+        except RecursionError:
+            pass
+    out = io.StringIO()
+    write_json(doc, out, compact=not pretty)
+    return out.getvalue()
 
 
 def _run_stats(args: argparse.Namespace) -> int:
@@ -222,33 +221,56 @@ def _run_stats(args: argparse.Namespace) -> int:
         doc = store_stats_json(store_stats(store))
     finally:
         store.close()
-    _print(doc if args.json else query_text.key_values(doc))
-    return 0
+    return _print(doc if args.json else query_text.key_values(doc), pretty=args.pretty)
 
 
 def _traces(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
-    result = collapsed(store, selection_of(args), symbols)
+    result = collapsed(load_profile(store, selection_of(args), symbols))
     return collapsed_json(result) if args.json else query_text.collapsed_lines(result)
 
 
 def _timeline(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
     if args.buckets < 1:
         raise ValueError("--buckets must be at least 1")
-    result = timeline(store, selection_of(args), args.buckets)
+    result = timeline(select_times(store, selection_of(args)), args.buckets)
     return timeline_json(result) if args.json else query_text.timeline_lines(result)
 
 
-def _flamegraph(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
+def _flamegraph(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Output:
     if args.collapsed:
         return _traces(args, store, symbols)
-    result = flamegraph(store, selection_of(args), symbols)
+    if not 0.0 <= args.min_share <= 1.0:
+        raise ValueError("--min-share must be between 0 and 1")
+    profile = load_profile(store, selection_of(args), symbols)
     if args.json:
-        return flamegraph_json(result)
-    return query_text.tree(result.root, result.unit, args.min_pct)
+        graph = flamegraph_table(profile, args.min_share)
+        if args.pretty:
+            return _parsed(graph)
+        return itertools.chain(flamegraph_json_parts(graph), "\n")
+    table = flamegraph_table(profile, args.min_pct / 100).table
+    shown = table.pruned(100.0 * table.weight / max(int(table.weight[0]), 1) >= args.min_pct)
+    return query_text.tree(shown.tree(), profile.unit, args.min_pct)
+
+
+def _parsed(graph: FlameGraphTable) -> Json:
+    """The flamegraph document as objects, for `--pretty` (slow on large trees, like indenting).
+
+    The decoder recurses twice per tree level: its limit is raised to the tree's depth.
+    """
+    text = "".join(flamegraph_json_parts(graph))
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(limit + 4 * int(graph.table.depth.max()))
+    try:
+        doc: Json = json.loads(text)
+    finally:
+        sys.setrecursionlimit(limit)
+    return doc
 
 
 def _sandwich(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
-    result = sandwich(store, selection_of(args), args.function, symbols, file=args.file)
+    result = sandwich(
+        load_profile(store, selection_of(args), symbols), args.function, file=args.file
+    )
     if args.json:
         return sandwich_json(result)
     return (
@@ -261,32 +283,61 @@ def _sandwich(args: argparse.Namespace, store: Store, symbols: SymbolLookup | No
 
 def _diff(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
     selection = selection_of(args)
-    base_start, base_end = parse_time(args.base_start), parse_time(args.base_end)
-    if base_end <= base_start:
-        raise ValueError("--base-end must be after --base-start")
-    base = dataclasses.replace(selection, start_ns=base_start, end_ns=base_end)
-    result = diff_flamegraph(store, selection, base, symbols)
+    result = diff_flamegraph(
+        load_profile(store, selection, symbols),
+        load_profile(store, baseline_of(args, selection), symbols),
+    )
     if args.json:
         return flamegraph_json(result)
     return query_text.tree(result.root, result.unit, args.min_pct)
+
+
+def baseline_of(args: argparse.Namespace, selection: Selection) -> Selection:
+    """The selection with the baseline's range and/or filters in place of its own."""
+    start, end = args.baseline_start, args.baseline_end
+    if (start is None) != (end is None):
+        raise ValueError("--baseline-start and --baseline-end go together")
+    if start is None and not args.baseline_filter:
+        raise ValueError(
+            "diff needs a baseline: --baseline-start/--baseline-end or --baseline-filter"
+        )
+    base = selection
+    if start is not None:
+        base_start, base_end = parse_time(start), parse_time(end)
+        if base_end <= base_start:
+            raise ValueError("--baseline-end must be after --baseline-start")
+        base = dataclasses.replace(base, start_ns=base_start, end_ns=base_end)
+    if args.baseline_filter:
+        values: dict[str, list[str]] = {}
+        for text in args.baseline_filter:
+            field, sep, value = text.partition("=")
+            if not sep or field not in FILTER_FIELDS:
+                raise ValueError(
+                    f"--baseline-filter {text!r} is not FIELD=VALUE with FIELD one of "
+                    + ", ".join(FILTER_FIELDS)
+                )
+            values.setdefault(field, []).append(value)
+        include, exclude = filters_of(values)
+        base = dataclasses.replace(base, include=include, exclude=exclude)
+    return base
 
 
 def _top(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
     if args.limit < 0:
         raise ValueError("--limit must not be negative")
     result = top_functions(
-        store,
-        selection_of(args),
-        symbols,
+        load_profile(store, selection_of(args), symbols),
         order=TopOrder(args.sort),
         filter_text=args.filter,
         limit=args.limit,
     )
-    return top_json(result, heat=args.heat) if args.json else query_text.top_table(result)
+    if args.json:
+        return top_json(result, heat=args.heat)
+    return query_text.top_table(result, args.filter or "")
 
 
 def _flamescope(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
-    result = flamescope(store, selection_of(args))
+    result = flamescope(select_times(store, selection_of(args)))
     return flamescope_json(result) if args.json else query_text.flamescope_lines(result)
 
 

@@ -65,6 +65,9 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
+    if not store.has_symbols(file_id):
+        print(f"devfiler symbolize: {_nothing_stored(store, file_id)}", file=sys.stderr)
+        return 1
     chains = store.lookup(file_id, np.asarray(addresses, dtype=np.uint64))
     if args.json:
         doc = [
@@ -80,6 +83,15 @@ def run(args: argparse.Namespace) -> int:
             print(frame.function or "??")
             print(f"{frame.file or '??'}:{frame.line or '?'}")
     return 0
+
+
+def _nothing_stored(store: SymbolStore, file_id: FileId) -> str:
+    status = store.status(file_id)
+    known = "" if status.state is SymbolState.NOT_ATTEMPTED else f" ({status})"
+    return (
+        f"no symbols are stored for file ID {file_id.hex()}{known}; "
+        "add the executable or its debug file with `devfiler symbols add PATH`"
+    )
 
 
 def _frame_json(frame: SourceLine) -> dict[str, object]:

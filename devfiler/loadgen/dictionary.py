@@ -9,30 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 from opentelemetry.proto.profiles.v1development.profiles_pb2 import ProfilesDictionary
 
+from devfiler.collector.dictionary import FRAME_TYPE_KEY
+from devfiler.collector.request_tables import start_tables
 from devfiler.loadgen.frames import Executable, Frame, MarkerFrame, NativeFrame, Stack
-
-FRAME_TYPE_KEY = "profile.frame.type"
 
 
 class DictionaryBuilder:
     """Appends to an empty ProfilesDictionary and remembers what it already holds."""
 
     def __init__(self, dictionary: ProfilesDictionary, frames: Sequence[Frame]) -> None:
-        self.dictionary = d = dictionary
+        self.dictionary = dictionary
         self._frames = frames
-        d.string_table.append("")
-        for table in (
-            d.attribute_table,
-            d.mapping_table,
-            d.location_table,
-            d.function_table,
-            d.stack_table,
-            d.link_table,
-        ):
-            table.add()
+        start_tables(dictionary)
         self._strings: dict[str, int] = {"": 0}
         self._attributes: dict[tuple[str, str | int], int] = {}
         self._mappings: dict[Executable, int] = {}
@@ -123,8 +113,3 @@ class DictionaryBuilder:
             index = self._stacks[stack] = len(self._stacks) + 1
             self.dictionary.stack_table.add(location_indices=locations)
         return index
-
-
-def any_value(value: str | int) -> AnyValue:
-    """Resource attributes are plain KeyValues outside the dictionary."""
-    return AnyValue(int_value=value) if isinstance(value, int) else AnyValue(string_value=value)

@@ -19,7 +19,8 @@ from opentelemetry.proto.collector.profiles.v1development.profiles_service_pb2 i
 from opentelemetry.proto.common.v1.common_pb2 import KeyValue
 from opentelemetry.proto.profiles.v1development.profiles_pb2 import Profile
 
-from devfiler.loadgen.dictionary import DictionaryBuilder, any_value
+from devfiler.collector.request_tables import SAMPLE_TYPES, any_value
+from devfiler.loadgen.dictionary import DictionaryBuilder
 from devfiler.loadgen.params import BATCH_NS, LoadParams
 from devfiler.loadgen.world import Process, World, build_world
 from devfiler.model import SampleKind
@@ -27,11 +28,6 @@ from devfiler.model import SampleKind
 SAMPLING_HZ = 20
 """The agent's default sampling frequency; the on-CPU period is its inverse."""
 
-_SAMPLE_TYPES: dict[SampleKind, tuple[str, str]] = {
-    SampleKind.ON_CPU: ("samples", "count"),
-    SampleKind.OFF_CPU: ("off_cpu", "nanoseconds"),
-    SampleKind.UPROBE: ("events", "count"),
-}
 _MAX_OFF_CPU_NS = 5_000_000_000
 
 
@@ -129,7 +125,7 @@ def build_request(
     """One request with `count` occurrences of `kind`; returns it and its event count."""
     request = ExportProfilesServiceRequest()
     builder = DictionaryBuilder(request.dictionary, world.frames)
-    type_name, unit = _SAMPLE_TYPES[kind]
+    type_name, unit = SAMPLE_TYPES[kind]
     events = 0
     for p, groups in _occurrences(rng, world, count, start_ns, window_ns).items():
         process = world.processes[p]

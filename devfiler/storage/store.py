@@ -9,6 +9,7 @@ instance that catches up with the owner's write-ahead log when it opens.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import struct
@@ -115,6 +116,9 @@ class TableStats:
     name: str
     estimated_keys: int
     size_bytes: int
+    """In table files (SST) on disk."""
+    memtable_bytes: int
+    """Written but not yet flushed to table files (also in the write-ahead log)."""
     stats_text: str
 
 
@@ -140,46 +144,56 @@ class Store:
     # -- opening ---------------------------------------------------------
 
     @classmethod
-    def open(cls, paths: DataPaths) -> Store:
-        """Open (or create) the store read-write; fails if another process owns it."""
+    def open(cls, paths: DataPaths, *, scratch_dir: Path | None = None) -> Store:
+        """Open (or create) the store read-write; fails if another process owns it.
+
+        With `scratch_dir`, RocksDB's info log goes there (and the folder is
+        removed on close) instead of beside the data.
+        """
         paths.db.mkdir(parents=True, exist_ok=True)
         column_families = {spec.name: table_options(spec) for spec in ALL_TABLES}
         try:
-            db = Rdict(str(paths.db), db_options(), column_families=column_families)
+            db = Rdict(str(paths.db), db_options(scratch_dir), column_families=column_families)
         except Exception as error:
             if _is_lock_error(error):
                 raise StoreError(
                     f"the store at {paths.db} is in use by another devfiler process"
                 ) from error
             raise StoreError(f"cannot open the store at {paths.db}: {error}") from error
-        store = cls(db, paths, writable=True, secondary_dir=None)
+        store = cls(db, paths, writable=True, secondary_dir=scratch_dir)
         store._check_schema(initialize=True)
         return store
 
     @classmethod
     def open_reader(cls, paths: DataPaths) -> Store:
-        """Open for queries: read-write when free, else follow the owner as a secondary."""
+        """Open for queries: read-write when free, else follow the owner as a secondary.
+
+        A reader keeps RocksDB's info log in a folder of its own: opening the
+        store in place renames the owner's LOG aside (and deletes the oldest
+        ones) even when the open then fails on the owner's lock.
+        """
         if not (paths.db / "CURRENT").exists():
             raise StoreError(f"no devfiler data at {paths.root} (start the collector first)")
+        scratch_dir = Path(tempfile.mkdtemp(prefix="devfiler-reader-"))
         try:
-            return cls.open(paths)
+            return cls.open(paths, scratch_dir=scratch_dir)
         except StoreError as error:
             if "in use" not in str(error):
+                shutil.rmtree(scratch_dir, ignore_errors=True)
                 raise
-        secondary_dir = Path(tempfile.mkdtemp(prefix="devfiler-secondary-"))
         column_families = {spec.name: table_options(spec) for spec in ALL_TABLES}
         try:
             db = Rdict(
                 str(paths.db),
-                db_options(),
+                db_options(scratch_dir),
                 column_families=column_families,
-                access_type=AccessType.secondary(str(secondary_dir)),
+                access_type=AccessType.secondary(str(scratch_dir)),
             )
             db.try_catch_up_with_primary()
         except Exception as error:
-            shutil.rmtree(secondary_dir, ignore_errors=True)
+            shutil.rmtree(scratch_dir, ignore_errors=True)
             raise StoreError(f"cannot follow the store at {paths.db}: {error}") from error
-        store = cls(db, paths, writable=False, secondary_dir=secondary_dir)
+        store = cls(db, paths, writable=False, secondary_dir=scratch_dir)
         store._check_schema(initialize=False)
         return store
 
@@ -607,9 +621,18 @@ class Store:
             table = self._tables[spec.name]
             keys = table.property_int_value("rocksdb.estimate-num-keys") or 0
             size = table.property_int_value("rocksdb.total-sst-files-size") or 0
+            memory = table.property_int_value("rocksdb.cur-size-all-mem-tables") or 0
             text = table.property_value("rocksdb.stats") or ""
-            result.append(TableStats(spec.name, int(keys), int(size), str(text)))
+            result.append(TableStats(spec.name, int(keys), int(size), int(memory), str(text)))
         return result
+
+    def wal_bytes(self) -> int:
+        """Bytes in the write-ahead log files: recent writes not yet in table files."""
+        total = 0
+        for path in self.paths.db.glob("*.log"):
+            with contextlib.suppress(FileNotFoundError):  # a flush may delete one meanwhile
+                total += path.stat().st_size
+        return total
 
 
 def _is_lock_error(error: Exception) -> bool:

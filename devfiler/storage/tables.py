@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
 
 from rocksdict import DBCompressionType, Options
 
@@ -63,10 +64,13 @@ def table_options(spec: TableSpec) -> Options:
     return options
 
 
-def db_options() -> Options:
+def db_options(log_dir: Path | None = None) -> Options:
+    """Options of the whole database; RocksDB's info log goes to `log_dir` when given."""
     options = Options(raw_mode=True)
     options.create_if_missing(True)
     options.create_missing_column_families(True)
     options.set_max_background_jobs(2)
     options.set_keep_log_file_num(3)
+    if log_dir is not None:
+        options.set_db_log_dir(str(log_dir))
     return options

@@ -138,7 +138,7 @@ class SectionReader:
         return UnitHeader(end, offset_size, version, pos + 2)
 
 
-def uleb(data: bytes, pos: int) -> tuple[int, int]:
+def uleb(data: bytes | memoryview, pos: int) -> tuple[int, int]:
     byte = data[pos]
     pos += 1
     if byte < 0x80:

@@ -114,13 +114,18 @@ def ingest_file(
     began = time.monotonic()
     if counters is not None:
         counters.started(path)
+    refused = ""
     try:
         if file_id is None:
+            # A file given by hand that is no ELF file is no executable the
+            # agent can report: it is refused, and nothing is registered for it.
             file_id = file_id_of_path(path)
+            refused = "" if is_elf(path) else "not an ELF file; nothing registered"
     except OSError as error:
-        outcome = IngestOutcome(
-            path, None, SymbolStatus(SymbolState.ERROR, str(error)), 0, time.monotonic() - began
-        )
+        refused = str(error)
+    if refused or file_id is None:
+        status = SymbolStatus(SymbolState.ERROR, refused)
+        outcome = IngestOutcome(path, None, status, 0, time.monotonic() - began)
         if counters is not None:
             counters.finished(outcome)
         return outcome

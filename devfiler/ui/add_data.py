@@ -7,7 +7,7 @@ from importlib.resources import files
 import dearpygui.dearpygui as dpg
 
 WIDTH = 640
-HEIGHT = 470
+HEIGHT = 520
 
 
 TLS_NOTE = (

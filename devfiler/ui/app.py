@@ -15,7 +15,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from importlib.resources import as_file, files
 from pathlib import Path
@@ -24,15 +24,23 @@ import dearpygui.dearpygui as dpg
 
 from devfiler import __version__
 from devfiler.analysis.labels import SymbolLookup
+from devfiler.analysis.profile_cache import ProfileCache
 from devfiler.analysis.results import Selection
 from devfiler.model import SampleKind
+from devfiler.storage.batch import IngestBatch
 from devfiler.storage.store import Store
 from devfiler.ui.add_data import AddDataWindow
 from devfiler.ui.background import Background
 from devfiler.ui.context_filters import FilterList
+from devfiler.ui.double_click import DoubleClicks
 from devfiler.ui.drawn import drawn_at
+from devfiler.ui.file_dialog import FileDialog, Purpose
 from devfiler.ui.file_drop import FileDrop
 from devfiler.ui.filter_bar import FilterBar
+from devfiler.ui.frame_pacer import FramePacer, GlfwEvents
+from devfiler.ui.glfw import library as glfw_library
+from devfiler.ui.input_events import InputEvents
+from devfiler.ui.profile_import import ProfileImport, is_symbol_source
 from devfiler.ui.styling import apply_theme, load_fonts, selected_button_theme
 from devfiler.ui.tabs import Shared, Tab
 from devfiler.ui.theme import Fonts
@@ -42,9 +50,14 @@ from devfiler.ui.timeline import TimelineStrip
 WIDTH = 1500
 HEIGHT = 900
 CHANGE_POLL_SECONDS = 1.0
-FRAME_SECONDS = 1 / 60
+COMPUTING = "computing..."
+COMPUTING_COLOR = (240, 190, 80)
 SCREENSHOT_TIMEOUT_SECONDS = 120.0
 DROP_TAB = "executables"
+OPEN_HINT = (
+    "pprof (gzipped\nor not), OTLP\nrequests (.binpb),\ncollapsed stacks.\n\n"
+    "Ctrl/Shift+click\nselects several."
+)
 SAMPLE_KINDS: dict[str, frozenset[SampleKind]] = {
     "Mixed": frozenset(SampleKind),
     "On CPU": frozenset({SampleKind.ON_CPU}),
@@ -73,6 +86,7 @@ class App:
         tabs: Sequence[Tab],
         options: WindowOptions,
         symbols: SymbolLookup | None = None,
+        announce: Callable[[IngestBatch], None] | None = None,
     ) -> None:
         self.tabs = list(tabs)
         self.options = options
@@ -83,6 +97,7 @@ class App:
         self.shared = Shared(
             store=store,
             work=self.work,
+            profiles=ProfileCache(store, symbols),
             selection=make_selection(self.time_range, self.kind_name, FilterList(), inline=True),
             change=store.change_counter(),
             dev_mode=options.dev_mode,
@@ -100,9 +115,23 @@ class App:
         self._selected_theme: int | str = 0
         self._title: list[int | str] = []
         self._right: int | str = 0
+        self._computing: int | str = 0
+        self._computing_shown = False
         self._drops: FileDrop | None = None
+        self.imports = ProfileImport(announce)
+        self._open_dialog = FileDialog(
+            "Open profile", Purpose.OPEN, self.imports.add, hint=OPEN_HINT
+        )
+        self._open_button: int | str = 0
+        self._import_status: int | str = 0
         self._state_path = os.environ.get("DEVFILER_UI_STATE")
         self._last_state = ""
+        self._pacer = FramePacer(None, self.work.busy)
+        self._inputs: InputEvents | None = None
+        self._add_data_until_data = False
+        self._double_clicks = DoubleClicks()
+        self.frames = 0
+        """Frames drawn since the window opened (automation checks that an idle window sleeps)."""
 
     # -- building --------------------------------------------------------
 
@@ -118,6 +147,11 @@ class App:
                         label=tab.title, callback=self._select_tab, user_data=tab.id
                     )
                 dpg.add_button(label="Add data", callback=self._toggle_add_data)
+                self._open_button = dpg.add_button(
+                    label="Open profile...", callback=self._open_profile
+                )
+                self._import_status = dpg.add_text("", color=(150, 150, 150))
+                self._computing = dpg.add_text("", color=COMPUTING_COLOR)
             with dpg.group(horizontal=True) as self._right:
                 dpg.add_combo(
                     list(SAMPLE_KINDS),
@@ -153,7 +187,11 @@ class App:
         self.current = tab_id
 
     def _toggle_add_data(self) -> None:
+        self._add_data_until_data = False
         self.add_data.show(not self.add_data.shown)
+
+    def _open_profile(self) -> None:
+        self._open_dialog.open()
 
     def _set_kind(self, sender: int | str, name: str) -> None:
         self.kind_name = name
@@ -170,18 +208,27 @@ class App:
     # -- each frame --------------------------------------------------------
 
     def _take_drops(self) -> None:
-        """Dropped files go to the Executables tab, which ingests their symbols."""
+        """Dropped ELF files and folders go to the Executables tab, which ingests their
+        symbols; other files are opened as profiles."""
         dropped = self._drops.take() if self._drops is not None else []
-        if dropped:
-            self.shared.dropped.extend(dropped)
+        symbols = [path for path in dropped if is_symbol_source(path)]
+        self.imports.add([path for path in dropped if path not in symbols])
+        if symbols:
+            self.shared.dropped.extend(symbols)
             self.shared.request_tab = DROP_TAB
 
     def _frame(self) -> None:
         self._take_drops()
+        self._open_dialog.follow()
+        self.imports.update(self.shared)
+        dpg.set_value(self._import_status, self.imports.summary())
         now = time.monotonic()
         if now - self._polled_at >= CHANGE_POLL_SECONDS:
             self._polled_at = now
-            self.shared.change = self.shared.store.change_counter()
+            change = self.shared.store.change_counter()
+            if change != self.shared.change:
+                self.shared.change = change
+                self._close_add_data_on_first_data()
         if self.options.screenshot is None:
             # A screenshot shows one moment: a range that kept moving would never settle.
             self.time_range = self.time_range.advanced(time.time_ns())
@@ -189,13 +236,13 @@ class App:
             self.time_range = self.time_range.frozen(*self.shared.request_range)
             self.shared.request_range = None
         self._toggle_dev_mode()
+        self.filter_bar.update()
+        # The timeline asks for its data with this frame's selection, like the tabs.
+        self._select()
         moved = self.timeline.update(self.shared, self.time_range)
         if moved is not None:
             self.time_range = moved
-        self.filter_bar.update()
-        self.shared.selection = make_selection(
-            self.time_range, self.kind_name, self.filter_bar.filters, inline=self.shared.inline
-        )
+            self._select()
         if self.shared.request_tab is not None:
             self.current, self.shared.request_tab = self.shared.request_tab, None
         visible = [tab for tab in self.tabs if tab.visible(self.shared.dev_mode)]
@@ -214,13 +261,30 @@ class App:
         width = dpg.get_viewport_client_width()
         dpg.set_item_pos(self._right, (max(width - 290, 600), 8))
         self._current_tab().update(self.shared)
+        self._show_computing(not self._current_tab().settled(self.shared))
         self.shared.wheel = 0.0
         self._write_state()
 
+    def _show_computing(self, computing: bool) -> None:
+        """Say so while the tab still shows the previous selection's picture."""
+        if computing != self._computing_shown:
+            dpg.set_value(self._computing, COMPUTING if computing else "")
+            self._computing_shown = computing
+
+    def _close_add_data_on_first_data(self) -> None:
+        """The window opened by itself on an empty store has done its job once samples arrive."""
+        if self._add_data_until_data and not store_is_empty(self.shared.store):
+            self._add_data_until_data = False
+            self.add_data.show(False)
+            _log.info('first samples arrived; the "Add data" button shows how to add more')
+
+    def _select(self) -> None:
+        self.shared.selection = make_selection(
+            self.time_range, self.kind_name, self.filter_bar.filters, inline=self.shared.inline
+        )
+
     def _toggle_dev_mode(self) -> None:
-        if dpg.is_mouse_button_double_clicked(dpg.mvMouseButton_Left) and any(
-            dpg.is_item_hovered(item) for item in self._title
-        ):
+        if self._double_clicks.seen() and any(dpg.is_item_hovered(item) for item in self._title):
             self.shared.dev_mode = not self.shared.dev_mode
 
     def _current_tab(self) -> Tab:
@@ -228,7 +292,11 @@ class App:
 
     def settled(self) -> bool:
         """Every visible result is computed for the current inputs and drawn."""
-        return self.timeline.settled(self.shared) and self._current_tab().settled(self.shared)
+        return (
+            not self.imports.busy()
+            and self.timeline.settled(self.shared)
+            and self._current_tab().settled(self.shared)
+        )
 
     def state(self) -> dict[str, object]:
         tab_state = getattr(self._current_tab(), "state", None)
@@ -242,7 +310,13 @@ class App:
             "file_drop": self._drops is not None,
             "time_range": [self.time_range.start_ns, self.time_range.end_ns],
             "title_at": drawn_at(self._title[1]),
+            "tabs_at": {tab_id: drawn_at(button) for tab_id, button in self._tab_buttons.items()},
+            "timeline": self.timeline.area(),
             "filters": self.filter_bar.state(),
+            "frames": self.frames,
+            "open_at": drawn_at(self._open_button),
+            "open_dialog": self._open_dialog.rect(),
+            "opened": self.imports.summary(),
             self.current: tab_state() if tab_state is not None else {},
         }
 
@@ -270,14 +344,34 @@ class App:
         dpg.show_viewport()
         self._drops = FileDrop.install()
         self.shared.drop_available = self._drops is not None
+        glfw = glfw_library()
+        if glfw is not None:
+            self._inputs = InputEvents.install(glfw)
+            self._pacer = FramePacer(GlfwEvents(glfw), self.work.busy, self._inputs)
+        self._pacer.always = self._pacer.always or self.options.screenshot is not None
+        self.work.on_done = self._pacer.result_landed
         if store_is_empty(self.shared.store):
             self.add_data.show(True)
+            self._add_data_until_data = True
 
     def step(self) -> None:
         """One frame: update what changed, render, run the callbacks it produced."""
         self._frame()
         dpg.render_dearpygui_frame()
+        self.frames += 1
         dpg.run_callbacks(dpg.get_callback_queue())
+
+    def next_tick(self) -> float:
+        """When (monotonic) the window must draw even if nothing happens.
+
+        At the next wall-clock second: the store's change poll and a
+        following range both move in whole seconds. Sooner when the
+        timeline waits for a drag to settle.
+        """
+        now = time.monotonic()
+        tick = now + 1.0 - time.time() % 1.0 + 0.001
+        settle = self.timeline.due()
+        return min(tick, settle) if settle is not None else tick
 
     def close(self) -> None:
         self.work.close()
@@ -295,9 +389,7 @@ class App:
                     done = shot.step(self.settled())
                     if done is not None:
                         return done
-                spare = FRAME_SECONDS - (time.monotonic() - began)
-                if spare > 0:
-                    self.work.wait(spare)
+                self._pacer.wait(began, self.next_tick())
             return 0
         finally:
             self.close()

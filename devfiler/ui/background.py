@@ -49,6 +49,8 @@ class Background:
         self._lock = threading.Lock()
         self._wakeup = threading.Event()
         self._closed = False
+        self.on_done: Callable[[], None] | None = None
+        """Called on the worker thread after each job (the window wakes up to show it)."""
 
     def request(self, slot: str, key: Hashable, compute: Callable[[], T]) -> Outcome[T] | None:
         """The last finished result of `slot`; computes `key` when it is new.
@@ -100,6 +102,8 @@ class Background:
             if state.wanted is not None:
                 self._start(slot, state, *state.wanted)
         self._wakeup.set()
+        if self.on_done is not None:
+            self.on_done()
 
     def close(self) -> None:
         """Stop accepting work; running jobs finish, queued ones are dropped."""

@@ -14,8 +14,8 @@ from devfiler.storage.store import Store, TableStats
 from devfiler.ui.tabs import Shared
 
 
-def _read(store: Store) -> tuple[int, list[TableStats]]:
-    return store.disk_usage(), store.table_stats()
+def _read(store: Store) -> tuple[list[TableStats], int, int]:
+    return store.table_stats(), store.wal_bytes(), store.disk_usage()
 
 
 class DbStatsTab:
@@ -34,6 +34,7 @@ class DbStatsTab:
         self._flush_requested = False
         self._flushes = 0
         self._confirm: int | str = 0
+        self.figures: tuple[list[TableStats], int, int] | None = None
 
     def visible(self, dev_mode: bool) -> bool:
         return dev_mode
@@ -82,16 +83,24 @@ class DbStatsTab:
         if outcome is None or outcome.key == self._key:
             return
         self._key = outcome.key
+        self.figures = outcome.value
         dpg.delete_item(self._body, children_only=True)
         if outcome.value is None:
             dpg.add_text(outcome.error or "", parent=self._body)
             return
-        self._disk_usage, tables = outcome.value
+        tables, wal, self._disk_usage = outcome.value
         self._shown_status = None
         self._show_retention()
+        memtables = sum(table.memtable_bytes for table in tables)
+        dpg.add_text(
+            f"Write-ahead log: {wal:,} bytes; memtables: {memtables:,} bytes "
+            "(recent writes not yet in table files)",
+            parent=self._body,
+        )
         for table in tables:
             header = (
-                f"{table.name}: ~{table.estimated_keys:,} keys, {table.size_bytes:,} bytes on disk"
+                f"{table.name}: ~{table.estimated_keys:,} keys, {table.size_bytes:,} bytes "
+                f"in table files, {table.memtable_bytes:,} bytes in memtables"
             )
             with dpg.collapsing_header(label=header, parent=self._body):
                 dpg.add_text(table.stats_text or "(no statistics)")
@@ -113,4 +122,10 @@ class DbStatsTab:
         return checked and self._key == ("dbstats", shared.change)
 
     def state(self) -> dict[str, object]:
-        return {"retention": self.retention_lines}
+        tables, wal, _ = self.figures if self.figures is not None else ([], 0, 0)
+        return {
+            "tables": len(tables),
+            "wal_bytes": wal,
+            "memtable_bytes": sum(table.memtable_bytes for table in tables),
+            "retention": self.retention_lines,
+        }

@@ -32,29 +32,16 @@ from devfiler.ui.executables_rows import (
     state_counts,
     table_row,
 )
+from devfiler.ui.file_dialog import FileDialog, Purpose
 from devfiler.ui.tabs import Shared
 from devfiler.ui.text_table import Column, TextTable
 
 REFRESH_SECONDS = 2.0
 BAR_HEIGHT = 12
 FILTER_WIDTH = 260
-DIALOG_SIZE = (900, 520)
 DIALOG_HINT = "Ctrl/Shift+click\nselects several.\n\nA folder adds\nevery ELF file\nbelow it."
-ANY_FILE = ".*"
 _ERROR_STATES = (SymbolState.ERROR, SymbolState.TEMPORARY_ERROR)
 _log = logging.getLogger(__name__)
-
-
-def _typed_path(app_data: dict[str, object]) -> list[Path]:
-    """A name typed into the dialog's field (it is not among the selections).
-
-    The dialog appends the "all files" filter to a typed name ("hello.*").
-    """
-    name = str(app_data.get("file_name", ""))
-    if name.endswith(ANY_FILE):
-        name = name[: -len(ANY_FILE)]
-    typed = Path(str(app_data.get("current_path", ""))) / name
-    return [typed] if name and typed.exists() else []
 
 
 class ExecutablesTab:
@@ -73,11 +60,7 @@ class ExecutablesTab:
         self._view: object = None
         self._queued: list[Path] = []
         self._submits = 0
-        self._dialog: int | str | None = None
-        self._dialog_hint: int | str = 0
-        self._hint_at: list[float] | None = None
-        self._dialog_placed = False
-        self._last_dir: Path | None = None
+        self._dialog = FileDialog("Add executables", Purpose.OPEN, self.add, hint=DIALOG_HINT)
         self._drop_available = False
         self._table = TextTable(
             [
@@ -122,34 +105,7 @@ class ExecutablesTab:
     # -- adding files ------------------------------------------------------
 
     def _open_dialog(self) -> None:
-        if self._dialog is not None:
-            dpg.delete_item(self._dialog)
-        start = self._last_dir or Path.cwd()
-        with dpg.file_dialog(
-            label="Add executables",
-            default_path=str(start),
-            # An empty name field (Dear PyGui prefills "."): a typed name is the name.
-            default_filename="",
-            callback=self._picked,
-            width=DIALOG_SIZE[0],
-            height=DIALOG_SIZE[1],
-            modal=True,
-        ) as self._dialog:
-            dpg.add_file_extension(ANY_FILE)
-            # Items besides extensions make the dialog's side panel.
-            self._dialog_hint = dpg.add_text(DIALOG_HINT)
-        self._hint_at = None
-        self._dialog_placed = False
-
-    def _picked(self, sender: int | str, app_data: dict[str, object]) -> None:
-        _log.debug("file dialog chose %s", app_data)
-        selections = app_data.get("selections")
-        paths = [Path(str(p)) for p in selections.values()] if isinstance(selections, dict) else []
-        if not paths:
-            paths = _typed_path(app_data)
-        if paths:
-            self._last_dir = paths[0].parent
-        self.add(paths)
+        self._dialog.open()
 
     def add(self, paths: list[Path]) -> None:
         """Queue files (or folders of them) for ingest."""
@@ -179,7 +135,7 @@ class ExecutablesTab:
 
     def update(self, shared: Shared) -> None:
         self._drop_available = shared.drop_available
-        self._follow_dialog()
+        self._dialog.follow()
         self._submit(shared)
         progress = self._ingest.progress()
         self._show_progress(progress)
@@ -253,32 +209,6 @@ class ExecutablesTab:
             )
             x = right
 
-    def _follow_dialog(self) -> None:
-        """Notes when the open dialog has come to rest where the user sees it.
-
-        The dialog reports no rectangle of its own, and its first drawn frame
-        is an invisible one at a default place before it moves to the centre.
-        The hint in its side panel is an item with a real rectangle: once two
-        frames drew it at the same place, the dialog is shown and centred.
-        """
-        if self._dialog is None or not dpg.is_item_shown(self._dialog):
-            self._hint_at, self._dialog_placed = None, False
-            return
-        hint_at = drawn_at(self._dialog_hint)
-        self._dialog_placed = hint_at is not None and hint_at == self._hint_at
-        self._hint_at = hint_at
-
-    def _dialog_rect(self) -> list[float] | None:
-        """Where the open file dialog is, once it is on screen (automation clicks in it).
-
-        ImGui centres a modal in the viewport; the rectangle is reported only
-        after the dialog was seen drawn there, so clicks cannot arrive early.
-        """
-        if not self._dialog_placed:
-            return None
-        width, height = dpg.get_viewport_client_width(), dpg.get_viewport_client_height()
-        return [(width - DIALOG_SIZE[0]) / 2, (height - DIALOG_SIZE[1]) / 2, *DIALOG_SIZE]
-
     def settled(self, shared: Shared) -> bool:
         return self._key == self.result_key(shared, self._ingest.progress()) and not self._queued
 
@@ -292,7 +222,9 @@ class ExecutablesTab:
             "ingest_idle": self._ingest.idle(),
             "sort": [self.sort_column, self.descending],
             "filter": self.filter_text,
+            "matching": len(self.shown),
+            "row_items": self._table.row_items,
             "filter_at": drawn_at(self._filter),
             "add_at": drawn_at(self._add_button),
-            "dialog": self._dialog_rect(),
+            "dialog": self._dialog.rect(),
         }

@@ -17,7 +17,7 @@ import ctypes
 import logging
 from pathlib import Path
 
-import dearpygui._dearpygui as dpg_native
+from devfiler.ui import glfw as glfw_library
 
 _log = logging.getLogger(__name__)
 
@@ -36,13 +36,12 @@ class FileDrop:
     @classmethod
     def install(cls) -> FileDrop | None:
         """Hook the current GLFW window (call after show_viewport); None when impossible."""
-        try:
-            glfw = ctypes.CDLL(dpg_native.__file__)
-            current = glfw.glfwGetCurrentContext
-            set_drop = glfw.glfwSetDropCallback
-        except (OSError, AttributeError) as error:
-            _log.info("dropping files onto the window is not available here: %s", error)
+        glfw = glfw_library.library()
+        if glfw is None:
+            _log.info("dropping files onto the window is not available here")
             return None
+        current = glfw.glfwGetCurrentContext
+        set_drop = glfw.glfwSetDropCallback
         current.restype = ctypes.c_void_p
         current.argtypes = []
         set_drop.restype = ctypes.c_void_p

@@ -82,10 +82,12 @@ def layout(
     view: FlameView,
     geometry: Geometry,
     highlight: npt.NDArray[np.int64] | None = None,
+    top_text: str | None = None,
 ) -> FlameLayout:
     """Boxes at least 1 px wide on visible rows; text only where a glyph fits.
 
     With `highlight` (the filter's matches), every other box is dimmed.
+    `top_text` replaces the label of node 0 (the root bar says how it is viewed).
     """
     rh = geometry.row_height
     scale = geometry.width / (view.span * flat.total)
@@ -119,12 +121,12 @@ def layout(
     y = (
         (flat.depth[index].astype(np.int64) - flat.min_depth) * rh - np.int64(round(view.top))
     ).astype(np.int64)
-    colour = flat.box_colour[flat.box[index]]
+    colour = flat.colours(index)
     lit = None if highlight is None else np.isin(index, highlight)
     if lit is not None:
         dimmed = ~lit
         colour[dimmed] = _dim_all(colour[dimmed])
-    labels = _labels(flat, index, fx0, fx1, y, geometry, lit)
+    labels = _labels(flat, index, fx0, fx1, y, geometry, lit, top_text)
     return FlameLayout(index, px0, px1, y, colour, labels, tops)
 
 
@@ -142,6 +144,7 @@ def _labels(
     y: npt.NDArray[np.int64],
     geometry: Geometry,
     lit: npt.NDArray[np.bool_] | None,
+    top_text: str | None,
 ) -> tuple[Label, ...]:
     left = np.maximum(fx0, 0.0)
     right = np.minimum(fx1, float(geometry.width))
@@ -150,7 +153,8 @@ def _labels(
     for slot in np.flatnonzero(fits >= 1).tolist():
         node = int(index[slot])
         box = int(flat.box[node])
-        text = flat.boxes[box].label[: int(fits[slot])]
+        full = top_text if node == 0 and top_text is not None else flat.boxes[box].label
+        text = full[: int(fits[slot])]
         if not text:
             continue
         header = bool(flat.box_header[box])
@@ -211,6 +215,9 @@ def tooltip(node: FlameNode, total: int, unit: Unit, *, dev_mode: bool) -> list[
         lines.append(f"Function: {node.function}")
     lines.append(f"Self:  {weight(node.self_weight, unit)} ({percent(node.self_weight, total)})")
     lines.append(f"Total: {weight(node.weight, unit)} ({percent(node.weight, total)})")
+    if node.base_weight is not None and node.change is not None:
+        lines.append(f"Baseline: {weight(node.base_weight, unit)}")
+        lines.append(f"Change of share: {node.change:+.2f} (-1 gone, +1 new)")
     if node.inline:
         lines.append("Inlined frame")
     if dev_mode:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -21,7 +21,7 @@ import numpy.typing as npt
 from devfiler.analysis.labels import LabeledFrame
 from devfiler.analysis.results import FlameNode, FlameTable
 from devfiler.model import FrameKind
-from devfiler.ui.theme import frame_colour
+from devfiler.ui.theme import change_colours, frame_colour
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +47,16 @@ class FlatFlame:
     """Boxes that are no frame (root, threads): drawn grey with light text."""
     box_lower: tuple[str, ...]
     """Lower-case labels, for the text filter."""
+    base_weight: npt.NDArray[np.int64] | None = None
+    """Differential flamegraphs: each node's weight in the baseline."""
+    change: npt.NDArray[np.float64] | None = None
+    """Differential flamegraphs: each node's change of share, -1 gone .. +1 new."""
+
+    def colours(self, index: npt.NDArray[np.int64]) -> npt.NDArray[np.uint8]:
+        """Box colours of these nodes: by frame kind, or by change in a differential view."""
+        if self.change is None:
+            return self.box_colour[self.box[index]]
+        return change_colours(self.change[index])
 
     def __len__(self) -> int:
         return len(self.box)
@@ -83,6 +93,8 @@ class FlatFlame:
             file=box.file,
             kind_name=box.kind_name,
             error=box.error,
+            base_weight=int(self.base_weight[index]) if self.base_weight is not None else None,
+            change=float(self.change[index]) if self.change is not None else None,
         )
 
     def path(self, index: int) -> tuple[str, ...]:
@@ -124,8 +136,14 @@ def _colour_slot(box: LabeledFrame) -> int:
 
 
 def flatten(table: FlameTable) -> FlatFlame:
-    """Lay a tree out downward: the root on row 0, children left to right in their order."""
-    return flatten_parts([(table, 1)])
+    """Lay a tree out downward: the root on row 0, children left to right in their order.
+
+    A differential table keeps its baseline weights and changes (same node order).
+    """
+    flat = flatten_parts([(table, 1)])
+    if table.base_weight is None or table.change is None:
+        return flat
+    return replace(flat, base_weight=table.base_weight, change=table.change)
 
 
 def flatten_parts(parts: Sequence[tuple[FlameTable, int]]) -> FlatFlame:

@@ -67,8 +67,29 @@ def zoom_at(view: FlameView, factor: float, anchor: float) -> FlameView:
 
 
 def follow(view: FlameView, flat: FlatFlame) -> FlameView:
-    """After new data: keep the zoomed node filling the width if it still exists."""
+    """After new data: keep the zoomed node filling the width, or reset when it is gone.
+
+    A zoom onto a frame the new selection no longer holds would show some
+    unrelated slice of the graph as if nothing had changed.
+    """
     if view.focus is None:
         return view
     index = flat.find_path(view.focus)
-    return view if index is None else zoom_to(flat, index, view)
+    return FlameView() if index is None else zoom_to(flat, index, view)
+
+
+def zoomed(view: FlameView) -> bool:
+    return view.span < 1.0
+
+
+def root_text(base: str, view: FlameView, *, filtered: bool, focus_label: str | None) -> str:
+    """What the root bar says: whose 100% it is, and that the view is zoomed and how to leave.
+
+    `base` is the analysis layer's "100% of all ..."; with filters set the
+    root holds only the matching samples.
+    """
+    text = base.replace("100% of all ", "100% of the filtered ", 1) if filtered else base
+    if not zoomed(view):
+        return text
+    into = f"zoomed into {focus_label}" if focus_label else "zoomed in"
+    return f"{text} - {into}: double-click or Esc to reset"

@@ -2,11 +2,12 @@
 
 Boxes are painted into one texture and labels are text items; both are
 rebuilt only when the result, the view, the filter or the size changes.
-Mouse: click zooms to a frame, double-click resets, drag or wheel pans,
-Ctrl+wheel zooms at the cursor, Ctrl+click opens the sandwich view of a
-function (Escape leaves it). Keys: H/J/K/L and the arrows pan, Ctrl+Up/Down
-zoom. The filter dims frames that do not match; Enter / Shift+Enter jump
-to the next / previous match.
+Mouse: click zooms to a frame, double-click anywhere resets (or leaves a
+sandwich view), drag or wheel pans, Ctrl+wheel zooms at the cursor,
+Ctrl+click opens the sandwich view of a function. Keys: Escape does what a
+double-click does, H/J/K/L and the arrows pan, Ctrl+Up/Down zoom. The root
+bar says when the view is zoomed or filtered. The filter dims frames that do
+not match; Enter / Shift+Enter jump to the next / previous match.
 """
 
 from __future__ import annotations
@@ -17,11 +18,16 @@ import dearpygui.dearpygui as dpg
 import numpy as np
 import numpy.typing as npt
 
+from devfiler.analysis.diff import diff_flamegraph_table
 from devfiler.analysis.flamegraph import flamegraph_table
-from devfiler.analysis.results import FlameGraphTable, Sandwich, Unit
+from devfiler.analysis.results import FlameGraphTable, Sandwich, Selection, Unit
 from devfiler.analysis.sandwich import sandwich
+from devfiler.export.text import clock
 from devfiler.ui import flame_view
+from devfiler.ui.double_click import DoubleClicks
 from devfiler.ui.drawn import drawn_at
+from devfiler.ui.empty_views import empty_reason
+from devfiler.ui.export_controls import ExportControls
 from devfiler.ui.flame_layout import (
     Geometry,
     Label,
@@ -60,6 +66,10 @@ class FlameData:
 
     result: FlameGraphTable | Sandwich
     flat: FlatFlame
+    filtered: bool = False
+    """The selection had thread, process, ... filters: the root holds only what matched."""
+    empty: str = ""
+    """Why nothing was selected, when nothing was."""
 
     @property
     def unit(self) -> Unit:
@@ -99,12 +109,22 @@ class FlamegraphTab:
         self._filter: int | str = 0
         self._counter: int | str = 0
         self._status: int | str = 0
+        self._empty: int | str = 0
         self._tooltip: int | str = 0
         self._tooltip_text: int | str = 0
         self._textures: int | str = 0
         self._drag_last: tuple[float, float] | None = None
         self._dragged = False
+        self._double_clicked = False
+        self._double_clicks = DoubleClicks()
+        self.root_text = ""
         self._filter_was_active = False
+        self.export = ExportControls()
+        self.baseline: Selection | None = None
+        """A pinned selection: the flamegraph then shows the change against it."""
+        self._pin_pending = False
+        self._baseline_button: int | str = 0
+        self._baseline_text: int | str = 0
 
     def visible(self, dev_mode: bool) -> bool:
         return True
@@ -121,10 +141,16 @@ class FlamegraphTab:
                     callback=self._set_inline,
                     user_data=shared,
                 )
+                self.export.build()
+                self._baseline_button = dpg.add_button(
+                    label="Set baseline", callback=self._toggle_baseline
+                )
+                self._baseline_text = dpg.add_text("", color=(150, 150, 150))
                 self._status = dpg.add_text("", color=(150, 150, 150))
             self._counter = dpg.add_text("")
             self._filter = dpg.add_input_text(hint="Filter ...", width=FILTER_WIDTH)
             self._drawlist = dpg.add_drawlist(width=100, height=100)
+            self._empty = dpg.add_text("", wrap=720, show=False)
             self._rows_node = dpg.add_draw_node(parent=self._drawlist)
             self._labels = dpg.add_draw_node(parent=self._drawlist)
         if shared.fonts.frame:
@@ -143,13 +169,35 @@ class FlamegraphTab:
 
     # -- per frame -------------------------------------------------------
 
+    def _toggle_baseline(self) -> None:
+        """Pin the selection shown now (the next frame's), or unpin it."""
+        if self.baseline is None:
+            self._pin_pending = True
+        else:
+            self.baseline = None
+            dpg.configure_item(self._baseline_button, label="Set baseline")
+            dpg.set_value(self._baseline_text, "")
+
+    def _pin(self, shared: Shared) -> None:
+        if not self._pin_pending:
+            return
+        self._pin_pending = False
+        self.baseline = shared.selection
+        dpg.configure_item(self._baseline_button, label="Clear baseline")
+        dpg.set_value(
+            self._baseline_text,
+            f"Compared with {baseline_text(shared.selection)}: red grew, blue shrank",
+        )
+
     def _set_inline(self, sender: int | str, value: bool, shared: Shared) -> None:
         shared.inline = bool(value)
 
     def result_key(self, shared: Shared) -> object:
-        return ("flame", shared.selection, shared.change, self.sandwich_of)
+        return ("flame", shared.selection, shared.change, self.sandwich_of, self.baseline)
 
     def update(self, shared: Shared) -> None:
+        self._pin(shared)
+        self.export.update(shared)
         self._place(shared)
         self._fetch(shared)
         self._read_filter()
@@ -159,7 +207,7 @@ class FlamegraphTab:
         self._update_tooltip(shared)
 
     def settled(self, shared: Shared) -> bool:
-        if self._key != self.result_key(shared):
+        if self._key != self.result_key(shared) or self.export.busy():
             return False
         drawn = isinstance(self._drawn, tuple) and self._drawn[0] == self._key
         return self._error is not None or drawn
@@ -173,6 +221,8 @@ class FlamegraphTab:
         filter_x = max(width - 24 - FILTER_WIDTH, 300)
         dpg.set_item_pos(self._filter, (filter_x, row_y))
         dpg.set_item_pos(self._counter, (filter_x - 110, row_y + 3))
+        left, top = dpg.get_item_rect_min(self._drawlist)
+        dpg.set_item_pos(self._empty, (left + 24, top + 2 * ROW_HEIGHT + 12))
         if size == self._size:
             return
         self._size = size
@@ -224,14 +274,22 @@ class FlamegraphTab:
         return item
 
     def _fetch(self, shared: Shared) -> None:
-        store, selection, symbols = shared.store, shared.selection, shared.symbols
-        function = self.sandwich_of
+        profiles, selection, change = shared.profiles, shared.selection, shared.change
+        function, baseline = self.sandwich_of, self.baseline
 
         def compute() -> FlameData:
+            profile = profiles.get(selection, change)
+            if function is None and baseline is not None:
+                diff = diff_flamegraph_table(profile, profiles.get(baseline, change))
+                return FlameData(diff, flatten(diff.table))
             if function is None:
-                graph = flamegraph_table(store, selection, symbols)
-                return FlameData(graph, flatten(graph.table))
-            view = sandwich(store, selection, function, symbols)
+                graph = flamegraph_table(profile)
+                filtered = bool(selection.include or selection.exclude)
+                table = graph.table
+                empty = not len(table) or not table.weight[0]
+                reason = empty_reason(selection.kinds, filtered=filtered) if empty else ""
+                return FlameData(graph, flatten(table), filtered, reason)
+            view = sandwich(profile, function)
             parts = [(table_of_tree(view.callees), 1), (table_of_tree(view.callers), -1)]
             return FlameData(view, flatten_parts(parts))
 
@@ -336,8 +394,8 @@ class FlamegraphTab:
                 if ctrl
                 else flame_view.pan(self.view, 0, ROW_HEIGHT, width)
             )
-        if dpg.is_key_pressed(dpg.mvKey_Escape) and self.sandwich_of is not None:
-            self.leave_sandwich()
+        if dpg.is_key_pressed(dpg.mvKey_Escape):
+            self.reset()
 
     def _handle_mouse(self, shared: Shared, ctrl: bool) -> None:
         x, y = self._mouse()
@@ -348,7 +406,15 @@ class FlamegraphTab:
                 self.view = flame_view.zoom_at(self.view, factor, x / max(width, 1))
             else:
                 self.view = flame_view.pan(self.view, 0, -shared.wheel * WHEEL_SCROLL_PX, width)
+        if self._double_clicks.seen():
+            # Reported on the second press, with the button still down: the
+            # release that follows is no click.
+            self._drag_last, self._double_clicked = None, True
+            self.reset()
+            return
         if dpg.is_mouse_button_down(dpg.mvMouseButton_Left):
+            if self._double_clicked:
+                return
             if self._drag_last is None:
                 self._drag_last, self._dragged = (x, y), False
             dx, dy = x - self._drag_last[0], y - self._drag_last[1]
@@ -359,9 +425,7 @@ class FlamegraphTab:
             return
         if self._drag_last is not None and not self._dragged:
             self._click(x, y, ctrl)
-        self._drag_last = None
-        if dpg.is_mouse_button_double_clicked(dpg.mvMouseButton_Left):
-            self.reset()
+        self._drag_last, self._double_clicked = None, False
 
     def _click(self, x: float, y: float, ctrl: bool) -> None:
         assert self.data is not None
@@ -377,7 +441,11 @@ class FlamegraphTab:
     # -- actions (also used by the shell's state dump) -------------------
 
     def reset(self) -> None:
-        self.view = FlameView()
+        """Double-click or Escape: the whole graph again, or back from a sandwich view."""
+        if self.sandwich_of is not None:
+            self.leave_sandwich()
+        else:
+            self.view = FlameView()
 
     def open_sandwich(self, function: str) -> None:
         self.sandwich_of = function
@@ -418,7 +486,8 @@ class FlamegraphTab:
             return
         self._drawn = signature
         geometry = Geometry(width, height, ROW_HEIGHT, shared.fonts.frame_char_width)
-        boxes = layout(flat, self.view, geometry, highlight)
+        self.root_text = self._root_text()
+        boxes = layout(flat, self.view, geometry, highlight, self.root_text)
         self.drawn_boxes = len(boxes)
         painted = row_lines(boxes, width, out=self._pixels)
         self._place_rows(painted.tops.tolist(), width, height)
@@ -429,6 +498,25 @@ class FlamegraphTab:
                 f"Sandwich view of {self.data.result.function} (Escape or double-click returns)"
             )
         dpg.set_value(self._status, status)
+        self._show_empty(self.data.empty)
+
+    def _show_empty(self, reason: str) -> None:
+        """The reason an empty graph is empty, over its drawing area (placed by `_place`)."""
+        dpg.configure_item(self._empty, show=bool(reason))
+        dpg.set_value(self._empty, reason)
+
+    def _root_text(self) -> str:
+        assert self.data is not None
+        flat = self.data.flat
+        if isinstance(self.data.result, Sandwich) or not len(flat):
+            return flat.label(0) if len(flat) else ""
+        focus = flat.find_path(self.view.focus) if self.view.focus is not None else None
+        return flame_view.root_text(
+            flat.label(0),
+            self.view,
+            filtered=self.data.filtered,
+            focus_label=flat.label(focus) if focus is not None else None,
+        )
 
     def _place_rows(self, tops: list[int], width: int, height: int) -> None:
         """Row lines where the rows are, a backdrop line under each and below the last."""
@@ -484,6 +572,14 @@ class FlamegraphTab:
         lines = tooltip(flat.node(index), int(flat.total), self.data.unit, dev_mode=shared.dev_mode)
         dpg.set_value(self._tooltip_text, "\n".join(lines))
 
+    def _grew(self) -> list[str]:
+        """Labels of the boxes whose share grew most (differential view), for automation."""
+        flat = self.data.flat if self.data is not None else None
+        if flat is None or flat.change is None:
+            return []
+        order = np.argsort(-flat.change, kind="stable")[:5]
+        return [flat.label(int(i)) for i in order if flat.change[i] > 0]
+
     def state(self) -> dict[str, object]:
         """What automation checks: zoom, filter counter, sandwich."""
         return {
@@ -493,8 +589,24 @@ class FlamegraphTab:
             "filter": self.filter_text,
             "counter": self.counter_text(),
             "sandwich": self.sandwich_of,
+            "root": self.root_text,
+            "empty": self.data.empty if self.data else "",
             "nodes": len(self.data.flat) if self.data else 0,
             "total": int(self.data.flat.total) if self.data else 0,
             "area": [*dpg.get_item_rect_min(self._drawlist), *self._size],
             "filter_at": drawn_at(self._filter),
+            "baseline": [self.baseline.start_ns, self.baseline.end_ns] if self.baseline else None,
+            "baseline_at": drawn_at(self._baseline_button),
+            "diff_grew": self._grew(),
+            **self.export.state(),
         }
+
+
+def baseline_text(selection: Selection) -> str:
+    """The pinned range (UTC) and its filters, as the baseline line says them."""
+    start = clock(selection.start_ns)[:19].replace("T", " ")
+    seconds = (selection.end_ns - selection.start_ns) / 1e9
+    filters = [f"{k}={v}" for k, v in selection.include] + [
+        f"!{k}={v}" for k, v in selection.exclude
+    ]
+    return f"{seconds:.0f} s from {start}" + (f" ({', '.join(filters)})" if filters else "")

@@ -16,8 +16,9 @@ import numpy as np
 import numpy.typing as npt
 
 from devfiler.analysis.flamescope import ROWS, flamescope
+from devfiler.analysis.profile_cache import ProfileCache
 from devfiler.analysis.results import Selection, Unit
-from devfiler.storage.store import Store
+from devfiler.ui.double_click import DoubleClicks
 from devfiler.ui.drawn import drawn_at
 from devfiler.ui.flamescope_grid import (
     Cell,
@@ -54,8 +55,8 @@ class ScopeData:
     unit: Unit
 
 
-def _compute(store: Store, selection: Selection) -> ScopeData:
-    result = flamescope(store, selection)
+def _compute(profiles: ProfileCache, selection: Selection, change: int) -> ScopeData:
+    result = flamescope(profiles.times(selection, change))
     grid = make_grid(result, selection.start_ns, selection.end_ns)
     return ScopeData(grid, heat_image(grid), result.unit)
 
@@ -70,6 +71,7 @@ class FlameScopeTab:
     title = "FlameScope"
 
     def __init__(self) -> None:
+        self._double_clicks = DoubleClicks()
         self.data: ScopeData | None = None
         self.span: tuple[int, int] | None = None
         self._key: object = None
@@ -122,9 +124,9 @@ class FlameScopeTab:
 
     def update(self, shared: Shared) -> None:
         self._place()
-        store, selection = shared.store, shared.selection
+        profiles, selection, change = shared.profiles, shared.selection, shared.change
         outcome = shared.work.request(
-            "flamescope", self.result_key(shared), lambda: _compute(store, selection)
+            "flamescope", self.result_key(shared), lambda: _compute(profiles, selection, change)
         )
         if outcome is not None and outcome.key != self._key:
             self._key = outcome.key
@@ -186,7 +188,7 @@ class FlameScopeTab:
         grid = self.data.grid
         cell = self._cell_under_mouse()
         down = dpg.is_mouse_button_down(dpg.mvMouseButton_Left)
-        if cell is not None and dpg.is_mouse_button_double_clicked(dpg.mvMouseButton_Left):
+        if self._double_clicks.seen() and cell is not None:
             self.span = column_span(grid, cell[0])
             self._drag_from = None
         elif cell is not None and down and not self._was_down:
@@ -195,6 +197,9 @@ class FlameScopeTab:
         elif self._drag_from is not None and down and cell is not None:
             self.span = drag_span(grid, self._drag_from, cell)
         elif not down:
+            if self._drag_from is not None and cell is not None:
+                # A quick drag's last move can reach the same frame as the release.
+                self.span = drag_span(grid, self._drag_from, cell)
             self._drag_from = None
         self._was_down = down
         if cell is not None and not shared.capturing:

@@ -10,18 +10,23 @@ when first opened, so a large request costs nothing until looked at.
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import Any
 
 import dearpygui.dearpygui as dpg
 
 from devfiler.collector.forward import Forwarder
 from devfiler.collector.request_log import RequestLog, RequestRecord, payload_tree
+from devfiler.ui.drawn import drawn_at
+from devfiler.ui.file_dialog import FileDialog, Purpose
 from devfiler.ui.grpc_rows import OUTCOME_COLOURS, newest_first, record_cells, tree_entries
 from devfiler.ui.tabs import Shared
 from devfiler.ui.text_table import Column, TextTable
 
 LIST_HEIGHT = 300
 METADATA_WIDTH = 520
+_log = logging.getLogger(__name__)
 
 
 def _decode(log: RequestLog, record_id: int) -> dict[str, Any] | None:
@@ -56,6 +61,14 @@ class GrpcTab:
             on_select=self._select,
         )
         self._summary: int | str = 0
+        self._save_one = FileDialog("Save the request", Purpose.SAVE, self._save_selected)
+        self._save_all = FileDialog(
+            "Save every kept request into a folder", Purpose.FOLDER, self._save_kept
+        )
+        self._save_button: int | str = 0
+        self._save_all_button: int | str = 0
+        self._saved: int | str = 0
+        self.saved = ""
         self._metadata: int | str = 0
         self._tree: int | str = 0
         self._handlers: int | str = 0
@@ -68,7 +81,15 @@ class GrpcTab:
             dpg.add_item_toggled_open_handler(callback=self._expand)
         with dpg.group(parent=parent) as body:
             self._forwarding_text = dpg.add_text("", show=bool(self._forwarders))
-            self._summary = dpg.add_text("No requests since start.")
+            with dpg.group(horizontal=True):
+                self._summary = dpg.add_text("No requests since start.")
+                self._save_button = dpg.add_button(
+                    label="Save request...", callback=self._open_save_one
+                )
+                self._save_all_button = dpg.add_button(
+                    label="Save all...", callback=self._open_save_all
+                )
+                self._saved = dpg.add_text("", color=(150, 150, 150))
             self._table.build(body, height=LIST_HEIGHT)
             with dpg.group(horizontal=True):
                 with dpg.child_window(width=METADATA_WIDTH, height=-1):
@@ -84,11 +105,40 @@ class GrpcTab:
                 with dpg.child_window(width=-1, height=-1) as self._tree:
                     dpg.add_text("Select a request to see its payload.")
 
+    def _open_save_one(self) -> None:
+        if self.selected is None:
+            self._say("Select a request first.")
+            return
+        self._save_one.open(f"request-{self.selected}.binpb", extension=".binpb")
+
+    def _open_save_all(self) -> None:
+        self._save_all.open()
+
+    def _save_selected(self, paths: list[Path]) -> None:
+        payload = self._log.payload(self.selected) if self.selected is not None else None
+        if payload is None:
+            self._say("The request's payload is no longer kept.")
+            return
+        self._say(_written(paths[0], [payload]))
+
+    def _save_kept(self, paths: list[Path]) -> None:
+        folder = paths[0]
+        kept = [(r.id, self._log.payload(r.id)) for r in self._log.records()]
+        payloads = {i: p for i, p in kept if p is not None}
+        self._say(_written(folder, list(payloads.values()), ids=list(payloads)))
+
+    def _say(self, text: str) -> None:
+        self.saved = text
+        _log.info("%s", text)
+        dpg.set_value(self._saved, text)
+
     def _select(self, row: int) -> None:
         if 0 <= row < len(self.records):
             self.selected = self.records[row].id
 
     def update(self, shared: Shared) -> None:
+        self._save_one.follow()
+        self._save_all.follow()
         forwarding = [forwarder.stats().describe() for forwarder in self._forwarders]
         if forwarding != self.forwarding:
             self.forwarding = forwarding
@@ -154,9 +204,32 @@ class GrpcTab:
     def state(self) -> dict[str, object]:
         return {
             "requests": len(self.records),
+            "row_items": self._table.row_items,
             "selected": self.selected,
             "tree_for": self._tree_for,
             "opened": len(self._opened),
             "first_row_at": self._table.row_at(0) if self.records else None,
             "forwarding": self.forwarding,
+            "save_at": drawn_at(self._save_button),
+            "save_all_at": drawn_at(self._save_all_button),
+            "save_dialog": self._save_one.rect() or self._save_all.rect(),
+            "saved": self.saved,
         }
+
+
+def _written(target: Path, payloads: list[bytes], ids: list[int] | None = None) -> str:
+    """Write one payload to `target`, or each (named by request ID) into the folder `target`.
+
+    The files are what the agent sent: binary ExportProfilesServiceRequest
+    messages, which `devfiler import` and "Open profile..." read.
+    """
+    try:
+        if ids is None:
+            target.write_bytes(payloads[0])
+            return f"Saved the request to {target}"
+        target.mkdir(parents=True, exist_ok=True)
+        for record_id, payload in zip(ids, payloads, strict=True):
+            (target / f"request-{record_id:06d}.binpb").write_bytes(payload)
+    except OSError as error:
+        return f"Could not save to {target}: {error.strerror}"
+    return f"Saved {len(payloads)} requests into {target}"

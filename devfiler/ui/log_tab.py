@@ -64,5 +64,6 @@ class LogTab:
         return {
             "level": self.level_name,
             "rows": len(self.rows),
+            "row_items": self._table.row_items,
             "newest": self.rows[0].message if self.rows else "",
         }

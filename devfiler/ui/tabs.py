@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Protocol
 
 from devfiler.analysis.labels import SymbolLookup
+from devfiler.analysis.profile_cache import ProfileCache
 from devfiler.analysis.results import Selection
 from devfiler.storage.store import Store
 from devfiler.ui.background import Background
@@ -23,6 +24,8 @@ class Shared:
 
     store: Store
     work: Background
+    profiles: ProfileCache
+    """The selection's loaded profile, shared by every tab (keyed by selection and change)."""
     selection: Selection
     change: int
     """The store's change counter as last sampled: part of every result key."""

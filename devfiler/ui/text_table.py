@@ -1,9 +1,10 @@
 """A table of text cells filled in place: the Log, Executables and gRPC tabs use it.
 
-Rows are a pool of items that grows to the largest row count seen and is
-refilled when new rows arrive, so a refresh never blanks the table and never
-rebuilds items it can reuse. Optionally the first cell of each row is a
-selectable spanning the row (a click selects it) and headers sort.
+Rows are items refilled in place when new rows arrive, so a refresh never
+blanks the table and never rebuilds items it can reuse; rows beyond the new
+count are deleted, not hidden, as a clipped table draws hidden rows anyway.
+Optionally the first cell of each row is a selectable spanning the row (a
+click selects it) and headers sort.
 """
 
 from __future__ import annotations
@@ -96,8 +97,7 @@ class TextTable:
         """Fill the table with these rows (one colour per row, default text colour)."""
         while len(self._rows) < len(rows):
             self._rows.append(self._add_row(len(self._rows)))
-        for number, (row, values) in enumerate(zip(self._rows, rows, strict=False)):
-            item, cells = row
+        for number, ((_, cells), values) in enumerate(zip(self._rows, rows, strict=False)):
             colour = (*(colours[number] if colours is not None else TEXT), 255)
             for cell, value in zip(cells, values, strict=True):
                 if cell == cells[0] and self._on_select is not None:
@@ -105,9 +105,8 @@ class TextTable:
                     dpg.set_value(cell, number == self._selected)
                 else:
                     dpg.configure_item(cell, default_value=value, color=colour)
-            dpg.configure_item(item, show=True)
-        for item, _ in self._rows[len(rows) :]:
-            dpg.configure_item(item, show=False)
+        delete_rows([item for item, _ in self._rows[len(rows) :]])
+        del self._rows[len(rows) :]
 
     def _add_row(self, index: int) -> tuple[int | str, list[int | str]]:
         with dpg.table_row(parent=self._table) as row:
@@ -125,6 +124,17 @@ class TextTable:
 
     def row_at(self, index: int) -> list[float] | None:
         """Where a row's first cell was drawn last frame (automation clicks there)."""
-        if index >= len(self._rows) or not dpg.is_item_shown(self._rows[index][0]):
+        if index >= len(self._rows):
             return None
         return drawn_at(self._rows[index][1][0])
+
+    @property
+    def row_items(self) -> int:
+        """Row items in the table: exactly the rows shown (automation checks it)."""
+        return len(dpg.get_item_children(self._table, 1) or [])
+
+
+def delete_rows(rows: Sequence[int | str]) -> None:
+    """Drop surplus rows of a table: with clipper=True, Dear PyGui draws rows whose show is off."""
+    for row in rows:
+        dpg.delete_item(row)

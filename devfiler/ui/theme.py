@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
+
 from devfiler.model import FrameKind
 
 RGB = tuple[int, int, int]
@@ -42,7 +45,7 @@ FRAME_COLOURS: dict[FrameKind, RGB] = {
     FrameKind.RUBY: (178, 120, 232),
     FrameKind.PERL: (240, 150, 200),
     FrameKind.V8JS: (190, 180, 245),
-    FrameKind.GO: (80, 225, 245),
+    FrameKind.GO: (0, 173, 216),
     FrameKind.DOTNET: (110, 110, 215),
     FrameKind.BEAM: (218, 112, 214),
     FrameKind.LUAJIT: (160, 200, 120),
@@ -67,6 +70,19 @@ def frame_colour(kind: FrameKind | None, *, error: bool = False) -> RGB:
     if kind is None:
         return HEADER_BOX
     return FRAME_COLOURS.get(kind, WRONG_KIND)
+
+
+GREW = (228, 72, 60)
+SHRANK = (64, 128, 228)
+UNCHANGED = (150, 150, 150)
+
+
+def change_colours(change: npt.NDArray[np.float64]) -> npt.NDArray[np.uint8]:
+    """Differential boxes: grey when the share held, redder as it grew, bluer as it shrank."""
+    amount = np.abs(np.clip(change, -1.0, 1.0))[:, None]
+    target = np.where(change[:, None] >= 0, np.array(GREW), np.array(SHRANK))
+    neutral = np.array(UNCHANGED, dtype=np.float64)
+    return np.rint(neutral + (target - neutral) * amount).astype(np.uint8)
 
 
 def dim(colour: RGB, amount: float = 0.7) -> RGB:

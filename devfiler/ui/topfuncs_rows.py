@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from devfiler.analysis.results import TopFunction, TopFunctions, Unit
+from devfiler.analysis.results import TopFunction, Unit
 from devfiler.ui.formatting import short_weight
 from devfiler.ui.theme import HEAT_SELF, HEAT_TOTAL, frame_colour
 
@@ -42,14 +42,6 @@ def row_cells(item: TopFunction, unit: Unit) -> RowCells:
         function=item.function,
         file=item.file,
     )
-
-
-def summary_line(result: TopFunctions) -> str:
-    """The line above the table, saying when the list is cut short."""
-    line = f"{result.functions_total} functions total."
-    if result.functions_total > len(result.items):
-        line += f" List truncated to {len(result.items)} entries."
-    return line
 
 
 def heat_rows(items: tuple[TopFunction, ...], bins: int, rows: int) -> npt.NDArray[np.float32]:

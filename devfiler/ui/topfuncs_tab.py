@@ -1,10 +1,10 @@
 """The Top functions tab: a sortable, filterable table with bars and heat strips.
 
 The analysis layer sorts, filters and truncates (the order and filter are
-part of the result key); this tab only shows rows. Rows are a pool of
-items that is filled in place when a new result lands, so the table never
-blanks; the heat strips of all rows are one texture, each row showing its
-own pixel row of it.
+part of the result key); this tab only shows rows. Rows are items filled in
+place when a new result lands, so the table never blanks (rows beyond the
+new count are deleted: a clipped table draws hidden rows); the heat strips
+of all rows are one texture, each row showing its own pixel row of it.
 """
 
 from __future__ import annotations
@@ -16,10 +16,13 @@ import numpy as np
 import numpy.typing as npt
 
 from devfiler.analysis.results import HEAT_BINS, TopFunctions, TopOrder
+from devfiler.analysis.top_summary import summary_line
 from devfiler.analysis.topfunctions import DEFAULT_LIMIT, top_functions
+from devfiler.ui.drawn import drawn_at
+from devfiler.ui.empty_views import empty_reason
 from devfiler.ui.tabs import Shared
-from devfiler.ui.text_table import LIST_TABLE
-from devfiler.ui.topfuncs_rows import heat_rows, row_cells, summary_line
+from devfiler.ui.text_table import LIST_TABLE, delete_rows
+from devfiler.ui.topfuncs_rows import heat_rows, row_cells
 
 ROW_HEIGHT = 18
 FILTER_WIDTH = 260
@@ -123,11 +126,14 @@ class TopFunctionsTab:
             self._filter, (max(width - 24 - FILTER_WIDTH, 300), dpg.get_item_pos(self._summary)[1])
         )
         self.filter_text = str(dpg.get_value(self._filter))
-        store, selection, symbols = shared.store, shared.selection, shared.symbols
+        profiles, selection, change = shared.profiles, shared.selection, shared.change
         order, needle = self.order, self.filter_text.strip()
 
-        def compute() -> TopFunctions:
-            return top_functions(store, selection, symbols, order=order, filter_text=needle)
+        def compute() -> tuple[TopFunctions, str]:
+            result = top_functions(profiles.get(selection, change), order=order, filter_text=needle)
+            filtered = bool(selection.include or selection.exclude)
+            empty = empty_reason(selection.kinds, filtered=filtered)
+            return result, summary_line(result, filter_text=needle, empty=empty)
 
         outcome = shared.work.request("topfuncs", self.result_key(shared), compute)
         if outcome is None or outcome.key == self._key:
@@ -136,14 +142,14 @@ class TopFunctionsTab:
         if outcome.value is None:
             dpg.set_value(self._summary, outcome.error or "")
             return
-        self.result = outcome.value
+        self.result, summary = outcome.value
+        dpg.set_value(self._summary, summary)
         self._show(self.result)
 
     def settled(self, shared: Shared) -> bool:
         return self._key == self.result_key(shared)
 
     def _show(self, result: TopFunctions) -> None:
-        dpg.set_value(self._summary, summary_line(result))
         items = result.items[:DEFAULT_LIMIT]
         while len(self._rows) < len(items):
             self._rows.append(self._add_row(len(self._rows)))
@@ -158,9 +164,8 @@ class TopFunctionsTab:
             dpg.set_value(row.kind, (*cells.kind_colour, 255))
             dpg.set_value(row.function, cells.function)
             dpg.set_value(row.file, cells.file)
-            dpg.configure_item(row.row, show=True)
-        for row in self._rows[len(items) :]:
-            dpg.configure_item(row.row, show=False)
+        delete_rows([row.row for row in self._rows[len(items) :]])
+        del self._rows[len(items) :]
         self._pixels[:] = heat_rows(items, HEAT_BINS, DEFAULT_LIMIT).ravel()
         dpg.set_value(self._texture, self._pixels)
 
@@ -197,4 +202,7 @@ class TopFunctionsTab:
             "filter": self.filter_text,
             "rows": len(self.result.items) if self.result else 0,
             "functions_total": self.result.functions_total if self.result else 0,
+            "row_items": len(dpg.get_item_children(self._table, 1) or []),
+            "filter_at": drawn_at(self._filter),
+            "first": self.result.items[0].function if self.result and self.result.items else "",
         }

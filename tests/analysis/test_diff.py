@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from devfiler.analysis.diff import diff_flamegraph
+from devfiler.analysis.profile import load_profile
 from devfiler.analysis.results import FlameNode, Selection
 from devfiler.model import SampleKind
 from tests.analysis.stores import ENTRY, MAIN, MEMCPY, S1, S2, SECOND, T0, WORKER, Event, make_store
@@ -31,7 +32,7 @@ def find(node: FlameNode, *labels: str) -> FlameNode:
 
 def test_weights_and_change_per_node(tmp_path: Path) -> None:
     with make_store(tmp_path, EVENTS) as store:
-        graph = diff_flamegraph(store, NOW, BASE)
+        graph = diff_flamegraph(load_profile(store, NOW), load_profile(store, BASE))
     assert (graph.start_ns, graph.end_ns) == (NOW.start_ns, NOW.end_ns)
     assert (graph.base_start_ns, graph.base_end_ns) == (BASE.start_ns, BASE.end_ns)
     root = graph.root
@@ -48,15 +49,17 @@ def test_weights_and_change_per_node(tmp_path: Path) -> None:
 
 def test_units_must_agree(tmp_path: Path) -> None:
     with make_store(tmp_path, EVENTS) as store, pytest.raises(ValueError, match="same unit"):
-        diff_flamegraph(store, NOW, replace(BASE, kinds=frozenset({SampleKind.OFF_CPU})))
+        diff_flamegraph(
+            load_profile(store, NOW),
+            load_profile(store, replace(BASE, kinds=frozenset({SampleKind.OFF_CPU}))),
+        )
 
 
 def test_two_filters_instead_of_two_ranges(tmp_path: Path) -> None:
     with make_store(tmp_path, EVENTS) as store:
         graph = diff_flamegraph(
-            store,
-            Selection(include=(("thread", "main"),)),
-            Selection(include=(("thread", "worker"),)),
+            load_profile(store, Selection(include=(("thread", "main"),))),
+            load_profile(store, Selection(include=(("thread", "worker"),))),
         )
     assert (graph.root.weight, graph.root.base_weight) == (7, 1)
     assert find(graph.root, "worker").change == -1.0

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from devfiler.analysis.collapsed import collapsed
 from devfiler.analysis.flamegraph import flamegraph
+from devfiler.analysis.profile import load_profile
 from devfiler.analysis.results import FlameNode, Selection, Unit
 from devfiler.model import EventContext, FrameKind, SampleKind, SourceLine
 from tests.analysis.stores import (
@@ -46,7 +47,7 @@ def shape(node: FlameNode) -> tuple[object, ...]:
 
 def test_tree_with_threads_and_mixed_counts(tmp_path: Path) -> None:
     with make_store(tmp_path, EVENTS) as store:
-        graph = flamegraph(store, Selection())
+        graph = flamegraph(load_profile(store, Selection()))
     assert graph.unit is Unit.SAMPLES
     assert (graph.start_ns, graph.end_ns) == (T0, T0 + 8)
     assert shape(graph.root) == (
@@ -71,8 +72,8 @@ def test_tree_with_threads_and_mixed_counts(tmp_path: Path) -> None:
 
 def test_off_cpu_weighs_nanoseconds(tmp_path: Path) -> None:
     with make_store(tmp_path, EVENTS) as store:
-        graph = flamegraph(store, Selection(kinds=OFF))
-        on = flamegraph(store, Selection(kinds=ON))
+        graph = flamegraph(load_profile(store, Selection(kinds=OFF)))
+        on = flamegraph(load_profile(store, Selection(kinds=ON)))
     assert graph.unit is Unit.NANOSECONDS
     assert graph.root.label == "100% of all off-CPU time"
     assert [(n.label, n.weight) for n in graph.root.children] == [("main", 5000), ("worker", 700)]
@@ -84,7 +85,7 @@ def test_equal_weights_sort_by_frame_key(tmp_path: Path) -> None:
     events = [Event(T0, S2, EventContext("b")), Event(T0 + 1, S2, EventContext("a"))]
     events += [Event(T0 + 2, (MEMCPY, ENTRY), MAIN), Event(T0 + 3, S2, MAIN)]
     with make_store(tmp_path, events) as store:
-        graph = flamegraph(store, Selection())
+        graph = flamegraph(load_profile(store, Selection()))
     assert [n.label for n in graph.root.children] == ["main", "a", "b"]
     entry = graph.root.children[0].children[0]
     assert [n.label for n in entry.children] == ["app+0x200", "libc.so.6+0x300"]
@@ -95,8 +96,8 @@ def test_inline_expansion_on_and_off(tmp_path: Path) -> None:
         {(APP, 0x200): (SourceLine("work", "work.c", 10), SourceLine("step", "step.h", 4))}
     )
     with make_store(tmp_path, [Event(T0, S2, MAIN)]) as store:
-        expanded = flamegraph(store, Selection(), symbols)
-        folded = flamegraph(store, Selection(inline=False), symbols)
+        expanded = flamegraph(load_profile(store, Selection(), symbols))
+        folded = flamegraph(load_profile(store, Selection(inline=False), symbols))
 
     def chain(node: FlameNode) -> list[tuple[str, bool]]:
         out = []
@@ -116,7 +117,7 @@ def test_inline_expansion_on_and_off(tmp_path: Path) -> None:
 
 def test_empty_range_gives_an_empty_root(tmp_path: Path) -> None:
     with make_store(tmp_path, EVENTS) as store:
-        graph = flamegraph(store, Selection(T0 + 100 * SECOND, T0 + 200 * SECOND))
+        graph = flamegraph(load_profile(store, Selection(T0 + 100 * SECOND, T0 + 200 * SECOND)))
     assert shape(graph.root) == ("100% of all samples", 0, 0, ())
     assert (graph.start_ns, graph.end_ns) == (T0 + 100 * SECOND, T0 + 200 * SECOND)
 
@@ -125,9 +126,9 @@ def test_collapsed_lines_are_symbolized_merged_and_sorted(tmp_path: Path) -> Non
     py = (python("handle", "app.py", 42), python("main", "app.py", 7))
     events = [*EVENTS, Event(T0 + 9, py, WORKER), Event(T0 + 10, RECURSION, MAIN)]
     with make_store(tmp_path, events) as store:
-        plain = collapsed(store, Selection(kinds=ON))
-        named = collapsed(store, Selection(kinds=ON), DictSymbols(WORK_SYMBOLS))
-        off = collapsed(store, Selection(kinds=OFF))
+        plain = collapsed(load_profile(store, Selection(kinds=ON)))
+        named = collapsed(load_profile(store, Selection(kinds=ON), DictSymbols(WORK_SYMBOLS)))
+        off = collapsed(load_profile(store, Selection(kinds=OFF)))
     assert plain.lines == (
         ("main;app+0x100;app+0x200;libc.so.6+0x300", 3),
         ("worker;app+0x100;app+0x200", 2),
@@ -150,5 +151,5 @@ def test_same_text_from_different_traces_is_one_line(tmp_path: Path) -> None:
     )
     events = [Event(T0, S2, MAIN), Event(T0 + 1, (WORK_AGAIN, ENTRY), MAIN)]
     with make_store(tmp_path, events) as store:
-        result = collapsed(store, Selection(), symbols)
+        result = collapsed(load_profile(store, Selection(), symbols))
     assert result.lines == (("main;app+0x100;app: work", 2),)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from devfiler.analysis.flamescope import flamescope
 from devfiler.analysis.results import Selection
+from devfiler.analysis.selection import select_times
 from devfiler.model import SampleKind
 from tests.analysis.stores import MAIN, S1, SECOND, T0, Event, make_store
 
@@ -22,8 +23,8 @@ def test_cells_per_second_and_10ms_row(tmp_path: Path) -> None:
         Event(T0 + 10 * MS, S1, MAIN, SampleKind.OFF_CPU, 40),
     ]
     with make_store(tmp_path, events) as store:
-        scope = flamescope(store, Selection(kinds=frozenset({SampleKind.ON_CPU})))
-        off = flamescope(store, Selection(kinds=frozenset({SampleKind.OFF_CPU})))
+        scope = flamescope(select_times(store, Selection(kinds=frozenset({SampleKind.ON_CPU}))))
+        off = flamescope(select_times(store, Selection(kinds=frozenset({SampleKind.OFF_CPU}))))
     assert scope.cells == (
         (-SECOND, 1, 1),
         (T0, 0, 2),

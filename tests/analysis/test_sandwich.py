@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from devfiler.analysis.profile import load_profile
 from devfiler.analysis.results import FlameNode, Selection
 from devfiler.analysis.sandwich import sandwich
 from tests.analysis.stores import (
@@ -33,7 +34,7 @@ def shape(node: FlameNode) -> tuple[object, ...]:
 
 def test_callers_and_callees_with_recursion(tmp_path: Path) -> None:
     with make_store(tmp_path, EVENTS) as store:
-        result = sandwich(store, Selection(), "work", DictSymbols(WORK_SYMBOLS))
+        result = sandwich(load_profile(store, Selection(), DictSymbols(WORK_SYMBOLS)), "work")
     assert shape(result.callees) == (
         "work", 4, 1, (
             ("app: work in work.c:12", 2, 2, ()),
@@ -51,14 +52,14 @@ def test_callers_and_callees_with_recursion(tmp_path: Path) -> None:
 
 def test_unknown_function_gives_empty_trees(tmp_path: Path) -> None:
     with make_store(tmp_path, EVENTS) as store:
-        result = sandwich(store, Selection(), "nothing")
+        result = sandwich(load_profile(store, Selection()), "nothing")
     assert shape(result.callers) == ("nothing", 0, 0, ())
     assert shape(result.callees) == ("nothing", 0, 0, ())
 
 
 def test_unsymbolized_frame_is_its_own_function(tmp_path: Path) -> None:
     with make_store(tmp_path, EVENTS) as store:
-        result = sandwich(store, Selection(), "libc.so.6+0x300")
+        result = sandwich(load_profile(store, Selection()), "libc.so.6+0x300")
     up = ("app+0x200", 1, 0, (("app+0x100", 1, 1, ()),))
     assert shape(result.callers) == ("libc.so.6+0x300", 1, 0, (up,))
     assert shape(result.callees) == ("libc.so.6+0x300", 1, 1, ())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from devfiler.analysis.results import Selection
+from devfiler.analysis.selection import select_times
 from devfiler.analysis.timeline import round_step, timeline
 from devfiler.model import SampleKind
 from tests.analysis.stores import MAIN, S1, SECOND, T0, Event, make_store
@@ -29,8 +30,10 @@ def test_buckets_are_aligned_and_complete(tmp_path: Path) -> None:
         Event(T0 + 59_999 * MS, S1, MAIN),
     ]
     with make_store(tmp_path, events) as store:
-        line = timeline(store, Selection(T0 + 300 * MS + 5, T0 + 60 * SECOND))
-        off = timeline(store, Selection(T0, T0 + SECOND * 2, frozenset({SampleKind.OFF_CPU})))
+        line = timeline(select_times(store, Selection(T0 + 300 * MS + 5, T0 + 60 * SECOND)))
+        off = timeline(
+            select_times(store, Selection(T0, T0 + SECOND * 2, frozenset({SampleKind.OFF_CPU})))
+        )
     assert line.step_ns == 100 * MS
     assert line.buckets[0] == (T0 + 300 * MS, 0)
     assert len(line.buckets) == 597
@@ -47,5 +50,5 @@ def test_buckets_are_aligned_and_complete(tmp_path: Path) -> None:
 
 def test_empty_store_range(tmp_path: Path) -> None:
     with make_store(tmp_path, []) as store:
-        line = timeline(store, Selection())
+        line = timeline(select_times(store, Selection()))
     assert (line.start_ns, line.end_ns, line.buckets) == (0, 0, ())

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from devfiler.analysis.profile import load_profile
 from devfiler.analysis.results import HEAT_BINS, Selection, TopOrder
 from devfiler.analysis.topfunctions import top_functions
 from devfiler.model import SampleKind
@@ -38,7 +39,7 @@ def rows(result: object) -> list[tuple[str, int, int]]:
 
 def test_recursive_function_counts_once_per_sample(tmp_path: Path) -> None:
     with make_store(tmp_path, EVENTS) as store:
-        result = top_functions(store, RANGE, DictSymbols(WORK_SYMBOLS))
+        result = top_functions(load_profile(store, RANGE, DictSymbols(WORK_SYMBOLS)))
     assert result.total == 4
     assert result.functions_total == 3
     assert rows(result) == [("work", 3, 4), ("libc.so.6+0x300", 1, 1), ("app+0x100", 0, 4)]
@@ -48,7 +49,7 @@ def test_recursive_function_counts_once_per_sample(tmp_path: Path) -> None:
 
 def test_without_symbols_each_address_is_its_own_function(tmp_path: Path) -> None:
     with make_store(tmp_path, EVENTS) as store:
-        result = top_functions(store, RANGE, order=TopOrder.TOTAL)
+        result = top_functions(load_profile(store, RANGE), order=TopOrder.TOTAL)
     assert rows(result) == [
         ("app+0x200", 1, 4),
         ("app+0x100", 0, 4),
@@ -60,9 +61,9 @@ def test_without_symbols_each_address_is_its_own_function(tmp_path: Path) -> Non
 def test_sort_by_total_filter_and_limit(tmp_path: Path) -> None:
     with make_store(tmp_path, EVENTS) as store:
         symbols = DictSymbols(WORK_SYMBOLS)
-        by_total = top_functions(store, RANGE, symbols, order=TopOrder.TOTAL)
-        filtered = top_functions(store, RANGE, symbols, filter_text="WORK.C")
-        limited = top_functions(store, RANGE, symbols, limit=1)
+        by_total = top_functions(load_profile(store, RANGE, symbols), order=TopOrder.TOTAL)
+        filtered = top_functions(load_profile(store, RANGE, symbols), filter_text="WORK.C")
+        limited = top_functions(load_profile(store, RANGE, symbols), limit=1)
     assert rows(by_total) == [("work", 3, 4), ("app+0x100", 0, 4), ("libc.so.6+0x300", 1, 1)]
     assert rows(filtered) == [("work", 3, 4)]
     assert filtered.functions_total == 1
@@ -72,7 +73,7 @@ def test_sort_by_total_filter_and_limit(tmp_path: Path) -> None:
 
 def test_heat_strips_mark_when_a_function_was_on_the_stack(tmp_path: Path) -> None:
     with make_store(tmp_path, EVENTS) as store:
-        result = top_functions(store, RANGE, DictSymbols(WORK_SYMBOLS))
+        result = top_functions(load_profile(store, RANGE, DictSymbols(WORK_SYMBOLS)))
     work, memcpy, entry = result.items
     assert len(work.heat_total) == HEAT_BINS
     hot = [i for i, v in enumerate(work.heat_total) if v]
@@ -84,7 +85,9 @@ def test_heat_strips_mark_when_a_function_was_on_the_stack(tmp_path: Path) -> No
 
 def test_off_cpu_top_functions_weigh_nanoseconds(tmp_path: Path) -> None:
     with make_store(tmp_path, EVENTS) as store:
-        result = top_functions(store, Selection(kinds=frozenset({SampleKind.OFF_CPU})))
+        result = top_functions(
+            load_profile(store, Selection(kinds=frozenset({SampleKind.OFF_CPU})))
+        )
     assert result.unit.value == "nanoseconds"
     assert result.total == 900
     assert rows(result) == [("app+0x200", 900, 900), ("app+0x100", 0, 900)]
@@ -93,12 +96,12 @@ def test_off_cpu_top_functions_weigh_nanoseconds(tmp_path: Path) -> None:
 
 def test_mixed_kinds_add_counts(tmp_path: Path) -> None:
     with make_store(tmp_path, EVENTS) as store:
-        result = top_functions(store, Selection())
+        result = top_functions(load_profile(store, Selection()))
     assert result.total == 5
     assert rows(result)[0] == ("app+0x200", 2, 5)
 
 
 def test_empty_selection(tmp_path: Path) -> None:
     with make_store(tmp_path, EVENTS) as store:
-        result = top_functions(store, Selection(0, 10))
+        result = top_functions(load_profile(store, Selection(0, 10)))
     assert (result.total, result.functions_total, result.items) == (0, 0, ())

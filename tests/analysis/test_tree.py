@@ -10,6 +10,7 @@ import pytest
 
 from devfiler.analysis.flamegraph import flamegraph, flamegraph_table
 from devfiler.analysis.labels import LabeledFrame, root_frame
+from devfiler.analysis.profile import load_profile
 from devfiler.analysis.results import FlameNode, Selection
 from devfiler.analysis.tree import aggregate_pairs, build_table
 from devfiler.model import FrameKind
@@ -91,8 +92,8 @@ def _nodes(node: FlameNode) -> list[FlameNode]:
 def test_flamegraph_is_its_table_as_nodes(tmp_path: Path) -> None:
     events = [Event(T0 + i, S1 if i % 3 else S2, MAIN if i % 2 else WORKER) for i in range(12)]
     with make_store(tmp_path, events) as store:
-        graph = flamegraph(store, Selection())
-        result = flamegraph_table(store, Selection())
+        graph = flamegraph(load_profile(store, Selection()))
+        result = flamegraph_table(load_profile(store, Selection()))
     assert result.graph() == graph
     nodes = _nodes(graph.root)
     table = result.table

@@ -49,6 +49,11 @@ BOMBS: list[tuple[str, bytes, str]] = [
     ("30M attribute table entries", _dictionary(6, b""), "entries of attribute_table"),
     ("30M location table entries", _dictionary(2, b""), "entries of location_table"),
     ("30M strings", _dictionary(5, b""), "entries of string_table"),
+    (
+        "an attribute whose array holds 30M values",
+        field(2, field(6, field(2, field(5, field(1, b"") * N)))),
+        "array_value",
+    ),
     ("30M resource profiles", field(1, b"") * N, "resource_profiles"),
     ("30M profiles", field(1, field(2, field(2, b"") * N)), "profiles"),
     (

@@ -39,3 +39,15 @@ def test_gzip_that_inflates_past_the_message_limit_is_refused(
         channel.unary_unary(EXPORT_METHOD)(bytes(80 << 20), timeout=ANSWER_SECONDS)
     assert refused.value.code() is grpc.StatusCode.RESOURCE_EXHAUSTED
     assert_store_empty(store)
+
+
+def test_readme_lists_every_request_limit() -> None:
+    from pathlib import Path
+
+    from devfiler.collector import limits
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    values = [v for k, v in vars(limits).items() if k.isupper() and isinstance(v, int)]
+    assert len(values) >= 20
+    missing = [v for v in values if f"{v:,}" not in readme]
+    assert not missing

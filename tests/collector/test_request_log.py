@@ -68,9 +68,13 @@ def test_concurrent_adds_lose_nothing() -> None:
     assert log.payload_bytes == 8000
 
 
-def test_payload_tree_uses_proto_field_names() -> None:
+def test_payload_tree_uses_proto_field_names_numbers_and_resolved_strings() -> None:
     tree = payload_tree(agent_request(1_000_000_000).SerializeToString())
     strings = tree["dictionary"]["string_table"]
     assert "libc.so.6" in strings
     profile = tree["resource_profiles"][0]["scope_profiles"][0]["profiles"][0]
-    assert strings[profile["sample_type"]["type_strindex"]] == "samples"
+    type_index = profile["sample_type"]["type_strindex"]
+    assert type_index.text == "samples" and strings[type_index.index] == "samples"
+    assert str(type_index) == f"{type_index.index} -> 'samples'"
+    # 64-bit fields stay numbers (the proto3 JSON mapping would make them strings).
+    assert isinstance(profile["time_unix_nano"], int)

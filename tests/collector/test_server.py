@@ -7,7 +7,6 @@ from pathlib import Path
 
 import grpc
 import pytest
-from google.protobuf.json_format import MessageToDict
 from opentelemetry.proto.collector.profiles.v1development.profiles_service_pb2 import (
     ExportProfilesServiceRequest,
 )
@@ -15,6 +14,7 @@ from opentelemetry.proto.collector.profiles.v1development.profiles_service_pb2_g
     ProfilesServiceStub,
 )
 
+from devfiler.collector.payload_view import message_tree
 from devfiler.collector.request_log import Outcome, payload_tree
 from devfiler.collector.server import EXPORT_METHOD, Collector
 from devfiler.config import data_paths
@@ -63,7 +63,7 @@ def test_gzipped_agent_request_is_stored(
     assert record.payload_size == request.ByteSize()
     payload = collector.request_log.payload(record.id)
     assert payload is not None
-    assert payload_tree(payload) == MessageToDict(request, preserving_proto_field_name=True)
+    assert payload_tree(payload) == message_tree(request, request.dictionary.string_table)
 
 
 def test_requests_from_several_reports_accumulate(channel: grpc.Channel, store: Store) -> None:

@@ -150,6 +150,49 @@ def test_sandwich_and_diff_json(capsys: pytest.CaptureFixture[str], data_dir: st
     assert (worker["weight"], worker["base"], worker["change"]) == (0, 1, -1.0)
 
 
+def test_diff_against_other_filters(capsys: pytest.CaptureFixture[str], data_dir: str) -> None:
+    diff = run_json(
+        capsys,
+        "diff",
+        "--kind", "on_cpu",
+        "--thread", "worker",
+        "--baseline-filter", "thread=main",
+        "--baseline-filter", "pid=!999",
+        "--data-dir", data_dir,
+    )  # fmt: skip
+    root = diff["root"]
+    assert (root["weight"], root["base"]) == (1, 3)
+    assert {c["label"]: (c["weight"], c["base"]) for c in root["children"]} == {
+        "main": (0, 3),
+        "worker": (1, 0),
+    }
+    same_range = run_json(
+        capsys,
+        "diff",
+        "--kind", "on_cpu",
+        "--baseline-start", str(T0), "--baseline-end", str(T0 + SECOND),
+        "--baseline-filter", "thread=worker",
+        "--data-dir", data_dir,
+    )  # fmt: skip
+    assert (same_range["root"]["weight"], same_range["root"]["base"]) == (4, 1)
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        ([], "diff needs a baseline"),
+        (["--baseline-start", "0"], "--baseline-start and --baseline-end go together"),
+        (["--baseline-filter", "colour=red"], "is not FIELD=VALUE with FIELD one of thread"),
+    ],
+)
+def test_diff_without_a_usable_baseline_is_refused(
+    capsys: pytest.CaptureFixture[str], data_dir: str, flags: list[str], message: str
+) -> None:
+    code, _, err = run(capsys, "diff", *flags, "--data-dir", data_dir)
+    assert code == 2
+    assert message in err
+
+
 def test_top_json(capsys: pytest.CaptureFixture[str], data_dir: str) -> None:
     doc = run_json(capsys, "top", "--kind", "on_cpu", "--sort", "total", "--data-dir", data_dir)
     assert (doc["unit"], doc["total"], doc["functions_total"]) == ("samples", 4, 4)
@@ -197,6 +240,8 @@ def test_text_output(capsys: pytest.CaptureFixture[str], data_dir: str) -> None:
     assert "worker" not in out and "app+0x210" not in out
     code, out, _ = run(capsys, "top", "--limit", "1", "--data-dir", data_dir)
     assert "4 functions total. List truncated to 1 entries." in out
+    code, out, _ = run(capsys, "top", "--filter", "no-such-function", "--data-dir", data_dir)
+    assert code == 0 and out == 'No function matches "no-such-function".\n'
 
 
 def test_queries_work_while_the_collector_owns_the_store(
@@ -205,6 +250,21 @@ def test_queries_work_while_the_collector_owns_the_store(
     with Store.open(data_paths(data_dir)):
         doc = run_json(capsys, "stats", "--data-dir", data_dir)
         assert doc["traces"] == 3
+
+
+def test_queries_leave_the_owners_rocksdb_log_files_alone(
+    capsys: pytest.CaptureFixture[str], data_dir: str
+) -> None:
+    db = data_paths(data_dir).db
+
+    def logs() -> list[str]:
+        return sorted(path.name for path in db.iterdir() if path.name.startswith("LOG"))
+
+    with Store.open(data_paths(data_dir)):
+        before = logs()
+        for _ in range(2):
+            assert run_json(capsys, "stats", "--data-dir", data_dir)["traces"] == 3
+        assert logs() == before
 
 
 def test_errors_are_reported(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -243,6 +303,42 @@ def test_native_frames_are_symbolized_from_ingested_executables(
     code, out, _ = run(capsys, "traces", "--collapsed", "--data-dir", str(data))
     assert code == 0
     assert re.fullmatch(r"main;prog: leaf \(\S*prog\.c:[23]\) 1\n", out), out
+
+
+def test_json_is_compact_unless_pretty(capsys: pytest.CaptureFixture[str], data_dir: str) -> None:
+    for view in ("flamegraph", "top", "stats"):
+        code, compact, _ = run(capsys, view, "--json", "--data-dir", data_dir)
+        assert code == 0 and compact.count("\n") == 1 and ", " not in compact
+        code, pretty, _ = run(capsys, view, "--json", "--pretty", "--data-dir", data_dir)
+        assert code == 0 and "\n " in pretty
+        assert json.loads(pretty) == json.loads(compact)
+
+
+def test_min_share_leaves_out_small_nodes(
+    capsys: pytest.CaptureFixture[str], data_dir: str
+) -> None:
+    complete = run_json(capsys, "flamegraph", "--kind", "on_cpu", "--data-dir", data_dir)
+    assert "omitted" not in json.dumps(complete)
+    doc = run_json(
+        capsys, "flamegraph", "--kind", "on_cpu", "--min-share", "0.5", "--data-dir", data_dir
+    )
+    root = doc["root"]
+    assert (root["weight"], root["omitted"]) == (4, 1)
+    assert [child["label"] for child in root["children"]] == ["main"]
+    code, _, err = run(capsys, "flamegraph", "--min-share", "2", "--data-dir", data_dir)
+    assert code == 2 and "--min-share" in err
+
+
+@pytest.mark.parametrize("view", ["flamegraph", "timeline", "stats"])
+def test_a_closed_pipe_ends_the_query_quietly(data_dir: str, view: str) -> None:
+    """`devfiler query ... | head` exits with 0 and prints nothing on stderr."""
+    argv = [sys.executable, "-m", "devfiler", "query", view, "--data-dir", data_dir]
+    child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()
+    err = child.stderr.read()
+    assert child.wait(timeout=60) == 0
+    assert err == b""
 
 
 def test_every_view_prints_the_deepest_stack_the_collector_accepts(

@@ -9,6 +9,7 @@ from importlib import resources
 
 import pytest
 
+from devfiler.collector.request_tables import placeholder_tables
 from devfiler.loadgen.params import LoadParams
 from devfiler.loadgen.requests import Batch
 from devfiler.model import SampleKind
@@ -66,14 +67,7 @@ def test_element_zero_of_every_table_is_an_empty_placeholder(run: list[Batch]) -
     for batch in run:
         d = batch.request.dictionary
         assert d.string_table[0] == ""
-        for table in (
-            d.attribute_table,
-            d.mapping_table,
-            d.location_table,
-            d.function_table,
-            d.stack_table,
-            d.link_table,
-        ):
+        for table in placeholder_tables(d):
             assert table[0].ByteSize() == 0
 
 

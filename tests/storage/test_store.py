@@ -100,3 +100,12 @@ def test_second_process_follows_the_owner(tmp_path: Path) -> None:
 def test_reader_on_missing_store_says_so(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="no devfiler data"):
         Store.open_reader(data_paths(tmp_path / "nothing"))
+
+
+def test_stats_count_writes_still_in_the_log_and_memtables(tmp_path: Path) -> None:
+    with Store.open(data_paths(tmp_path)) as store:
+        empty_wal = store.wal_bytes()
+        store.write(_batch([0, 1, 2, 1_000_000_000]))
+        events = next(table for table in store.table_stats() if table.name == "events")
+        assert events.memtable_bytes > 0 and events.size_bytes == 0
+        assert store.wal_bytes() > empty_wal

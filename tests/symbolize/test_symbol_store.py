@@ -202,3 +202,13 @@ def test_symbolize_text_matches_addr2line_layout(
     lines = ours.splitlines()
     assert lines[-2:] == ["??", "??:0"]
     assert lines[-4] == "work" and lines[-3].split(":")[0].endswith("inline.c")
+
+
+def test_symbolize_of_an_unknown_file_id_says_nothing_is_stored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    file_id = "0123456789abcdef0123456789abcdef"
+    assert main(["symbolize", "--data-dir", str(tmp_path), file_id, "0x10"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert f"no symbols are stored for file ID {file_id}" in captured.err

@@ -92,6 +92,13 @@ def test_colours_follow_frame_kind() -> None:
     assert tuple(odd.box_colour[odd.box[0]]) == WRONG_KIND
 
 
+def test_go_frames_stand_apart_from_native_and_kernel_frames() -> None:
+    go = np.asarray(FRAME_COLOURS[FrameKind.GO], dtype=float)
+    for other in (FrameKind.NATIVE, FrameKind.KERNEL):
+        distance = np.linalg.norm(go - np.asarray(FRAME_COLOURS[other], dtype=float))
+        assert distance > 90, other
+
+
 def test_layout_skips_boxes_under_one_pixel_and_fits_labels() -> None:
     flat = flatten(sample_tree())
     narrow = Geometry(width=50, height=200, row_height=20, char_width=8.0)
@@ -177,6 +184,41 @@ def test_view_follows_zoomed_node_into_new_data() -> None:
     assert (moved.x0, moved.x1) == (80 / 200, 99 / 200)
     panned = flame_view.pan(view, 100, 0, 1000)
     assert panned.focus is None and panned.x0 > view.x0
+
+
+def test_a_zoom_whose_frame_is_gone_resets() -> None:
+    flat = flatten(sample_tree())
+    view = flame_view.zoom_to(flat, labels_of(flat).index("gc_run"), FlameView())
+    without_gc = flatten(
+        FlameNode("100% of all CPU cycles", None, 80, 0, (sample_tree().children[0],))
+    )
+    assert flame_view.follow(view, without_gc) == FlameView()
+    panned = flame_view.pan(view, 10, 0, 1000)
+    assert flame_view.follow(panned, without_gc) == panned
+
+
+def test_root_text_says_filtered_and_zoomed() -> None:
+    whole = FlameView()
+    base = "100% of all CPU cycles"
+    assert flame_view.root_text(base, whole, filtered=False, focus_label=None) == base
+    assert (
+        flame_view.root_text(base, whole, filtered=True, focus_label=None)
+        == "100% of the filtered CPU cycles"
+    )
+    zoomed = FlameView(0.2, 0.4, focus=("root", "gc"))
+    assert flame_view.root_text(base, zoomed, filtered=False, focus_label="gc_run") == (
+        "100% of all CPU cycles - zoomed into gc_run: double-click or Esc to reset"
+    )
+    assert flame_view.root_text(base, FlameView(0.2, 0.4), filtered=True, focus_label=None) == (
+        "100% of the filtered CPU cycles - zoomed in: double-click or Esc to reset"
+    )
+
+
+def test_layout_puts_the_root_text_on_the_root_bar() -> None:
+    flat = flatten(sample_tree())
+    boxes = layout(flat, FlameView(), GEOMETRY, top_text="100% of the filtered CPU cycles")
+    assert boxes.labels[0].text == "100% of the filtered CPU cycles"
+    assert boxes.labels[1].text == "worker"
 
 
 def test_zoom_at_keeps_the_anchor_and_clamp_limits() -> None:

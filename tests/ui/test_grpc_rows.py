@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from devfiler.collector.payload_view import StringIndex
 from devfiler.collector.request_log import Outcome, RequestLog, payload_tree
 from devfiler.ui.grpc_rows import MAX_CHILDREN, newest_first, record_cells, tree_entries
 
@@ -36,6 +37,16 @@ def test_tree_entries_open_containers_and_cut_long_lists() -> None:
     assert len(many) == MAX_CHILDREN + 1
     assert many[-1].label == "... 5 more"
     assert tree_entries(7) == []
+
+
+def test_leaves_show_numbers_as_numbers_and_string_indices_with_their_text() -> None:
+    entries = tree_entries(
+        {"time_unix_nano": 1_700_000_000, "name_strindex": StringIndex(3, "main")}
+    )
+    assert [e.label for e in entries] == [
+        "time_unix_nano: 1700000000",
+        "name_strindex: 3 -> 'main'",
+    ]
 
 
 def test_an_unreadable_payload_still_gives_a_tree() -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from devfiler.analysis.results import HEAT_BINS, TopFunction, TopFunctions, Unit
+from devfiler.analysis.results import HEAT_BINS, TopFunction, Unit
 from devfiler.model import FrameKind
 from devfiler.ui.theme import FRAME_COLOURS, HEAT_SELF, HEAT_TOTAL
-from devfiler.ui.topfuncs_rows import HEAT_EMPTY, heat_rows, row_cells, summary_line
+from devfiler.ui.topfuncs_rows import HEAT_EMPTY, heat_rows, row_cells
 
 
 def item(name: str, self_w: int, total_w: int, heat_self: float = 0.0) -> TopFunction:
@@ -39,14 +39,6 @@ def test_cells_show_percentages_counts_and_kind_colour() -> None:
     assert big.self_count == "1.95K" and big.self_pct == 1.0
     timed = row_cells(item("x", 2_500_000, 3_000_000_000), Unit.NANOSECONDS)
     assert timed.self_count == "2.5 ms" and timed.total_count == "3 s"
-
-
-def test_summary_line_mentions_truncation() -> None:
-    items = tuple(item(str(i), 1, 1) for i in range(3))
-    assert summary_line(TopFunctions(Unit.SAMPLES, 0, 1, 10, 3, items)) == "3 functions total."
-    assert summary_line(TopFunctions(Unit.SAMPLES, 0, 1, 10, 5541, items)) == (
-        "5541 functions total. List truncated to 3 entries."
-    )
 
 
 def test_heat_rows_paint_total_and_self_bins() -> None:

@@ -17,14 +17,18 @@ from tests.ui.test_window import open_window
 pytestmark = pytest.mark.gui
 
 
-def busiest_thread(filled_store: FilledStore) -> str:
-    """A thread name the store holds (the synthetic agent names threads from its seed)."""
+def threads_by_samples(filled_store: FilledStore) -> list[str]:
+    """Thread names the store holds, busiest first (the synthetic agent names them)."""
     with Store.open_reader(data_paths(filled_store.data_dir)) as store:
         events = select_events(store, Selection(filled_store.start_ns, filled_store.end_ns))
     counts = [0] * len(events.thread_names)
     for thread in events.thread_index.tolist():
         counts[thread] += 1
-    return events.thread_names[counts.index(max(counts))]
+    return sorted(events.thread_names, key=lambda name: -counts[events.thread_names.index(name)])
+
+
+def busiest_thread(filled_store: FilledStore) -> str:
+    return threads_by_samples(filled_store)[0]
 
 
 def test_including_a_thread_narrows_every_view_until_its_chip_is_removed(

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from devfiler.cli import main as devfiler_main
+from devfiler.storage.tables import ALL_TABLES
 from tests.ui.conftest import FilledStore, run_devfiler
 from tests.ui.test_window import open_window, read_png
 
@@ -43,6 +44,11 @@ def _tracefreq(state: dict[str, object], image: np.ndarray) -> None:
     assert int(state["unique_traces"]) > 10  # type: ignore[call-overload]
 
 
+def _dbstats(state: dict[str, object], image: np.ndarray) -> None:
+    assert state["tables"] == len(ALL_TABLES)
+    assert int(state["memtable_bytes"]) > 0  # type: ignore[call-overload]
+
+
 def _nothing_more(state: dict[str, object], image: np.ndarray) -> None:
     assert isinstance(state, dict)
 
@@ -54,7 +60,7 @@ def _nothing_more(state: dict[str, object], image: np.ndarray) -> None:
         ("executables", False, _executables),
         ("log", False, _log),
         ("tracefreq", True, _tracefreq),
-        ("dbstats", True, _nothing_more),
+        ("dbstats", True, _dbstats),
         ("grpc", True, _nothing_more),
     ],
 )
@@ -155,8 +161,9 @@ def test_flamescope_drag_then_view_selection_in_flamegraph(
         assert flame["following"] is None
 
 
+@pytest.mark.parametrize("confirm", ["ok", "enter"])
 def test_add_an_executable_through_the_dialog(
-    filled_store: FilledStore, tmp_path: Path, gcc: str
+    filled_store: FilledStore, tmp_path: Path, gcc: str, confirm: str
 ) -> None:
     folder = tmp_path / "bin"
     folder.mkdir()
@@ -182,7 +189,10 @@ def test_add_an_executable_through_the_dialog(
         time.sleep(0.5)
         window.xdotool("type", "--delay", "40", "answer")
         time.sleep(0.5)
-        window.click(dx + 20, dy + dh - 18)
+        if confirm == "enter":
+            window.xdotool("key", "Return")
+        else:
+            window.click(dx + 20, dy + dh - 18)
         done = window.wait_for(
             lambda s: any(
                 row["file_name"] == "answer" and row["state"] == "symbolized"
@@ -190,7 +200,8 @@ def test_add_an_executable_through_the_dialog(
             ),
             "answer symbolized",
         )
-        assert done["executables"]["dialog"] is None
+        assert done["executables"]["executables"] > 0
+        window.wait_for(lambda s: s["executables"]["dialog"] is None, "the dialog closed")
 
 
 def test_grpc_tab_lists_requests_and_opens_one(filled_store: FilledStore, tmp_path: Path) -> None:

@@ -77,8 +77,9 @@ def _node_fields(node: FlameNode, *, at_root: bool) -> Json:
     return doc
 
 
-def write_json(doc: object, out: TextIO) -> None:
-    """`json.dump(doc, out, indent=1)` without its nesting limit (about 500 flamegraph levels).
+def write_json(doc: object, out: TextIO, *, compact: bool = False) -> None:
+    """`json.dump(doc, out, indent=1)` without its nesting limit (about 500 flamegraph levels);
+    `compact` writes what `separators=(",", ":")` would, on one line.
 
     Same text as json.dump, written from an explicit stack of open
     containers, so any depth the store holds prints.
@@ -102,13 +103,14 @@ def write_json(doc: object, out: TextIO) -> None:
             entry: Any = next(entries, _END)
             if entry is _END:
                 stack.pop()
-                out.write("\n" + " " * len(stack) + ("}" if is_dict else "]"))
+                indent = "" if compact else "\n" + " " * len(stack)
+                out.write(indent + ("}" if is_dict else "]"))
                 continue
             stack[-1] = (entries, is_dict, written + 1)
-            out.write(("," if written else "") + "\n" + " " * len(stack))
+            out.write(("," if written else "") + ("" if compact else "\n" + " " * len(stack)))
             if is_dict:
                 key, item = entry
-                out.write(encode(str(key)) + ": ")
+                out.write(encode(str(key)) + (":" if compact else ": "))
             else:
                 item = entry
             break

@@ -13,6 +13,7 @@ from devfiler.analysis.results import (
     TopFunctions,
     Unit,
 )
+from devfiler.analysis.top_summary import summary_line
 
 
 def clock(ns: int) -> str:
@@ -65,7 +66,11 @@ def tree(root: FlameNode, unit: Unit, min_pct: float) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def top_table(result: TopFunctions) -> str:
+def top_table(result: TopFunctions, filter_text: str = "") -> str:
+    """The table, then the summary when the list is cut; only the summary when it is empty."""
+    summary = summary_line(result, filter_text=filter_text)
+    if not result.items:
+        return summary + "\n"
     rows = [f"{'self%':>7} {'total%':>7} {'self':>12} {'total':>12}  function  file"]
     rows.extend(
         f"{item.self_pct:7.2f} {item.total_pct:7.2f} {item.self_weight:12d} "
@@ -73,10 +78,7 @@ def top_table(result: TopFunctions) -> str:
         for item in result.items
     )
     if result.functions_total > len(result.items):
-        rows.append(
-            f"{result.functions_total} functions total. "
-            f"List truncated to {len(result.items)} entries."
-        )
+        rows.append(summary)
     return "".join(row + "\n" for row in rows)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 
-from devfiler.analysis.serialize import write_json
+from devfiler.export.json_doc import write_json
 
 
 def test_write_json_matches_json_dump() -> None:
@@ -13,6 +13,9 @@ def test_write_json_matches_json_dump() -> None:
     out = io.StringIO()
     write_json(doc, out)
     assert out.getvalue() == json.dumps(doc, indent=1)
+    compact = io.StringIO()
+    write_json(doc, compact, compact=True)
+    assert compact.getvalue() == json.dumps(doc, separators=(",", ":"))
 
 
 def test_write_json_has_no_nesting_limit() -> None:

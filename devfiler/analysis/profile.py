@@ -1,0 +1,115 @@
+"""The profile value: one selection's events loaded once, for every view to read.
+
+Reading events, filtering contexts and resolving distinct traces into
+labeled frame paths is what a view costs; drawing it from these arrays is
+cheap. So a selection is loaded once into a Profile and the flamegraph, top
+functions, sandwich, diff, collapsed stacks, timeline and FlameScope are pure
+functions of it (analysis/*.py), testable without RocksDB. The window keeps
+profiles in a ProfileCache keyed by (selection, store change), shared by all
+tabs; exporters read the same value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from devfiler.analysis.labels import SymbolLookup
+from devfiler.analysis.results import Selection, Unit
+from devfiler.analysis.selection import SelectedEvents, SelectedTimes, select_events
+from devfiler.analysis.stacks import StackTable, load_stacks
+from devfiler.analysis.tree import aggregate_pairs
+from devfiler.storage.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A selection's events over its distinct stacks, as integer arrays.
+
+    Per event: `timestamps`, `trace` (a path of `stacks`), `thread` (an
+    index into `thread_names`) and `weights` in `unit`. Per distinct
+    (trace, thread): `pair_trace`, `pair_thread` and `pair_weight`, the sum
+    of its events' weights, which is all that tree views need.
+    `trace_hashes[i]` is the stored identity of path i.
+    """
+
+    selection: Selection
+    unit: Unit
+    start_ns: int
+    end_ns: int
+    stacks: StackTable
+    trace_hashes: npt.NDArray[np.void]
+    thread_names: tuple[str, ...]
+    timestamps: npt.NDArray[np.int64]
+    trace: npt.NDArray[np.int64]
+    thread: npt.NDArray[np.int64]
+    weights: npt.NDArray[np.int64]
+    pair_trace: npt.NDArray[np.int64]
+    pair_thread: npt.NDArray[np.int64]
+    pair_weight: npt.NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return len(self.timestamps)
+
+    @property
+    def total(self) -> int:
+        """Weight of every event: the 100% of shares."""
+        return int(self.pair_weight.sum())
+
+    @property
+    def times(self) -> SelectedTimes:
+        """When and how much: all that the timeline and FlameScope read."""
+        return SelectedTimes(self.unit, self.start_ns, self.end_ns, self.timestamps, self.weights)
+
+    def trace_weights(self) -> npt.NDArray[np.int64]:
+        """Summed weight of every path (0 for paths no event uses)."""
+        sums = np.bincount(self.pair_trace, weights=self.pair_weight, minlength=len(self.stacks))
+        return np.rint(sums).astype(np.int64)
+
+
+def pairs_of(
+    trace: npt.NDArray[np.int64], thread: npt.NDArray[np.int64], weights: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Summed weight per distinct (trace, thread), sorted by pair; pairs summing to 0 weigh
+    nothing in any view and are left out (so a folded profile equals a loaded one)."""
+    pair_trace, pair_thread, pair_weight = aggregate_pairs(trace, thread, weights)
+    weighty = pair_weight != 0
+    if bool(weighty.all()):
+        return pair_trace, pair_thread, pair_weight
+    return pair_trace[weighty], pair_thread[weighty], pair_weight[weighty]
+
+
+def load_profile(
+    store: Store, selection: Selection, symbols: SymbolLookup | None = None
+) -> Profile:
+    """Read, filter and resolve a selection: the only place views touch the store."""
+    events = select_events(store, selection)
+    return profile_of(
+        selection, events, load_stacks(store, events.columns, symbols, inline=selection.inline)
+    )
+
+
+def profile_of(selection: Selection, events: SelectedEvents, stacks: StackTable) -> Profile:
+    """The profile of selected events whose traces `stacks` resolves."""
+    columns = events.columns
+    trace = columns.trace_index.astype(np.int64, copy=False)
+    thread = events.thread_index.astype(np.int64, copy=False)
+    pair_trace, pair_thread, pair_weight = pairs_of(trace, thread, events.weights)
+    return Profile(
+        selection,
+        events.unit,
+        events.start_ns,
+        events.end_ns,
+        stacks,
+        columns.trace_hashes,
+        events.thread_names,
+        columns.timestamps,
+        trace,
+        thread,
+        events.weights,
+        pair_trace,
+        pair_thread,
+        pair_weight,
+    )

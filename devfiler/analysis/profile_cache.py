@@ -1,0 +1,102 @@
+"""Profiles kept per (selection, store change), loaded once however many views ask.
+
+The window's tabs compute in worker threads, often at the same moment for
+the same selection: the first to ask loads the profile, the others wait for
+it instead of reading the store again. A few recent keys are kept, so going
+back to the previous selection is immediate. A selection that is a kept one
+moved forward in time (a range following the present) is folded from it
+(analysis/profile_fold.py) rather than loaded.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
+
+from devfiler.analysis.labels import SymbolLookup
+from devfiler.analysis.profile import Profile, load_profile
+from devfiler.analysis.profile_fold import can_fold, fold
+from devfiler.analysis.results import Selection
+from devfiler.analysis.selection import SelectedTimes, select_times
+from devfiler.storage.store import Store
+
+KEEP = 3
+"""Profiles kept: the current one, the previous, and one being replaced."""
+FULL_LOAD_EVERY = 60
+"""Folds in a row before a full load picks up events that arrived very late."""
+
+
+class _Entry:
+    __slots__ = ("done", "error", "folds", "value")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: Profile | None = None
+        self.error: BaseException | None = None
+        self.folds = 0
+
+
+class ProfileCache:
+    """Thread-safe; `change` is whatever tells the store's states apart (its change counter)."""
+
+    def __init__(self, store: Store, symbols: SymbolLookup | None, keep: int = KEEP) -> None:
+        self._store = store
+        self._symbols = symbols
+        self._keep = keep
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
+
+    def get(self, selection: Selection, change: Hashable) -> Profile:
+        """The selection's profile at this store state, loading it if no thread has yet."""
+        key = (selection, change)
+        with self._lock:
+            entry = self._entries.get(key)
+            owner = entry is None
+            base: _Entry | None = None
+            if entry is None:
+                base = self._foldable(selection)
+                entry = self._entries[key] = _Entry()
+                while len(self._entries) > self._keep:
+                    self._entries.popitem(last=False)
+            else:
+                self._entries.move_to_end(key)
+        if owner:
+            try:
+                if base is not None and base.value is not None:
+                    entry.value = fold(base.value, self._store, selection, self._symbols)
+                    entry.folds = base.folds + 1
+                else:
+                    entry.value = load_profile(self._store, selection, self._symbols)
+            except BaseException as error:
+                entry.error = error
+                with self._lock:
+                    if self._entries.get(key) is entry:
+                        del self._entries[key]
+            finally:
+                entry.done.set()
+        entry.done.wait()
+        if entry.error is not None:
+            raise entry.error
+        assert entry.value is not None
+        return entry.value
+
+    def _foldable(self, selection: Selection) -> _Entry | None:
+        """The newest loaded profile this selection can be folded from (lock held)."""
+        for entry in reversed(self._entries.values()):
+            value = entry.value if entry.done.is_set() else None
+            if value is not None and entry.folds < FULL_LOAD_EVERY and can_fold(value, selection):
+                return entry
+        return None
+
+    def times(self, selection: Selection, change: Hashable) -> SelectedTimes:
+        """When and how much: from the loaded profile if there is one, else from the store.
+
+        Timestamps need no traces or labels, so the timeline never waits for
+        a profile to load.
+        """
+        with self._lock:
+            entry = self._entries.get((selection, change))
+        if entry is not None and entry.done.is_set() and entry.value is not None:
+            return entry.value.times
+        return select_times(self._store, selection)

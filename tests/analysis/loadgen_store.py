@@ -1,0 +1,22 @@
+"""A store filled by the synthetic agent: broad trees with every frame kind, for checks
+that compare two ways of computing the same thing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from devfiler.collector.decode import decode_request
+from devfiler.config import data_paths
+from devfiler.loadgen.params import LoadParams
+from devfiler.loadgen.requests import generate
+from devfiler.storage.store import Store
+
+START_NS = 1_700_000_000_000_000_000
+
+
+def loadgen_store(path: Path, seed: int = 3, duration_s: float = 10.0) -> Store:
+    store = Store.open(data_paths(path))
+    params = LoadParams(start_ns=START_NS, seed=seed, rate=2000.0, duration_s=duration_s)
+    for batch in generate(params):
+        store.write(decode_request(batch.request, batch.window_end_ns).batch)
+    return store

@@ -1,0 +1,103 @@
+"""The profile value: views as pure functions of it, and the cache that loads it once."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from devfiler.analysis.collapsed import collapsed
+from devfiler.analysis.flamegraph import flamegraph
+from devfiler.analysis.labels import LabeledFrame
+from devfiler.analysis.profile import Profile, load_profile
+from devfiler.analysis.profile_cache import ProfileCache
+from devfiler.analysis.results import Selection, Unit
+from devfiler.analysis.selection import select_times
+from devfiler.analysis.stacks import StackTable
+from devfiler.analysis.timeline import timeline
+from devfiler.analysis.topfunctions import top_functions
+from devfiler.model import FrameKind
+from tests.analysis.stores import MAIN, S1, S2, T0, WORKER, Event, make_store
+
+
+def box(name: str) -> LabeledFrame:
+    return LabeledFrame(name, name, FrameKind.NATIVE, name, key=name)
+
+
+def made_by_hand() -> Profile:
+    """main: a -> b (2 events), a (1 event); worker: a -> b (1 event). No store at all."""
+    stacks = StackTable(
+        (box("a"), box("b")),
+        np.array([0, 2, 3], dtype=np.int64),
+        np.array([0, 1, 0], dtype=np.int64),
+    )
+    i64 = np.int64
+    return Profile(
+        selection=Selection(T0, T0 + 10),
+        unit=Unit.SAMPLES,
+        start_ns=T0,
+        end_ns=T0 + 10,
+        stacks=stacks,
+        trace_hashes=np.zeros(2, dtype="V16"),
+        thread_names=("main", "worker"),
+        timestamps=np.array([T0, T0 + 1, T0 + 2, T0 + 3], dtype=i64),
+        trace=np.array([0, 0, 1, 0], dtype=i64),
+        thread=np.array([0, 0, 0, 1], dtype=i64),
+        weights=np.ones(4, dtype=i64),
+        pair_trace=np.array([0, 0, 1], dtype=i64),
+        pair_thread=np.array([0, 1, 0], dtype=i64),
+        pair_weight=np.array([2, 1, 1], dtype=i64),
+    )
+
+
+def test_views_are_pure_functions_of_a_profile() -> None:
+    profile = made_by_hand()
+    root = flamegraph(profile).root
+    assert root.weight == 4
+    main, worker = root.children
+    assert (main.label, main.weight, worker.label, worker.weight) == ("main", 3, "worker", 1)
+    assert [(c.label, c.weight, c.self_weight) for c in main.children] == [("a", 3, 1)]
+    top = top_functions(profile)
+    assert [(f.function, f.self_weight, f.total_weight) for f in top.items] == [
+        ("b", 3, 3),
+        ("a", 1, 4),
+    ]
+    assert collapsed(profile).lines == (("main;a;b", 2), ("main;a", 1), ("worker;a;b", 1))
+    assert sum(w for _, w in timeline(profile.times).buckets) == 4
+
+
+def test_a_loaded_profile_aggregates_events_per_trace_and_thread(tmp_path: Path) -> None:
+    events = [Event(T0, S1, MAIN), Event(T0 + 1, S1, MAIN), Event(T0 + 2, S2, WORKER)]
+    with make_store(tmp_path, events) as store:
+        profile = load_profile(store, Selection())
+    assert len(profile) == 3 and profile.total == 3
+    assert sorted(profile.pair_weight.tolist()) == [1, 2]
+    assert set(profile.thread_names) == {"main", "worker"}
+    assert profile.trace_weights().sum() == 3
+
+
+def test_the_cache_loads_once_per_selection_and_change(tmp_path: Path) -> None:
+    events = [Event(T0, S1, MAIN), Event(T0 + 1, S2, WORKER)]
+    with make_store(tmp_path, events) as store:
+        cache = ProfileCache(store, None, keep=2)
+        got: list[Profile] = []
+        workers = [
+            threading.Thread(target=lambda: got.append(cache.get(Selection(), 1))) for _ in range(4)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        assert len(got) == 4 and all(p is got[0] for p in got)
+        assert cache.get(Selection(), 2) is not got[0]
+        assert cache.get(Selection(), 2) is cache.get(Selection(), 2)
+        assert cache.times(Selection(), 2).timestamps is cache.get(Selection(), 2).timestamps
+        cache.get(Selection(T0, T0 + 1), 2)
+        cache.get(Selection(T0 + 1, T0 + 2), 2)
+        assert cache.get(Selection(), 1) is not got[0]
+        fresh = cache.times(Selection(T0, T0 + 5), 9)
+        assert (
+            fresh.timestamps.tolist()
+            == select_times(store, Selection(T0, T0 + 5)).timestamps.tolist()
+        )
