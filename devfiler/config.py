@@ -24,6 +24,10 @@ MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
 REQUEST_LOG_SIZE = 100
 
+DEFAULT_RETENTION = "7d"
+DEFAULT_MAX_DISK = "10GiB"
+"""The store's bounds unless --retention / --max-disk say otherwise (storage/retention.py)."""
+
 
 @dataclass(frozen=True, slots=True)
 class DataPaths:

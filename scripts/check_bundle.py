@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Smoke checks of a built one-folder bundle, run the way a user would run it.
+"""Smoke checks of a built bundle, run the way a user would run it.
 
-`scripts/package --check` calls this after building. The bundle, or the
-release tarball, is copied or unpacked to a temporary folder and started with
-a bare environment (only PATH, HOME and
+`scripts/package --check` calls this after building. The one-folder bundle,
+the release tarball or the one-file executable is copied or unpacked to a
+temporary folder and started with a bare environment (only PATH, HOME and
 DISPLAY; no venv, no PYTHONPATH), so it can only work if it carries all it
 needs. Checked: `devfiler --version`; `devfiler collector` on a loopback port
 receives the bundle's own `devfiler loadgen` request, stores it and stops
@@ -22,8 +22,9 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
@@ -78,28 +79,42 @@ class Bundle:
             )
 
 
-def check_resources(folder: Path) -> None:
+def check_resources(bundled: Callable[[str], bytes | None]) -> None:
     """The bundle holds every resource file the package has, byte for byte.
 
     The app reads them with importlib.resources.files("devfiler.resources"),
-    which in the bundle looks in _internal/devfiler/resources/.
+    which in the bundle looks in devfiler/resources/ under the folder
+    PyInstaller unpacks to (`_internal/` of the one-folder bundle).
     """
     source = files("devfiler.resources")
-    bundled = folder / "_internal" / "devfiler" / "resources"
     names = sorted(
         entry.name
         for entry in source.iterdir()
         if entry.is_file() and not entry.name.endswith((".py", ".pyc"))
     )
-    differ = [
-        name
-        for name in names
-        if not (bundled / name).is_file()
-        or (bundled / name).read_bytes() != source.joinpath(name).read_bytes()
-    ]
+    differ = [name for name in names if bundled(name) != source.joinpath(name).read_bytes()]
     if differ:
         raise SmokeCheckError(f"resources missing or different in the bundle: {differ}")
     print(f"ok: the bundle holds the {len(names)} resource files: {', '.join(names)}")
+
+
+def folder_resources(folder: Path) -> Callable[[str], bytes | None]:
+    """A resource of the one-folder bundle by name; None when it is missing."""
+    bundled = folder / "_internal" / "devfiler" / "resources"
+    return lambda name: (bundled / name).read_bytes() if (bundled / name).is_file() else None
+
+
+def single_file_resources(executable: Path) -> Callable[[str], bytes | None]:
+    """A resource of the one-file executable by name, read from the archive it carries."""
+    from PyInstaller.archive.readers import CArchiveReader
+
+    archive = CArchiveReader(str(executable))
+
+    def read(name: str) -> bytes | None:
+        entry = f"devfiler/resources/{name}"
+        return bytes(archive.extract(entry)) if entry in archive.toc else None
+
+    return read
 
 
 def check_version(bundle: Bundle) -> None:
@@ -203,15 +218,29 @@ def check_screenshot(bundle: Bundle, data_dir: Path, out: Path) -> None:
     print(f"ok: the window saved a {width}x{height} screenshot")
 
 
-def unpack(artifact: Path, into: Path) -> Path:
-    """A private copy of the bundle folder, from the folder itself or from the release tarball.
+@dataclass(frozen=True)
+class Unpacked:
+    """A private copy of the app: what to run and where its resources are read."""
+
+    executable: Path
+    resources: Callable[[str], bytes | None]
+
+
+def unpack(artifact: Path, into: Path) -> Unpacked:
+    """A private copy of the app: the bundle folder, the release tarball or the one-file executable.
 
     The tarball must hold one folder with the app and, for desktop
     integration, the .desktop file and icon at its top.
     """
     if artifact.is_dir():
         shutil.copytree(artifact, into / "devfiler", symlinks=True)
-        return into / "devfiler"
+        return Unpacked(into / "devfiler" / "devfiler", folder_resources(into / "devfiler"))
+    if not artifact.name.endswith(".tar.gz"):
+        executable = into / "devfiler"
+        shutil.copyfile(artifact, executable)
+        executable.chmod(0o755)
+        print(f"ok: {artifact.name} is one file of {artifact.stat().st_size / 2**20:.0f} MiB")
+        return Unpacked(executable, single_file_resources(executable))
     with tarfile.open(artifact) as tar:
         tar.extractall(into, filter="tar")
     (folder,) = into.iterdir()
@@ -219,18 +248,18 @@ def unpack(artifact: Path, into: Path) -> Path:
     if missing:
         raise SmokeCheckError(f"{artifact.name} lacks {', '.join(missing)} beside the app")
     print(f"ok: {artifact.name} unpacks to {folder.name}/ with {', '.join(DESKTOP_FILES)}")
-    return folder
+    return Unpacked(folder / "devfiler", folder_resources(folder))
 
 
 def check(artifact: Path, screenshot_out: Path | None) -> None:
     with tempfile.TemporaryDirectory(prefix="devfiler-bundle-") as tmp, display() as x_display:
         root = Path(tmp)
         (root / "app").mkdir()
-        folder = unpack(artifact, root / "app")
+        app = unpack(artifact, root / "app")
         home = root / "home"
         home.mkdir()
-        check_resources(folder)
-        bundle = Bundle(folder / "devfiler", home, x_display)
+        check_resources(app.resources)
+        bundle = Bundle(app.executable, home, x_display)
         data_dir = root / "data"
         check_version(bundle)
         check_collector(bundle, data_dir, root / "collector.log")
@@ -246,7 +275,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "artifact",
         type=Path,
-        help="the bundle folder (dist/devfiler) or the release tarball (dist/devfiler-*.tar.gz)",
+        help="the bundle folder (dist/devfiler), the release tarball (dist/devfiler-*.tar.gz) "
+        "or the one-file executable (dist/devfiler-*-linux-*)",
     )
     parser.add_argument("--screenshot", type=Path, help="keep the GUI screenshot here")
     args = parser.parse_args(argv)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -33,6 +35,48 @@ def gcc() -> str:
     if path is None:
         pytest.skip("gcc is not installed")
     return path
+
+
+@dataclass(frozen=True, slots=True)
+class Certificate:
+    """A self-signed certificate for localhost and 127.0.0.1, and its key (PEM files)."""
+
+    cert: Path
+    key: Path
+
+
+@pytest.fixture
+def self_signed(tmp_path: Path) -> Certificate:
+    """Made with the openssl command line; tests that need it skip when it is missing."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is not installed (apt-get install openssl)")
+    made = Certificate(tmp_path / "cert.pem", tmp_path / "key.pem")
+    subprocess.run(
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout",
+            str(made.key),
+            "-out",
+            str(made.cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return made
 
 
 @pytest.fixture

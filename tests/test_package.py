@@ -9,6 +9,7 @@ build; the real build on Linux is the slow test at the end, which runs
 from __future__ import annotations
 
 import configparser
+import platform
 import plistlib
 import shutil
 import struct
@@ -44,14 +45,18 @@ class Step:
 
 
 def run_spec(platform: str, workpath: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Step]:
-    """Execute the spec as PyInstaller would on `platform`; the steps it asked for, by name."""
+    """Execute the spec as PyInstaller would on `platform`; the steps it asked for, by name.
+
+    A second executable (the one-file build) is recorded as "EXE 2".
+    """
     asked: dict[str, Step] = {}
 
     def recorder(name: str) -> Any:
         def step(*args: Any, **kwargs: Any) -> Step:
-            assert name not in asked, f"{name} asked for twice"
-            asked[name] = Step(name, args, kwargs)
-            return asked[name]
+            key = name if name not in asked else f"{name} 2"
+            assert key not in asked, f"{name} asked for three times"
+            asked[key] = Step(name, args, kwargs)
+            return asked[key]
 
         return step
 
@@ -80,12 +85,30 @@ def info_plist() -> dict[str, Any]:
 def test_linux_build_is_one_folder_named_devfiler_without_an_app(
     linux_build: dict[str, Step],
 ) -> None:
-    assert set(linux_build) == {"Analysis", "PYZ", "EXE", "COLLECT"}
+    assert set(linux_build) == {"Analysis", "PYZ", "EXE", "COLLECT", "EXE 2"}
     assert linux_build["EXE"].kwargs["name"] == "devfiler"
     assert linux_build["EXE"].kwargs["exclude_binaries"] is True
     assert linux_build["EXE"].kwargs["console"] is True
     assert linux_build["COLLECT"].kwargs["name"] == "devfiler"
     assert linux_build["COLLECT"].args[0] is linux_build["EXE"]
+
+
+def test_linux_build_also_makes_one_file_holding_everything(
+    linux_build: dict[str, Step],
+) -> None:
+    """The one-file executable carries the same program, libraries and data as the folder."""
+    analysis, single = linux_build["Analysis"], linux_build["EXE 2"]
+    wanted = (linux_build["PYZ"], analysis.scripts, analysis.binaries, analysis.datas)
+    assert len(single.args) >= len(wanted)
+    assert all(given is part for given, part in zip(single.args, wanted, strict=False))
+    assert "exclude_binaries" not in single.kwargs
+    assert single.kwargs["console"] is True
+    # Not "devfiler": that name is the one-folder bundle's directory in dist/.
+    assert single.kwargs["name"] == "devfiler-onefile"
+
+
+def test_mac_build_makes_no_one_file_executable(mac_build: dict[str, Step]) -> None:
+    assert "EXE 2" not in mac_build
 
 
 def test_entry_script_is_python_dash_m_devfiler(linux_build: dict[str, Step]) -> None:
@@ -215,6 +238,12 @@ def test_package_check_builds_and_smoke_tests_the_bundle() -> None:
     assert "ok: the bundle holds the" in report
     if sys.platform == "linux":
         assert f"dist/devfiler-{devfiler.__version__}-linux-" in report
+        single = (
+            f"== smoke checks of dist/devfiler-{devfiler.__version__}-linux-{platform.machine()}\n"
+        )
+        assert single in report
+        assert report.count("bundle smoke checks passed") == 2
+        assert report.index(single) < report.rindex("bundle smoke checks passed")
     if shutil.which("Xvfb"):
         assert "ok: the window saved a" in report
     assert report.rstrip().endswith("bundle smoke checks passed")

@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import grpc
 from grpc import aio
@@ -131,8 +132,11 @@ class Collector:
         workers: int = DEFAULT_WORKERS,
         request_log: RequestLog | None = None,
         limits: ServerLimits = ServerLimits(),
+        credentials: grpc.ServerCredentials | None = None,
     ) -> None:
+        """`credentials` (collector/tls.py) serve TLS; without them the port is plaintext."""
         self._store = store
+        self._credentials = credentials
         self._workers = workers
         self._limits = limits
         self.request_log = request_log if request_log is not None else RequestLog()
@@ -147,6 +151,7 @@ class Collector:
         self._running_calls = 0
         """Export handlers running; touched on the event loop only."""
         self._listeners: list[Callable[[IngestBatch], None]] = []
+        self._accepted: list[Callable[[bytes], None]] = []
 
     def on_stored(self, listener: Callable[[IngestBatch], None]) -> None:
         """Call `listener` with every batch once it is stored (on a pool thread: be quick).
@@ -156,13 +161,17 @@ class Collector:
         """
         self._listeners.append(listener)
 
+    def on_accepted(self, listener: Callable[[bytes], None]) -> None:
+        """Call `listener` with the payload of every request once it is stored, as received.
+
+        Forwarding (collector/forward.py) re-sends these; partly rejected
+        requests are accepted too. On a server thread: be quick.
+        """
+        self._accepted.append(listener)
+
     def announce(self, batch: IngestBatch) -> None:
         """Tell the listeners about a batch stored by other means (files imported in the window)."""
-        for listener in self._listeners:
-            try:
-                listener(batch)
-            except Exception:
-                _log.exception("a listener of stored requests failed")
+        _notify(self._listeners, batch)
 
     # -- life cycle ------------------------------------------------------
 
@@ -185,7 +194,11 @@ class Collector:
             raise
         self._server, self._loop, self._thread = server, loop, thread
         self._address = f"{host}:{port}"
-        _log.info("collector listening on %s", self._address)
+        _log.info(
+            "collector listening on %s (%s)",
+            self._address,
+            "plaintext" if self._credentials is None else "TLS",
+        )
         return self._address
 
     async def _serve(self, listen: str) -> tuple[aio.Server, int]:
@@ -210,7 +223,10 @@ class Collector:
             (grpc.method_handlers_generic_handler(SERVICE_NAME, {"Export": handler}),)
         )
         try:
-            port = server.add_insecure_port(listen)
+            if self._credentials is None:
+                port = server.add_insecure_port(listen)
+            else:
+                port = server.add_secure_port(listen, self._credentials)
         except RuntimeError as error:
             port = 0
             reason = str(error)
@@ -350,6 +366,7 @@ class Collector:
             _log.exception("storing a request failed")
             return _refused(grpc.StatusCode.INTERNAL, f"devfiler failed to store: {error!r}")
         self.announce(result.batch)
+        _notify(self._accepted, payload)
         outcome = Outcome.PARTIAL if result.rejected_profiles else Outcome.OK
         return _Handled(outcome, result.samples, result.rejected_profiles, result.error_message)
 
@@ -380,6 +397,18 @@ def _stop_loop(loop: asyncio.AbstractEventLoop, thread: threading.Thread) -> Non
     loop.call_soon_threadsafe(loop.stop)
     thread.join()
     loop.close()
+
+
+_Heard = TypeVar("_Heard")
+
+
+def _notify(listeners: list[Callable[[_Heard], None]], value: _Heard) -> None:
+    """Call each listener; one that fails is logged and the others still hear of it."""
+    for listener in listeners:
+        try:
+            listener(value)
+        except Exception:
+            _log.exception("a listener of stored requests failed")
 
 
 def _refused(status: grpc.StatusCode, message: str) -> _Handled:

@@ -14,8 +14,10 @@ import sys
 import threading
 from types import FrameType
 
-from devfiler.collector.server import SHUTDOWN_GRACE_SECONDS, Collector, CollectorError
+from devfiler.collector.server import CollectorError
+from devfiler.collector.tls import TlsError
 from devfiler.commands.common import add_data_dir, add_discard_old_store, open_writable
+from devfiler.commands.serve_args import Serving, add_serving_args
 from devfiler.commands.symbol_args import (
     add_symbol_source_args,
     auto_symbols_from_args,
@@ -49,12 +51,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_data_dir(parser)
     add_discard_old_store(parser)
     add_symbol_source_args(parser)
+    add_serving_args(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     listen = getattr(args, "listen", None) or DEFAULT_LISTEN
     paths = data_paths(getattr(args, "data_dir", None))
+    try:
+        serving = Serving.from_args(args)
+    except TlsError as error:
+        print(f"devfiler collector: {error}", file=sys.stderr)
+        return 2
     stop_requested = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -67,10 +75,11 @@ def run(args: argparse.Namespace) -> int:
         except StoreError as error:
             print(f"devfiler collector: {error}", file=sys.stderr)
             return 1
+        collector = serving.collector(store)
         try:
-            collector = Collector(store)
             address = collector.start(listen)
         except CollectorError as error:
+            serving.stop(collector)
             store.close()
             print(f"devfiler collector: {error}", file=sys.stderr)
             return 1
@@ -79,10 +88,11 @@ def run(args: argparse.Namespace) -> int:
         if symbols is not None:
             symbols.start()
             follow_collector(collector, symbols)
+        serving.start(store)
         stop_requested.wait()
         if symbols is not None:
             symbols.stop()
-        collector.stop(SHUTDOWN_GRACE_SECONDS)
+        serving.stop(collector)
         store.close()
         return 0
     finally:

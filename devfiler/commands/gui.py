@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from devfiler.collector.request_log import RequestLog
-from devfiler.collector.server import SHUTDOWN_GRACE_SECONDS, Collector, CollectorError
+from devfiler.collector.server import CollectorError
 from devfiler.commands.collector import add_listen
 from devfiler.commands.common import (
     add_data_dir,
@@ -19,6 +19,7 @@ from devfiler.commands.common import (
     parse_duration,
     resolve_time_range,
 )
+from devfiler.commands.serve_args import Serving, add_serving_args
 from devfiler.commands.symbol_args import (
     add_symbol_source_args,
     auto_symbols_from_args,
@@ -43,6 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_data_dir(parser, default=None)
     add_discard_old_store(parser, default=False)
     add_symbol_source_args(parser)
+    add_serving_args(parser)
     add_time_range(parser, default=None)
     parser.add_argument(
         "--screenshot",
@@ -80,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
     log = install_log_ring()
     try:
         time_range = initial_range(args, time.time_ns())
+        serving = Serving.from_args(args)
     except ValueError as error:
         print(f"devfiler: {error}", file=sys.stderr)
         return 2
@@ -89,7 +92,10 @@ def run(args: argparse.Namespace) -> int:
     request_log = RequestLog()
     ingest = BackgroundIngest(symbols)
     try:
-        tabs = _tabs(Services(request_log, symbols, ingest, log), args.tab)
+        services = Services(
+            request_log, symbols, ingest, log, serving.retention, serving.forwarders
+        )
+        tabs = _tabs(services, args.tab)
         if tabs is None:
             return 2
         try:
@@ -97,10 +103,11 @@ def run(args: argparse.Namespace) -> int:
         except StoreError as error:
             print(f"devfiler: {error}", file=sys.stderr)
             return 1
-        collector = Collector(store, request_log=request_log)
+        collector = serving.collector(store, request_log)
         try:
             collector.start(args.listen)
         except CollectorError as error:
+            serving.stop(collector)
             store.close()
             print(f"devfiler: {error}", file=sys.stderr)
             return 1
@@ -109,17 +116,19 @@ def run(args: argparse.Namespace) -> int:
             tab=args.tab,
             dev_mode=args.dev_mode,
             screenshot=Path(args.screenshot) if args.screenshot else None,
+            tls=serving.credentials is not None,
         )
         fetcher = auto_symbols_from_args(args, paths, store.executables)
         if fetcher is not None:
             fetcher.start()
             follow_collector(collector, fetcher)
+        serving.start(store)
         try:
             return App(store, tabs, options, symbols=symbols, announce=collector.announce).run()
         finally:
             if fetcher is not None:
                 fetcher.stop()
-            collector.stop(SHUTDOWN_GRACE_SECONDS)
+            serving.stop(collector)
             store.close()
     finally:
         ingest.close()

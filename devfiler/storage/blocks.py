@@ -129,6 +129,16 @@ def read_summary(raw: bytes) -> BlockSummary:
     return _summary(raw)[0]
 
 
+def read_references(raw: bytes) -> tuple[npt.NDArray[np.void], npt.NDArray[np.uint64]]:
+    """The trace hashes and context keys a block uses, without decoding its columns."""
+    _, _, n_traces, n_contexts, _ = _summary(raw)
+    if len(raw) < _HEADER.size + 16 * n_traces + 8 * n_contexts:
+        raise CorruptBlockError(f"event block of {len(raw)} bytes is shorter than its tables")
+    hashes = np.frombuffer(raw, dtype=HASH_DTYPE, count=n_traces, offset=_HEADER.size)
+    keys = np.frombuffer(raw, dtype="<u8", count=n_contexts, offset=_HEADER.size + 16 * n_traces)
+    return hashes, keys
+
+
 def decode_block(raw: bytes) -> Block:
     summary, flags, n_traces, n_contexts, n = _summary(raw)
     trace_dtype = np.dtype("<u4") if flags & _WIDE_TRACE_INDEX else np.dtype("<u2")

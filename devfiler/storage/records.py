@@ -73,6 +73,17 @@ def decode_trace_frames(values: list[bytes | None]) -> TraceFrames:
     return TraceFrames(np.frombuffer(joined, dtype=FRAME_RECORD), offsets, found)
 
 
+FRAME_KEY_DTYPE = np.dtype("V24")
+"""A `frames` table key as numpy sees it: file ID | address, the first 24 bytes of a record."""
+
+
+def frame_keys(stored_traces: list[bytes]) -> npt.NDArray[np.void]:
+    """The distinct `frames` keys the given stored traces use, sorted."""
+    table = np.frombuffer(b"".join(stored_traces), dtype=FRAME_RECORD)
+    rows = table.view(np.uint8).reshape(-1, FRAME_RECORD.itemsize)[:, : FRAME_KEY_DTYPE.itemsize]
+    return np.unique(np.ascontiguousarray(rows).view(FRAME_KEY_DTYPE).ravel())
+
+
 def encode_frame(frame: Frame) -> bytes:
     doc: dict[str, object] = {"k": int(frame.kind)}
     if frame.lines:

@@ -10,12 +10,14 @@ instance that catches up with the owner's write-ahead log when it opens.
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import struct
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
@@ -60,6 +62,7 @@ from devfiler.storage.tables import (
 _SCHEMA_KEY = b"schema"
 _SEQUENCE_KEY = b"sequence"
 _U64 = struct.Struct(">Q")
+_TABLE_PROPERTY = re.compile(r"([a-z][a-z ]*)=(\d+);")
 _CONTEXTS_REMEMBERED = 1_000_000
 """Contexts whose keys the writer keeps in memory; past it, it starts over (rewriting a
 context is harmless, the key is its content's hash)."""
@@ -87,6 +90,23 @@ class OutdatedStoreError(StoreError):
         )
         self.paths = paths
         self.version = version
+
+
+@dataclass(slots=True)
+class References:
+    """Trace hashes and `contexts` keys that writes referred to while a retention pass ran."""
+
+    traces: set[bytes] = field(default_factory=set)
+    contexts: set[bytes] = field(default_factory=set)
+
+
+@dataclass(frozen=True, slots=True)
+class UnusedRows:
+    """Keys of `traces`, `frames` and `contexts` rows that no event uses."""
+
+    traces: list[bytes]
+    frames: list[bytes]
+    contexts: list[bytes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +137,7 @@ class Store:
         self._seen_frames = RowIndex(FRAME_ID_BYTES // 8)
         self._context_keys: dict[EventContext, int] = {}
         self._known_executables: dict[int, Executable] = {}
+        self._tracked: References | None = None
         raw = self._tables[META.name].get(_SEQUENCE_KEY)
         self._sequence = _U64.unpack(raw)[0] if raw else 0
 
@@ -239,6 +260,9 @@ class Store:
             context_keys, new_contexts = self._put_contexts(wb, batch.contexts)
             new_executables = self._put_executables(wb, batch.executables)
             hashes = np.frombuffer(b"".join(batch.trace_table.hashes), dtype=HASH_DTYPE)
+            if self._tracked is not None:
+                self._tracked.traces.update(batch.trace_table.hashes)
+                self._tracked.contexts.update(_U64.pack(int(key)) for key in context_keys)
             sequence = self._sequence
             for rows in batch.events:
                 sequence = self._put_events(wb, rows, hashes, context_keys, sequence)
@@ -369,6 +393,124 @@ class Store:
             self._tables[EVENTS.name].delete_range(low, high)
             self._db.flush()
             self._tables[EVENTS.name].compact_range(None, None)
+
+    # -- retention -------------------------------------------------------
+
+    def disk_usage(self) -> int:
+        """Bytes of the database folder: table files, write-ahead log, manifest, logs."""
+        total = 0
+        for entry in self.paths.db.iterdir():
+            try:
+                total += entry.stat().st_size if entry.is_file() else 0
+            except FileNotFoundError:
+                continue  # RocksDB removed an obsolete file meanwhile
+        return total
+
+    def rows(
+        self, spec: TableSpec, start: bytes | None = None, end: bytes | None = None
+    ) -> Iterator[tuple[bytes, bytes]]:
+        """(key, value) of the rows with start <= key < end, in key order."""
+        it = self._tables[spec.name].iter()
+        if start is None:
+            it.seek_to_first()
+        else:
+            it.seek(start)
+        while it.valid():
+            key = cast(bytes, it.key())
+            if end is not None and key >= end:
+                return
+            yield key, cast(bytes, it.value())
+            it.next()
+
+    def delete_before(self, second: int) -> None:
+        """Delete the rows older than `second` of every table keyed by time, and compact them.
+
+        A range deletion costs the same for an hour or a month; compacting
+        that range drops the table files it covers.
+        """
+        for spec in ALL_TABLES:
+            if spec.time_key is None:
+                continue
+            low, high = spec.time_key(-(1 << 63)), spec.time_key(second)
+            table = self._tables[spec.name]
+            table.delete_range(low, high)
+            table.compact_range(low, high)
+
+    @contextmanager
+    def tracking_references(self) -> Iterator[References]:
+        """While open, every write adds the traces and contexts it refers to.
+
+        A retention pass scans the events for what they use while the
+        collector keeps writing; what writes referred to meanwhile must stay.
+        """
+        tracked = References()
+        with self._write_lock:
+            self._tracked = tracked
+        try:
+            yield tracked
+        finally:
+            with self._write_lock:
+                self._tracked = None
+
+    def delete_unused(self, unused: UnusedRows, tracked: References) -> UnusedRows:
+        """Delete rows a scan found unused, except those `tracked` writes referred to since.
+
+        Writes wait meanwhile, so none can refer to a row between the check
+        and its deletion. Deleted rows are forgotten as stored, so a later
+        request that uses one writes it again. Returns what was deleted.
+        """
+        with self._write_lock:
+            traces = [key for key in unused.traces if key not in tracked.traces]
+            kept_frames = records.frame_keys(
+                [raw for raw in self._get_many(TRACES, sorted(tracked.traces)) if raw]
+            )
+            frames = [
+                key
+                for key, kept in zip(
+                    unused.frames,
+                    np.isin(
+                        np.frombuffer(b"".join(unused.frames), dtype=records.FRAME_KEY_DTYPE),
+                        kept_frames,
+                    ).tolist(),
+                    strict=True,
+                )
+                if not kept
+            ]
+            contexts = [key for key in unused.contexts if key not in tracked.contexts]
+            wb = WriteBatch(raw_mode=True)
+            for spec, keys in ((TRACES, traces), (FRAMES, frames), (CONTEXTS, contexts)):
+                for key in keys:
+                    wb.delete(key, self._cf[spec.name])
+            if not wb.is_empty():
+                self._db.write(wb)
+            self._forget(traces, frames, contexts)
+            return UnusedRows(traces, frames, contexts)
+
+    def _forget(self, traces: list[bytes], frames: list[bytes], contexts: list[bytes]) -> None:
+        """Drop deleted rows from what the writer believes is stored (call with the lock)."""
+        self._seen_traces.difference_update(traces)
+        if frames:
+            gone = RowIndex(FRAME_ID_BYTES // 8)
+            gone.add(np.frombuffer(b"".join(frames), np.int64).reshape(len(frames), -1))
+            rows = self._seen_frames.rows
+            self._seen_frames = RowIndex(FRAME_ID_BYTES // 8)
+            self._seen_frames.add(rows[gone.find(rows) < 0])
+        if contexts:
+            deleted = {_U64.unpack(key)[0] for key in contexts}
+            self._context_keys = {
+                context: key for context, key in self._context_keys.items() if key not in deleted
+            }
+
+    def raw_bytes(self, spec: TableSpec) -> int:
+        """Bytes of keys and values in a table's files before compression (from RocksDB's
+        table properties; rows still in the write-ahead log are not counted: flush first)."""
+        text = self._tables[spec.name].property_value("rocksdb.aggregated-table-properties")
+        figures = dict(_TABLE_PROPERTY.findall(str(text or "")))
+        return int(figures.get("raw key size", 0)) + int(figures.get("raw value size", 0))
+
+    def compact(self, spec: TableSpec) -> None:
+        """Rewrite a table's files without its deleted rows."""
+        self._tables[spec.name].compact_range(None, None)
 
     # -- reading events --------------------------------------------------
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
 from rocksdict import DBCompressionType, Options
+
+from devfiler.storage.keys import encode_second
 
 
 class ReadPattern(Enum):
@@ -20,6 +23,13 @@ class TableSpec:
     key: str
     value: str
     pattern: ReadPattern
+    time_key: Callable[[int], bytes] | None = None
+    """For tables whose keys start with a time: the first key at or after a second.
+
+    Retention (storage/retention.py) deletes the rows of every such table
+    older than its cutoff as one key range, so a table added later is covered
+    by declaring this.
+    """
 
 
 EVENTS = TableSpec(
@@ -27,6 +37,7 @@ EVENTS = TableSpec(
     "big-endian biased second | sample kind | block sequence",
     "columnar event block (storage/blocks.py)",
     ReadPattern.SCAN,
+    time_key=encode_second,
 )
 TRACES = TableSpec("traces", "xxh3-128 trace hash", "frame list, leaf first", ReadPattern.POINT)
 FRAMES = TableSpec(

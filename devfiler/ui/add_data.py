@@ -10,14 +10,23 @@ WIDTH = 640
 HEIGHT = 520
 
 
-def add_data_text() -> str:
-    return files("devfiler.resources").joinpath("add_data.txt").read_text(encoding="utf-8")
+TLS_NOTE = (
+    "\ndevfiler serves TLS (--tls-cert): the agent runs without -disable-tls, and\n"
+    "its host must trust devfiler's certificate.\n"
+)
+
+
+def add_data_text(tls: bool = False) -> str:
+    """The instructions; with `tls` the agent commands drop -disable-tls."""
+    text = files("devfiler.resources").joinpath("add_data.txt").read_text(encoding="utf-8")
+    return text.replace(" -disable-tls", "") + TLS_NOTE if tls else text
 
 
 class AddDataWindow:
     """A closable window; the shell shows it by itself while the store is empty."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: bool = False) -> None:
+        self._tls = tls
         self.window: int | str = 0
 
     def build(self, viewport_width: int, viewport_height: int) -> None:
@@ -29,7 +38,7 @@ class AddDataWindow:
             show=False,
             no_collapse=True,
         ) as self.window:
-            dpg.add_text(add_data_text())
+            dpg.add_text(add_data_text(self._tls))
 
     @property
     def shown(self) -> bool:

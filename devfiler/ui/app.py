@@ -75,6 +75,8 @@ class WindowOptions:
     tab: str = "flamegraph"
     dev_mode: bool = False
     screenshot: Path | None = None
+    tls: bool = False
+    """The collector serves TLS: "Add data" shows the agent command without -disable-tls."""
 
 
 class App:
@@ -105,7 +107,7 @@ class App:
         )
         self.timeline = TimelineStrip(self.time_range.start_ns)
         self.filter_bar = FilterBar()
-        self.add_data = AddDataWindow()
+        self.add_data = AddDataWindow(options.tls)
         self._polled_at = time.monotonic()
         self._tab_buttons: dict[str, int | str] = {}
         self._tab_groups: dict[str, int | str] = {}

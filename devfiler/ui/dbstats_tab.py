@@ -1,31 +1,40 @@
-"""The DB stats tab (developer mode): RocksDB figures per table, "Flush event data".
+"""The DB stats tab (developer mode): retention, RocksDB figures per table, "Flush event data".
 
-Flushing deletes every event of the store, so the button asks first.
+Flushing deletes every event of the store, so the button asks first. The
+retention lines show the bounds, the store's size and what the last pass
+deleted (storage/retention_job.py).
 """
 
 from __future__ import annotations
 
 import dearpygui.dearpygui as dpg
 
+from devfiler.storage.retention_job import RetentionJob, RetentionStatus
 from devfiler.storage.store import Store, TableStats
 from devfiler.ui.tabs import Shared
 
 
-def _read(store: Store) -> tuple[list[TableStats], int]:
-    return store.table_stats(), store.wal_bytes()
+def _read(store: Store) -> tuple[list[TableStats], int, int]:
+    return store.table_stats(), store.wal_bytes(), store.disk_usage()
 
 
 class DbStatsTab:
     id = "dbstats"
     title = "DB stats"
 
-    def __init__(self) -> None:
+    def __init__(self, retention: RetentionJob | None = None) -> None:
+        self._retention = retention
+        self.retention_lines: list[str] = []
+        """What the retention text shows (for tests)."""
+        self._retention_text: int | str = 0
+        self._shown_status: RetentionStatus | None = None
+        self._disk_usage = 0
         self._key: object = None
         self._body: int | str = 0
         self._flush_requested = False
         self._flushes = 0
         self._confirm: int | str = 0
-        self.figures: tuple[list[TableStats], int] | None = None
+        self.figures: tuple[list[TableStats], int, int] | None = None
 
     def visible(self, dev_mode: bool) -> bool:
         return dev_mode
@@ -33,6 +42,7 @@ class DbStatsTab:
     def build(self, parent: int | str, shared: Shared) -> None:
         with dpg.group(parent=parent):
             dpg.add_button(label="Flush event data", callback=self._ask)
+            self._retention_text = dpg.add_text("", wrap=0, show=self._retention is not None)
             self._body = dpg.add_child_window(height=-1, border=False)
         with dpg.window(
             label="Flush event data?",
@@ -69,6 +79,7 @@ class DbStatsTab:
             shared.work.request("flush-events", self._flushes, store.delete_events)
         key = ("dbstats", shared.change)
         outcome = shared.work.request("dbstats", key, lambda: _read(store))
+        self._show_retention()
         if outcome is None or outcome.key == self._key:
             return
         self._key = outcome.key
@@ -77,7 +88,9 @@ class DbStatsTab:
         if outcome.value is None:
             dpg.add_text(outcome.error or "", parent=self._body)
             return
-        tables, wal = outcome.value
+        tables, wal, self._disk_usage = outcome.value
+        self._shown_status = None
+        self._show_retention()
         memtables = sum(table.memtable_bytes for table in tables)
         dpg.add_text(
             f"Write-ahead log: {wal:,} bytes; memtables: {memtables:,} bytes "
@@ -92,13 +105,27 @@ class DbStatsTab:
             with dpg.collapsing_header(label=header, parent=self._body):
                 dpg.add_text(table.stats_text or "(no statistics)")
 
+    def _show_retention(self) -> None:
+        if self._retention is None:
+            return
+        status = self._retention.status()
+        if status == self._shown_status:
+            return
+        self._shown_status = status
+        self.retention_lines = status.lines(self._disk_usage)
+        dpg.set_value(self._retention_text, "\n".join(self.retention_lines))
+
     def settled(self, shared: Shared) -> bool:
-        return self._key == ("dbstats", shared.change)
+        checked = self._retention is None or (
+            self._shown_status is not None and self._shown_status.checks > 0
+        )
+        return checked and self._key == ("dbstats", shared.change)
 
     def state(self) -> dict[str, object]:
-        tables, wal = self.figures if self.figures is not None else ([], 0)
+        tables, wal, _ = self.figures if self.figures is not None else ([], 0, 0)
         return {
             "tables": len(tables),
             "wal_bytes": wal,
             "memtable_bytes": sum(table.memtable_bytes for table in tables),
+            "retention": self.retention_lines,
         }

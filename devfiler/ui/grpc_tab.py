@@ -1,6 +1,8 @@
-"""The gRPC tab (developer mode): the collector's last requests, one opened up.
+"""The gRPC tab (developer mode): forwarding, the collector's last requests, one opened up.
 
-The list follows the request log (newest first); selecting a request shows
+A line per --forward downstream says what was sent, waits and was dropped
+(collector/forward.py). The list follows the request log (newest first);
+selecting a request shows
 its gRPC metadata and its payload as a tree. The payload is decoded in the
 worker pool for the selected request only, and tree nodes get their children
 when first opened, so a large request costs nothing until looked at.
@@ -14,6 +16,7 @@ from typing import Any
 
 import dearpygui.dearpygui as dpg
 
+from devfiler.collector.forward import Forwarder
 from devfiler.collector.request_log import RequestLog, RequestRecord, payload_tree
 from devfiler.ui.drawn import drawn_at
 from devfiler.ui.file_dialog import FileDialog, Purpose
@@ -35,8 +38,12 @@ class GrpcTab:
     id = "grpc"
     title = "gRPC"
 
-    def __init__(self, log: RequestLog) -> None:
+    def __init__(self, log: RequestLog, forwarders: tuple[Forwarder, ...] = ()) -> None:
         self._log = log
+        self._forwarders = forwarders
+        self.forwarding: list[str] = []
+        """The forwarding lines shown (for tests)."""
+        self._forwarding_text: int | str = 0
         self.records: list[RequestRecord] = []
         self.selected: int | None = None
         """ID of the selected request."""
@@ -73,6 +80,7 @@ class GrpcTab:
         with dpg.item_handler_registry() as self._handlers:
             dpg.add_item_toggled_open_handler(callback=self._expand)
         with dpg.group(parent=parent) as body:
+            self._forwarding_text = dpg.add_text("", show=bool(self._forwarders))
             with dpg.group(horizontal=True):
                 self._summary = dpg.add_text("No requests since start.")
                 self._save_button = dpg.add_button(
@@ -131,6 +139,10 @@ class GrpcTab:
     def update(self, shared: Shared) -> None:
         self._save_one.follow()
         self._save_all.follow()
+        forwarding = [forwarder.stats().describe() for forwarder in self._forwarders]
+        if forwarding != self.forwarding:
+            self.forwarding = forwarding
+            dpg.set_value(self._forwarding_text, "\n".join(forwarding))
         total = self._log.total
         if total != self._listed:
             self._listed = total
@@ -197,6 +209,7 @@ class GrpcTab:
             "tree_for": self._tree_for,
             "opened": len(self._opened),
             "first_row_at": self._table.row_at(0) if self.records else None,
+            "forwarding": self.forwarding,
             "save_at": drawn_at(self._save_button),
             "save_all_at": drawn_at(self._save_all_button),
             "save_dialog": self._save_one.rect() or self._save_all.rect(),

@@ -1,12 +1,15 @@
 """What the window's tabs use besides the store: the collector's request log,
-the symbol folder with its ingest worker, and the application log."""
+the symbol folder with its ingest worker, the application log, the
+retention job and the forwarders."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from devfiler.collector.forward import Forwarder
 from devfiler.collector.request_log import RequestLog
 from devfiler.log_ring import LogRing
+from devfiler.storage.retention_job import RetentionJob
 from devfiler.symbolize.ingest import BackgroundIngest
 from devfiler.symbolize.symbol_store import SymbolStore
 
@@ -17,3 +20,5 @@ class Services:
     symbol_store: SymbolStore
     ingest: BackgroundIngest
     log: LogRing
+    retention: RetentionJob | None = None
+    forwarders: tuple[Forwarder, ...] = ()

@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,9 +23,11 @@ from opentelemetry.proto.collector.profiles.v1development.profiles_service_pb2_g
 )
 
 from devfiler.cli import build_parser
+from devfiler.commands.serve_args import retention_policy
 from devfiler.config import data_paths
 from devfiler.model import SampleKind
 from devfiler.storage.store import Store
+from tests.analysis.stores import MAIN, S1, S2, SECOND, WORKER, Event, batch_of
 from tests.collector.sent_requests import (
     ALL_TIME,
     BASE_NS,
@@ -35,6 +38,7 @@ from tests.collector.sent_requests import (
 
 DEVFILER = [sys.executable, "-m", "devfiler.cli"]
 REPORT_NS = 5_000_000_000
+DAY = 86400 * SECOND
 
 
 @dataclass
@@ -53,19 +57,20 @@ class RunningCollector:
             self.process.wait()
 
 
-def launch(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
+def launch(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     with (tmp_path / "collector.log").open("a") as log:
         return subprocess.Popen(
             [*DEVFILER, *args, "--data-dir", str(tmp_path / "data")],
             stdout=subprocess.PIPE,
             stderr=log,
             text=True,
+            env=env,
         )
 
 
-def start(tmp_path: Path, *args: str) -> RunningCollector:
+def start(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> RunningCollector:
     """Start `devfiler ARGS` listening on a free loopback port; read the port it prints."""
-    process = launch(tmp_path, *args, "--listen", "127.0.0.1:0")
+    process = launch(tmp_path, *args, "--listen", "127.0.0.1:0", env=env)
     assert process.stdout is not None
     line = process.stdout.readline()
     log = tmp_path / "collector.log"
@@ -75,9 +80,13 @@ def start(tmp_path: Path, *args: str) -> RunningCollector:
     return RunningCollector(process, int(match.group(1)), tmp_path / "data", log)
 
 
+NO_RETENTION = ("--retention", "off")
+"""The requests carry 2023 timestamps, which a 7-day retention would delete."""
+
+
 @pytest.fixture
 def running(tmp_path: Path) -> Iterator[RunningCollector]:
-    collector = start(tmp_path, "collector")
+    collector = start(tmp_path, "collector", *NO_RETENTION)
     yield collector
     collector.stop()
 
@@ -165,7 +174,7 @@ def test_unusable_listen_address_is_reported(tmp_path: Path) -> None:
 
 
 def test_collector_only_spelling_runs_until_sigint(tmp_path: Path) -> None:
-    collector = start(tmp_path, "--collector-only")
+    collector = start(tmp_path, "--collector-only", *NO_RETENTION)
     try:
         requests = reports(2)
         with collector.channel() as channel:
@@ -177,6 +186,65 @@ def test_collector_only_spelling_runs_until_sigint(tmp_path: Path) -> None:
         collector.stop()
     with Store.open(data_paths(collector.data_dir)) as store:
         assert_stored_exactly(store, requests)
+
+
+def test_the_collector_applies_retention_and_logs_it(tmp_path: Path) -> None:
+    """By default (7 days) the collector deletes older data as it starts, while it serves."""
+    now = time.time_ns()
+    with Store.open(data_paths(tmp_path / "data")) as store:
+        store.write(batch_of([Event(now - 8 * DAY + i * SECOND, S1, WORKER) for i in range(6)]))
+        store.write(batch_of([Event(now - 60 * SECOND + i * SECOND, S2, MAIN) for i in range(4)]))
+    collector = start(tmp_path, "collector", "--max-disk", "1GiB")
+    try:
+        deadline = time.monotonic() + 60
+        while "retention: deleted" not in collector.log.read_text():
+            assert time.monotonic() < deadline, collector.log.read_text()
+            time.sleep(0.1)
+        stats = json.loads(query(collector.data_dir, "stats", "--json"))
+        assert stats["events"]["on_cpu"] == 4
+        assert stats["traces"] == 1
+        collector.process.send_signal(signal.SIGTERM)
+        assert collector.process.wait(timeout=120) == 0
+    finally:
+        collector.stop()
+    log = collector.log.read_text()
+    assert "retention: keep 7d, at most 1.0 GiB" in log
+    assert "retention: deleted 6 events before" in log
+    assert "(age bound), then 1 traces, 1 frames and 1 contexts no event uses" in log
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--retention", "soon"], "argument --retention: duration 'soon' is not like 15m"),
+        (["--retention", "0d"], "argument --retention: '0d' must be more than 0, or off"),
+        (["--max-disk", "lots"], "argument --max-disk: size 'lots' is not like 10GiB"),
+    ],
+)
+def test_bad_bounds_are_refused_with_what_is_expected(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        build_parser().parse_args(["collector", *argv])
+    assert stopped.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "age", "disk"),
+    [
+        ([], 7 * DAY, 10 << 30),
+        (["collector"], 7 * DAY, 10 << 30),
+        (["--retention", "36h", "collector"], 36 * 3600 * SECOND, 10 << 30),
+        (["collector", "--retention", "off", "--max-disk", "500MiB"], None, 500 << 20),
+        (["--max-disk", "off"], 7 * DAY, None),
+    ],
+)
+def test_bounds_before_or_after_the_command_with_their_defaults(
+    argv: list[str], age: int | None, disk: int | None
+) -> None:
+    policy = retention_policy(build_parser().parse_args(argv))
+    assert (policy.max_age_ns, policy.max_disk_bytes) == (age, disk)
 
 
 def query(data_dir: Path, *args: str) -> str:
