@@ -28,6 +28,7 @@ def diff_flamegraph_table(now: Profile, before: Profile) -> FlameGraphTable:
     frames: list[LabeledFrame] = []
     codes = []
     offsets = [np.zeros(1, dtype=np.int64)]
+    end = 0
     for side in (now, before):
         side_frames, side_codes, side_offsets = thread_paths(side)
         remap = np.empty(len(side_frames), dtype=np.int64)
@@ -38,7 +39,8 @@ def diff_flamegraph_table(now: Profile, before: Profile) -> FlameGraphTable:
                 frames.append(box)
             remap[code] = number
         codes.append(remap[side_codes])
-        offsets.append(side_offsets[1:] + offsets[-1][-1])
+        offsets.append(side_offsets[1:] + end)
+        end += int(side_offsets[-1])
     zeros = [np.zeros(len(side.pair_weight), dtype=np.int64) for side in (before, now)]
     weights = [
         np.concatenate([now.pair_weight, zeros[0]]),

@@ -63,3 +63,14 @@ def test_two_filters_instead_of_two_ranges(tmp_path: Path) -> None:
         )
     assert (graph.root.weight, graph.root.base_weight) == (7, 1)
     assert find(graph.root, "worker").change == -1.0
+
+
+def test_an_empty_side_compares_as_all_gone_or_all_new(tmp_path: Path) -> None:
+    nothing = Selection(include=(("thread", "no such thread"),))
+    with make_store(tmp_path, EVENTS) as store:
+        everything = load_profile(store, Selection())
+        empty = load_profile(store, nothing)
+        gone = diff_flamegraph(empty, everything)
+        new = diff_flamegraph(everything, empty)
+    assert gone.root.weight == 0 and gone.root.base_weight == len(EVENTS)
+    assert new.root.weight == len(EVENTS) and new.root.base_weight == 0
