@@ -117,15 +117,14 @@ def test_grpc_tab_saves_requests_that_import_back(tmp_path: Path) -> None:
         assert sum(import_file(again, path).events for path in every) > imported.events
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: in the window, this store's profile loads empty through the shared "
-    "profile cache, so the pinned and the narrowed view both weigh 0 (query diff is right)",
-)
 def test_differential_flamegraph_against_a_pinned_baseline(tmp_path: Path) -> None:
-    """Pin everything as the baseline, then keep one thread: its share grew."""
+    """Pin everything as the baseline, then keep one thread: its share grew.
+
+    The store's events are from 2023: without `--retention off` the window's
+    retention pass would delete them as older than the default week.
+    """
     filled = own_store(tmp_path)
-    with open_window(filled, tmp_path, *filled.range_args()) as window:
+    with open_window(filled, tmp_path, *filled.range_args(), "--retention", "off") as window:
         before = window.wait_for(lambda s: s["flamegraph"]["baseline_at"], "baseline button")
         everything = before["flamegraph"]["total"]  # type: ignore[index]
         bx, by = before["flamegraph"]["baseline_at"]  # type: ignore[index]
