@@ -26,8 +26,8 @@ _SHF_COMPRESSED = 0x800
 _ELFCOMPRESS_ZLIB = 1
 _ELFCOMPRESS_ZSTD = 2
 MAX_INFLATED_BYTES = 512 << 20
-"""Decompressed section bytes one file may yield in all. Real debug info compresses 3 to 10
-times; past this, the DWARF reader's own memory would pass 1 GB."""
+"""Section bytes one file may yield in all, decompressed or plain. Real debug info compresses
+3 to 10 times; past this, the DWARF reader's own memory would pass 1 GB."""
 MAX_INFLATION = 64
 """Decompressed section bytes one file may yield, as a multiple of the file's size."""
 _CHUNK = 1 << 20
@@ -65,6 +65,7 @@ class ElfImage:
                 raise SymbolError(f"file is too short for an ELF header ({size} bytes)")
             self._map = mmap.mmap(self._handle.fileno(), 0, access=mmap.ACCESS_READ)
             self._inflate_budget = min(MAX_INFLATED_BYTES, MAX_INFLATION * size)
+            self._charged: set[str] = set()
             if self._map[:4] != ELF_MAGIC:
                 raise SymbolError("not an ELF file")
             self.elf = ELFFile(self._handle)
@@ -124,10 +125,12 @@ class ElfImage:
     def section(self, name: str) -> bytes | None:
         """Contents of a section, decompressed; None when the file has no such section."""
         if name in self._sections:
-            data = self.raw(name)
-            if int(self._sections[name]["sh_flags"]) & _SHF_COMPRESSED:
-                return self._decompress_chdr(name, data)
-            return data
+            header = self._sections[name]
+            if int(header["sh_flags"]) & _SHF_COMPRESSED:
+                return self._decompress_chdr(name, self.raw(name))
+            if header["sh_type"] != "SHT_NOBITS":
+                self._charge(name, int(header["sh_size"]))
+            return self.raw(name)
         zname = self._zdebug_name(name)
         if zname in self._sections:
             return self._decompress_zdebug(zname, self.raw(zname))
@@ -179,6 +182,18 @@ class ElfImage:
             raise SymbolError(f"cannot decompress section {name}: {error}") from error
         self._inflate_budget -= produced
         return b"".join(chunks)
+
+    def _charge(self, name: str, size: int) -> None:
+        """Plain sections are read into memory too: each counts once against the same budget."""
+        if name in self._charged:
+            return
+        if size > self._inflate_budget:
+            raise SymbolError(
+                f"section {name} holds {size:,} bytes, past what devfiler reads from one file "
+                f"({MAX_INFLATED_BYTES >> 20} MiB in all sections together)"
+            )
+        self._inflate_budget -= size
+        self._charged.add(name)
 
     def _too_large(self, name: str, size: int) -> SymbolError:
         return SymbolError(

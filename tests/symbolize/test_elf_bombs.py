@@ -101,3 +101,31 @@ def test_debug_section_bomb_is_a_clean_error_within_1_gb(
     peak = int(done.stdout.split("peak ")[1].split()[0])
     print(f"peak RSS {peak / 2**20:.0f} MiB")
     assert peak <= PEAK_BYTES
+
+
+def test_a_huge_plain_debug_section_is_a_clean_error_within_1_gb(
+    c_program: Path, tmp_path: Path
+) -> None:
+    """An uncompressed .debug_info of 2 GiB (a sparse file): refused before it is read."""
+    bomb = tmp_path / "plain"
+    shutil.copyfile(c_program, bomb)
+    with open(c_program, "rb") as handle:
+        elf = ELFFile(handle)
+        index = next(i for i, s in enumerate(elf.iter_sections()) if s.name == ".debug_info")
+        header_at = elf["e_shoff"] + index * elf["e_shentsize"]
+    size = 2 << 30
+    with open(bomb, "r+b") as out:
+        offset = (out.seek(0, 2) + 7) & ~7
+        out.truncate(offset + size)
+        out.seek(header_at + 24)
+        out.write(struct.pack("<QQ", offset, size))
+    done = subprocess.run(
+        [sys.executable, "-c", _ADD_AND_REPORT_PEAK, str(bomb), "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert "section .debug_info holds 2,147,483,648 bytes" in done.stdout, done.stdout + done.stderr
+    peak = int(done.stdout.split("peak ")[1].split()[0])
+    assert peak <= PEAK_BYTES
