@@ -10,6 +10,7 @@ import numpy.typing as npt
 
 from devfiler.identity import FRAME_RECORD
 from devfiler.model import EventContext, Executable, Frame, SampleKind, Trace
+from devfiler.storage.distinct import RowIndex
 from devfiler.storage.records import encode_trace
 
 FRAME_ID_BYTES = 24
@@ -100,11 +101,15 @@ class IngestBatch:
             object.__setattr__(self, "bare_frames", self._bare_frames_of_traces())
 
     def _bare_frames_of_traces(self) -> npt.NDArray[np.uint8]:
+        """The distinct frame IDs of the traces that `frames` does not describe, as arrays:
+        batches built from Trace objects (tests, benchmarks) may hold millions of records."""
         table = np.frombuffer(self.trace_table.data, dtype=FRAME_RECORD)
         ids = table.view(np.uint8).reshape(-1, FRAME_RECORD.itemsize)[:, :FRAME_ID_BYTES]
-        described = {frame.id.to_bytes() for frame in self.frames}
-        keep = [i for i, row in enumerate(map(bytes, ids)) if row not in described]
-        return np.ascontiguousarray(ids[keep])
+        words = np.unique(np.ascontiguousarray(ids).view(np.int64), axis=0)
+        described = RowIndex(FRAME_ID_BYTES // 8)
+        described.add(np.unique(self.described_ids.view(np.int64), axis=0))
+        bare = words[described.find(words) < 0]
+        return np.ascontiguousarray(bare).view(np.uint8)
 
     @property
     def described_ids(self) -> npt.NDArray[np.uint8]:
