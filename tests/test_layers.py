@@ -21,6 +21,7 @@ LAYERS: dict[str, int] = {
     "identity": 1,
     "config": 1,
     "log_ring": 1,
+    "retry": 1,
     "sizes": 1,
     "resources": 1,
     "storage": 2,

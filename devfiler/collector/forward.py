@@ -18,7 +18,7 @@ import logging
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import grpc
 from opentelemetry.proto.collector.profiles.v1development.profiles_service_pb2 import (
@@ -27,6 +27,7 @@ from opentelemetry.proto.collector.profiles.v1development.profiles_service_pb2 i
 
 from devfiler.collector.server import EXPORT_METHOD
 from devfiler.config import MAX_MESSAGE_BYTES
+from devfiler.retry import RetryPolicy
 from devfiler.sizes import format_size
 
 QUEUE_BYTES = 64 * 1024 * 1024
@@ -49,10 +50,9 @@ _log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Backoff:
-    """Waits between attempts: `first`, doubling up to `longest` (seconds)."""
+    """Waits between attempts (0.5 s, doubling up to 30 s) and how long one attempt may take."""
 
-    first: float = 0.5
-    longest: float = 30.0
+    retry: RetryPolicy = field(default_factory=lambda: RetryPolicy(first_s=0.5, max_s=30.0))
     call_timeout: float = 30.0
     """How long one attempt may take; a 64 MiB request to a busy collector needs a while."""
 
@@ -127,9 +127,9 @@ class Forwarder:
         options = [
             ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
             # gRPC's own reconnect backoff reaches 2 minutes; ours decides when to try.
-            ("grpc.initial_reconnect_backoff_ms", int(backoff.first * 1000)),
-            ("grpc.min_reconnect_backoff_ms", int(backoff.first * 1000)),
-            ("grpc.max_reconnect_backoff_ms", int(backoff.longest * 1000)),
+            ("grpc.initial_reconnect_backoff_ms", int(backoff.retry.first_s * 1000)),
+            ("grpc.min_reconnect_backoff_ms", int(backoff.retry.first_s * 1000)),
+            ("grpc.max_reconnect_backoff_ms", int(backoff.retry.max_s * 1000)),
         ]
         if tls:
             self._channel = grpc.secure_channel(
@@ -230,7 +230,7 @@ class Forwarder:
             return self._in_flight
 
     def _run(self) -> None:
-        delay = self._backoff.first
+        failures = 0
         while (payload := self._next()) is not None:
             timeout = self._backoff.call_timeout
             if self._stopping:
@@ -247,13 +247,13 @@ class Forwarder:
                 message = f"{code.name}: {error.details()}"
                 if code in RETRYABLE:
                     self._failed(message)
-                    self._pause(delay)
-                    delay = min(delay * 2, self._backoff.longest)
+                    failures += 1
+                    self._pause(self._backoff.retry.delay(failures))
                     continue
                 self._refused(message)
             else:
                 self._sent()
-            delay = self._backoff.first
+            failures = 0
 
     def _pause(self, delay: float) -> None:
         """Wait `delay` before the next attempt; `stop()` cuts it to the drain deadline."""

@@ -19,6 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from devfiler.model import Executable, FileId
+from devfiler.retry import RetryPolicy
 from devfiler.symbolize.process_maps import ProcessMaps
 from devfiler.symbolize.symbol_chain import ChainOutcome, SymbolChain
 from devfiler.symbolize.symbol_store import SymbolState
@@ -28,18 +29,6 @@ DEFAULT_POLL_SECONDS = 3.0
 
 _log = logging.getLogger(__name__)
 _SETTLED = frozenset({SymbolState.SYMBOLIZED, SymbolState.NO_SYMBOLS, SymbolState.ERROR})
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """Delay before the n-th retry of an executable that failed temporarily."""
-
-    first_s: float = 30.0
-    factor: float = 2.0
-    max_s: float = 3600.0
-
-    def delay(self, failures: int) -> float:
-        return float(min(self.first_s * self.factor ** max(failures - 1, 0), self.max_s))
 
 
 @dataclass(frozen=True, slots=True)

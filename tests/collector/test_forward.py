@@ -24,11 +24,12 @@ from opentelemetry.proto.collector.profiles.v1development.profiles_service_pb2_g
 from devfiler.collector.forward import QUEUE_BYTES, Backoff, Forwarder, ForwardStats
 from devfiler.collector.server import Collector
 from devfiler.config import data_paths
+from devfiler.retry import RetryPolicy
 from devfiler.sizes import format_size
 from devfiler.storage.store import Store
 from tests.collector.sent_requests import BASE_NS, agent_request, assert_stored_exactly
 
-FAST = Backoff(first=0.05, longest=0.4, call_timeout=60.0)
+FAST = Backoff(RetryPolicy(first_s=0.05, max_s=0.4), call_timeout=60.0)
 HANG_GUARD_S = 60
 """Longest wait for a condition; only there so that a broken forwarder fails, not hangs."""
 

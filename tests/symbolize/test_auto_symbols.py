@@ -17,7 +17,8 @@ from devfiler.loadgen.params import LoadParams, RealExecutable
 from devfiler.loadgen.requests import generate
 from devfiler.loadgen.sender import Outgoing, send
 from devfiler.model import Executable, FileId
-from devfiler.symbolize.auto_symbols import AutoSymbols, RetryPolicy
+from devfiler.retry import RetryPolicy
+from devfiler.symbolize.auto_symbols import AutoSymbols
 from devfiler.symbolize.fileid import file_id_of_path
 from devfiler.symbolize.sources import Attempt, Result
 from devfiler.symbolize.symbol_chain import SymbolChain

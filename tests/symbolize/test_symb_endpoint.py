@@ -13,8 +13,9 @@ import pytest
 from devfiler.cli import main
 from devfiler.config import DataPaths
 from devfiler.loadgen.params import RealExecutable
+from devfiler.retry import RetryPolicy
 from devfiler.storage.store import Store
-from devfiler.symbolize.auto_symbols import AutoSymbols, RetryPolicy
+from devfiler.symbolize.auto_symbols import AutoSymbols
 from devfiler.symbolize.fileid import file_id_of_path
 from devfiler.symbolize.symb_endpoint import tree_path
 from devfiler.symbolize.symbol_chain import SourceSettings, SymbolChain
