@@ -16,8 +16,8 @@ OFF_CPU = (
 )
 UPROBE = (
     "No uprobe samples in this time range. The agent records them only for the "
-    "functions it attaches uprobes to (its -probe-link option, "
-    "e.g. -probe-link /usr/bin/app:function)."
+    "functions it attaches probes to: its -probe-link option, written "
+    "probe_type:target[:symbol], e.g. -probe-link uprobe:/usr/bin/app:function."
 )
 FILTERED = (
     "No samples match the filters in this time range. Remove a filter "

@@ -8,7 +8,7 @@ from devfiler.ui.empty_views import FILTERED, NOTHING, OFF_CPU, UPROBE, empty_re
 
 def test_each_kind_of_empty_selection_has_its_reason() -> None:
     assert "-off-cpu-threshold" in OFF_CPU
-    assert "-probe-link" in UPROBE
+    assert "-probe-link uprobe:/usr/bin/app:function" in UPROBE
     assert empty_reason(frozenset({SampleKind.OFF_CPU}), filtered=False) == OFF_CPU
     assert empty_reason(frozenset({SampleKind.UPROBE}), filtered=False) == UPROBE
     assert empty_reason(frozenset(SampleKind), filtered=False) == NOTHING
