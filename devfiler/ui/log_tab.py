@@ -5,6 +5,7 @@ from __future__ import annotations
 import dearpygui.dearpygui as dpg
 
 from devfiler.log_ring import LogRing
+from devfiler.ui.drawn import drawn_at
 from devfiler.ui.log_rows import LEVEL_CHOICES, LogRow, log_rows
 from devfiler.ui.tabs import Shared
 from devfiler.ui.text_table import Column, TextTable
@@ -20,6 +21,7 @@ class LogTab:
         self.rows: list[LogRow] = []
         self._shown: tuple[int, str] | None = None
         self._count: int | str = 0
+        self._level: int | str = 0
         self._table = TextTable(
             (
                 Column("Time", 100),
@@ -36,7 +38,7 @@ class LogTab:
         with dpg.group(parent=parent) as body:
             with dpg.group(horizontal=True):
                 dpg.add_text("Level:")
-                dpg.add_combo(
+                self._level = dpg.add_combo(
                     list(LEVEL_CHOICES),
                     default_value=self.level_name,
                     width=100,
@@ -66,4 +68,5 @@ class LogTab:
             "rows": len(self.rows),
             "row_items": self._table.row_items,
             "newest": self.rows[0].message if self.rows else "",
+            "level_at": drawn_at(self._level),
         }

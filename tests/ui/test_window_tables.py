@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from devfiler.ui.log_rows import LEVEL_CHOICES
 from tests.ui.conftest import FilledStore
 from tests.ui.test_window import Window, open_window
 
@@ -47,3 +49,30 @@ def test_filtered_executables_keep_no_old_rows(filled_store: FilledStore, tmp_pa
         shown = narrowed["executables"]
         assert 0 < shown["matching"] < listed["executables"]
         assert shown["row_items"] == shown["matching"]
+
+
+def choose_level(window: Window, at: list[float], index: int) -> None:
+    """Open the level combo and click its `index`th choice (rows 19 pixels apart below it)."""
+    window.click(at[0] + 40, at[1] + 8)
+    time.sleep(0.3)
+    window.click(at[0] + 40, at[1] + 33 + 19 * index)
+
+
+def test_log_level_filter_shows_only_matching_records(
+    filled_store: FilledStore, tmp_path: Path
+) -> None:
+    args = (*filled_store.range_args(), "--no-auto-symbols", "--tab", "log")
+    with open_window(filled_store, tmp_path, *args) as window:
+        before: Any = window.wait_for(lambda s: s["log"]["level_at"] and s["settled"], "log drawn")
+        info = before["log"]
+        assert info["level"] == "Info" and info["rows"] == info["row_items"] > 0
+        choose_level(window, info["level_at"], list(LEVEL_CHOICES).index("Debug"))
+        debug: Any = window.wait_for(
+            lambda s: s["log"]["level"] == "Debug" and s["settled"], "debug records listed"
+        )
+        assert debug["log"]["rows"] == debug["log"]["row_items"] >= info["rows"]
+        choose_level(window, info["level_at"], list(LEVEL_CHOICES).index("Warning"))
+        warning: Any = window.wait_for(
+            lambda s: s["log"]["level"] == "Warning" and s["settled"], "warnings listed"
+        )
+        assert warning["log"]["rows"] == warning["log"]["row_items"] < info["rows"]
