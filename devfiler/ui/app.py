@@ -32,7 +32,7 @@ from devfiler.storage.store import Store
 from devfiler.ui.add_data import AddDataWindow
 from devfiler.ui.background import Background
 from devfiler.ui.context_filters import FilterList
-from devfiler.ui.double_click import DoubleClicks
+from devfiler.ui.double_click import PRESSES, DoubleClicks
 from devfiler.ui.drawn import drawn_at
 from devfiler.ui.file_dialog import FileDialog, Purpose
 from devfiler.ui.file_drop import FileDrop
@@ -218,6 +218,7 @@ class App:
             self.shared.request_tab = DROP_TAB
 
     def _frame(self) -> None:
+        PRESSES.next_frame(dpg.is_mouse_button_clicked(dpg.mvMouseButton_Left))
         self._take_drops()
         self._open_dialog.follow()
         self.imports.update(self.shared)
@@ -346,7 +347,7 @@ class App:
         self.shared.drop_available = self._drops is not None
         glfw = glfw_library()
         if glfw is not None:
-            self._inputs = InputEvents.install(glfw)
+            self._inputs = InputEvents.install(glfw, PRESSES.pressed)
             self._pacer = FramePacer(GlfwEvents(glfw), self.work.busy, self._inputs)
         self._pacer.always = self._pacer.always or self.options.screenshot is not None
         self.work.on_done = self._pacer.result_landed

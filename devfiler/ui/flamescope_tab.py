@@ -272,6 +272,7 @@ class FlameScopeTab:
         grid = self.data.grid if self.data is not None else None
         return {
             "span": list(self.span) if self.span else None,
+            "dragging": self._drag_from is not None,
             "map": [ox + x, oy + y, w, h],
             "columns": grid.columns if grid else 0,
             "column_ns": grid.column_ns if grid else 0,

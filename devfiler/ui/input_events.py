@@ -30,6 +30,8 @@ _KEY = ctypes.CFUNCTYPE(
 _BUTTON = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int)
 _SCROLL = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_double, ctypes.c_double)
 _RELEASE = 0
+_PRESS = 1
+_LEFT = 0
 _PRINTABLE = range(32, 256)
 """GLFW key codes of printable keys (space up to the "world" keys); named keys come after."""
 _TEXT_MODS = 0x01 | 0x10 | 0x20
@@ -39,8 +41,13 @@ _TEXT_MODS = 0x01 | 0x10 | 0x20
 class InputEvents:
     """Input events since the last `take`; keep the object alive as long as the window."""
 
-    def __init__(self, typing: Callable[[], bool] | None = None) -> None:
+    def __init__(
+        self,
+        typing: Callable[[], bool] | None = None,
+        left_pressed: Callable[[], None] | None = None,
+    ) -> None:
         self._typing = typing
+        self._left_pressed = left_pressed
         self._swallowed: set[int] = set()
         self._count = 0
         self._lock = threading.Lock()
@@ -50,15 +57,19 @@ class InputEvents:
         self._callbacks = (_KEY(self._key), _BUTTON(self._button), _SCROLL(self._scroll))
 
     @classmethod
-    def install(cls, glfw: ctypes.CDLL) -> InputEvents | None:
-        """Count the current GLFW window's input (after show_viewport); None without a window."""
+    def install(
+        cls, glfw: ctypes.CDLL, left_pressed: Callable[[], None] | None = None
+    ) -> InputEvents | None:
+        """Count the current GLFW window's input (after show_viewport); None without a window.
+
+        `left_pressed` is told of every left button press as it arrives."""
         current = glfw.glfwGetCurrentContext
         current.restype = ctypes.c_void_p
         current.argtypes = []
         window = current()
         if not window:
             return None
-        events = cls(_any_item_active(glfw))
+        events = cls(_any_item_active(glfw), left_pressed)
         key, button, scroll = events._callbacks
         events._next_key = _chain(glfw.glfwSetKeyCallback, window, key, _KEY)
         events._next_button = _chain(glfw.glfwSetMouseButtonCallback, window, button, _BUTTON)
@@ -89,6 +100,8 @@ class InputEvents:
             self._next_key(window, key, scancode, action, mods)
 
     def _button(self, window: int | None, button: int, action: int, mods: int) -> None:
+        if button == _LEFT and action == _PRESS and self._left_pressed is not None:
+            self._left_pressed()
         if self._next_button is not None:
             self._next_button(window, button, action, mods)
         self._add()
