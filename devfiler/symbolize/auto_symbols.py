@@ -4,7 +4,9 @@ A scheduler thread reads the reported executables every few seconds (or at
 once when `poke()` is called) and hands each one whose status is "not
 attempted" to a pool of at most `max_fetches` threads running the symbol
 chain. Temporary errors are retried after 30 s, doubling up to an hour;
-settled executables (symbolized, no symbols, error) are not looked at again.
+settled executables (symbolized, no symbols, error) are not looked at again,
+except that one with no symbols is tried once more when a reported process
+maps a file of its name from a path not seen before.
 Executables another process is working on (status pending) are left alone.
 `progress()` is safe to call from any thread, e.g. the GUI's.
 """
@@ -136,21 +138,25 @@ class AutoSymbols:
         return min(self._poll, due - now)
 
     def _schedule(self) -> None:
+        fresh: set[str] = set()
         if self._processes is not None:
             with self._lock:
                 pids, self._pids = self._pids, set()
-            self._processes.observe(pids)
+            fresh = self._processes.observe(pids)
         known = list(self._reported())
         now = time.monotonic()
         for executable in known:
             file_id = executable.file_id
+            # A file looked for in vain is looked for again once a process maps its name
+            # from a path not seen before.
+            again = executable.file_name in fresh
             with self._lock:
-                if file_id in self._settled or file_id in self._queued:
+                if file_id in self._queued or (file_id in self._settled and not again):
                     continue
                 if self._next_try.get(file_id, now) > now:
                     continue
             state = self.chain.store.status(file_id).state
-            if state in _SETTLED:
+            if state in _SETTLED and not (again and state is SymbolState.NO_SYMBOLS):
                 with self._lock:
                     self._settled.add(file_id)
                 continue

@@ -60,8 +60,12 @@ class ProcessMaps:
         self._by_name: OrderedDict[str, OrderedDict[Path, MappedFile]] = OrderedDict()
         self._paths = 0
 
-    def observe(self, pids: Iterable[int]) -> None:
-        """Read the maps of each PID not read within `rescan_s` (gone ones are skipped)."""
+    def observe(self, pids: Iterable[int]) -> set[str]:
+        """Read the maps of each PID not read within `rescan_s` (gone ones are skipped).
+
+        Returns the base names that gained a path not known before: a file
+        that was looked for in vain may be found under one of them now.
+        """
         now = time.monotonic()
         with self._lock:
             due = [
@@ -71,11 +75,15 @@ class ProcessMaps:
             ]
             for pid in due:
                 self._scanned[pid] = now
+        fresh: set[str] = set()
         for pid in due:
             found = self._read(pid)
             with self._lock:
                 for name, mapped in found:
-                    self._remember(name, mapped)
+                    # A path the process sees counts; its /proc aliases are new per PID.
+                    if self._remember(name, mapped) and mapped.path.parts[1:2] != ("proc",):
+                        fresh.add(name)
+        return fresh
 
     def candidates(self, base_name: str) -> list[MappedFile]:
         """Files called `base_name` that some reported process mapped, most recent first."""
@@ -106,16 +114,19 @@ class ProcessMaps:
             found.append((name, MappedFile(folder / "map_files" / address_range, pid)))
         return found
 
-    def _remember(self, name: str, mapped: MappedFile) -> None:
-        """Newest last; the oldest names go first once `max_paths` are known."""
+    def _remember(self, name: str, mapped: MappedFile) -> bool:
+        """Newest last; the oldest names go first once `max_paths` are known.
+
+        Returns whether the path was not known yet."""
         known = self._by_name.setdefault(name, OrderedDict())
         self._by_name.move_to_end(name)
         if mapped.path in known:
             known.move_to_end(mapped.path)
             known[mapped.path] = mapped
-            return
+            return False
         known[mapped.path] = mapped
         self._paths += 1
         while self._paths > self._max_paths and self._by_name:
             _, dropped = self._by_name.popitem(last=False)
             self._paths -= len(dropped)
+        return True

@@ -4,6 +4,7 @@ through /proc/PID/maps, while the process runs and after it exits."""
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import threading
 import time
@@ -158,6 +159,42 @@ def test_the_collector_symbolizes_a_reported_process_library_unasked(
                 30,
             )
             assert status
+        finally:
+            worker.stop()
+            collector.stop(grace=5)
+
+
+def test_a_library_given_up_on_is_tried_again_once_a_process_maps_it(
+    running: Running, tmp_path: Path
+) -> None:
+    """First reported by a process that does not map it (no symbols), then by one that does."""
+    paths = data_paths(tmp_path / "data")
+    exe = running.executable
+    stacks = [SentStack((Bare(Module(LIBRARY_NAME, exe.file_id), 0x1139),), "uses_odd")]
+    with Store.open(paths) as store:
+        collector = Collector(store)
+        collector.start("127.0.0.1:0")
+        worker = auto_symbols_from_args(argparse.Namespace(), paths, store.executables)
+        assert worker is not None
+        follow_collector(collector, worker)
+        worker.start()
+        symbols = SymbolStore(paths.symbols)
+        try:
+            send(
+                collector.port, [described_request(stacks, time.time_ns(), seed=6, pid=os.getpid())]
+            )
+            wait_for(
+                lambda: symbols.status(exe.file_id).state is SymbolState.NO_SYMBOLS or None,
+                "the library is given up on",
+                30,
+            )
+            pid = running.process.pid
+            send(collector.port, [described_request(stacks, time.time_ns(), seed=7, pid=pid)])
+            wait_for(
+                lambda: symbols.status(exe.file_id).state is SymbolState.SYMBOLIZED or None,
+                "the library is symbolized after all",
+                30,
+            )
         finally:
             worker.stop()
             collector.stop(grace=5)
