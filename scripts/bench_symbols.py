@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from devfiler.symbolize.extract import extract
-from devfiler.symbolize.ingest import ingest_file
-from devfiler.symbolize.symbol_file import SymbolFile
-from devfiler.symbolize.symbol_store import SymbolStore
+from devfiler.symbolize.formats.extract import extract
+from devfiler.symbolize.store.ingest import ingest_file
+from devfiler.symbolize.store.symbol_file import SymbolFile
+from devfiler.symbolize.store.symbol_store import SymbolStore
 
 
 def default_library() -> Path:

@@ -39,7 +39,7 @@ from devfiler.loadgen.frames import (
 )
 from devfiler.loadgen.params import LoadParams, RealExecutable
 from devfiler.model import FileId, SampleKind
-from devfiler.symbolize.fileid import file_id_of_path
+from devfiler.symbolize.formats.fileid import file_id_of_path
 
 
 @dataclass(frozen=True, slots=True)

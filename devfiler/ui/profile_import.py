@@ -21,7 +21,7 @@ from devfiler.export.importing import (
     profile_files,
 )
 from devfiler.storage.batch import IngestBatch
-from devfiler.symbolize.elf_image import is_elf
+from devfiler.symbolize.formats.elf_image import is_elf
 from devfiler.ui.tabs import Shared
 
 _log = logging.getLogger(__name__)

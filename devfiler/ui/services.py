@@ -10,8 +10,8 @@ from devfiler.collector.forward import Forwarder
 from devfiler.collector.request_log import RequestLog
 from devfiler.log_ring import LogRing
 from devfiler.storage.retention_job import RetentionJob
-from devfiler.symbolize.ingest import BackgroundIngest
-from devfiler.symbolize.symbol_store import SymbolStore
+from devfiler.symbolize.store.ingest import BackgroundIngest
+from devfiler.symbolize.store.symbol_store import SymbolStore
 
 
 @dataclass(frozen=True, slots=True)
