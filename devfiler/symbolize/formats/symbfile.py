@@ -20,25 +20,13 @@ import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import zstandard
+from google.protobuf.message import DecodeError
 
 from devfiler.model import SourceLine
-from devfiler.symbolize.formats.protowire import (
-    LEN,
-    VARINT,
-    WireError,
-    bytes_field,
-    encode_varint,
-    iter_fields,
-    packed_field,
-    read_varint,
-    unpack_varints,
-    varint_field,
-    zigzag_decode,
-    zigzag_encode,
-)
+from devfiler.symbolize.formats.symbfile_messages import RangeV1, ReturnPadV1, StringTableV1
 
 MAGIC = b"symbfile"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -50,6 +38,9 @@ MAX_DEPTH = 4096
 """Deeper inline nesting than this is not real code."""
 _READ_CHUNK = 4096
 """Compressed bytes fed per step: bounds what one step can inflate to."""
+_MAX_VARINT_BYTES = 10
+_ADDRESS_MASK = 0xFFFF_FFFF_FFFF_FFFF
+_HALF = 1 << 63
 
 
 class MessageType(IntEnum):
@@ -65,6 +56,10 @@ class SymbfileError(ValueError):
 
 class SymbfileTruncatedError(SymbfileError):
     """The data ends early: typically a download cut short, worth fetching again."""
+
+
+class _RecordError(ValueError):
+    """A message that parses but makes no record (a bad reference, columns that differ)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +113,7 @@ def iter_records(stream: BinaryIO) -> Iterator[Record]:
         payload = reader.take(length)
         try:
             if kind == MessageType.STRING_TABLE:
-                strings = _string_table(payload)
+                strings = list(StringTableV1.FromString(payload).strings)
             elif kind == MessageType.RANGE:
                 record: Record = _range(payload, strings, elf_va)
                 elf_va = record.elf_va
@@ -127,7 +122,11 @@ def iter_records(stream: BinaryIO) -> Iterator[Record]:
                 record = _return_pad(payload, strings, elf_va)
                 elf_va = record.elf_va
                 yield record
-        except (WireError, UnicodeDecodeError) as error:
+        except DecodeError as error:
+            raise SymbfileError(
+                f"corrupt {_kind_name(kind)} message: not valid protobuf data ({error})"
+            ) from error
+        except _RecordError as error:
             raise SymbfileError(f"corrupt {_kind_name(kind)} message: {error}") from error
 
 
@@ -208,116 +207,101 @@ class _Buffered:
         return data
 
     def varint(self) -> int:
-        self._fill(10)
-        try:
-            value, end = read_varint(self._buffer, self._pos)
-        except WireError as error:
-            raise SymbfileTruncatedError(f"truncated symbfile: {error}") from error
-        self._pos = end
-        return value
+        """A framing varint (payload length or message type)."""
+        self._fill(_MAX_VARINT_BYTES)
+        value = shift = 0
+        end = min(len(self._buffer), self._pos + _MAX_VARINT_BYTES)
+        for pos in range(self._pos, end):
+            byte = self._buffer[pos]
+            value |= (byte & 0x7F) << shift
+            if byte < 0x80:
+                self._pos = pos + 1
+                return value & _ADDRESS_MASK
+            shift += 7
+        raise SymbfileTruncatedError(f"truncated symbfile: truncated or overlong varint at {end}")
 
 
-def _text(value: int | memoryview) -> str:
-    if not isinstance(value, memoryview):
-        raise WireError("a string field is not length-delimited")
-    return str(bytes(value), "utf-8")
+def _ref(strings: list[str], index: int) -> str:
+    if index >= len(strings):
+        raise _RecordError(f"string reference {index} outside a table of {len(strings)}")
+    return strings[index]
 
 
-def _ref(strings: list[str], value: int | memoryview) -> str:
-    if not isinstance(value, int) or value >= len(strings):
-        raise WireError(f"string reference {value} outside a table of {len(strings)}")
-    return strings[value]
+def _string(message: Any, oneof: str, strings: list[str]) -> str:
+    """The string of a `...Str` / `...Ref` oneof: inline, from the table, or empty."""
+    chosen = message.WhichOneof(oneof)
+    if chosen is None:
+        return ""
+    value = getattr(message, chosen)
+    return _ref(strings, value) if chosen.endswith("Ref") else str(value)
 
 
-def _repeated(values: list[int], wire: int, value: int | memoryview) -> None:
-    """Packed or unpacked repeated varints, as a protobuf reader must accept both."""
-    if wire == LEN and isinstance(value, memoryview):
-        values.extend(unpack_varints(value))
-    elif wire == VARINT and isinstance(value, int):
-        values.append(value)
-    else:
-        raise WireError("repeated field with a wrong wire type")
-
-
-def _string_table(payload: bytes) -> list[str]:
-    return [_text(value) for number, _, value in iter_fields(payload) if number == 1]
+def _address(message: Any, previous_va: int) -> int:
+    chosen = message.WhichOneof("elfVA")
+    if chosen == "setElfVA":
+        return int(message.setElfVA)
+    if chosen == "deltaElfVA":
+        return (previous_va + int(message.deltaElfVA)) & _ADDRESS_MASK
+    return previous_va
 
 
 def _range(payload: bytes, strings: list[str], previous_va: int) -> RangeRecord:
-    elf_va = previous_va
-    length = call_line = depth = 0
-    func = file = call_file = ""
-    offsets: list[int] = []
-    numbers: list[int] = []
-    for number, _, value in iter_fields(payload):
-        if number == 1 and isinstance(value, int):
-            elf_va = (previous_va + zigzag_decode(value)) & 0xFFFF_FFFF_FFFF_FFFF
-        elif number == 12 and isinstance(value, int):
-            elf_va = value
-        elif number == 2 and isinstance(value, int):
-            length = value
-        elif number == 3:
-            func = _text(value)
-        elif number == 9:
-            func = _ref(strings, value)
-        elif number == 4:
-            file = _text(value)
-        elif number == 10:
-            file = _ref(strings, value)
-        elif number == 5 and isinstance(value, int):
-            call_line = value
-        elif number == 6:
-            call_file = _text(value)
-        elif number == 11:
-            call_file = _ref(strings, value)
-        elif number == 7 and isinstance(value, int):
-            depth = value
-        elif number == 8 and isinstance(value, memoryview):
-            for inner, inner_wire, inner_value in iter_fields(value):
-                if inner == 1:
-                    _repeated(offsets, inner_wire, inner_value)
-                elif inner == 2:
-                    _repeated(numbers, inner_wire, inner_value)
+    message = RangeV1.FromString(payload)
+    depth = message.depth
     if depth > MAX_DEPTH:
-        raise WireError(f"inline depth {depth} is deeper than {MAX_DEPTH}")
+        raise _RecordError(f"inline depth {depth} is deeper than {MAX_DEPTH}")
+    offsets = message.lineTable.offset
+    numbers = message.lineTable.lineNumber
     if len(offsets) != len(numbers):
-        raise WireError(f"line table has {len(offsets)} offsets but {len(numbers)} lines")
-    lines = []
-    offset = 0
-    for step, line in zip(offsets, numbers, strict=True):
-        offset += step
-        lines.append((offset, line))
-    return RangeRecord(elf_va, length, func, file, call_line, call_file, depth, tuple(lines))
+        raise _RecordError(f"line table has {len(offsets)} offsets but {len(numbers)} lines")
+    return RangeRecord(
+        _address(message, previous_va),
+        message.length,
+        _string(message, "func", strings),
+        _string(message, "file", strings),
+        message.callLine,
+        _string(message, "callFile", strings),
+        depth,
+        tuple(zip(itertools.accumulate(offsets), numbers, strict=True)),
+    )
 
 
 def _return_pad(payload: bytes, strings: list[str], previous_va: int) -> ReturnPadRecord:
-    elf_va = previous_va
-    funcs: list[int] = []
-    files: list[int] = []
-    lines: list[int] = []
-    for number, wire, value in iter_fields(payload):
-        if number == 1 and isinstance(value, int):
-            elf_va = (previous_va + zigzag_decode(value)) & 0xFFFF_FFFF_FFFF_FFFF
-        elif number == 5 and isinstance(value, int):
-            elf_va = value
-        elif number == 2:
-            _repeated(funcs, wire, value)
-        elif number == 3:
-            _repeated(files, wire, value)
-        elif number == 4:
-            _repeated(lines, wire, value)
+    message = ReturnPadV1.FromString(payload)
+    funcs, files, lines = message.func, message.file, message.line
     if not len(funcs) == len(files) == len(lines):
-        raise WireError("return pad columns differ in length")
+        raise _RecordError("return pad columns differ in length")
     if len(funcs) > MAX_DEPTH:
-        raise WireError(f"return pad of {len(funcs)} frames is deeper than {MAX_DEPTH}")
+        raise _RecordError(f"return pad of {len(funcs)} frames is deeper than {MAX_DEPTH}")
     frames = tuple(
         SourceLine(_ref(strings, f), _ref(strings, g), line)
         for f, g, line in zip(funcs, files, lines, strict=True)
     )
-    return ReturnPadRecord(elf_va, frames)
+    return ReturnPadRecord(_address(message, previous_va), frames)
 
 
 # -- writing ------------------------------------------------------------------
+
+
+def encode_varint(value: int) -> bytes:
+    """A varint as the file's framing writes it (payload length, message type)."""
+    out = bytearray()
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def _utf8(text: str) -> str:
+    """`text` as a protobuf string can hold it: a lone surrogate (a byte that was
+    not UTF-8, escaped when the name was read) becomes one replacement character,
+    so the file stays readable by any protobuf reader."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text
 
 
 class SymbfileWriter:
@@ -338,41 +322,37 @@ class SymbfileWriter:
         """Replace the table that later references index."""
         table = list(strings)
         self._strings = {text: i for i, text in reversed(list(enumerate(table)))}
-        self._message(
-            MessageType.STRING_TABLE,
-            b"".join(bytes_field(1, s.encode("utf-8", "surrogatepass")) for s in table),
-        )
+        message = StringTableV1(strings=[_utf8(text) for text in table])
+        self._message(MessageType.STRING_TABLE, message.SerializeToString())
 
-    def _address(self, elf_va: int, absolute: bool, set_number: int) -> bytes:
-        delta = elf_va - self._previous_va
-        self._previous_va = elf_va
+    def _set_address(self, message: Any, elf_va: int, absolute: bool) -> None:
         if absolute:
-            return varint_field(set_number, elf_va, always=True)
-        return varint_field(1, zigzag_encode(delta), always=True)
+            message.setElfVA = elf_va
+        else:
+            # Wrapped to sint64: the reader adds it modulo 2**64.
+            message.deltaElfVA = (elf_va - self._previous_va + _HALF) % (1 << 64) - _HALF
+        self._previous_va = elf_va
 
-    def _string(self, text: str, str_number: int, ref_number: int, refs: bool) -> bytes:
+    def _set_string(self, message: Any, oneof: str, text: str, refs: bool) -> None:
         if refs and text in self._strings:
-            return varint_field(ref_number, self._strings[text], always=True)
-        return bytes_field(str_number, text.encode("utf-8", "surrogatepass"))
+            setattr(message, f"{oneof}Ref", self._strings[text])
+        else:
+            setattr(message, f"{oneof}Str", _utf8(text))
 
     def range(self, record: RangeRecord, *, refs: bool = True, absolute: bool = False) -> None:
         """Strings in the current table are written as references when `refs`."""
-        offsets = [offset for offset, _ in record.lines]
-        steps = [b - a for a, b in itertools.pairwise([0, *offsets])]
-        line_table = packed_field(1, steps) + packed_field(2, [n for _, n in record.lines])
-        payload = b"".join(
-            (
-                self._address(record.elf_va, absolute, 12),
-                varint_field(2, record.length),
-                self._string(record.func, 3, 9, refs),
-                self._string(record.file, 4, 10, refs) if record.file else b"",
-                varint_field(5, record.call_line),
-                self._string(record.call_file, 6, 11, refs) if record.call_file else b"",
-                varint_field(7, record.depth),
-                bytes_field(8, line_table) if line_table else b"",
-            )
-        )
-        self._message(MessageType.RANGE, payload)
+        message = RangeV1(length=record.length, callLine=record.call_line, depth=record.depth)
+        self._set_address(message, record.elf_va, absolute)
+        self._set_string(message, "func", record.func, refs)
+        if record.file:
+            self._set_string(message, "file", record.file, refs)
+        if record.call_file:
+            self._set_string(message, "callFile", record.call_file, refs)
+        if record.lines:
+            offsets = [offset for offset, _ in record.lines]
+            message.lineTable.offset.extend(b - a for a, b in itertools.pairwise([0, *offsets]))
+            message.lineTable.lineNumber.extend(line for _, line in record.lines)
+        self._message(MessageType.RANGE, message.SerializeToString())
 
     def return_pad(self, record: ReturnPadRecord, *, absolute: bool = False) -> None:
         """Every string must be in the current table (the format has only references)."""
@@ -381,10 +361,6 @@ class SymbfileWriter:
             files = [self._strings[f.file] for f in record.frames]
         except KeyError as error:
             raise ValueError(f"{error} is not in the string table") from None
-        payload = (
-            self._address(record.elf_va, absolute, 5)
-            + packed_field(2, funcs)
-            + packed_field(3, files)
-            + packed_field(4, [f.line for f in record.frames])
-        )
-        self._message(MessageType.RETURN_PAD, payload)
+        message = ReturnPadV1(func=funcs, file=files, line=[f.line for f in record.frames])
+        self._set_address(message, record.elf_va, absolute)
+        self._message(MessageType.RETURN_PAD, message.SerializeToString())

@@ -12,12 +12,10 @@ from typing import Any
 import numpy as np
 import pytest
 import zstandard
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
 from devfiler.cli import main
 from devfiler.model import SourceLine
 from devfiler.symbolize.formats.fileid import file_id_of_path
-from devfiler.symbolize.formats.protowire import encode_varint
 from devfiler.symbolize.formats.symbfile import (
     MAGIC,
     MessageType,
@@ -26,12 +24,12 @@ from devfiler.symbolize.formats.symbfile import (
     SymbfileError,
     SymbfileTruncatedError,
     SymbfileWriter,
+    encode_varint,
     iter_records,
 )
+from devfiler.symbolize.formats.symbfile_messages import RangeV1, ReturnPadV1, StringTableV1
 from devfiler.symbolize.formats.symbfile_ranges import read_symbfile
 from devfiler.symbolize.store.symbol_file import SymbolFile, SymbolFileInfo, write_symbol_file
-
-F = descriptor_pb2.FieldDescriptorProto
 
 
 def _lookup(table: Any, tmp_path: Path, addresses: list[int]) -> list[tuple[SourceLine, ...]]:
@@ -80,70 +78,17 @@ def test_ranges_pads_refs_and_address_forms(tmp_path: Path) -> None:
         assert _lookup(table, tmp_path, list(expected)) == list(expected.values())
 
 
-def _message_classes() -> dict[str, Any]:
-    """The schema's messages as protobuf runtime classes, from their field numbers."""
-    proto = descriptor_pb2.FileDescriptorProto(
-        name="symbfile_check.proto", package="check", syntax="proto3"
-    )
-    lines = proto.message_type.add(name="LineTable")
-    lines.field.add(name="offset", number=1, type=F.TYPE_UINT32, label=F.LABEL_REPEATED)
-    lines.field.add(name="lineNumber", number=2, type=F.TYPE_UINT32, label=F.LABEL_REPEATED)
-    rng = proto.message_type.add(name="RangeV1")
-    for oneof in ("elfVA", "func", "file", "callFile"):
-        rng.oneof_decl.add(name=oneof)
-    for name, number, kind, oneof in (
-        ("deltaElfVA", 1, F.TYPE_SINT64, 0),
-        ("setElfVA", 12, F.TYPE_UINT64, 0),
-        ("length", 2, F.TYPE_UINT64, None),
-        ("funcStr", 3, F.TYPE_STRING, 1),
-        ("funcRef", 9, F.TYPE_UINT32, 1),
-        ("fileStr", 4, F.TYPE_STRING, 2),
-        ("fileRef", 10, F.TYPE_UINT32, 2),
-        ("callLine", 5, F.TYPE_UINT32, None),
-        ("callFileStr", 6, F.TYPE_STRING, 3),
-        ("callFileRef", 11, F.TYPE_UINT32, 3),
-        ("depth", 7, F.TYPE_UINT32, None),
-    ):
-        field = rng.field.add(name=name, number=number, type=kind, label=F.LABEL_OPTIONAL)
-        if oneof is not None:
-            field.oneof_index = oneof
-    rng.field.add(
-        name="lineTable",
-        number=8,
-        type=F.TYPE_MESSAGE,
-        type_name=".check.LineTable",
-        label=F.LABEL_OPTIONAL,
-    )
-    pad = proto.message_type.add(name="ReturnPadV1")
-    pad.oneof_decl.add(name="elfVA")
-    pad.field.add(name="deltaElfVA", number=1, type=F.TYPE_SINT64, oneof_index=0)
-    pad.field.add(name="setElfVA", number=5, type=F.TYPE_UINT64, oneof_index=0)
-    for name, number in (("func", 2), ("file", 3), ("line", 4)):
-        pad.field.add(name=name, number=number, type=F.TYPE_UINT32, label=F.LABEL_REPEATED)
-    strings = proto.message_type.add(name="StringTableV1")
-    strings.field.add(name="strings", number=1, type=F.TYPE_STRING, label=F.LABEL_REPEATED)
-    pool = descriptor_pool.DescriptorPool()
-    pool.Add(proto)
-    return {
-        m.name: message_factory.GetMessageClass(pool.FindMessageTypeByName(f"check.{m.name}"))
-        for m in proto.message_type
-    }
-
-
 def _frame(kind: MessageType, payload: bytes) -> bytes:
     return encode_varint(len(payload)) + encode_varint(kind) + payload
 
 
 def test_the_reader_accepts_what_the_protobuf_runtime_writes() -> None:
-    cls = _message_classes()
-    table = cls["StringTableV1"](strings=["", "f", "g.c"])
-    first = cls["RangeV1"](setElfVA=0x2000, length=0x10, funcRef=1, fileRef=2, depth=0)
+    table = StringTableV1(strings=["", "f", "g.c"])
+    first = RangeV1(setElfVA=0x2000, length=0x10, funcRef=1, fileRef=2, depth=0)
     first.lineTable.offset.extend([0, 4])
     first.lineTable.lineNumber.extend([7, 8])
-    second = cls["RangeV1"](
-        deltaElfVA=-0x1000, length=3, funcStr="h", callLine=9, callFileRef=2, depth=1
-    )
-    pad = cls["ReturnPadV1"](deltaElfVA=0x500, func=[1], file=[2], line=[77])
+    second = RangeV1(deltaElfVA=-0x1000, length=3, funcStr="h", callLine=9, callFileRef=2, depth=1)
+    pad = ReturnPadV1(deltaElfVA=0x500, func=[1], file=[2], line=[77])
     data = MAGIC + _frame(MessageType.HEADER, b"")
     for kind, message in (
         (MessageType.STRING_TABLE, table),
@@ -160,7 +105,6 @@ def test_the_reader_accepts_what_the_protobuf_runtime_writes() -> None:
 
 
 def test_the_protobuf_runtime_reads_what_the_writer_writes() -> None:
-    cls = _message_classes()
     out = io.BytesIO()
     writer = SymbfileWriter(out)
     writer.string_table(["", "f", "g.c"])
@@ -169,23 +113,98 @@ def test_the_protobuf_runtime_reads_what_the_writer_writes() -> None:
     writer.return_pad(ReturnPadRecord(0x1500, (SourceLine("f", "g.c", 77),)))
     data = out.getvalue()
     assert data.startswith(MAGIC)
+    messages = _messages(data)
+    kinds = [kind for kind, _ in messages]
+    assert kinds == [1, 4, 2, 2, 3]
+    first = RangeV1.FromString(messages[2][1])
+    assert (first.deltaElfVA, first.funcRef, first.fileRef) == (0x2000, 1, 2)
+    assert list(first.lineTable.offset) == [2, 4]
+    assert list(first.lineTable.lineNumber) == [7, 8]
+    second = RangeV1.FromString(messages[3][1])
+    assert second.WhichOneof("elfVA") == "setElfVA" and second.setElfVA == 0x1000
+    assert (second.funcStr, second.fileStr, second.callFileRef) == ("h", "x.c", 2)
+    pad = ReturnPadV1.FromString(messages[4][1])
+    assert (pad.deltaElfVA, list(pad.func), list(pad.line)) == (0x500, [1], [77])
+
+
+OLD_CODEC_FILE = bytes.fromhex(
+    "73796d6266696c65000120040a000a046d61696e0a03612e630a056f75746572"
+    "0a05696e6e65720a03622e6818026080a0800210800248015002420a0a030020"
+    "6012030a0c0e1c02084010201a03696e6c2205696e6c2e68280c380142060a01"
+    "041201030e020808100848045005280358023802100308b8ff01120203041a02"
+    "020522021e0712040a000a076772c3bcc39f650a05c3bc2e7273120208ff9f02"
+    "10104801500242060a01001201010602082010041a000e032880928002120101"
+    "1a0102220102"
+)
+"""Written by the hand-made wire codec devfiler used before its message classes."""
+
+
+def _old_codec_calls(writer: SymbfileWriter) -> None:
+    """The writer calls that produced OLD_CODEC_FILE: every address and string form,
+    a replaced string table, UTF-8 beyond ASCII, an empty function name."""
+    writer.string_table(["", "main", "a.c", "outer", "inner", "b.h"])
+    writer.range(
+        RangeRecord(0x401000, 0x100, "main", "a.c", lines=((0, 10), (0x20, 12), (0x80, 14))),
+        absolute=True,
+    )
+    writer.range(
+        RangeRecord(0x401020, 0x20, "inl", "inl.h", call_line=12, depth=1, lines=((4, 3),)),
+        refs=False,
+    )
+    writer.range(RangeRecord(0x401024, 8, "inner", "b.h", call_line=3, call_file="a.c", depth=2))
+    writer.return_pad(
+        ReturnPadRecord(0x405000, (SourceLine("outer", "a.c", 30), SourceLine("inner", "b.h", 7)))
+    )
+    writer.string_table(["", "grüße", "ü.rs"])
+    writer.range(RangeRecord(0x400800, 0x10, "grüße", "ü.rs", lines=((0, 1),)))
+    writer.range(RangeRecord(0x400810, 4, "", ""), refs=False)
+    writer.return_pad(ReturnPadRecord(0x400900, (SourceLine("grüße", "ü.rs", 2),)), absolute=True)
+
+
+def _messages(data: bytes) -> list[tuple[int, bytes]]:
+    """(type, payload) of each message of a plain symbfile with one-byte framing."""
     messages = []
     pos = len(MAGIC)
     while pos < len(data):
         length, kind = data[pos], data[pos + 1]
         messages.append((kind, data[pos + 2 : pos + 2 + length]))
         pos += 2 + length
-    kinds = [kind for kind, _ in messages]
-    assert kinds == [1, 4, 2, 2, 3]
-    first = cls["RangeV1"].FromString(messages[2][1])
-    assert (first.deltaElfVA, first.funcRef, first.fileRef) == (0x2000, 1, 2)
-    assert list(first.lineTable.offset) == [2, 4]
-    assert list(first.lineTable.lineNumber) == [7, 8]
-    second = cls["RangeV1"].FromString(messages[3][1])
-    assert second.WhichOneof("elfVA") == "setElfVA" and second.setElfVA == 0x1000
-    assert (second.funcStr, second.fileStr, second.callFileRef) == ("h", "x.c", 2)
-    pad = cls["ReturnPadV1"].FromString(messages[4][1])
-    assert (pad.deltaElfVA, list(pad.func), list(pad.line)) == (0x500, [1], [77])
+    return messages
+
+
+def test_files_of_the_old_codec_read_and_write_alike() -> None:
+    assert list(iter_records(io.BytesIO(OLD_CODEC_FILE))) == [
+        RangeRecord(0x401000, 0x100, "main", "a.c", lines=((0, 10), (0x20, 12), (0x80, 14))),
+        RangeRecord(0x401020, 0x20, "inl", "inl.h", call_line=12, depth=1, lines=((4, 3),)),
+        RangeRecord(0x401024, 8, "inner", "b.h", call_line=3, call_file="a.c", depth=2),
+        ReturnPadRecord(0x405000, (SourceLine("outer", "a.c", 30), SourceLine("inner", "b.h", 7))),
+        RangeRecord(0x400800, 0x10, "grüße", "ü.rs", lines=((0, 1),)),
+        RangeRecord(0x400810, 4, "", ""),
+        ReturnPadRecord(0x400900, (SourceLine("grüße", "ü.rs", 2),)),
+    ]
+    out = io.BytesIO()
+    _old_codec_calls(SymbfileWriter(out))
+    classes = {2: RangeV1, 3: ReturnPadV1, 4: StringTableV1}
+    new, old = _messages(out.getvalue()), _messages(OLD_CODEC_FILE)
+    assert [kind for kind, _ in new] == [kind for kind, _ in old]
+    for (kind, payload), (_, old_payload) in zip(new, old, strict=True):
+        if kind in classes:
+            parsed = classes[kind].FromString(payload)
+            assert parsed == classes[kind].FromString(old_payload)
+            assert len(payload) == len(old_payload), "the same fields, only in number order"
+
+
+def test_names_that_are_not_utf8_are_written_readable() -> None:
+    escaped = b"f\xff".decode("utf-8", "surrogateescape")
+    out = io.BytesIO()
+    writer = SymbfileWriter(out)
+    writer.string_table(["", escaped])
+    writer.range(RangeRecord(0x10, 4, escaped, escaped))
+    writer.range(RangeRecord(0x20, 4, "g", escaped), refs=False)
+    assert [(r.func, r.file) for r in iter_records(io.BytesIO(out.getvalue()))] == [
+        ("f\ufffd", "f\ufffd"),
+        ("g", "f\ufffd"),
+    ]
 
 
 def test_export_then_read_answers_every_address_alike(
@@ -233,7 +252,8 @@ def test_truncated_files_say_so() -> None:
         (b"\x28\xb5\x2f\xfd\x00\x00" + b"\xff" * 40, "corrupt zstd"),
         (MAGIC + encode_varint(1 << 40) + b"\x02", "larger than allowed"),
         (MAGIC + _frame(MessageType.RANGE, b"\x48\x05"), "string reference 5"),
-        (MAGIC + _frame(MessageType.RANGE, b"\x42\x05ab"), "past the end"),
+        (MAGIC + _frame(MessageType.RANGE, b"\x42\x05ab"), "not valid protobuf data"),
+        (MAGIC + _frame(MessageType.STRING_TABLE, b"\x0a\x01\xff"), "not valid protobuf data"),
         (MAGIC + _frame(MessageType.RETURN_PAD, b"\x12\x01\x00"), "differ in length"),
         (MAGIC + _frame(MessageType.RANGE, b"\x38" + encode_varint(1 << 20)), "inline depth"),
     ],
