@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import zstandard
+from elftools.common.utils import struct_parse
 from elftools.elf.elffile import ELFFile
 
 from devfiler.symbolize.formats.errors import SymbolError
@@ -71,10 +72,10 @@ class ElfImage:
             self.elf = ELFFile(self._handle)
             self.little_endian: bool = self.elf.little_endian
             self.address_size: int = 8 if self.elf.elfclass == 64 else 4
+            headers = self._section_headers()
+            self._names = self._section_names(headers)
             self._sections: dict[str, Any] = {}
-            for index in range(self.elf.num_sections()):
-                header = self.elf._get_section_header(index)
-                name = self.elf._get_section_name(header)
+            for name, header in zip(self._names, headers, strict=True):
                 self._sections.setdefault(name, header)
         except SymbolError:
             self.close()
@@ -82,6 +83,34 @@ class ElfImage:
         except Exception as error:
             self.close()
             raise SymbolError(f"bad ELF headers: {error}") from error
+
+    def _section_headers(self) -> list[Any]:
+        """Every section header, parsed with pyelftools' public struct definitions: its
+        Section objects would parse more than headers (compression headers, linked
+        tables), which a damaged file should not get to fail before its sections are read."""
+        offset, entry_size = int(self.elf["e_shoff"]), int(self.elf["e_shentsize"])
+        count = self.elf.num_sections()
+        if count and (entry_size <= 0 or offset + count * entry_size > len(self._map)):
+            raise SymbolError(f"section headers run past the end of the file ({count} of them)")
+        shdr = self.elf.structs.Elf_Shdr
+        return [struct_parse(shdr, self.elf.stream, offset + i * entry_size) for i in range(count)]
+
+    def _section_names(self, headers: list[Any]) -> list[str]:
+        """Each section's name from the section name table; "" where it points outside it."""
+        if not headers:
+            return []
+        index = self.elf.get_shstrndx()
+        if not 0 <= index < len(headers):
+            raise SymbolError(f"section name table {index} is not among {len(headers)} sections")
+        start, size = int(headers[index]["sh_offset"]), int(headers[index]["sh_size"])
+        end_of_table = min(start + size, len(self._map))
+        names = []
+        for header in headers:
+            offset = int(header["sh_name"])
+            end = self._map.find(b"\0", start + offset, end_of_table) if offset < size else -1
+            name = self._map[start + offset : end] if end >= 0 else b""
+            names.append(name.decode("utf-8", "replace"))
+        return names
 
     def close(self) -> None:
         if getattr(self, "_map", None) is not None:
@@ -109,7 +138,9 @@ class ElfImage:
     def section_link(self, name: str) -> str:
         """Name of the section that `name` links to (e.g. the string table of a symtab)."""
         index = int(self._sections[name]["sh_link"])
-        return str(self.elf._get_section_name(self.elf._get_section_header(index)))
+        if not 0 <= index < len(self._names):
+            raise SymbolError(f"section {name} links to section {index} of {len(self._names)}")
+        return self._names[index]
 
     def raw(self, name: str) -> bytes:
         header = self._sections[name]
