@@ -56,12 +56,10 @@ from devfiler.symbolize.formats.dwarf_forms import (
     FORM_FLAG_PRESENT,
     FORM_GNU_ADDR_INDEX,
     FORM_GNU_REF_ALT,
-    FORM_GNU_STR_INDEX,
     FORM_GNU_STRP_ALT,
     FORM_IMPLICIT_CONST,
     FORM_INDIRECT,
     FORM_LINE_STRP,
-    FORM_LOCLISTX,
     FORM_REF1,
     FORM_REF2,
     FORM_REF4,
@@ -70,23 +68,21 @@ from devfiler.symbolize.formats.dwarf_forms import (
     FORM_REF_SIG8,
     FORM_REF_SUP4,
     FORM_REF_SUP8,
-    FORM_REF_UDATA,
     FORM_RNGLISTX,
     FORM_SDATA,
     FORM_SEC_OFFSET,
     FORM_STRING,
     FORM_STRP,
     FORM_STRP_SUP,
-    FORM_STRX,
     FORM_STRX1,
     FORM_STRX2,
     FORM_STRX3,
     FORM_STRX4,
-    FORM_UDATA,
     REF_FORMS,
+    STRX_FORMS,
+    ULEB_FORMS,
     DwarfSections,
     SectionReader,
-    cstring,
     sleb,
     uleb,
 )
@@ -401,70 +397,14 @@ class DwarfReader(SectionReader):
         """
         values: dict[int, int] = {}
         info = self.s.info
-        form_value = self._form_value
+        form_value = self.form_value
+        address_size, offset_size, version = unit.address_size, unit.offset_size, unit.version
         for attr, form, const in ab.attrs:
-            values[attr], pos = form_value(info, pos, form, const, unit)
+            values[attr], pos = form_value(
+                info, pos, form, const, address_size, offset_size, version
+            )
             values[attr | _FORM_KEY] = form
         return values, pos
-
-    def _form_value(
-        self, data: bytes, pos: int, form: int, const: int, unit: _Unit
-    ) -> tuple[int, int]:
-        if form in (FORM_DATA1, FORM_REF1, FORM_FLAG, FORM_STRX1):
-            return data[pos], pos + 1
-        if form in (FORM_DATA2, FORM_REF2, FORM_STRX2):
-            return self._u16(data, pos)[0], pos + 2
-        if form in (FORM_DATA4, FORM_REF4, FORM_STRX4, FORM_REF_SUP4):
-            return self._u32(data, pos)[0], pos + 4
-        if form in (FORM_DATA8, FORM_REF8, FORM_REF_SIG8, FORM_REF_SUP8):
-            return self._u64(data, pos)[0], pos + 8
-        if form in (
-            FORM_STRP,
-            FORM_LINE_STRP,
-            FORM_SEC_OFFSET,
-            FORM_STRP_SUP,
-            FORM_GNU_STRP_ALT,
-            FORM_GNU_REF_ALT,
-        ):
-            return self._offset(data, pos, unit.offset_size), pos + unit.offset_size
-        if form == FORM_REF_ADDR:
-            size = unit.address_size if unit.version == 2 else unit.offset_size
-            return self._offset(data, pos, size), pos + size
-        if form == FORM_ADDR:
-            return self._offset(data, pos, unit.address_size), pos + unit.address_size
-        if form in _ULEB_FORMS:
-            return uleb(data, pos)
-        if form == FORM_SDATA:
-            return sleb(data, pos)
-        if form == FORM_IMPLICIT_CONST:
-            return const, pos
-        if form == FORM_FLAG_PRESENT:
-            return 1, pos
-        if form == FORM_STRING:
-            end = data.find(b"\0", pos)
-            if end < 0:
-                raise SymbolError(f"unterminated string at .debug_info+{pos:#x}")
-            return pos, end + 1
-        if form in (FORM_STRX3, FORM_ADDRX3):
-            return data[pos] | data[pos + 1] << 8 | data[pos + 2] << 16, pos + 3
-        if form == FORM_ADDRX1:
-            return data[pos], pos + 1
-        if form == FORM_ADDRX2:
-            return self._u16(data, pos)[0], pos + 2
-        if form == FORM_ADDRX4:
-            return self._u32(data, pos)[0], pos + 4
-        if form == FORM_DATA16:
-            return 0, pos + 16
-        if form in (FORM_BLOCK, FORM_EXPRLOC):
-            size, pos = uleb(data, pos)
-            return 0, pos + size
-        if form == FORM_BLOCK1:
-            return 0, pos + 1 + data[pos]
-        if form == FORM_BLOCK2:
-            return 0, pos + 2 + self._u16(data, pos)[0]
-        if form == FORM_BLOCK4:
-            return 0, pos + 4 + self._u32(data, pos)[0]
-        raise SymbolError(f"unsupported attribute form {form:#x} at .debug_info+{pos:#x}")
 
     # -- units and their line tables ------------------------------------
 
@@ -504,20 +444,12 @@ class DwarfReader(SectionReader):
         return self._offset(self.s.addr, pos, unit.address_size)
 
     def _string(self, unit: _Unit, value: int, form: int | None) -> str:
-        if form == FORM_STRING:
-            return cstring(self.s.info, value)[0]
-        if form == FORM_LINE_STRP:
-            return cstring(self.s.line_str, value)[0]
-        if form in (FORM_STRX, FORM_STRX1, FORM_STRX2, FORM_STRX3, FORM_STRX4, FORM_GNU_STR_INDEX):
+        if form in STRX_FORMS:
             pos = unit.str_offsets_base + value * unit.offset_size
             if pos + unit.offset_size > len(self.s.str_offsets):
                 raise SymbolError(f"string index {value} outside .debug_str_offsets")
-            value = self._offset(self.s.str_offsets, pos, unit.offset_size)
-        if form in (FORM_GNU_STRP_ALT, FORM_STRP_SUP):
-            return ""
-        if value >= len(self.s.str):
-            raise SymbolError(f"string offset {value:#x} outside .debug_str")
-        return cstring(self.s.str, value)[0]
+            return self.form_string(b"", self._offset(self.s.str_offsets, pos, unit.offset_size))
+        return self.form_string(self.s.info, value, form)
 
     def _spans(self, unit: _Unit, values: dict[int, int]) -> list[tuple[int, int]]:
         """Address ranges of a DIE: low/high pc or DW_AT_ranges; discarded code dropped."""
@@ -697,20 +629,6 @@ class DwarfReader(SectionReader):
         return unit, values
 
 
-_ULEB_FORMS = frozenset(
-    {
-        FORM_UDATA,
-        FORM_REF_UDATA,
-        FORM_STRX,
-        FORM_ADDRX,
-        FORM_LOCLISTX,
-        FORM_RNGLISTX,
-        FORM_GNU_ADDR_INDEX,
-        FORM_GNU_STR_INDEX,
-    }
-)
-"""Forms whose value is one unsigned LEB128 number."""
-
 _FORM_KEY = 1 << 20
 """values[attr | _FORM_KEY] holds the form of attributes whose meaning depends on it."""
 
@@ -753,7 +671,7 @@ def _fixed_form_size(form: int, address_size: int, offset_size: int) -> int | No
 
 
 def _variable_skip(form: int) -> int:
-    if form in _ULEB_FORMS or form == FORM_SDATA:
+    if form in ULEB_FORMS or form == FORM_SDATA:
         return _SKIP_LEB
     if form == FORM_STRING:
         return _SKIP_CSTRING

@@ -72,6 +72,25 @@ CONSTANT_FORMS = frozenset(
     {FORM_DATA1, FORM_DATA2, FORM_DATA4, FORM_DATA8, FORM_UDATA, FORM_SDATA, FORM_IMPLICIT_CONST}
 )
 REF_FORMS = frozenset({FORM_REF1, FORM_REF2, FORM_REF4, FORM_REF8, FORM_REF_UDATA})
+STRX_FORMS = frozenset(
+    {FORM_STRX, FORM_STRX1, FORM_STRX2, FORM_STRX3, FORM_STRX4, FORM_GNU_STR_INDEX}
+)
+"""Forms whose value indexes .debug_str_offsets."""
+STRING_FORMS = frozenset({FORM_STRING, FORM_STRP, FORM_LINE_STRP, FORM_STRP_SUP, FORM_GNU_STRP_ALT})
+"""Forms whose value form_string turns into a string without a unit's string offsets."""
+ULEB_FORMS = frozenset(
+    {
+        FORM_UDATA,
+        FORM_REF_UDATA,
+        FORM_STRX,
+        FORM_ADDRX,
+        FORM_LOCLISTX,
+        FORM_RNGLISTX,
+        FORM_GNU_ADDR_INDEX,
+        FORM_GNU_STR_INDEX,
+    }
+)
+"""Forms whose value is one unsigned LEB128 number."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +122,8 @@ class UnitHeader:
 
 
 class SectionReader:
-    """Base of the DWARF readers: integers in the file's byte order and unit headers."""
+    """Base of the DWARF readers: integers in the file's byte order, unit headers, and
+    attribute values by form, which DIEs and line table headers encode alike."""
 
     def __init__(self, sections: DwarfSections):
         self.s = sections
@@ -136,6 +156,92 @@ class SectionReader:
                 f"unsupported version {version} of the {what} at {section}+{start:#x}"
             )
         return UnitHeader(end, offset_size, version, pos + 2)
+
+    def form_value(
+        self,
+        data: bytes,
+        pos: int,
+        form: int,
+        const: int,
+        address_size: int,
+        offset_size: int,
+        version: int,
+    ) -> tuple[int, int]:
+        """The value of one attribute of `form` at `pos`, and the position after it.
+
+        Strings are left undecoded: DW_FORM_string gives its own position in `data`,
+        the other string forms their offset or index (see form_string); blocks and
+        16-byte data give 0. `const` is the abbreviation's implicit constant.
+        """
+        if form in (FORM_DATA1, FORM_REF1, FORM_FLAG, FORM_STRX1):
+            return data[pos], pos + 1
+        if form in (FORM_DATA2, FORM_REF2, FORM_STRX2):
+            return self._u16(data, pos)[0], pos + 2
+        if form in (FORM_DATA4, FORM_REF4, FORM_STRX4, FORM_REF_SUP4):
+            return self._u32(data, pos)[0], pos + 4
+        if form in (FORM_DATA8, FORM_REF8, FORM_REF_SIG8, FORM_REF_SUP8):
+            return self._u64(data, pos)[0], pos + 8
+        if form in (
+            FORM_STRP,
+            FORM_LINE_STRP,
+            FORM_SEC_OFFSET,
+            FORM_STRP_SUP,
+            FORM_GNU_STRP_ALT,
+            FORM_GNU_REF_ALT,
+        ):
+            return self._offset(data, pos, offset_size), pos + offset_size
+        if form == FORM_REF_ADDR:
+            size = address_size if version == 2 else offset_size
+            return self._offset(data, pos, size), pos + size
+        if form == FORM_ADDR:
+            return self._offset(data, pos, address_size), pos + address_size
+        if form in ULEB_FORMS:
+            return uleb(data, pos)
+        if form == FORM_SDATA:
+            return sleb(data, pos)
+        if form == FORM_IMPLICIT_CONST:
+            return const, pos
+        if form == FORM_FLAG_PRESENT:
+            return 1, pos
+        if form == FORM_STRING:
+            end = data.find(b"\0", pos)
+            if end < 0:
+                raise SymbolError(f"unterminated string at offset {pos:#x}")
+            return pos, end + 1
+        if form in (FORM_STRX3, FORM_ADDRX3):
+            return data[pos] | data[pos + 1] << 8 | data[pos + 2] << 16, pos + 3
+        if form == FORM_ADDRX1:
+            return data[pos], pos + 1
+        if form == FORM_ADDRX2:
+            return self._u16(data, pos)[0], pos + 2
+        if form == FORM_ADDRX4:
+            return self._u32(data, pos)[0], pos + 4
+        if form == FORM_DATA16:
+            return 0, pos + 16
+        if form in (FORM_BLOCK, FORM_EXPRLOC):
+            size, pos = uleb(data, pos)
+            return 0, pos + size
+        if form == FORM_BLOCK1:
+            return 0, pos + 1 + data[pos]
+        if form == FORM_BLOCK2:
+            return 0, pos + 2 + self._u16(data, pos)[0]
+        if form == FORM_BLOCK4:
+            return 0, pos + 4 + self._u32(data, pos)[0]
+        raise SymbolError(f"unsupported attribute form {form:#x} at offset {pos:#x}")
+
+    def form_string(self, data: bytes, value: int, form: int | None = None) -> str:
+        """The string a form_value names: inline in `data` (DW_FORM_string), in
+        .debug_line_str, in .debug_str (any other form); "" in a supplementary file,
+        which devfiler does not read."""
+        if form == FORM_STRING:
+            return cstring(data, value)[0]
+        if form == FORM_LINE_STRP:
+            return cstring(self.s.line_str, value)[0]
+        if form in (FORM_GNU_STRP_ALT, FORM_STRP_SUP):
+            return ""
+        if value >= len(self.s.str):
+            raise SymbolError(f"string offset {value:#x} outside .debug_str")
+        return cstring(self.s.str, value)[0]
 
 
 def uleb(data: bytes | memoryview, pos: int) -> tuple[int, int]:

@@ -13,21 +13,8 @@ import posixpath
 import struct
 
 from devfiler.symbolize.formats.dwarf_forms import (
-    FORM_BLOCK,
-    FORM_DATA1,
-    FORM_DATA2,
-    FORM_DATA4,
-    FORM_DATA8,
-    FORM_DATA16,
-    FORM_LINE_STRP,
-    FORM_STRING,
-    FORM_STRP,
-    FORM_STRX,
-    FORM_STRX1,
-    FORM_STRX2,
-    FORM_STRX3,
-    FORM_STRX4,
-    FORM_UDATA,
+    STRING_FORMS,
+    STRX_FORMS,
     DwarfSections,
     SectionReader,
     cstring,
@@ -66,8 +53,10 @@ class LineProgramReader(SectionReader):
         offset_size = header.offset_size
         version = header.version
         pos = header.body
+        address_size = 8
         if version >= 5:
-            pos += 2  # address and segment selector sizes: set_address carries its own
+            address_size = data[pos]  # then the segment selector size, unused
+            pos += 2
         header_length = self._offset(data, pos, offset_size)
         pos += offset_size
         program = pos + header_length
@@ -84,7 +73,7 @@ class LineProgramReader(SectionReader):
         lengths = list(data[pos : pos + opcode_base - 1])
         pos += opcode_base - 1
         if version >= 5:
-            files = self._files_v5(data, pos, offset_size)
+            files = self._files_v5(data, pos, (address_size, offset_size, version))
         else:
             files = self._files_v4(data, pos, program)
         if not program <= end:
@@ -120,7 +109,7 @@ class LineProgramReader(SectionReader):
         return files
 
     def _entry_table(
-        self, data: bytes, pos: int, offset_size: int
+        self, data: bytes, pos: int, sizes: tuple[int, int, int]
     ) -> tuple[list[dict[int, object]], int]:
         count = data[pos]
         pos += 1
@@ -136,46 +125,29 @@ class LineProgramReader(SectionReader):
         for _ in range(entries_count):
             entry: dict[int, object] = {}
             for kind, form in formats:
-                entry[kind], pos = self._entry_value(data, pos, form, offset_size)
+                entry[kind], pos = self._entry_value(data, pos, form, sizes)
             entries.append(entry)
         return entries, pos
 
     def _entry_value(
-        self, data: bytes, pos: int, form: int, offset_size: int
+        self, data: bytes, pos: int, form: int, sizes: tuple[int, int, int]
     ) -> tuple[object, int]:
-        if form == FORM_STRING:
-            return cstring(data, pos)
-        if form == FORM_LINE_STRP:
-            return cstring(self.s.line_str, self._offset(data, pos, offset_size))[
-                0
-            ], pos + offset_size
-        if form == FORM_STRP:
-            return cstring(self.s.str, self._offset(data, pos, offset_size))[0], pos + offset_size
-        if form == FORM_UDATA:
-            return uleb(data, pos)
-        if form == FORM_DATA1:
-            return data[pos], pos + 1
-        if form == FORM_DATA2:
-            return self._u16(data, pos)[0], pos + 2
-        if form == FORM_DATA4:
-            return self._u32(data, pos)[0], pos + 4
-        if form == FORM_DATA8:
-            return self._u64(data, pos)[0], pos + 8
-        if form == FORM_DATA16:
-            return None, pos + 16
-        if form == FORM_BLOCK:
-            size, pos = uleb(data, pos)
-            return None, pos + size
-        if form in (FORM_STRX, FORM_STRX1, FORM_STRX2, FORM_STRX3, FORM_STRX4):
+        """One field of a directory or file entry: a string for the string forms."""
+        if form in STRX_FORMS:
             raise SymbolError("indexed strings in a line table header are not supported")
-        raise SymbolError(f"unsupported form {form:#x} in a line table header")
+        value, pos = self.form_value(data, pos, form, 0, *sizes)
+        if form in STRING_FORMS:
+            return self.form_string(data, value, form), pos
+        return value, pos
 
-    def _files_v5(self, data: bytes, pos: int, offset_size: int) -> list[int]:
-        dir_entries, pos = self._entry_table(data, pos, offset_size)
+    def _files_v5(self, data: bytes, pos: int, sizes: tuple[int, int, int]) -> list[int]:
+        """File names of a version 5 header; `sizes` are its address size, offset size
+        and version, as form_value takes them."""
+        dir_entries, pos = self._entry_table(data, pos, sizes)
         dirs = [str(d.get(_LNCT_PATH, "")) for d in dir_entries]
         if dirs and not posixpath.isabs(dirs[0]) and self.comp_dir:
             dirs[0] = posixpath.join(self.comp_dir, dirs[0])
-        file_entries, pos = self._entry_table(data, pos, offset_size)
+        file_entries, pos = self._entry_table(data, pos, sizes)
         files = []
         for entry in file_entries:
             directory = entry.get(_LNCT_DIRECTORY_INDEX, 0)
