@@ -30,12 +30,22 @@ LAYERS: dict[str, int] = {
     "analysis": 3,
     "loadgen": 4,
     "export": 4,
-    "ui": 5,
-    "commands": 6,
-    "cli": 7,
-    "__main__": 8,
+    "services": 5,
+    "ui": 6,
+    "commands": 7,
+    "cli": 8,
+    "__main__": 9,
 }
 """Rank of each top-level module or package: imports go only to a lower rank."""
+
+REACH: dict[str, frozenset[str]] = {
+    "ui": frozenset(
+        {"devfiler", "model", "identity", "config", "log_ring", "retry", "sizes", "resources"}
+        | {"analysis", "export", "services"}
+    ),
+}
+"""The only layers some layers may import: the window reaches the store, symbols and
+the collector through the services layer, never directly."""
 
 ROOMS: dict[str, dict[str, int]] = {
     "symbolize": {"formats": 0, "store": 1, "sources": 2},
@@ -98,6 +108,18 @@ def test_no_layer_imports_its_own_rank_or_above() -> None:
         for target in targets
         if _layer(module) != _layer(target)
         and LAYERS.get(_layer(target), 99) >= LAYERS.get(_layer(module), -1)
+    )
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_window_reaches_lower_layers_only_through_services() -> None:
+    wrong = sorted(
+        f"{module} imports {target}"
+        for module, targets in _graph().items()
+        for target in targets
+        if _layer(module) in REACH
+        and _layer(target) != _layer(module)
+        and _layer(target) not in REACH[_layer(module)]
     )
     assert not wrong, "\n".join(wrong)
 

@@ -11,9 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from devfiler.symbolize.store.executables import ExecutableRow
-from devfiler.symbolize.store.ingest import IngestProgress
-from devfiler.symbolize.store.symbol_store import SymbolState, SymbolStatus
+from devfiler.services.symbols import ExecutableRow, IngestProgress, SymbolState, SymbolStatus
 from devfiler.ui.formatting import short_count
 from devfiler.ui.theme import RGB, TEXT
 

@@ -1,6 +1,6 @@
-"""What the window's tabs use besides the store: the collector's request log,
-the symbol folder with its ingest worker, the application log, the
-retention job and the forwarders."""
+"""The bundle of services the window is started with, besides the store: the
+collector's request log, the symbol folder with its ingest worker, the
+application log, the retention job and the forwarders."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from devfiler.symbolize.store.symbol_store import SymbolStore
 
 @dataclass(frozen=True, slots=True)
 class Services:
+    """Built by the command that opens the window, shared by every tab."""
+
     request_log: RequestLog
     symbol_store: SymbolStore
     ingest: BackgroundIngest
