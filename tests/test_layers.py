@@ -19,6 +19,7 @@ LAYERS: dict[str, int] = {
     "devfiler": 0,
     "model": 0,
     "identity": 1,
+    "distinct": 1,
     "config": 1,
     "log_ring": 1,
     "retry": 1,
@@ -40,7 +41,8 @@ LAYERS: dict[str, int] = {
 
 REACH: dict[str, frozenset[str]] = {
     "ui": frozenset(
-        {"devfiler", "model", "identity", "config", "log_ring", "retry", "sizes", "resources"}
+        {"devfiler", "model", "identity", "distinct", "config", "log_ring", "retry", "sizes"}
+        | {"resources"}
         | {"analysis", "export", "services"}
     ),
 }

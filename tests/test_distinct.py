@@ -6,7 +6,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from devfiler.storage.distinct import group_keys, small_unique, sorted_keys
+from devfiler.distinct import group_keys, small_unique, sorted_keys
 
 
 def _cases() -> dict[str, npt.NDArray[np.uint64]]:

@@ -6,6 +6,8 @@ than placing them in a table a few times the size of the distinct set, which
 stays in the CPU cache. Keys are placed with linear probing, all keys of one
 round at once, so a lookup costs a few numpy passes however many keys there are.
 The table is sized from a sample of the keys and made larger when it fills.
+The collector, the store and analysis all group keys this way, so the module
+sits beside the value types, below all three.
 """
 
 from __future__ import annotations
