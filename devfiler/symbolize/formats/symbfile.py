@@ -39,7 +39,7 @@ MAX_DEPTH = 4096
 _READ_CHUNK = 4096
 """Compressed bytes fed per step: bounds what one step can inflate to."""
 _MAX_VARINT_BYTES = 10
-_ADDRESS_MASK = 0xFFFF_FFFF_FFFF_FFFF
+_U64_MASK = 0xFFFF_FFFF_FFFF_FFFF
 _HALF = 1 << 63
 
 
@@ -216,7 +216,7 @@ class _Buffered:
             value |= (byte & 0x7F) << shift
             if byte < 0x80:
                 self._pos = pos + 1
-                return value & _ADDRESS_MASK
+                return value & _U64_MASK
             shift += 7
         raise SymbfileTruncatedError(f"truncated symbfile: truncated or overlong varint at {end}")
 
@@ -241,7 +241,7 @@ def _address(message: Any, previous_va: int) -> int:
     if chosen == "setElfVA":
         return int(message.setElfVA)
     if chosen == "deltaElfVA":
-        return (previous_va + int(message.deltaElfVA)) & _ADDRESS_MASK
+        return (previous_va + int(message.deltaElfVA)) & _U64_MASK
     return previous_va
 
 
