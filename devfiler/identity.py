@@ -30,6 +30,9 @@ from devfiler.model import FileId, FrameId, FrameKind, Trace, TraceHash
 FRAME_RECORD = np.dtype([("file", "V16"), ("addr", ">u8"), ("kind", "u1")])
 """One frame of a stored trace: file ID, address (big-endian), kind code: 25 bytes."""
 
+FRAME_ID_BYTES = 24
+"""A frame ID as stored: 16-byte file ID or content hash, 8-byte big-endian address."""
+
 WireLine = tuple[str, str, str, int, int]
 """A location's line as sent: function name, system name, file name, line, column."""
 

@@ -20,10 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-from devfiler.symbolize.extract import extract
-from devfiler.symbolize.ingest import ingest_file
-from devfiler.symbolize.symbol_file import SymbolFile
-from devfiler.symbolize.symbol_store import SymbolStore
+from devfiler.symbolize.formats.extract import extract
+from devfiler.symbolize.formats.ranges import RangeTable
+from devfiler.symbolize.formats.symbfile_ranges import read_symbfile, write_symbfile
+from devfiler.symbolize.store.ingest import ingest_file
+from devfiler.symbolize.store.symbol_file import SymbolFile
+from devfiler.symbolize.store.symbol_store import SymbolStore
 
 
 def default_library() -> Path:
@@ -58,6 +60,23 @@ def time_pyelftools(path: Path) -> float:
     return time.perf_counter() - began
 
 
+def time_symbfile(table: RangeTable, path: Path) -> None:
+    """Write the table as a symbfile and read it back: what `symbols export` and a
+    symbol endpoint's download cost, in CPU seconds (steadier under load) and wall."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    write_symbfile(path, table)
+    wrote = time.perf_counter() - wall, time.process_time() - cpu
+    wall, cpu = time.perf_counter(), time.process_time()
+    with open(path, "rb") as stream:
+        again = read_symbfile(stream)
+    read = time.perf_counter() - wall, time.process_time() - cpu
+    print(
+        f"symbfile ({path.stat().st_size / 1e6:.1f} MB zstd): "
+        f"write {wrote[1]:.2f} s CPU ({wrote[0]:.2f} s wall), "
+        f"read {read[1]:.2f} s CPU ({read[0]:.2f} s wall), {len(again)} ranges back"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("elf", nargs="?", type=Path, default=default_library())
@@ -81,6 +100,7 @@ def main() -> int:
         outcome = ingest_file(store, path)
         ingest_s = time.perf_counter() - began
         print(f"ingest (extract + write file): {ingest_s:.2f} s -> {outcome.status}")
+        time_symbfile(extracted.table, Path(folder) / "ranges.symbfile")
         symbols = store.symbol_file(extracted.file_id)
         assert symbols is not None
         addresses = probe_addresses(symbols, args.addresses)

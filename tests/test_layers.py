@@ -19,6 +19,7 @@ LAYERS: dict[str, int] = {
     "devfiler": 0,
     "model": 0,
     "identity": 1,
+    "distinct": 1,
     "config": 1,
     "log_ring": 1,
     "retry": 1,
@@ -30,12 +31,28 @@ LAYERS: dict[str, int] = {
     "analysis": 3,
     "loadgen": 4,
     "export": 4,
-    "ui": 5,
-    "commands": 6,
-    "cli": 7,
-    "__main__": 8,
+    "services": 5,
+    "ui": 6,
+    "commands": 7,
+    "cli": 8,
+    "__main__": 9,
 }
 """Rank of each top-level module or package: imports go only to a lower rank."""
+
+REACH: dict[str, frozenset[str]] = {
+    "ui": frozenset(
+        {"devfiler", "model", "identity", "distinct", "config", "log_ring", "retry", "sizes"}
+        | {"resources"}
+        | {"analysis", "export", "services"}
+    ),
+}
+"""The only layers some layers may import: the window reaches the store, symbols and
+the collector through the services layer, never directly."""
+
+ROOMS: dict[str, dict[str, int]] = {
+    "symbolize": {"formats": 0, "store": 1, "sources": 2},
+}
+"""Rank of each sub-package inside a package: imports go to the same room or a lower one."""
 
 
 def _module_name(path: Path) -> str:
@@ -93,6 +110,45 @@ def test_no_layer_imports_its_own_rank_or_above() -> None:
         for target in targets
         if _layer(module) != _layer(target)
         and LAYERS.get(_layer(target), 99) >= LAYERS.get(_layer(module), -1)
+    )
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_window_reaches_lower_layers_only_through_services() -> None:
+    wrong = sorted(
+        f"{module} imports {target}"
+        for module, targets in _graph().items()
+        for target in targets
+        if _layer(module) in REACH
+        and _layer(target) != _layer(module)
+        and _layer(target) not in REACH[_layer(module)]
+    )
+    assert not wrong, "\n".join(wrong)
+
+
+def _room(module: str) -> tuple[str, str] | None:
+    parts = module.split(".")
+    return (parts[1], parts[2]) if len(parts) > 2 and parts[1] in ROOMS else None
+
+
+def test_every_room_has_a_rank() -> None:
+    unknown = {
+        room
+        for module in _graph()
+        if (room := _room(module)) is not None and room[1] not in ROOMS[room[0]]
+    }
+    assert not unknown, f"give these a rank in ROOMS: {sorted(unknown)}"
+
+
+def test_no_room_imports_a_higher_one() -> None:
+    wrong = sorted(
+        f"{module} imports {target}"
+        for module, targets in _graph().items()
+        for target in targets
+        if (here := _room(module)) is not None
+        and (there := _room(target)) is not None
+        and here[0] == there[0]
+        and ROOMS[here[0]].get(there[1], 99) > ROOMS[here[0]].get(here[1], -1)
     )
     assert not wrong, "\n".join(wrong)
 

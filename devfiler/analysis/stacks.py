@@ -15,9 +15,9 @@ import numpy as np
 import numpy.typing as npt
 
 from devfiler.analysis.labels import FrameLabeler, LabeledFrame, SymbolLookup
+from devfiler.distinct import group_keys
 from devfiler.identity import FRAME_RECORD
 from devfiler.model import FileId, FrameId, FrameKind
-from devfiler.storage.distinct import group_keys
 from devfiler.storage.events import EventColumns
 from devfiler.storage.store import Store
 

@@ -33,9 +33,9 @@ from devfiler.collector.shadow import (
     RawScopeProfiles,
     parse_part,
 )
+from devfiler.distinct import small_unique
 from devfiler.model import EventContext, SampleKind
 from devfiler.storage.batch import IngestBatch
-from devfiler.storage.distinct import small_unique
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ is an integer row instead (strings and mappings interned to process-wide
 numbers): its frame type, mapping, address, and its line's function name,
 system name, file, line and column. Rows are found with a sorted array of
 64-bit folds and checked column by column; only rows never seen before make
-a Frame, in Python (storage/distinct.py, RowIndex). Locations with several
+a Frame, in Python (distinct.py, RowIndex). Locations with several
 lines (rare) keep a dictionary keyed by their Python content.
 
 Bounded: everything is forgotten when `limit` frames are known, between two
@@ -25,9 +25,9 @@ from collections.abc import Callable, Hashable, Iterator, Sequence
 import numpy as np
 import numpy.typing as npt
 
+from devfiler.distinct import RowIndex
+from devfiler.identity import FRAME_ID_BYTES
 from devfiler.model import Frame
-from devfiler.storage.batch import FRAME_ID_BYTES
-from devfiler.storage.distinct import RowIndex
 
 ROW_WIDTH = 8
 """type, mapping, address, function name, system name, file, line, column (-1: none)."""

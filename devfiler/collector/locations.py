@@ -40,7 +40,9 @@ from devfiler.collector.wire import (
     repeated_varints,
     scan,
 )
+from devfiler.distinct import small_unique
 from devfiler.identity import (
+    FRAME_ID_BYTES,
     FRAME_RECORD,
     WireLine,
     described_frame_id,
@@ -48,8 +50,7 @@ from devfiler.identity import (
     undescribed_frame_id,
 )
 from devfiler.model import Executable, FileId, Frame, FrameId, FrameKind, SourceLine
-from devfiler.storage.batch import FRAME_ID_BYTES, TraceTable
-from devfiler.storage.distinct import small_unique
+from devfiler.storage.batch import TraceTable
 
 
 def check_repeated(

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 from devfiler.collector import limits
 from devfiler.collector.errors import RequestLimitError
-from devfiler.symbolize.dwarf_forms import uleb
+from devfiler.symbolize.formats.dwarf_forms import uleb
 
 Layout = Mapping[int, tuple[str, "Layout"]]
 """Fields that hold messages worth walking into: number -> (name, their own layout)."""

@@ -33,9 +33,9 @@ from devfiler.collector.wire import (
     wire_type_error,
     wrong_wire_types,
 )
+from devfiler.distinct import small_unique
 from devfiler.model import EventContext, SampleKind
 from devfiler.storage.batch import EventRows
-from devfiler.storage.distinct import small_unique
 
 I64 = npt.NDArray[np.int64]
 _INT64_MAX = (1 << 63) - 1

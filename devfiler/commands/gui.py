@@ -27,10 +27,10 @@ from devfiler.commands.symbol_args import (
 )
 from devfiler.config import data_paths
 from devfiler.log_ring import install_log_ring
+from devfiler.services.window import Services
 from devfiler.storage.store import StoreError
-from devfiler.symbolize.ingest import BackgroundIngest
-from devfiler.symbolize.symbol_store import SymbolStore
-from devfiler.ui.services import Services
+from devfiler.symbolize.store.ingest import BackgroundIngest
+from devfiler.symbolize.store.symbol_store import SymbolStore
 from devfiler.ui.tabs import Tab
 from devfiler.ui.time_range import TimeRange
 

@@ -19,7 +19,7 @@ from devfiler.analysis.results import (
 from devfiler.commands.common import add_data_dir, add_time_range, resolve_time_range
 from devfiler.config import data_paths
 from devfiler.model import SampleKind
-from devfiler.symbolize.symbol_store import SymbolStore
+from devfiler.symbolize.store.symbol_store import SymbolStore
 
 KIND_CHOICES = ("mixed", "all", "on_cpu", "off_cpu", "uprobe", "unknown")
 FILTER_HELP = {

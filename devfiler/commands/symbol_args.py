@@ -17,11 +17,11 @@ from pathlib import Path
 from devfiler.collector.server import Collector
 from devfiler.config import DataPaths
 from devfiler.model import Executable
-from devfiler.symbolize.auto_symbols import DEFAULT_MAX_FETCHES, AutoSymbols
-from devfiler.symbolize.debuginfod import server_urls
-from devfiler.symbolize.process_maps import ProcessMaps
-from devfiler.symbolize.symbol_chain import SourceSettings, SymbolChain
-from devfiler.symbolize.symbol_store import SymbolStore
+from devfiler.symbolize.sources.auto_symbols import DEFAULT_MAX_FETCHES, AutoSymbols
+from devfiler.symbolize.sources.debuginfod import server_urls
+from devfiler.symbolize.sources.process_maps import ProcessMaps
+from devfiler.symbolize.sources.symbol_chain import SourceSettings, SymbolChain
+from devfiler.symbolize.store.symbol_store import SymbolStore
 
 
 def add_symbol_source_args(parser: argparse.ArgumentParser, *, worker: bool = True) -> None:

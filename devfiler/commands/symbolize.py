@@ -15,9 +15,9 @@ import numpy as np
 from devfiler.commands.common import add_data_dir
 from devfiler.config import data_paths
 from devfiler.model import FileId, SourceLine
-from devfiler.symbolize.fileid import file_id_of_path
-from devfiler.symbolize.ingest import ingest_file
-from devfiler.symbolize.symbol_store import SymbolState, SymbolStore
+from devfiler.symbolize.formats.fileid import file_id_of_path
+from devfiler.symbolize.store.ingest import ingest_file
+from devfiler.symbolize.store.symbol_store import SymbolState, SymbolStore
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

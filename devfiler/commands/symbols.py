@@ -18,11 +18,11 @@ from devfiler.commands.symbol_args import add_symbol_source_args, symbol_chain_f
 from devfiler.config import data_paths
 from devfiler.model import Executable, FileId
 from devfiler.storage.store import Store, StoreError
-from devfiler.symbolize.executables import executable_rows
-from devfiler.symbolize.ingest import ProgressCounters, ingest_file, iter_elf_files
-from devfiler.symbolize.symb_endpoint import publish
-from devfiler.symbolize.symbfile_ranges import write_symbfile
-from devfiler.symbolize.symbol_store import SymbolState, SymbolStore
+from devfiler.symbolize.formats.symbfile_ranges import write_symbfile
+from devfiler.symbolize.sources.symb_endpoint import publish
+from devfiler.symbolize.store.executables import executable_rows
+from devfiler.symbolize.store.ingest import ProgressCounters, ingest_file, iter_elf_files
+from devfiler.symbolize.store.symbol_store import SymbolState, SymbolStore
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

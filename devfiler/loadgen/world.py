@@ -15,9 +15,6 @@ import random
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from elftools.elf.elffile import ELFFile
-from elftools.elf.sections import NoteSection
-
 from devfiler.loadgen.catalog import (
     ABORT_CODES,
     KERNEL_MODULE_PREFIXES,
@@ -39,7 +36,8 @@ from devfiler.loadgen.frames import (
 )
 from devfiler.loadgen.params import LoadParams, RealExecutable
 from devfiler.model import FileId, SampleKind
-from devfiler.symbolize.fileid import file_id_of_path
+from devfiler.symbolize.formats.elf_image import gnu_build_id_of
+from devfiler.symbolize.formats.fileid import file_id_of_path
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,23 +108,13 @@ def _synthetic_executable(rng: random.Random, path: str, *, go: bool = False) ->
     )
 
 
-def _gnu_build_id(path: str) -> str:
-    with open(path, "rb") as handle:
-        for section in ELFFile(handle).iter_sections():
-            if isinstance(section, NoteSection):
-                for note in section.iter_notes():
-                    if note["n_type"] == "NT_GNU_BUILD_ID":
-                        return str(note["n_desc"])
-    return ""
-
-
 def _real_executable(real: RealExecutable) -> Executable:
     path = str(real.path)
     size = real.path.stat().st_size
     return Executable(
         file_name=real.path.name,
         file_id=file_id_of_path(path),
-        gnu_build_id=_gnu_build_id(path),
+        gnu_build_id=gnu_build_id_of(real.path),
         memory_start=0x5600_0000_0000,
         memory_limit=0x5600_0000_0000 + max(size, 0x1000),
     )

@@ -8,13 +8,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from devfiler.identity import FRAME_RECORD
+from devfiler.distinct import RowIndex
+from devfiler.identity import FRAME_ID_BYTES, FRAME_RECORD
 from devfiler.model import EventContext, Executable, Frame, SampleKind, Trace
-from devfiler.storage.distinct import RowIndex
 from devfiler.storage.records import encode_trace
-
-FRAME_ID_BYTES = 24
-"""A frame ID as stored: 16-byte file ID or content hash, 8-byte big-endian address."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from devfiler.distinct import sorted_keys
 from devfiler.storage.blocks import HASH_DTYPE, Block, CorruptBlockError
-from devfiler.storage.distinct import sorted_keys
 from devfiler.storage.keys import NS_PER_SECOND
 
 

@@ -26,6 +26,8 @@ import numpy.typing as npt
 from rocksdict import AccessType, Rdict, WriteBatch
 
 from devfiler.config import SCHEMA_VERSION, DataPaths
+from devfiler.distinct import RowIndex, small_unique
+from devfiler.identity import FRAME_ID_BYTES
 from devfiler.model import (
     EventContext,
     Executable,
@@ -35,9 +37,8 @@ from devfiler.model import (
     Trace,
 )
 from devfiler.storage import records
-from devfiler.storage.batch import FRAME_ID_BYTES, EventRows, IngestBatch, TraceTable
+from devfiler.storage.batch import EventRows, IngestBatch, TraceTable
 from devfiler.storage.blocks import HASH_DTYPE, Block, BlockSummary, decode_block, encode_block
-from devfiler.storage.distinct import RowIndex, small_unique
 from devfiler.storage.events import EventColumns, EventTimes, merge_blocks, merge_times
 from devfiler.storage.keys import (
     EVENT_KEY_SIZE,

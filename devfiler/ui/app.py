@@ -27,8 +27,8 @@ from devfiler.analysis.labels import SymbolLookup
 from devfiler.analysis.profile_cache import ProfileCache
 from devfiler.analysis.results import Selection
 from devfiler.model import SampleKind
-from devfiler.storage.batch import IngestBatch
-from devfiler.storage.store import Store
+from devfiler.services.database import IngestBatch, Store
+from devfiler.services.symbols import is_symbol_source
 from devfiler.ui.add_data import AddDataWindow
 from devfiler.ui.background import Background
 from devfiler.ui.context_filters import FilterList
@@ -40,7 +40,7 @@ from devfiler.ui.filter_bar import FilterBar
 from devfiler.ui.frame_pacer import FramePacer, GlfwEvents
 from devfiler.ui.glfw import library as glfw_library
 from devfiler.ui.input_events import InputEvents
-from devfiler.ui.profile_import import ProfileImport, is_symbol_source
+from devfiler.ui.profile_import import ProfileImport
 from devfiler.ui.styling import apply_theme, load_fonts, selected_button_theme
 from devfiler.ui.tabs import Shared, Tab
 from devfiler.ui.theme import Fonts

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import dearpygui.dearpygui as dpg
 
-from devfiler.storage.retention_job import RetentionJob, RetentionStatus
-from devfiler.storage.store import Store, TableStats
+from devfiler.services.database import (
+    DatabaseFigures,
+    RetentionJob,
+    RetentionStatus,
+    database_figures,
+)
 from devfiler.ui.tabs import Shared
-
-
-def _read(store: Store) -> tuple[list[TableStats], int, int]:
-    return store.table_stats(), store.wal_bytes(), store.disk_usage()
 
 
 class DbStatsTab:
@@ -34,7 +34,7 @@ class DbStatsTab:
         self._flush_requested = False
         self._flushes = 0
         self._confirm: int | str = 0
-        self.figures: tuple[list[TableStats], int, int] | None = None
+        self.figures: DatabaseFigures | None = None
 
     def visible(self, dev_mode: bool) -> bool:
         return dev_mode
@@ -78,7 +78,7 @@ class DbStatsTab:
             self._flushes += 1
             shared.work.request("flush-events", self._flushes, store.delete_events)
         key = ("dbstats", shared.change)
-        outcome = shared.work.request("dbstats", key, lambda: _read(store))
+        outcome = shared.work.request("dbstats", key, lambda: database_figures(store))
         self._show_retention()
         if outcome is None or outcome.key == self._key:
             return
@@ -88,7 +88,8 @@ class DbStatsTab:
         if outcome.value is None:
             dpg.add_text(outcome.error or "", parent=self._body)
             return
-        tables, wal, self._disk_usage = outcome.value
+        figures = outcome.value
+        tables, wal, self._disk_usage = figures.tables, figures.wal_bytes, figures.disk_bytes
         self._shown_status = None
         self._show_retention()
         memtables = sum(table.memtable_bytes for table in tables)
@@ -122,7 +123,8 @@ class DbStatsTab:
         return checked and self._key == ("dbstats", shared.change)
 
     def state(self) -> dict[str, object]:
-        tables, wal, _ = self.figures if self.figures is not None else ([], 0, 0)
+        figures = self.figures or DatabaseFigures((), 0, 0)
+        tables, wal = figures.tables, figures.wal_bytes
         return {
             "tables": len(tables),
             "wal_bytes": wal,

@@ -11,9 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from devfiler.symbolize.executables import ExecutableRow
-from devfiler.symbolize.ingest import IngestProgress
-from devfiler.symbolize.symbol_store import SymbolState, SymbolStatus
+from devfiler.services.symbols import ExecutableRow, IngestProgress, SymbolState, SymbolStatus
 from devfiler.ui.formatting import short_count
 from devfiler.ui.theme import RGB, TEXT
 

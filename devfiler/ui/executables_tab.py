@@ -17,9 +17,13 @@ from pathlib import Path
 
 import dearpygui.dearpygui as dpg
 
-from devfiler.symbolize.executables import executable_rows
-from devfiler.symbolize.ingest import BackgroundIngest, IngestProgress
-from devfiler.symbolize.symbol_store import SymbolState, SymbolStore
+from devfiler.services.symbols import (
+    BackgroundIngest,
+    IngestProgress,
+    SymbolState,
+    SymbolStore,
+    executable_rows,
+)
 from devfiler.ui.drawn import drawn_at
 from devfiler.ui.executables_rows import (
     COLUMNS,

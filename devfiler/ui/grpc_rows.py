@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from devfiler.collector.request_log import Outcome, RequestRecord
+from devfiler.services.requests import Outcome, RequestRecord
 from devfiler.ui.theme import RGB, TEXT
 
 MAX_CHILDREN = 200

@@ -16,8 +16,7 @@ from typing import Any
 
 import dearpygui.dearpygui as dpg
 
-from devfiler.collector.forward import Forwarder
-from devfiler.collector.request_log import RequestLog, RequestRecord, payload_tree
+from devfiler.services.requests import Forwarder, RequestLog, RequestRecord, payload_tree
 from devfiler.ui.drawn import drawn_at
 from devfiler.ui.file_dialog import FileDialog, Purpose
 from devfiler.ui.grpc_rows import OUTCOME_COLOURS, newest_first, record_cells, tree_entries

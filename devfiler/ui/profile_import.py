@@ -1,10 +1,8 @@
 """Profile files opened or dropped in the window, imported off the UI thread.
 
-The window owns the store, so files go straight through the importer
-(export/importing.py: the collector's decoder, then one store write each)
-and the stored batches are announced like the collector's, so the symbol
-worker looks at new executables. When a file is stored the window shows
-the range its events span; every outcome is a line in the Log tab.
+The import itself is services/profile_files.py; here it runs in the
+background, and when a file is stored the window shows the range its events
+span; every outcome is a line in the Log tab.
 """
 
 from __future__ import annotations
@@ -13,34 +11,18 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from devfiler.collector.frame_cache import FrameCache
-from devfiler.export.importing import (
-    ImportedFile,
-    ProfileImportError,
-    import_file,
-    profile_files,
-)
-from devfiler.storage.batch import IngestBatch
-from devfiler.symbolize.elf_image import is_elf
+from devfiler.services.database import IngestBatch
+from devfiler.services.profile_files import Outcomes, ProfileOpener
 from devfiler.ui.tabs import Shared
 
 _log = logging.getLogger(__name__)
 MIN_SHOWN_NS = 1_000_000_000
 """Files without times (collapsed stacks) stamp every event alike: show at least a second."""
 
-Outcomes = list[ImportedFile | str]
-"""Per file: what was stored, or why it was refused."""
-
-
-def is_symbol_source(path: Path) -> bool:
-    """Dropped folders and ELF files go to symbols; anything else is taken for a profile."""
-    return path.is_dir() or is_elf(path)
-
 
 class ProfileImport:
     def __init__(self, announce: Callable[[IngestBatch], None] | None = None) -> None:
-        self._announce = announce
-        self._cache = FrameCache()
+        self._opener = ProfileOpener(announce)
         self._queued: list[Path] = []
         self._submits = 0
         self._shown = 0
@@ -58,20 +40,8 @@ class ProfileImport:
         if self._queued:
             paths, self._queued = self._queued, []
             self._submits += 1
-            store, cache, announce = shared.store, self._cache, self._announce
-
-            def run() -> Outcomes:
-                outcomes: Outcomes = []
-                for path in profile_files(paths):
-                    try:
-                        outcomes.append(
-                            import_file(store, path, frame_cache=cache, on_stored=announce)
-                        )
-                    except ProfileImportError as error:
-                        outcomes.append(str(error))
-                return outcomes
-
-            self._job = run
+            store, opener = shared.store, self._opener
+            self._job = lambda: opener.open(store, paths)
         if self._job is None:
             return
         outcome = shared.work.request("profile-import", self._submits, self._job)

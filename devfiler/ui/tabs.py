@@ -13,7 +13,7 @@ from typing import Protocol
 from devfiler.analysis.labels import SymbolLookup
 from devfiler.analysis.profile_cache import ProfileCache
 from devfiler.analysis.results import Selection
-from devfiler.storage.store import Store
+from devfiler.services.database import Store
 from devfiler.ui.background import Background
 from devfiler.ui.theme import Fonts
 

@@ -10,7 +10,7 @@ import dearpygui.dearpygui as dpg
 
 from devfiler.analysis.results import Selection, TraceStats
 from devfiler.analysis.tracestats import trace_stats
-from devfiler.storage.store import Store
+from devfiler.services.database import Store
 from devfiler.ui.tabs import Shared
 from devfiler.ui.tracefreq_bars import Bars, bucketed, figures
 

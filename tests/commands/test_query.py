@@ -16,9 +16,9 @@ from devfiler import cli
 from devfiler.config import data_paths
 from devfiler.model import Executable, Frame, FrameId, FrameKind, SampleKind
 from devfiler.storage.store import Store
-from devfiler.symbolize.fileid import file_id_of_path
-from devfiler.symbolize.ingest import ingest_file
-from devfiler.symbolize.symbol_store import SymbolStore
+from devfiler.symbolize.formats.fileid import file_id_of_path
+from devfiler.symbolize.store.ingest import ingest_file
+from devfiler.symbolize.store.symbol_store import SymbolStore
 from tests.analysis.stores import (
     MAIN,
     RECURSION,

@@ -8,7 +8,7 @@ from pathlib import Path
 from elftools.elf.elffile import ELFFile
 
 from devfiler.loadgen.params import RealExecutable
-from devfiler.symbolize.fileid import file_id_of_path
+from devfiler.symbolize.formats.fileid import file_id_of_path
 from tests.loadgen.requests_view import attributes, batches, frame_type, small_params
 
 _SOURCE = """

@@ -3,9 +3,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from devfiler.model import FileId
-from devfiler.symbolize.executables import ExecutableRow
-from devfiler.symbolize.ingest import IngestProgress
-from devfiler.symbolize.symbol_store import SymbolState, SymbolStatus
+from devfiler.symbolize.store.executables import ExecutableRow
+from devfiler.symbolize.store.ingest import IngestProgress
+from devfiler.symbolize.store.symbol_store import SymbolState, SymbolStatus
 from devfiler.ui.executables_rows import (
     IDLE_LINE,
     IDLE_LINE_NO_DROP,

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from devfiler.ui.file_dialog import Purpose, picked_paths
-from devfiler.ui.profile_import import is_symbol_source
 
 
 def answer(folder: Path, name: str, selections: dict[str, str] | None = None) -> dict[str, object]:
@@ -40,11 +38,3 @@ def test_save_takes_the_typed_name_and_folder_the_shown_folder(tmp_path: Path) -
     chosen = {"file_path_name": str(tmp_path / "out"), "current_path": str(tmp_path)}
     assert picked_paths(Purpose.FOLDER, chosen) == [tmp_path / "out"]
     assert picked_paths(Purpose.FOLDER, {"current_path": str(tmp_path)}) == [tmp_path]
-
-
-def test_drops_of_folders_and_elf_files_go_to_symbols(tmp_path: Path) -> None:
-    profile = tmp_path / "cpu.pprof"
-    profile.write_bytes(b"\x1f\x8b not elf")
-    assert is_symbol_source(tmp_path)
-    assert is_symbol_source(Path(sys.executable).resolve())
-    assert not is_symbol_source(profile)

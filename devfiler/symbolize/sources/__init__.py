@@ -1,0 +1,1 @@
+"""Where symbols come from unasked: local files, symbol endpoints, debuginfod, in order."""
