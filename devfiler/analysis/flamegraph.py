@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-import numpy.typing as npt
-
 from devfiler.analysis.labels import LabeledFrame, root_frame, thread_frame
 from devfiler.analysis.profile import Profile
 from devfiler.analysis.results import FlameGraph, FlameGraphTable, Selection
-from devfiler.analysis.stacks import with_threads
-from devfiler.analysis.tree import build_table
+from devfiler.analysis.tree import Paths, build_paths_table
 from devfiler.model import SampleKind
 
 _ROOT_LABELS = {
@@ -25,16 +21,20 @@ def root_label(selection: Selection) -> str:
     return _ROOT_LABELS.get(selection.kinds, "100% of all samples")
 
 
-def thread_paths(
-    profile: Profile,
-) -> tuple[tuple[LabeledFrame, ...], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """One path per distinct (trace, thread), in `pair_*` order: (frames, codes, offsets)."""
-    return with_threads(
-        profile.stacks,
-        profile.pair_trace,
-        profile.pair_thread,
-        [thread_frame(name) for name in profile.thread_names],
+def thread_paths(profile: Profile) -> tuple[tuple[LabeledFrame, ...], Paths]:
+    """`thread; outermost; ...; leaf` for every distinct (trace, thread), in `pair_*` order.
+
+    The thread boxes come after the stack table's frames.
+    """
+    stacks = profile.stacks
+    frames = stacks.frames + tuple(thread_frame(name) for name in profile.thread_names)
+    paths = Paths(
+        stacks.codes,
+        stacks.offsets[profile.pair_trace],
+        stacks.lengths[profile.pair_trace],
+        len(stacks.frames) + profile.pair_thread,
     )
+    return frames, paths
 
 
 def flamegraph_table(profile: Profile, min_share: float = 0.0) -> FlameGraphTable:
@@ -43,11 +43,10 @@ def flamegraph_table(profile: Profile, min_share: float = 0.0) -> FlameGraphTabl
     Nodes weighing less than `min_share` of the root are left out (see
     FlameTable.omitted); 0 keeps the complete tree.
     """
-    frames, codes, offsets = thread_paths(profile)
-    tree = build_table(
+    frames, paths = thread_paths(profile)
+    tree = build_paths_table(
         frames,
-        codes,
-        offsets,
+        paths,
         [profile.pair_weight],
         root_frame(root_label(profile.selection)),
         math.ceil(min_share * profile.total),

@@ -1,9 +1,10 @@
 """Build a flame tree from weighted paths, level by level with numpy.
 
-Paths are runs of box codes (see analysis/stacks.py). Each level merges equal
-(parent node, code) pairs with `numpy.unique` and sums their weights with
-`bincount`; the nodes are then put in depth-first display order with numpy
-too, giving a FlameTable (arrays, no object per node) that can be turned into
+Paths are runs of box codes (see analysis/stacks.py), read where the stack
+table keeps them. Each level sorts the paths still going down by (parent
+node, code), merges equal neighbours and sums their weights; the paths stay
+sorted by node, so the next level's sort is nearly done already. The nodes
+are then put in depth-first display order with numpy too, giving a FlameTable (arrays, no object per node) that can be turned into
 FlameNodes. Several weight columns give differential trees (current, base).
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -91,6 +93,43 @@ def changes(weight: npt.NDArray[np.int64], base: npt.NDArray[np.int64]) -> npt.N
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class Paths:
+    """Weighted paths as runs of box codes, without copying shared runs.
+
+    Path i is `heads[i]` (when there are heads) followed by
+    `codes[starts[i] : starts[i] + lengths[i]]`: a flamegraph's paths are a
+    thread box over a stored trace, and many (trace, thread) pairs share one
+    trace, so the runs stay where the stack table has them.
+    """
+
+    codes: npt.NDArray[np.int64]
+    starts: npt.NDArray[np.int64]
+    lengths: npt.NDArray[np.int64]
+    heads: npt.NDArray[np.int64] | None = None
+
+    @classmethod
+    def cut(cls, codes: npt.NDArray[np.int64], offsets: npt.NDArray[np.int64]) -> Paths:
+        """Consecutive paths: codes[offsets[i] : offsets[i + 1]]."""
+        return cls(codes, offsets[:-1], np.diff(offsets))
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    @property
+    def depths(self) -> npt.NDArray[np.int64]:
+        """Boxes on every path."""
+        return self.lengths + 1 if self.heads is not None else self.lengths
+
+    def codes_at(self, paths: npt.NDArray[np.int64], depth: int) -> npt.NDArray[np.int64]:
+        """Box `depth` (0: outermost) of each of `paths`, all at least that deep."""
+        if self.heads is None:
+            return self.codes[self.starts[paths] + depth]
+        if depth == 0:
+            return self.heads[paths]
+        return self.codes[self.starts[paths] + depth - 1]
+
+
 def build_tree(
     frames: Sequence[LabeledFrame],
     codes: npt.NDArray[np.int64],
@@ -110,6 +149,17 @@ def build_table(
     root: LabeledFrame,
     min_weight: int = 0,
 ) -> FlameTable:
+    """`build_paths_table` of consecutive paths (`codes` cut at `offsets`)."""
+    return build_paths_table(frames, Paths.cut(codes, offsets), weights, root, min_weight)
+
+
+def build_paths_table(
+    frames: Sequence[LabeledFrame],
+    paths: Paths,
+    weights: Sequence[npt.NDArray[np.int64]],
+    root: LabeledFrame,
+    min_weight: int = 0,
+) -> FlameTable:
     """Merge the paths into a tree under `root`.
 
     `weights[0]` is the weight of each path; a second column makes the
@@ -117,65 +167,82 @@ def build_table(
     heaviest first, then by base weight, then by frame key. Nodes lighter
     than `min_weight` are left out as soon as their level is merged, so the
     paths under them cost nothing further; their parent's `omitted` says
-    how much they weighed.
+    how much they weighed. Each level works on the paths still going down
+    only, so a cut tree costs by the nodes it keeps and the paths that
+    reach them.
     """
     # Codes numbered in frame key order make node numbers follow the key
     # among siblings, so ordering children needs only a sort by weight.
     by_key = sorted(range(len(frames)), key=lambda c: frames[c].key)
     key_rank = np.empty(len(frames), dtype=np.int64)
     key_rank[np.array(by_key, dtype=np.int64)] = np.arange(len(frames), dtype=np.int64)
-    codes = key_rank[codes]
     frames = [frames[c] for c in by_key]
     n_codes = max(len(frames), 1)
-    lengths = np.diff(offsets)
-    path_weights = [np.asarray(w, dtype=np.float64) for w in weights]
-    position = np.zeros(len(lengths), dtype=np.int64)
-    alive = np.ones(len(lengths), dtype=bool)
+    path_weights = [np.asarray(w, dtype=np.int64) for w in weights]
+    depths = paths.depths
+    ended = depths == 0
+    ended_at: list[npt.NDArray[np.int64]] = [np.zeros(int(ended.sum()), dtype=np.int64)]
+    ended_weight = [[w[ended]] for w in path_weights]
+    active = np.flatnonzero(~ended)
+    active_weight = [w[active] for w in path_weights]
+    at = np.zeros(len(active), dtype=np.int64)
     node_parent: list[npt.NDArray[np.int64]] = [np.array([-1], dtype=np.int64)]
     node_code: list[npt.NDArray[np.int64]] = [np.array([len(frames)], dtype=np.int64)]
     node_weight = [[np.array([w.sum()])] for w in path_weights]
-    lost: list[npt.NDArray[Any]] = []
+    lost_at: list[npt.NDArray[np.int64]] = []
+    lost_weight: list[npt.NDArray[Any]] = []
     level_start = [0, 1]
-    by_length = np.argsort(-lengths, kind="stable")
-    sorted_lengths = lengths[by_length]
-    for depth in range(int(sorted_lengths[0]) if len(lengths) else 0):
-        active = by_length[: np.searchsorted(-sorted_lengths, -depth, side="left")]
+    depth = 0
+    while len(active):
+        parent_lo = level_start[-2]
+        key = (at - parent_lo) * n_codes + key_rank[paths.codes_at(active, depth)]
+        # Paths stay sorted by their node: the keys come nearly sorted, which
+        # a stable (merging) sort finishes in close to one pass.
+        order = np.argsort(key, kind="stable")
+        key, active = key[order], active[order]
+        active_weight = [w[order] for w in active_weight]
+        first = np.empty(len(key), dtype=bool)
+        first[0] = True
+        np.not_equal(key[1:], key[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        unique = key[starts]
+        inverse = np.cumsum(first) - 1
+        sums = [np.add.reduceat(w, starts) for w in active_weight]
         if min_weight > 0:
-            active = active[alive[active]]
-        if not len(active):
-            break
-        key = position[active] * n_codes + codes[offsets[active] + depth]
-        unique, inverse = np.unique(key, return_inverse=True)
-        inverse = inverse.reshape(-1)
-        sums = [
-            np.bincount(inverse, weights=w[active], minlength=len(unique)) for w in path_weights
-        ]
-        if min_weight > 0:
-            small = np.rint(sums[0]) < min_weight
+            small = sums[0] < min_weight
             if bool(small.any()):
-                lost.append(
-                    np.bincount(
-                        unique[small] // n_codes, weights=sums[0][small], minlength=level_start[-1]
-                    )
-                )
-                renumber = np.cumsum(~small) - 1
-                alive[active[small[inverse]]] = False
+                lost_at.append(parent_lo + unique[small] // n_codes)
+                lost_weight.append(sums[0][small])
                 keep_path = ~small[inverse]
-                active, inverse = active[keep_path], renumber[inverse[keep_path]]
+                active = active[keep_path]
+                inverse = (np.cumsum(~small) - 1)[inverse[keep_path]]
+                active_weight = [w[keep_path] for w in active_weight]
                 unique = unique[~small]
                 sums = [column[~small] for column in sums]
-        node_parent.append(unique // n_codes)
+        if not len(unique):
+            break
+        node_parent.append(parent_lo + unique // n_codes)
         node_code.append(unique % n_codes)
         for column, level_sums in enumerate(sums):
             node_weight[column].append(level_sums)
-        position[active] = level_start[-1] + inverse
+        at = level_start[-1] + inverse
         level_start.append(level_start[-1] + len(unique))
+        depth += 1
+        going = depths[active] > depth
+        if not bool(going.all()):
+            ending = ~going
+            ended_at.append(at[ending])
+            for column, w in enumerate(active_weight):
+                ended_weight[column].append(w[ending])
+            active, at = active[going], at[going]
+            active_weight = [w[going] for w in active_weight]
     parent = np.concatenate(node_parent)
     n = len(parent)
-    total = [np.rint(np.concatenate(parts)).astype(np.int64) for parts in node_weight]
+    total = [np.concatenate(parts) for parts in node_weight]
+    final_at = np.concatenate(ended_at)
     own = [
-        np.rint(np.bincount(position[alive], weights=w[alive], minlength=n)).astype(np.int64)
-        for w in path_weights
+        np.rint(np.bincount(final_at, weights=np.concatenate(w), minlength=n)).astype(np.int64)
+        for w in ended_weight
     ]
     code = np.concatenate(node_code)
     preorder, size = _preorder(parent, level_start, total)
@@ -192,10 +259,12 @@ def build_table(
     base = placed(total[1]) if len(total) > 1 else None
     omitted = None
     if min_weight > 0:
-        omitted_sums = np.zeros(n)
-        for part in lost:
-            omitted_sums[: len(part)] += part
-        omitted = placed(np.rint(omitted_sums).astype(np.int64))
+        lost = np.bincount(
+            np.concatenate([np.zeros(0, dtype=np.int64), *lost_at]),
+            weights=np.concatenate([np.zeros(0), *lost_weight]),
+            minlength=n,
+        )
+        omitted = placed(np.rint(lost).astype(np.int64))
     return FlameTable(
         boxes=(*frames, root),
         box=placed(code),
