@@ -4,8 +4,8 @@ Paths are runs of box codes (see analysis/stacks.py), read where the stack
 table keeps them. Each level sorts the paths still going down by (parent
 node, code), merges equal neighbours and sums their weights; the paths stay
 sorted by node, so the next level's sort is nearly done already. The nodes
-are then put in depth-first display order with numpy too, giving a FlameTable (arrays, no object per node) that can be turned into
-FlameNodes. Several weight columns give differential trees (current, base).
+are then put in depth-first display order with numpy too, giving a
+FlameTable (arrays, no object per node) that can be turned into FlameNodes. Several weight columns give differential trees (current, base).
 """
 
 from __future__ import annotations
