@@ -5,7 +5,8 @@ table keeps them. Each level sorts the paths still going down by (parent
 node, code), merges equal neighbours and sums their weights; the paths stay
 sorted by node, so the next level's sort is nearly done already. The nodes
 are then put in depth-first display order with numpy too, giving a
-FlameTable (arrays, no object per node) that can be turned into FlameNodes. Several weight columns give differential trees (current, base).
+FlameTable (arrays, no object per node) that can be turned into FlameNodes.
+Several weight columns give differential trees (current, base).
 """
 
 from __future__ import annotations
@@ -128,6 +129,21 @@ class Paths:
         if depth == 0:
             return self.heads[paths]
         return self.codes[self.starts[paths] + depth - 1]
+
+    def starting_with(self, prefix: Sequence[int]) -> npt.NDArray[np.int64]:
+        """The paths whose first boxes are `prefix`."""
+        chosen = np.flatnonzero(self.depths >= len(prefix))
+        for depth, code in enumerate(prefix):
+            chosen = chosen[self.codes_at(chosen, depth) == code]
+        return chosen
+
+    def after(self, chosen: npt.NDArray[np.int64], skip: int) -> Paths:
+        """The `chosen` paths without their first `skip` boxes (each has that many)."""
+        if not skip:
+            heads = self.heads[chosen] if self.heads is not None else None
+            return Paths(self.codes, self.starts[chosen], self.lengths[chosen], heads)
+        within = skip - 1 if self.heads is not None else skip
+        return Paths(self.codes, self.starts[chosen] + within, self.lengths[chosen] - within)
 
 
 def build_tree(
@@ -277,6 +293,33 @@ def build_paths_table(
         change=changes(weight, base) if base is not None else None,
         omitted=omitted,
     )
+
+
+def zoomed_table(
+    table: FlameTable,
+    frames: Sequence[LabeledFrame],
+    paths: Paths,
+    weights: npt.NDArray[np.int64],
+    keys: Sequence[str],
+    min_weight: int,
+) -> FlameTable:
+    """`table` (built from these paths) with the subtree at `keys` cut at `min_weight` instead.
+
+    `keys` are box keys from a child of the root down. A view zoomed into a
+    node needs the nodes wide enough on screen at that zoom, which are the
+    small ones under that node only: the paths through it are picked and
+    only they are merged again. Without such a node the table is returned.
+    """
+    at = table.find(keys)
+    if at is None or not keys:
+        return table
+    code_of = {box.key: code for code, box in enumerate(frames)}
+    prefix = [code_of[key] for key in keys]
+    chosen = paths.starting_with(prefix)
+    subtree = build_paths_table(
+        frames, paths.after(chosen, len(prefix)), [weights[chosen]], frames[prefix[-1]], min_weight
+    )
+    return table.spliced(at, subtree)
 
 
 def _sibling_order(

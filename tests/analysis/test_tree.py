@@ -11,8 +11,14 @@ import pytest
 from devfiler.analysis.flamegraph import flamegraph, flamegraph_table
 from devfiler.analysis.labels import LabeledFrame, root_frame
 from devfiler.analysis.profile import load_profile
-from devfiler.analysis.results import FlameNode, Selection
-from devfiler.analysis.tree import Paths, aggregate_pairs, build_paths_table, build_table
+from devfiler.analysis.results import FlameNode, FlameTable, Selection
+from devfiler.analysis.tree import (
+    Paths,
+    aggregate_pairs,
+    build_paths_table,
+    build_table,
+    zoomed_table,
+)
 from devfiler.model import FrameKind
 from tests.analysis.stores import MAIN, S1, S2, T0, WORKER, Event, make_store
 
@@ -163,3 +169,29 @@ def test_paths_with_heads_build_the_tree_of_the_same_paths_written_out() -> None
     shared = build_paths_table(frames, paths, [weights, base], root_frame("all"))
     copied = build_table(frames, codes, offsets, [weights, base], root_frame("all"))
     assert shared.tree() == copied.tree()
+
+
+def _subtree(table: FlameTable, at: int) -> np.ndarray:
+    inside = np.zeros(len(table), dtype=bool)
+    inside[at + 1 : int(table.end[at])] = True
+    return inside
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_zoomed_node_keeps_its_own_detail_and_the_rest_stays_cut(seed: int) -> None:
+    frames, paths, weights = _random_paths(seed)
+    root = root_frame("all")
+    complete = build_paths_table(frames, paths, [weights], root)
+    coarse = build_paths_table(frames, paths, [weights], root, 150)
+    # Every kept node at depth 1 and 2 in turn: thread nodes and frames under them.
+    for at in np.flatnonzero((coarse.depth >= 1) & (coarse.depth <= 2)).tolist():
+        keys = coarse.path_keys(at)
+        zoomed = zoomed_table(coarse, frames, paths, weights, keys, 5)
+        at_complete = complete.find(keys)
+        assert at_complete is not None
+        inside = _subtree(complete, at_complete)
+        expected = complete.pruned(np.where(inside, complete.weight >= 5, complete.weight >= 150))
+        for name in ("box", "parent", "depth", "end", "weight", "self_weight", "omitted"):
+            assert getattr(zoomed, name).tolist() == getattr(expected, name).tolist(), name
+        assert zoomed.find(keys) == at
+    assert zoomed_table(coarse, frames, paths, weights, ("no such frame",), 5) is coarse
