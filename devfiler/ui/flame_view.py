@@ -39,7 +39,7 @@ def clamp(view: FlameView, content_height: float, viewport_height: float) -> Fla
 def zoom_to(flat: FlatFlame, index: int, view: FlameView) -> FlameView:
     """Fill the width with one node (a click, or jumping to a filter match)."""
     x0 = float(flat.start[index]) / flat.total
-    x1 = (float(flat.start[index]) + float(flat.weight[index])) / flat.total
+    x1 = (float(flat.start[index]) + float(flat.table.weight[index])) / flat.total
     return replace(view, x0=x0, x1=max(x1, x0 + MIN_SPAN), focus=flat.path(index))
 
 
@@ -90,7 +90,7 @@ def inside(view: FlameView, flat: FlatFlame) -> tuple[str, ...]:
     index, row = 0, 1
     while row in flat.rows:
         below = hit(flat, row, left)
-        if below is None or flat.start[below] + flat.weight[below] < right:
+        if below is None or flat.start[below] + flat.table.weight[below] < right:
             break
         index, row = below, row + 1
     return flat.path(index)[1:] if index else ()

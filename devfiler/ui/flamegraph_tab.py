@@ -466,7 +466,7 @@ class FlamegraphTab:
         index = self._node_at(x, y)
         if index is None:
             return
-        node = self.data.flat.node(index)
+        node = self.data.flat.table.node(index)
         if ctrl and node.kind is not None:
             self.open_sandwich(node.function or node.label)
             return
@@ -498,7 +498,7 @@ class FlamegraphTab:
         index = int(self._matches[self.match_cursor])
         flat = self.data.flat
         view = flame_view.zoom_to(flat, index, self.view)
-        top = row_top(flat, int(flat.depth[index]), ROW_HEIGHT)
+        top = row_top(flat, int(flat.table.depth[index]), ROW_HEIGHT)
         self.view = flame_view.reveal_row(view, top, ROW_HEIGHT, self._size[1])
 
     # -- drawing ---------------------------------------------------------
@@ -603,16 +603,18 @@ class FlamegraphTab:
         mx, my = dpg.get_mouse_pos(local=False)
         dpg.configure_item(self._tooltip, show=True, pos=(mx + 16, my + 16))
         flat = self.data.flat
-        lines = tooltip(flat.node(index), int(flat.total), self.data.unit, dev_mode=shared.dev_mode)
+        lines = tooltip(
+            flat.table.node(index), int(flat.total), self.data.unit, dev_mode=shared.dev_mode
+        )
         dpg.set_value(self._tooltip_text, "\n".join(lines))
 
     def _grew(self) -> list[str]:
         """Labels of the boxes whose share grew most (differential view), for automation."""
         flat = self.data.flat if self.data is not None else None
-        if flat is None or flat.change is None:
+        if flat is None or flat.table.change is None:
             return []
-        order = np.argsort(-flat.change, kind="stable")[:5]
-        return [flat.label(int(i)) for i in order if flat.change[i] > 0]
+        order = np.argsort(-flat.table.change, kind="stable")[:5]
+        return [flat.label(int(i)) for i in order if flat.table.change[i] > 0]
 
     def state(self) -> dict[str, object]:
         """What automation checks: zoom, filter counter, sandwich."""
