@@ -130,6 +130,38 @@ class Paths:
             return self.heads[paths]
         return self.codes[self.starts[paths] + depth - 1]
 
+    def columns(
+        self,
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """The runs' codes depth by depth: (codes, start of each depth, rank of each path's run).
+
+        Box d of the run of rank r is `codes[starts[d] + r]`. Runs are ranked
+        longest first, so each depth is one short column: a level-wise merge
+        reading a column picks among tens of thousands of codes, not among
+        the millions of the whole table.
+        """
+        # A run is a distinct (start, length): paths sharing a trace share one.
+        span = int(self.lengths.max()) + 1 if len(self.lengths) else 1
+        distinct, run_of = np.unique(self.starts * span + self.lengths, return_inverse=True)
+        runs, run_length = distinct // span, distinct % span
+        by_length = np.argsort(-run_length, kind="stable")
+        rank = np.empty(len(runs), dtype=np.int64)
+        rank[by_length] = np.arange(len(runs), dtype=np.int64)
+        lengths = run_length[by_length]
+        deepest = int(lengths[0]) if len(lengths) else 0
+        starts = np.zeros(deepest + 1, dtype=np.int64)
+        np.cumsum(
+            np.searchsorted(-lengths, -np.arange(deepest, dtype=np.int64), side="left"),
+            out=starts[1:],
+        )
+        before = np.cumsum(lengths) - lengths
+        within = np.arange(int(starts[-1]), dtype=np.int64) - np.repeat(before, lengths)
+        codes = np.empty(int(starts[-1]), dtype=np.int64)
+        codes[starts[within] + np.repeat(np.arange(len(runs), dtype=np.int64), lengths)] = (
+            self.codes[np.repeat(runs[by_length], lengths) + within]
+        )
+        return codes, starts, rank[run_of.reshape(-1)]
+
     def starting_with(self, prefix: Sequence[int]) -> npt.NDArray[np.int64]:
         """The paths whose first boxes are `prefix`."""
         chosen = np.flatnonzero(self.depths >= len(prefix))
@@ -201,6 +233,9 @@ def build_paths_table(
     ended_weight = [[w[ended]] for w in path_weights]
     active = np.flatnonzero(~ended)
     active_weight = [w[active] for w in path_weights]
+    by_depth, depth_start, path_rank = paths.columns()
+    rank = path_rank[active]
+    skip = 0 if paths.heads is None else 1
     at = np.zeros(len(active), dtype=np.int64)
     node_parent: list[npt.NDArray[np.int64]] = [np.array([-1], dtype=np.int64)]
     node_code: list[npt.NDArray[np.int64]] = [np.array([len(frames)], dtype=np.int64)]
@@ -211,11 +246,15 @@ def build_paths_table(
     depth = 0
     while len(active):
         parent_lo = level_start[-2]
-        key = (at - parent_lo) * n_codes + key_rank[paths.codes_at(active, depth)]
+        if depth < skip:
+            code = paths.codes_at(active, depth)
+        else:
+            code = by_depth[depth_start[depth - skip] + rank]
+        key = (at - parent_lo) * n_codes + key_rank[code]
         # Paths stay sorted by their node: the keys come nearly sorted, which
         # a stable (merging) sort finishes in close to one pass.
         order = np.argsort(key, kind="stable")
-        key, active = key[order], active[order]
+        key, active, rank = key[order], active[order], rank[order]
         active_weight = [w[order] for w in active_weight]
         first = np.empty(len(key), dtype=bool)
         first[0] = True
@@ -230,7 +269,7 @@ def build_paths_table(
                 lost_at.append(parent_lo + unique[small] // n_codes)
                 lost_weight.append(sums[0][small])
                 keep_path = ~small[inverse]
-                active = active[keep_path]
+                active, rank = active[keep_path], rank[keep_path]
                 inverse = (np.cumsum(~small) - 1)[inverse[keep_path]]
                 active_weight = [w[keep_path] for w in active_weight]
                 unique = unique[~small]
@@ -250,7 +289,7 @@ def build_paths_table(
             ended_at.append(at[ending])
             for column, w in enumerate(active_weight):
                 ended_weight[column].append(w[ending])
-            active, at = active[going], at[going]
+            active, at, rank = active[going], at[going], rank[going]
             active_weight = [w[going] for w in active_weight]
     parent = np.concatenate(node_parent)
     n = len(parent)
