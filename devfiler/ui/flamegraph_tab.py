@@ -93,7 +93,7 @@ class FlamegraphTab:
         self._error: str | None = None
         self._matches: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
         self._matches_for: tuple[int, str] | None = None
-        self._zoom_for: tuple[int, FlameView] | None = None
+        self._zoom_for: tuple[object, FlameView] | None = None
         self._zoom_keys: tuple[str, ...] = ()
         self._drawn: object = None
         self._size = (0, 0)
@@ -219,7 +219,7 @@ class FlamegraphTab:
         pixels = 1 << (max(self._size[0], 1) - 1).bit_length()
         if self.data is None or not flame_view.zoomed(self.view):
             return 1 / pixels, None
-        signature = (id(self.data.flat), self.view)
+        signature = (self._key, self.view)
         if self._zoom_for != signature:
             self._zoom_for = signature
             self._zoom_keys = flame_view.inside(self.view, self.data.flat)
