@@ -59,8 +59,13 @@ def top_functions(
     order: TopOrder = TopOrder.SELF,
     filter_text: str = "",
     limit: int = DEFAULT_LIMIT,
+    heat: bool = True,
 ) -> TopFunctions:
-    """`filter_text` keeps functions whose name or file contains it (any case)."""
+    """`filter_text` keeps functions whose name or file contains it (any case).
+
+    Without `heat` the items have no heat strips: they take most of the
+    time, and a table that prints none need not pay for them.
+    """
     table = profile.stacks
     functions, of_code = function_table(table.frames)
     trace_weight = profile.trace_weights()
@@ -81,8 +86,10 @@ def top_functions(
     )
     candidates.sort(key=lambda i: (-first[i], -second[i], functions[i].function, functions[i].file))
     shown = candidates[:limit]
-    heat_self, heat_total = _heat(
-        profile, of_code, leaf_function, pair_trace, pair_function, shown, len(functions)
+    heat_self, heat_total = (
+        _heat(profile, of_code, leaf_function, pair_trace, pair_function, shown, len(functions))
+        if heat
+        else (np.zeros((len(shown), 0)), np.zeros((len(shown), 0)))
     )
     total = profile.total
     items = tuple(
