@@ -234,8 +234,12 @@ def build_paths_table(
     active = np.flatnonzero(~ended)
     active_weight = [w[active] for w in path_weights]
     by_depth, depth_start, path_rank = paths.columns()
+    # A path is its run's rank from here on: runs are ranked longest first,
+    # so the paths deeper than d are those whose rank is below a count.
+    deeper = np.diff(depth_start)
     rank = path_rank[active]
-    skip = 0 if paths.heads is None else 1
+    heads = paths.heads[active] if paths.heads is not None else None
+    skip = 0 if heads is None else 1
     at = np.zeros(len(active), dtype=np.int64)
     node_parent: list[npt.NDArray[np.int64]] = [np.array([-1], dtype=np.int64)]
     node_code: list[npt.NDArray[np.int64]] = [np.array([len(frames)], dtype=np.int64)]
@@ -244,17 +248,17 @@ def build_paths_table(
     lost_weight: list[npt.NDArray[Any]] = []
     level_start = [0, 1]
     depth = 0
-    while len(active):
+    while len(rank):
         parent_lo = level_start[-2]
-        if depth < skip:
-            code = paths.codes_at(active, depth)
+        if heads is not None and depth == 0:
+            code = heads
         else:
             code = by_depth[depth_start[depth - skip] + rank]
         key = (at - parent_lo) * n_codes + key_rank[code]
         # Paths stay sorted by their node: the keys come nearly sorted, which
         # a stable (merging) sort finishes in close to one pass.
         order = np.argsort(key, kind="stable")
-        key, active, rank = key[order], active[order], rank[order]
+        key, rank = key[order], rank[order]
         active_weight = [w[order] for w in active_weight]
         first = np.empty(len(key), dtype=bool)
         first[0] = True
@@ -269,7 +273,7 @@ def build_paths_table(
                 lost_at.append(parent_lo + unique[small] // n_codes)
                 lost_weight.append(sums[0][small])
                 keep_path = ~small[inverse]
-                active, rank = active[keep_path], rank[keep_path]
+                rank = rank[keep_path]
                 inverse = (np.cumsum(~small) - 1)[inverse[keep_path]]
                 active_weight = [w[keep_path] for w in active_weight]
                 unique = unique[~small]
@@ -283,13 +287,13 @@ def build_paths_table(
         at = level_start[-1] + inverse
         level_start.append(level_start[-1] + len(unique))
         depth += 1
-        going = depths[active] > depth
+        going = rank < (deeper[depth - skip] if depth - skip < len(deeper) else 0)
         if not bool(going.all()):
             ending = ~going
             ended_at.append(at[ending])
             for column, w in enumerate(active_weight):
                 ended_weight[column].append(w[ending])
-            active, at, rank = active[going], at[going], rank[going]
+            at, rank = at[going], rank[going]
             active_weight = [w[going] for w in active_weight]
     parent = np.concatenate(node_parent)
     n = len(parent)
