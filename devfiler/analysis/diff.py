@@ -12,7 +12,7 @@ from devfiler.analysis.flamegraph import root_label, thread_paths
 from devfiler.analysis.labels import LabeledFrame, root_frame
 from devfiler.analysis.profile import Profile
 from devfiler.analysis.results import FlameGraph, FlameGraphTable
-from devfiler.analysis.tree import build_table
+from devfiler.analysis.tree import Paths, build_paths_table
 
 
 def diff_flamegraph(now: Profile, before: Profile) -> FlameGraph:
@@ -26,11 +26,10 @@ def diff_flamegraph_table(now: Profile, before: Profile) -> FlameGraphTable:
         raise ValueError("a differential flamegraph compares selections of the same unit")
     boxes: dict[str, int] = {}
     frames: list[LabeledFrame] = []
-    codes = []
-    offsets = [np.zeros(1, dtype=np.int64)]
+    sides = []
     end = 0
     for side in (now, before):
-        side_frames, side_codes, side_offsets = thread_paths(side)
+        side_frames, paths = thread_paths(side)
         remap = np.empty(len(side_frames), dtype=np.int64)
         for code, box in enumerate(side_frames):
             number = boxes.get(box.key)
@@ -38,18 +37,22 @@ def diff_flamegraph_table(now: Profile, before: Profile) -> FlameGraphTable:
                 number = boxes[box.key] = len(frames)
                 frames.append(box)
             remap[code] = number
-        codes.append(remap[side_codes])
-        offsets.append(side_offsets[1:] + end)
-        end += int(side_offsets[-1])
+        heads = remap[paths.heads] if paths.heads is not None else None
+        sides.append(Paths(remap[paths.codes], paths.starts + end, paths.lengths, heads))
+        end += len(paths.codes)
     zeros = [np.zeros(len(side.pair_weight), dtype=np.int64) for side in (before, now)]
     weights = [
         np.concatenate([now.pair_weight, zeros[0]]),
         np.concatenate([zeros[1], before.pair_weight]),
     ]
-    table = build_table(
+    table = build_paths_table(
         frames,
-        np.concatenate(codes),
-        np.concatenate(offsets),
+        Paths(
+            np.concatenate([paths.codes for paths in sides]),
+            np.concatenate([paths.starts for paths in sides]),
+            np.concatenate([paths.lengths for paths in sides]),
+            np.concatenate([paths.heads for paths in sides if paths.heads is not None]),
+        ),
         weights,
         root_frame(root_label(now.selection)),
     )

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import math
-
-import numpy as np
-import numpy.typing as npt
+from dataclasses import dataclass
 
 from devfiler.analysis.labels import LabeledFrame, root_frame, thread_frame
 from devfiler.analysis.profile import Profile
 from devfiler.analysis.results import FlameGraph, FlameGraphTable, Selection
-from devfiler.analysis.stacks import with_threads
-from devfiler.analysis.tree import build_table
+from devfiler.analysis.tree import Paths, build_paths_table, zoomed_table
 from devfiler.model import SampleKind
 
 _ROOT_LABELS = {
@@ -25,33 +22,56 @@ def root_label(selection: Selection) -> str:
     return _ROOT_LABELS.get(selection.kinds, "100% of all samples")
 
 
-def thread_paths(
-    profile: Profile,
-) -> tuple[tuple[LabeledFrame, ...], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """One path per distinct (trace, thread), in `pair_*` order: (frames, codes, offsets)."""
-    return with_threads(
-        profile.stacks,
-        profile.pair_trace,
-        profile.pair_thread,
-        [thread_frame(name) for name in profile.thread_names],
+def thread_paths(profile: Profile) -> tuple[tuple[LabeledFrame, ...], Paths]:
+    """`thread; outermost; ...; leaf` for every distinct (trace, thread), in `pair_*` order.
+
+    The thread boxes come after the stack table's frames.
+    """
+    stacks = profile.stacks
+    frames = stacks.frames + tuple(thread_frame(name) for name in profile.thread_names)
+    paths = Paths(
+        stacks.codes,
+        stacks.offsets[profile.pair_trace],
+        stacks.lengths[profile.pair_trace],
+        len(stacks.frames) + profile.pair_thread,
     )
+    return frames, paths
 
 
-def flamegraph_table(profile: Profile, min_share: float = 0.0) -> FlameGraphTable:
+@dataclass(frozen=True, slots=True)
+class Zoom:
+    """A node shown in more detail: its subtree keeps nodes down to `min_share` of the root.
+
+    `keys` are the box keys from a thread node down to it. A window zoomed
+    into a node draws the nodes under it wider than the rest of the tree.
+    """
+
+    keys: tuple[str, ...]
+    min_share: float
+
+
+def flamegraph_table(
+    profile: Profile, min_share: float = 0.0, zoom: Zoom | None = None
+) -> FlameGraphTable:
     """The flamegraph as arrays: what views drawing every node should ask for.
 
     Nodes weighing less than `min_share` of the root are left out (see
-    FlameTable.omitted); 0 keeps the complete tree.
+    FlameTable.omitted); 0 keeps the complete tree. Under `zoom`'s node its
+    own share applies.
     """
-    frames, codes, offsets = thread_paths(profile)
-    tree = build_table(
+    frames, paths = thread_paths(profile)
+    total = profile.total
+    tree = build_paths_table(
         frames,
-        codes,
-        offsets,
+        paths,
         [profile.pair_weight],
         root_frame(root_label(profile.selection)),
-        math.ceil(min_share * profile.total),
+        math.ceil(min_share * total),
     )
+    if zoom is not None:
+        tree = zoomed_table(
+            tree, frames, paths, profile.pair_weight, zoom.keys, math.ceil(zoom.min_share * total)
+        )
     return FlameGraphTable(profile.unit, profile.start_ns, profile.end_ns, tree)
 
 

@@ -7,6 +7,7 @@ turns them into the command line's JSON contract (README, "Headless queries").
 from __future__ import annotations
 
 import gc
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -194,6 +195,71 @@ class FlameTable:
             base_weight=self.base_weight[kept] if self.base_weight is not None else None,
             change=self.change[kept] if self.change is not None else None,
             omitted=np.rint(lost[kept]).astype(np.int64),
+        )
+
+    def child(self, index: int, key: str) -> int | None:
+        """The child of node `index` whose box has this key, if any."""
+        below = self.parent[index + 1 : int(self.end[index])]
+        for child in (np.flatnonzero(below == index) + index + 1).tolist():
+            if self.boxes[int(self.box[child])].key == key:
+                return child
+        return None
+
+    def find(self, keys: Sequence[str]) -> int | None:
+        """The node reached from the root through children with these box keys, if any."""
+        index: int | None = 0
+        for key in keys:
+            if index is None:
+                return None
+            index = self.child(index, key)
+        return index
+
+    def path_keys(self, index: int) -> tuple[str, ...]:
+        """Box keys from a child of the root down to node `index` (`find` goes back)."""
+        keys = []
+        while index > 0:
+            keys.append(self.boxes[int(self.box[index])].key)
+            index = int(self.parent[index])
+        return tuple(reversed(keys))
+
+    def spliced(self, at: int, subtree: FlameTable) -> FlameTable:
+        """This tree with node `at`'s subtree replaced by `subtree`, whose root is that node.
+
+        `subtree` holds the same boxes (its root's box aside) and covers the
+        same paths, cut at another weight: a view zoomed into `at` shows
+        nodes that are too small for the whole tree.
+        """
+        if self.base_weight is not None or subtree.base_weight is not None:
+            raise ValueError("differential trees are not spliced")
+        lo, hi = at, int(self.end[at])
+        shift = len(subtree) - (hi - lo)
+
+        def joined(
+            mine: npt.NDArray[np.int64], theirs: npt.NDArray[np.int64]
+        ) -> npt.NDArray[np.int64]:
+            return np.concatenate([mine[:lo], theirs, mine[hi:]])
+
+        box = subtree.box.copy()
+        box[0] = self.box[at]
+        parent = subtree.parent + lo
+        parent[0] = self.parent[at]
+        moved = self.parent.copy()
+        moved[moved >= hi] += shift
+        end = self.end.copy()
+        end[end >= hi] += shift
+        mine_omitted = self.omitted if self.omitted is not None else np.zeros(len(self), np.int64)
+        theirs = (
+            subtree.omitted if subtree.omitted is not None else np.zeros(len(subtree), np.int64)
+        )
+        return FlameTable(
+            boxes=self.boxes,
+            box=joined(self.box, box),
+            parent=joined(moved, parent),
+            depth=joined(self.depth, subtree.depth + self.depth[at]),
+            end=joined(end, subtree.end + lo),
+            weight=joined(self.weight, subtree.weight),
+            self_weight=joined(self.self_weight, subtree.self_weight),
+            omitted=joined(mine_omitted, theirs),
         )
 
     def tree(self) -> FlameNode:

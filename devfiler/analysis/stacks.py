@@ -26,8 +26,7 @@ from devfiler.storage.store import Store
 class StackTable:
     """Paths of the distinct traces of `columns.trace_hashes`, in that order.
 
-    `frames` may hold more boxes than the paths use (the thread boxes come
-    last, see `with_threads`).
+    `frames` may hold more boxes than the paths use.
     """
 
     frames: tuple[LabeledFrame, ...]
@@ -175,24 +174,3 @@ def load_stacks(
     offsets = np.zeros(len(trace_lengths) + 1, dtype=np.int64)
     np.cumsum(trace_lengths, out=offsets[1:])
     return StackTable(boxes, offsets, codes)
-
-
-def with_threads(
-    table: StackTable,
-    trace_ids: npt.NDArray[np.int64],
-    thread_ids: npt.NDArray[np.int64],
-    thread_frames: list[LabeledFrame],
-) -> tuple[tuple[LabeledFrame, ...], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Paths `thread; outermost; ...; leaf` for (trace, thread) pairs: (frames, codes, offsets)."""
-    base = len(table.frames)
-    lengths = table.lengths[trace_ids] + 1
-    starts = table.offsets[trace_ids]
-    offsets = np.zeros(len(trace_ids) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    codes = np.empty(offsets[-1], dtype=np.int64)
-    codes[offsets[:-1]] = base + thread_ids
-    body, _ = gather(table.codes, starts, lengths - 1)
-    mask = np.ones(len(codes), dtype=bool)
-    mask[offsets[:-1]] = False
-    codes[mask] = body
-    return table.frames + tuple(thread_frames), codes, offsets

@@ -16,7 +16,7 @@ import numpy.typing as npt
 from devfiler.analysis.labels import LabeledFrame
 from devfiler.analysis.profile import Profile
 from devfiler.analysis.results import HEAT_BINS, TopFunction, TopFunctions, TopOrder
-from devfiler.analysis.stacks import StackTable, gather
+from devfiler.analysis.stacks import StackTable
 from devfiler.analysis.tree import aggregate_pairs
 from devfiler.model import FrameKind
 
@@ -59,8 +59,13 @@ def top_functions(
     order: TopOrder = TopOrder.SELF,
     filter_text: str = "",
     limit: int = DEFAULT_LIMIT,
+    heat: bool = True,
 ) -> TopFunctions:
-    """`filter_text` keeps functions whose name or file contains it (any case)."""
+    """`filter_text` keeps functions whose name or file contains it (any case).
+
+    Without `heat` the items have no heat strips: they take most of the
+    time, and a table that prints none need not pay for them.
+    """
     table = profile.stacks
     functions, of_code = function_table(table.frames)
     trace_weight = profile.trace_weights()
@@ -81,8 +86,10 @@ def top_functions(
     )
     candidates.sort(key=lambda i: (-first[i], -second[i], functions[i].function, functions[i].file))
     shown = candidates[:limit]
-    heat_self, heat_total = _heat(
-        profile, of_code, leaf_function, pair_trace, pair_function, shown, len(functions)
+    heat_self, heat_total = (
+        _heat(profile, of_code, leaf_function, pair_trace, pair_function, shown, len(functions))
+        if heat
+        else (np.zeros((len(shown), 0)), np.zeros((len(shown), 0)))
     )
     total = profile.total
     items = tuple(
@@ -114,12 +121,19 @@ def _sums(
 def _distinct_pairs(
     table: StackTable, of_code: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """(trace, function) once per function on each trace, sorted by trace."""
+    """(trace, function) once per function on each trace, sorted by trace.
+
+    A trace's entries are together already, so a merging sort of the keys
+    has only each trace's few entries to order.
+    """
+    n_functions = max(int(of_code.max()) + 1, 1) if len(of_code) else 1
     entry_trace = np.repeat(np.arange(len(table.lengths), dtype=np.int64), table.lengths)
-    traces, funcs, _ = aggregate_pairs(
-        entry_trace, of_code[table.codes], np.zeros(len(entry_trace), dtype=np.int64)
-    )
-    return traces, funcs
+    key = np.sort(entry_trace * n_functions + of_code[table.codes], kind="stable")
+    distinct = np.empty(len(key), dtype=bool)
+    distinct[:1] = True
+    np.not_equal(key[1:], key[:-1], out=distinct[1:])
+    key = key[distinct]
+    return key // n_functions, key % n_functions
 
 
 def _leaf_functions(table: StackTable, of_code: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -165,14 +179,17 @@ def _heat(
         reach, np.arange(_HEAT_CHUNK, int(reach[-1]) if len(reach) else 0, _HEAT_CHUNK), "right"
     )
     edges = np.unique(np.r_[0, cuts, len(per_pair)]).tolist()
+    # Each pair's run of slices: slice = run start + (row number - rows before the run).
+    run_start = first[pair_trace] - (reach - per_pair)
+    row_key = pair_rows * HEAT_BINS
     for begin, end in itertools.pairwise(edges):
-        picked, _ = gather(
-            np.arange(len(slice_trace), dtype=np.int64),
-            first[pair_trace[begin:end]],
-            per_pair[begin:end],
+        counts = per_pair[begin:end]
+        base = int(reach[begin] - per_pair[begin])
+        picked = np.repeat(run_start[begin:end], counts) + np.arange(
+            base, base + int(counts.sum()), dtype=np.int64
         )
         heat_total += np.bincount(
-            np.repeat(pair_rows[begin:end], per_pair[begin:end]) * HEAT_BINS + slice_bin[picked],
+            np.repeat(row_key[begin:end], counts) + slice_bin[picked],
             weights=slice_weight[picked],
             minlength=rows * HEAT_BINS,
         )

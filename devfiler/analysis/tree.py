@@ -1,16 +1,19 @@
 """Build a flame tree from weighted paths, level by level with numpy.
 
-Paths are runs of box codes (see analysis/stacks.py). Each level merges equal
-(parent node, code) pairs with `numpy.unique` and sums their weights with
-`bincount`; the nodes are then put in depth-first display order with numpy
-too, giving a FlameTable (arrays, no object per node) that can be turned into
-FlameNodes. Several weight columns give differential trees (current, base).
+Paths are runs of box codes (see analysis/stacks.py), read where the stack
+table keeps them. Each level sorts the paths still going down by (parent
+node, code), merges equal neighbours and sums their weights; the paths stay
+sorted by node, so the next level's sort is nearly done already. The nodes
+are then put in depth-first display order with numpy too, giving a
+FlameTable (arrays, no object per node) that can be turned into FlameNodes.
+Several weight columns give differential trees (current, base).
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -91,6 +94,90 @@ def changes(weight: npt.NDArray[np.int64], base: npt.NDArray[np.int64]) -> npt.N
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class Paths:
+    """Weighted paths as runs of box codes, without copying shared runs.
+
+    Path i is `heads[i]` (when there are heads) followed by
+    `codes[starts[i] : starts[i] + lengths[i]]`: a flamegraph's paths are a
+    thread box over a stored trace, and many (trace, thread) pairs share one
+    trace, so the runs stay where the stack table has them.
+    """
+
+    codes: npt.NDArray[np.int64]
+    starts: npt.NDArray[np.int64]
+    lengths: npt.NDArray[np.int64]
+    heads: npt.NDArray[np.int64] | None = None
+
+    @classmethod
+    def cut(cls, codes: npt.NDArray[np.int64], offsets: npt.NDArray[np.int64]) -> Paths:
+        """Consecutive paths: codes[offsets[i] : offsets[i + 1]]."""
+        return cls(codes, offsets[:-1], np.diff(offsets))
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    @property
+    def depths(self) -> npt.NDArray[np.int64]:
+        """Boxes on every path."""
+        return self.lengths + 1 if self.heads is not None else self.lengths
+
+    def codes_at(self, paths: npt.NDArray[np.int64], depth: int) -> npt.NDArray[np.int64]:
+        """Box `depth` (0: outermost) of each of `paths`, all at least that deep."""
+        if self.heads is None:
+            return self.codes[self.starts[paths] + depth]
+        if depth == 0:
+            return self.heads[paths]
+        return self.codes[self.starts[paths] + depth - 1]
+
+    def columns(
+        self,
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """The runs' codes depth by depth: (codes, start of each depth, rank of each path's run).
+
+        Box d of the run of rank r is `codes[starts[d] + r]`. Runs are ranked
+        longest first, so each depth is one short column: a level-wise merge
+        reading a column picks among tens of thousands of codes, not among
+        the millions of the whole table.
+        """
+        # A run is a distinct (start, length): paths sharing a trace share one.
+        span = int(self.lengths.max()) + 1 if len(self.lengths) else 1
+        distinct, run_of = np.unique(self.starts * span + self.lengths, return_inverse=True)
+        runs, run_length = distinct // span, distinct % span
+        by_length = np.argsort(-run_length, kind="stable")
+        rank = np.empty(len(runs), dtype=np.int64)
+        rank[by_length] = np.arange(len(runs), dtype=np.int64)
+        lengths = run_length[by_length]
+        deepest = int(lengths[0]) if len(lengths) else 0
+        starts = np.zeros(deepest + 1, dtype=np.int64)
+        np.cumsum(
+            np.searchsorted(-lengths, -np.arange(deepest, dtype=np.int64), side="left"),
+            out=starts[1:],
+        )
+        before = np.cumsum(lengths) - lengths
+        within = np.arange(int(starts[-1]), dtype=np.int64) - np.repeat(before, lengths)
+        codes = np.empty(int(starts[-1]), dtype=np.int64)
+        codes[starts[within] + np.repeat(np.arange(len(runs), dtype=np.int64), lengths)] = (
+            self.codes[np.repeat(runs[by_length], lengths) + within]
+        )
+        return codes, starts, rank[run_of.reshape(-1)]
+
+    def starting_with(self, prefix: Sequence[int]) -> npt.NDArray[np.int64]:
+        """The paths whose first boxes are `prefix`."""
+        chosen = np.flatnonzero(self.depths >= len(prefix))
+        for depth, code in enumerate(prefix):
+            chosen = chosen[self.codes_at(chosen, depth) == code]
+        return chosen
+
+    def after(self, chosen: npt.NDArray[np.int64], skip: int) -> Paths:
+        """The `chosen` paths without their first `skip` boxes (each has that many)."""
+        if not skip:
+            heads = self.heads[chosen] if self.heads is not None else None
+            return Paths(self.codes, self.starts[chosen], self.lengths[chosen], heads)
+        within = skip - 1 if self.heads is not None else skip
+        return Paths(self.codes, self.starts[chosen] + within, self.lengths[chosen] - within)
+
+
 def build_tree(
     frames: Sequence[LabeledFrame],
     codes: npt.NDArray[np.int64],
@@ -110,6 +197,17 @@ def build_table(
     root: LabeledFrame,
     min_weight: int = 0,
 ) -> FlameTable:
+    """`build_paths_table` of consecutive paths (`codes` cut at `offsets`)."""
+    return build_paths_table(frames, Paths.cut(codes, offsets), weights, root, min_weight)
+
+
+def build_paths_table(
+    frames: Sequence[LabeledFrame],
+    paths: Paths,
+    weights: Sequence[npt.NDArray[np.int64]],
+    root: LabeledFrame,
+    min_weight: int = 0,
+) -> FlameTable:
     """Merge the paths into a tree under `root`.
 
     `weights[0]` is the weight of each path; a second column makes the
@@ -117,65 +215,93 @@ def build_table(
     heaviest first, then by base weight, then by frame key. Nodes lighter
     than `min_weight` are left out as soon as their level is merged, so the
     paths under them cost nothing further; their parent's `omitted` says
-    how much they weighed.
+    how much they weighed. Each level works on the paths still going down
+    only, so a cut tree costs by the nodes it keeps and the paths that
+    reach them.
     """
     # Codes numbered in frame key order make node numbers follow the key
     # among siblings, so ordering children needs only a sort by weight.
     by_key = sorted(range(len(frames)), key=lambda c: frames[c].key)
     key_rank = np.empty(len(frames), dtype=np.int64)
     key_rank[np.array(by_key, dtype=np.int64)] = np.arange(len(frames), dtype=np.int64)
-    codes = key_rank[codes]
     frames = [frames[c] for c in by_key]
     n_codes = max(len(frames), 1)
-    lengths = np.diff(offsets)
-    path_weights = [np.asarray(w, dtype=np.float64) for w in weights]
-    position = np.zeros(len(lengths), dtype=np.int64)
-    alive = np.ones(len(lengths), dtype=bool)
+    path_weights = [np.asarray(w, dtype=np.int64) for w in weights]
+    depths = paths.depths
+    ended = depths == 0
+    ended_at: list[npt.NDArray[np.int64]] = [np.zeros(int(ended.sum()), dtype=np.int64)]
+    ended_weight = [[w[ended]] for w in path_weights]
+    active = np.flatnonzero(~ended)
+    active_weight = [w[active] for w in path_weights]
+    by_depth, depth_start, path_rank = paths.columns()
+    # A path is its run's rank from here on: runs are ranked longest first,
+    # so the paths deeper than d are those whose rank is below a count.
+    deeper = np.diff(depth_start)
+    rank = path_rank[active]
+    heads = paths.heads[active] if paths.heads is not None else None
+    skip = 0 if heads is None else 1
+    at = np.zeros(len(active), dtype=np.int64)
     node_parent: list[npt.NDArray[np.int64]] = [np.array([-1], dtype=np.int64)]
     node_code: list[npt.NDArray[np.int64]] = [np.array([len(frames)], dtype=np.int64)]
     node_weight = [[np.array([w.sum()])] for w in path_weights]
-    lost: list[npt.NDArray[Any]] = []
+    lost_at: list[npt.NDArray[np.int64]] = []
+    lost_weight: list[npt.NDArray[Any]] = []
     level_start = [0, 1]
-    by_length = np.argsort(-lengths, kind="stable")
-    sorted_lengths = lengths[by_length]
-    for depth in range(int(sorted_lengths[0]) if len(lengths) else 0):
-        active = by_length[: np.searchsorted(-sorted_lengths, -depth, side="left")]
+    depth = 0
+    while len(rank):
+        parent_lo = level_start[-2]
+        if heads is not None and depth == 0:
+            code = heads
+        else:
+            code = by_depth[depth_start[depth - skip] + rank]
+        key = (at - parent_lo) * n_codes + key_rank[code]
+        # Paths stay sorted by their node: the keys come nearly sorted, which
+        # a stable (merging) sort finishes in close to one pass.
+        order = np.argsort(key, kind="stable")
+        key, rank = key[order], rank[order]
+        active_weight = [w[order] for w in active_weight]
+        first = np.empty(len(key), dtype=bool)
+        first[0] = True
+        np.not_equal(key[1:], key[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        unique = key[starts]
+        inverse = np.cumsum(first) - 1
+        sums = [np.add.reduceat(w, starts) for w in active_weight]
         if min_weight > 0:
-            active = active[alive[active]]
-        if not len(active):
-            break
-        key = position[active] * n_codes + codes[offsets[active] + depth]
-        unique, inverse = np.unique(key, return_inverse=True)
-        inverse = inverse.reshape(-1)
-        sums = [
-            np.bincount(inverse, weights=w[active], minlength=len(unique)) for w in path_weights
-        ]
-        if min_weight > 0:
-            small = np.rint(sums[0]) < min_weight
+            small = sums[0] < min_weight
             if bool(small.any()):
-                lost.append(
-                    np.bincount(
-                        unique[small] // n_codes, weights=sums[0][small], minlength=level_start[-1]
-                    )
-                )
-                renumber = np.cumsum(~small) - 1
-                alive[active[small[inverse]]] = False
+                lost_at.append(parent_lo + unique[small] // n_codes)
+                lost_weight.append(sums[0][small])
                 keep_path = ~small[inverse]
-                active, inverse = active[keep_path], renumber[inverse[keep_path]]
+                rank = rank[keep_path]
+                inverse = (np.cumsum(~small) - 1)[inverse[keep_path]]
+                active_weight = [w[keep_path] for w in active_weight]
                 unique = unique[~small]
                 sums = [column[~small] for column in sums]
-        node_parent.append(unique // n_codes)
+        if not len(unique):
+            break
+        node_parent.append(parent_lo + unique // n_codes)
         node_code.append(unique % n_codes)
         for column, level_sums in enumerate(sums):
             node_weight[column].append(level_sums)
-        position[active] = level_start[-1] + inverse
+        at = level_start[-1] + inverse
         level_start.append(level_start[-1] + len(unique))
+        depth += 1
+        going = rank < (deeper[depth - skip] if depth - skip < len(deeper) else 0)
+        if not bool(going.all()):
+            ending = ~going
+            ended_at.append(at[ending])
+            for column, w in enumerate(active_weight):
+                ended_weight[column].append(w[ending])
+            at, rank = at[going], rank[going]
+            active_weight = [w[going] for w in active_weight]
     parent = np.concatenate(node_parent)
     n = len(parent)
-    total = [np.rint(np.concatenate(parts)).astype(np.int64) for parts in node_weight]
+    total = [np.concatenate(parts) for parts in node_weight]
+    final_at = np.concatenate(ended_at)
     own = [
-        np.rint(np.bincount(position[alive], weights=w[alive], minlength=n)).astype(np.int64)
-        for w in path_weights
+        np.rint(np.bincount(final_at, weights=np.concatenate(w), minlength=n)).astype(np.int64)
+        for w in ended_weight
     ]
     code = np.concatenate(node_code)
     preorder, size = _preorder(parent, level_start, total)
@@ -192,10 +318,12 @@ def build_table(
     base = placed(total[1]) if len(total) > 1 else None
     omitted = None
     if min_weight > 0:
-        omitted_sums = np.zeros(n)
-        for part in lost:
-            omitted_sums[: len(part)] += part
-        omitted = placed(np.rint(omitted_sums).astype(np.int64))
+        lost = np.bincount(
+            np.concatenate([np.zeros(0, dtype=np.int64), *lost_at]),
+            weights=np.concatenate([np.zeros(0), *lost_weight]),
+            minlength=n,
+        )
+        omitted = placed(np.rint(lost).astype(np.int64))
     return FlameTable(
         boxes=(*frames, root),
         box=placed(code),
@@ -208,6 +336,33 @@ def build_table(
         change=changes(weight, base) if base is not None else None,
         omitted=omitted,
     )
+
+
+def zoomed_table(
+    table: FlameTable,
+    frames: Sequence[LabeledFrame],
+    paths: Paths,
+    weights: npt.NDArray[np.int64],
+    keys: Sequence[str],
+    min_weight: int,
+) -> FlameTable:
+    """`table` (built from these paths) with the subtree at `keys` cut at `min_weight` instead.
+
+    `keys` are box keys from a child of the root down. A view zoomed into a
+    node needs the nodes wide enough on screen at that zoom, which are the
+    small ones under that node only: the paths through it are picked and
+    only they are merged again. Without such a node the table is returned.
+    """
+    at = table.find(keys)
+    if at is None or not keys:
+        return table
+    code_of = {box.key: code for code, box in enumerate(frames)}
+    prefix = [code_of[key] for key in keys]
+    chosen = paths.starting_with(prefix)
+    subtree = build_paths_table(
+        frames, paths.after(chosen, len(prefix)), [weights[chosen]], frames[prefix[-1]], min_weight
+    )
+    return table.spliced(at, subtree)
 
 
 def _sibling_order(

@@ -330,6 +330,7 @@ def _top(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -
         order=TopOrder(args.sort),
         filter_text=args.filter,
         limit=args.limit,
+        heat=bool(args.json and args.heat),
     )
     if args.json:
         return top_json(result, heat=args.heat)

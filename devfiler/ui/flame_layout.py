@@ -119,7 +119,7 @@ def layout(
     px0 = np.clip(np.floor(fx0 + 0.5), 0, geometry.width).astype(np.int64)
     px1 = np.clip(np.floor(fx1 + 0.5), 0, geometry.width).astype(np.int64)
     y = (
-        (flat.depth[index].astype(np.int64) - flat.min_depth) * rh - np.int64(round(view.top))
+        (flat.table.depth[index].astype(np.int64) - flat.min_depth) * rh - np.int64(round(view.top))
     ).astype(np.int64)
     colour = flat.colours(index)
     lit = None if highlight is None else np.isin(index, highlight)
@@ -152,8 +152,8 @@ def _labels(
     labels = []
     for slot in np.flatnonzero(fits >= 1).tolist():
         node = int(index[slot])
-        box = int(flat.box[node])
-        full = top_text if node == 0 and top_text is not None else flat.boxes[box].label
+        box = int(flat.table.box[node])
+        full = top_text if node == 0 and top_text is not None else flat.table.boxes[box].label
         text = full[: int(fits[slot])]
         if not text:
             continue

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -26,17 +26,15 @@ from devfiler.ui.theme import change_colours, frame_colour
 
 @dataclass(frozen=True, slots=True)
 class FlatFlame:
-    """Parallel arrays, one entry per node; `rows[d]` lists row d's nodes left to right."""
+    """A FlameTable laid out in rows: `rows[d]` lists row d's nodes left to right.
 
-    boxes: tuple[LabeledFrame, ...]
-    box: npt.NDArray[np.int64]
-    """What each node shows: an index into `boxes` and the per-box arrays."""
-    depth: npt.NDArray[np.int64]
+    The nodes, their boxes and weights are the table's; what is added here
+    is where each node sits and what each box looks like.
+    """
+
+    table: FlameTable
     start: npt.NDArray[np.float64]
     """Left edge in weight units from the left edge of the row-0 node."""
-    weight: npt.NDArray[np.float64]
-    self_weight: npt.NDArray[np.int64]
-    parent: npt.NDArray[np.int64]
     rows: dict[int, npt.NDArray[np.int64]]
     row_starts: dict[int, npt.NDArray[np.float64]]
     """`start` of each row's nodes, ascending: a view finds its visible slice by bisection."""
@@ -47,19 +45,15 @@ class FlatFlame:
     """Boxes that are no frame (root, threads): drawn grey with light text."""
     box_lower: tuple[str, ...]
     """Lower-case labels, for the text filter."""
-    base_weight: npt.NDArray[np.int64] | None = None
-    """Differential flamegraphs: each node's weight in the baseline."""
-    change: npt.NDArray[np.float64] | None = None
-    """Differential flamegraphs: each node's change of share, -1 gone .. +1 new."""
 
     def colours(self, index: npt.NDArray[np.int64]) -> npt.NDArray[np.uint8]:
         """Box colours of these nodes: by frame kind, or by change in a differential view."""
-        if self.change is None:
-            return self.box_colour[self.box[index]]
-        return change_colours(self.change[index])
+        if self.table.change is None:
+            return self.box_colour[self.table.box[index]]
+        return change_colours(self.table.change[index])
 
     def __len__(self) -> int:
-        return len(self.box)
+        return len(self.table)
 
     @property
     def min_depth(self) -> int:
@@ -70,39 +64,19 @@ class FlatFlame:
         return max(self.rows) if self.rows else 0
 
     def label(self, index: int) -> str:
-        return self.boxes[int(self.box[index])].label
+        return self.table.boxes[int(self.table.box[index])].label
 
     def key(self, index: int) -> str:
         """What identifies a node among its siblings across results (frame key, else label)."""
-        box = self.boxes[int(self.box[index])]
+        box = self.table.boxes[int(self.table.box[index])]
         return box.key or box.label
-
-    def node(self, index: int) -> FlameNode:
-        """Node `index` without its children (tooltips, clicks)."""
-        box = self.boxes[int(self.box[index])]
-        return FlameNode(
-            label=box.label,
-            kind=box.kind,
-            weight=int(self.weight[index]),
-            self_weight=int(self.self_weight[index]),
-            frame_key=box.key,
-            function=box.function if box.kind is not None else "",
-            file_id=box.file_id,
-            address=box.address,
-            inline=box.inline,
-            file=box.file,
-            kind_name=box.kind_name,
-            error=box.error,
-            base_weight=int(self.base_weight[index]) if self.base_weight is not None else None,
-            change=float(self.change[index]) if self.change is not None else None,
-        )
 
     def path(self, index: int) -> tuple[str, ...]:
         """Keys from the top node down to `index`: finds the node again in a newer result."""
         keys = []
         while index >= 0:
             keys.append(self.key(index))
-            index = int(self.parent[index])
+            index = int(self.table.parent[index])
         return tuple(reversed(keys))
 
     def find_path(self, path: tuple[str, ...]) -> int | None:
@@ -111,7 +85,10 @@ class FlatFlame:
         for level, key in enumerate(path):
             rows = [self.rows.get(level), self.rows.get(-level)] if level else [self.rows.get(0)]
             candidates = [
-                int(i) for row in rows if row is not None for i in row[self.parent[row] == found]
+                int(i)
+                for row in rows
+                if row is not None
+                for i in row[self.table.parent[row] == found]
             ]
             found = next((i for i in candidates if self.key(i) == key), -1)
             if found < 0:
@@ -136,24 +113,19 @@ def _colour_slot(box: LabeledFrame) -> int:
 
 
 def flatten(table: FlameTable) -> FlatFlame:
-    """Lay a tree out downward: the root on row 0, children left to right in their order.
-
-    A differential table keeps its baseline weights and changes (same node order).
-    """
-    flat = flatten_parts([(table, 1)])
-    if table.base_weight is None or table.change is None:
-        return flat
-    return replace(flat, base_weight=table.base_weight, change=table.change)
+    """Lay a tree out downward: the root on row 0, children left to right in their order."""
+    return _laid_out(table, _starts(table))
 
 
 def flatten_parts(parts: Sequence[tuple[FlameTable, int]]) -> FlatFlame:
     """Lay out trees that share row 0: direction 1 grows down, -1 grows up (sandwich callers).
 
     Trees after the first skip their own top node, which the first tree
-    already draws on row 0, and hang from it.
+    already draws on row 0, and hang from it; the joined table's depths are
+    negative upward.
     """
     boxes: list[LabeledFrame] = []
-    box, depth, start, weight, own, parent = [], [], [], [], [], []
+    box, depth, start, weight, own, parent, end = [], [], [], [], [], [], []
     count = 0
     for part, (table, direction) in enumerate(parts):
         skip = 1 if part else 0
@@ -167,12 +139,28 @@ def flatten_parts(parts: Sequence[tuple[FlameTable, int]]) -> FlatFlame:
         weight.append(table.weight[skip:])
         own.append(table.self_weight[skip:])
         parent.append(moved[skip:])
+        end.append(table.end[skip:] - skip + count)
         boxes.extend(table.boxes)
         count += len(table) - skip
-    depth_all = np.concatenate(depth).astype(np.int64)
+    ends = np.concatenate(end).astype(np.int64)
+    if len(ends):
+        ends[0] = count
+    joined = FlameTable(
+        boxes=tuple(boxes),
+        box=np.concatenate(box).astype(np.int64),
+        parent=np.concatenate(parent).astype(np.int64),
+        depth=np.concatenate(depth).astype(np.int64),
+        end=ends,
+        weight=np.concatenate(weight).astype(np.int64),
+        self_weight=np.concatenate(own).astype(np.int64),
+    )
+    return _laid_out(joined, np.concatenate(start))
+
+
+def _laid_out(table: FlameTable, start: npt.NDArray[np.float64]) -> FlatFlame:
     # Depth-first order lists each row's nodes left to right: a stable sort keeps it.
-    order = np.argsort(depth_all, kind="stable")
-    sorted_depths = depth_all[order]
+    order = np.argsort(table.depth, kind="stable")
+    sorted_depths = table.depth[order]
     bounds = np.flatnonzero(np.r_[True, sorted_depths[1:] != sorted_depths[:-1]]).tolist()
     ends = [*bounds[1:], len(order)]
     rows = {
@@ -180,20 +168,15 @@ def flatten_parts(parts: Sequence[tuple[FlameTable, int]]) -> FlatFlame:
         for begin, end in zip(bounds, ends, strict=True)
         if end > begin
     }
-    start_all = np.concatenate(start)
-    end_all = start_all + np.concatenate(weight)
+    end_all = start + table.weight
+    boxes = table.boxes
     slots = np.fromiter((_colour_slot(b) for b in boxes), dtype=np.int64, count=len(boxes))
-    total = float(parts[0][0].weight[0]) if parts and len(parts[0][0]) else 0.0
+    total = float(table.weight[0]) if len(table) else 0.0
     return FlatFlame(
-        boxes=tuple(boxes),
-        box=np.concatenate(box).astype(np.int64),
-        depth=depth_all,
-        start=start_all,
-        weight=np.concatenate(weight).astype(np.float64),
-        self_weight=np.concatenate(own).astype(np.int64),
-        parent=np.concatenate(parent).astype(np.int64),
+        table=table,
+        start=start,
         rows=rows,
-        row_starts={row: start_all[nodes] for row, nodes in rows.items()},
+        row_starts={row: start[nodes] for row, nodes in rows.items()},
         row_ends={row: end_all[nodes] for row, nodes in rows.items()},
         total=total or 1.0,
         box_colour=_PALETTE[slots].reshape(-1, 3),
@@ -293,4 +276,4 @@ def matches(flat: FlatFlame, text: str) -> npt.NDArray[np.int64]:
     if len(needle) < MIN_FILTER_LENGTH:
         return np.zeros(0, dtype=np.int64)
     hits = [i for i, label in enumerate(flat.box_lower) if needle in label]
-    return np.flatnonzero(np.isin(flat.box, hits)).astype(np.int64)
+    return np.flatnonzero(np.isin(flat.table.box, hits)).astype(np.int64)

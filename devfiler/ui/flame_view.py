@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from devfiler.ui.flame_model import FlatFlame
+from devfiler.ui.flame_model import FlatFlame, hit
 
 MIN_SPAN = 1e-9
 """Narrowest window onto the root; deeper zoom only shows float noise."""
@@ -39,7 +39,7 @@ def clamp(view: FlameView, content_height: float, viewport_height: float) -> Fla
 def zoom_to(flat: FlatFlame, index: int, view: FlameView) -> FlameView:
     """Fill the width with one node (a click, or jumping to a filter match)."""
     x0 = float(flat.start[index]) / flat.total
-    x1 = (float(flat.start[index]) + float(flat.weight[index])) / flat.total
+    x1 = (float(flat.start[index]) + float(flat.table.weight[index])) / flat.total
     return replace(view, x0=x0, x1=max(x1, x0 + MIN_SPAN), focus=flat.path(index))
 
 
@@ -76,6 +76,24 @@ def follow(view: FlameView, flat: FlatFlame) -> FlameView:
         return view
     index = flat.find_path(view.focus)
     return FlameView() if index is None else zoom_to(flat, index, view)
+
+
+def inside(view: FlameView, flat: FlatFlame) -> tuple[str, ...]:
+    """Keys of the deepest node holding the whole view, from below the top node down.
+
+    Everything drawn at this zoom is that node, its subtree or above it;
+    empty when that is the top node (or the view is a sandwich's).
+    """
+    if view.focus is not None:
+        return view.focus[1:]
+    left, right = view.x0 * flat.total, view.x1 * flat.total
+    index, row = 0, 1
+    while row in flat.rows:
+        below = hit(flat, row, left)
+        if below is None or flat.start[below] + flat.table.weight[below] < right:
+            break
+        index, row = below, row + 1
+    return flat.path(index)[1:] if index else ()
 
 
 def zoomed(view: FlameView) -> bool:

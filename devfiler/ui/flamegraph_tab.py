@@ -12,6 +12,7 @@ not match; Enter / Shift+Enter jump to the next / previous match.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import dearpygui.dearpygui as dpg
@@ -19,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from devfiler.analysis.diff import diff_flamegraph_table
-from devfiler.analysis.flamegraph import flamegraph_table
+from devfiler.analysis.flamegraph import Zoom, flamegraph_table
 from devfiler.analysis.results import FlameGraphTable, Sandwich, Selection, Unit
 from devfiler.analysis.sandwich import sandwich
 from devfiler.export.text import clock
@@ -92,6 +93,8 @@ class FlamegraphTab:
         self._error: str | None = None
         self._matches: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
         self._matches_for: tuple[int, str] | None = None
+        self._zoom_for: tuple[object, FlameView] | None = None
+        self._zoom_keys: tuple[str, ...] = ()
         self._drawn: object = None
         self._size = (0, 0)
         self._pixels: npt.NDArray[np.float32] = np.zeros((0, 0, 3), dtype=np.float32)
@@ -193,7 +196,37 @@ class FlamegraphTab:
         shared.inline = bool(value)
 
     def result_key(self, shared: Shared) -> object:
-        return ("flame", shared.selection, shared.change, self.sandwich_of, self.baseline)
+        return (
+            "flame",
+            shared.selection,
+            shared.change,
+            self.sandwich_of,
+            self.baseline,
+            self._detail(),
+        )
+
+    def _detail(self) -> tuple[float, Zoom | None]:
+        """How fine a tree the flamegraph needs: nodes of a pixel at the current zoom.
+
+        The whole tree is cut at a pixel of the drawing area; when zoomed,
+        the node the view is inside is kept down to a pixel at that zoom.
+        Both are rounded to powers of two (wider than the area, deeper than
+        the zoom) so that resizing and zooming by a little reuse the tree.
+        Sandwich and differential views are complete trees.
+        """
+        if self.sandwich_of is not None or self.baseline is not None:
+            return 0.0, None
+        pixels = 1 << (max(self._size[0], 1) - 1).bit_length()
+        if self.data is None or not flame_view.zoomed(self.view):
+            return 1 / pixels, None
+        signature = (self._key, self.view)
+        if self._zoom_for != signature:
+            self._zoom_for = signature
+            self._zoom_keys = flame_view.inside(self.view, self.data.flat)
+        if not self._zoom_keys:
+            return 1 / pixels, None
+        span = 2.0 ** math.floor(math.log2(max(self.view.span, flame_view.MIN_SPAN)))
+        return 1 / pixels, Zoom(self._zoom_keys, span / pixels)
 
     def update(self, shared: Shared) -> None:
         self._pin(shared)
@@ -276,6 +309,7 @@ class FlamegraphTab:
     def _fetch(self, shared: Shared) -> None:
         profiles, selection, change = shared.profiles, shared.selection, shared.change
         function, baseline = self.sandwich_of, self.baseline
+        min_share, zoom = self._detail()
 
         def compute() -> FlameData:
             profile = profiles.get(selection, change)
@@ -283,7 +317,7 @@ class FlamegraphTab:
                 diff = diff_flamegraph_table(profile, profiles.get(baseline, change))
                 return FlameData(diff, flatten(diff.table))
             if function is None:
-                graph = flamegraph_table(profile)
+                graph = flamegraph_table(profile, min_share, zoom)
                 filtered = bool(selection.include or selection.exclude)
                 table = graph.table
                 empty = not len(table) or not table.weight[0]
@@ -432,7 +466,7 @@ class FlamegraphTab:
         index = self._node_at(x, y)
         if index is None:
             return
-        node = self.data.flat.node(index)
+        node = self.data.flat.table.node(index)
         if ctrl and node.kind is not None:
             self.open_sandwich(node.function or node.label)
             return
@@ -464,7 +498,7 @@ class FlamegraphTab:
         index = int(self._matches[self.match_cursor])
         flat = self.data.flat
         view = flame_view.zoom_to(flat, index, self.view)
-        top = row_top(flat, int(flat.depth[index]), ROW_HEIGHT)
+        top = row_top(flat, int(flat.table.depth[index]), ROW_HEIGHT)
         self.view = flame_view.reveal_row(view, top, ROW_HEIGHT, self._size[1])
 
     # -- drawing ---------------------------------------------------------
@@ -569,16 +603,18 @@ class FlamegraphTab:
         mx, my = dpg.get_mouse_pos(local=False)
         dpg.configure_item(self._tooltip, show=True, pos=(mx + 16, my + 16))
         flat = self.data.flat
-        lines = tooltip(flat.node(index), int(flat.total), self.data.unit, dev_mode=shared.dev_mode)
+        lines = tooltip(
+            flat.table.node(index), int(flat.total), self.data.unit, dev_mode=shared.dev_mode
+        )
         dpg.set_value(self._tooltip_text, "\n".join(lines))
 
     def _grew(self) -> list[str]:
         """Labels of the boxes whose share grew most (differential view), for automation."""
         flat = self.data.flat if self.data is not None else None
-        if flat is None or flat.change is None:
+        if flat is None or flat.table.change is None:
             return []
-        order = np.argsort(-flat.change, kind="stable")[:5]
-        return [flat.label(int(i)) for i in order if flat.change[i] > 0]
+        order = np.argsort(-flat.table.change, kind="stable")[:5]
+        return [flat.label(int(i)) for i in order if flat.table.change[i] > 0]
 
     def state(self) -> dict[str, object]:
         """What automation checks: zoom, filter counter, sandwich."""

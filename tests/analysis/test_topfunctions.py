@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,20 @@ def test_heat_strips_mark_when_a_function_was_on_the_stack(tmp_path: Path) -> No
     assert [work.heat_self[i] for i in hot] == [1.0, 1.0, 0.0, 1.0]
     assert [i for i, v in enumerate(memcpy.heat_self) if v] == [2]
     assert sum(entry.heat_self) == 0.0
+
+
+def test_without_heat_the_items_are_the_same_but_have_no_strips(tmp_path: Path) -> None:
+    with make_store(tmp_path, EVENTS) as store:
+        profile = load_profile(store, RANGE, DictSymbols(WORK_SYMBOLS))
+    with_heat = top_functions(profile)
+    without = top_functions(profile, heat=False)
+    assert all(not item.heat_self and not item.heat_total for item in without.items)
+    assert without == dataclasses.replace(
+        with_heat,
+        items=tuple(
+            dataclasses.replace(item, heat_self=(), heat_total=()) for item in with_heat.items
+        ),
+    )
 
 
 def test_off_cpu_top_functions_weigh_nanoseconds(tmp_path: Path) -> None:

@@ -11,8 +11,14 @@ import pytest
 from devfiler.analysis.flamegraph import flamegraph, flamegraph_table
 from devfiler.analysis.labels import LabeledFrame, root_frame
 from devfiler.analysis.profile import load_profile
-from devfiler.analysis.results import FlameNode, Selection
-from devfiler.analysis.tree import aggregate_pairs, build_table
+from devfiler.analysis.results import FlameNode, FlameTable, Selection
+from devfiler.analysis.tree import (
+    Paths,
+    aggregate_pairs,
+    build_paths_table,
+    build_table,
+    zoomed_table,
+)
 from devfiler.model import FrameKind
 from tests.analysis.stores import MAIN, S1, S2, T0, WORKER, Event, make_store
 
@@ -117,3 +123,75 @@ def test_large_table_becomes_the_same_tree_as_its_nodes() -> None:
     for index in (0, 1, 2, 65_535, 65_536, 65_537, len(table) - 1):
         assert table.node(index, nodes[index].children) == nodes[index]
     assert all(a.weight >= b.weight for a, b in itertools.pairwise(tree.children))
+
+
+def _random_paths(seed: int) -> tuple[list[LabeledFrame], Paths, np.ndarray]:
+    """Paths over a few shared traces with a thread box on top, as a flamegraph has them."""
+    rng = np.random.default_rng(seed)
+    n_codes, n_threads = 12, 4
+    lengths = rng.integers(0, 9, 40)
+    codes = rng.integers(0, n_codes, int(lengths.sum()))
+    offsets = np.r_[0, np.cumsum(lengths)]
+    trace = rng.integers(0, len(lengths), 300)
+    paths = Paths(
+        codes, offsets[:-1][trace], lengths[trace], n_codes + rng.integers(0, n_threads, 300)
+    )
+    frames = [_box(f"f{i}") for i in range(n_codes)] + [_box(f"t{i}") for i in range(n_threads)]
+    return frames, paths, rng.integers(0, 40, 300)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_tree_cut_while_built_equals_the_complete_tree_cut_afterwards(seed: int) -> None:
+    frames, paths, weights = _random_paths(seed)
+    complete = build_paths_table(frames, paths, [weights], root_frame("all"))
+    for min_weight in (1, 30, 200, 1000):
+        cut = build_paths_table(frames, paths, [weights], root_frame("all"), min_weight)
+        expected = complete.pruned(complete.weight >= min_weight)
+        for name in ("box", "parent", "depth", "end", "weight", "self_weight"):
+            assert getattr(cut, name).tolist() == getattr(expected, name).tolist(), name
+        omitted = expected.omitted if expected.omitted is not None else np.zeros(len(expected))
+        assert cut.omitted is not None and cut.omitted.tolist() == omitted.tolist()
+        assert len(cut) < len(complete) or min_weight == 1
+
+
+def test_paths_with_heads_build_the_tree_of_the_same_paths_written_out() -> None:
+    frames, paths, weights = _random_paths(9)
+    assert paths.heads is not None
+    written = [
+        [int(paths.heads[i]), *paths.codes[start : start + length].tolist()]
+        for i, (start, length) in enumerate(
+            zip(paths.starts.tolist(), paths.lengths.tolist(), strict=True)
+        )
+    ]
+    offsets = np.r_[0, np.cumsum([len(path) for path in written])].astype(np.int64)
+    codes = np.array([code for path in written for code in path], dtype=np.int64)
+    base = weights[::-1].copy()
+    shared = build_paths_table(frames, paths, [weights, base], root_frame("all"))
+    copied = build_table(frames, codes, offsets, [weights, base], root_frame("all"))
+    assert shared.tree() == copied.tree()
+
+
+def _subtree(table: FlameTable, at: int) -> np.ndarray:
+    inside = np.zeros(len(table), dtype=bool)
+    inside[at + 1 : int(table.end[at])] = True
+    return inside
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_zoomed_node_keeps_its_own_detail_and_the_rest_stays_cut(seed: int) -> None:
+    frames, paths, weights = _random_paths(seed)
+    root = root_frame("all")
+    complete = build_paths_table(frames, paths, [weights], root)
+    coarse = build_paths_table(frames, paths, [weights], root, 150)
+    # Every kept node at depth 1 and 2 in turn: thread nodes and frames under them.
+    for at in np.flatnonzero((coarse.depth >= 1) & (coarse.depth <= 2)).tolist():
+        keys = coarse.path_keys(at)
+        zoomed = zoomed_table(coarse, frames, paths, weights, keys, 5)
+        at_complete = complete.find(keys)
+        assert at_complete is not None
+        inside = _subtree(complete, at_complete)
+        expected = complete.pruned(np.where(inside, complete.weight >= 5, complete.weight >= 150))
+        for name in ("box", "parent", "depth", "end", "weight", "self_weight", "omitted"):
+            assert getattr(zoomed, name).tolist() == getattr(expected, name).tolist(), name
+        assert zoomed.find(keys) == at
+    assert zoomed_table(coarse, frames, paths, weights, ("no such frame",), 5) is coarse

@@ -31,12 +31,12 @@ def test_a_differential_table_draws_by_change_and_tells_both_weights() -> None:
     before = np.array([10, 30], dtype=np.int64)
     table = build_table(frames, codes, offsets, [now, before], root_frame("all"))
     flat = flatten(table)
-    assert flat.change is not None and flat.base_weight is not None
+    assert flat.table.change is not None and flat.table.base_weight is not None
     index = {flat.label(i): i for i in range(len(flat))}
     shown = layout(flat, FlameView(), Geometry(400, 200, 18, 7.0))
     colour = {flat.label(int(i)): tuple(c) for i, c in zip(shown.index, shown.colour, strict=True)}
     assert colour["all"] == UNCHANGED
     assert colour["grew"][0] > colour["grew"][2] and colour["shrank"][2] > colour["shrank"][0]
-    lines = tooltip(flat.node(index["grew"]), int(flat.total), Unit.SAMPLES, dev_mode=False)
+    lines = tooltip(flat.table.node(index["grew"]), int(flat.total), Unit.SAMPLES, dev_mode=False)
     assert "Baseline: 10 samples" in lines
     assert "Change of share: +0.50 (-1 gone, +1 new)" in lines

@@ -49,11 +49,11 @@ def test_flatten_lays_children_left_to_right_under_parents() -> None:
     assert labels[0] == "100% of all CPU cycles"
     assert flat.total == 100
     by_label = dict(zip(labels, range(len(labels)), strict=True))
-    assert flat.depth[by_label["worker"]] == 1
+    assert flat.table.depth[by_label["worker"]] == 1
     assert flat.start[by_label["gc"]] == 80
     assert flat.start[by_label["sys_read"]] == 60
-    assert flat.depth[by_label["sys_read"]] == 3
-    assert flat.parent[by_label["sys_read"]] == by_label["app: main in main.c:3"]
+    assert flat.table.depth[by_label["sys_read"]] == 3
+    assert flat.table.parent[by_label["sys_read"]] == by_label["app: main in main.c:3"]
     assert flat.start[by_label["tiny"]] == 99
     assert [flat.label(i) for i in flat.rows[1]] == ["worker", "gc"]
 
@@ -71,7 +71,7 @@ def test_flatten_places_a_table_from_the_analysis_layer() -> None:
     assert flat.path(3) == ("all", "a", "b")
     assert flat.find_path(flat.path(3)) == 3
     assert matches(flat, "all").tolist() == [0]
-    node = flat.node(2)
+    node = flat.table.node(2)
     assert (node.label, node.weight, node.self_weight, node.function) == ("c", 4, 4, "c")
 
 
@@ -84,12 +84,12 @@ def test_table_of_tree_keeps_every_node() -> None:
 
 def test_colours_follow_frame_kind() -> None:
     flat = flatten(sample_tree())
-    colours = {flat.label(i): tuple(flat.box_colour[flat.box[i]]) for i in range(len(flat))}
+    colours = {flat.label(i): tuple(flat.box_colour[flat.table.box[i]]) for i in range(len(flat))}
     assert colours["sys_read"] == FRAME_COLOURS[FrameKind.KERNEL]
     assert colours["do_work in work.py:10"] == FRAME_COLOURS[FrameKind.CPYTHON]
     assert colours["worker"] == HEADER_BOX
     odd = flatten(frame("x", FrameKind.OTHER, 1))
-    assert tuple(odd.box_colour[odd.box[0]]) == WRONG_KIND
+    assert tuple(odd.box_colour[odd.table.box[0]]) == WRONG_KIND
 
 
 def test_go_frames_stand_apart_from_native_and_kernel_frames() -> None:
@@ -232,7 +232,7 @@ def test_sandwich_parts_put_callers_above() -> None:
     callees = frame("f", FrameKind.NATIVE, 10, frame("g", FrameKind.NATIVE, 4))
     callers = frame("f", FrameKind.NATIVE, 10, frame("caller", FrameKind.NATIVE, 10))
     flat = flatten_parts([(table_of_tree(callees), 1), (table_of_tree(callers), -1)])
-    depths = {flat.label(i): int(flat.depth[i]) for i in range(len(flat))}
+    depths = {flat.label(i): int(flat.table.depth[i]) for i in range(len(flat))}
     assert depths == {"f": 0, "g": 1, "caller": -1}
     assert flat.min_depth == -1
     caller = labels_of(flat).index("caller")

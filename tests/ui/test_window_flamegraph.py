@@ -8,7 +8,16 @@ from typing import Any
 
 import pytest
 
-from tests.ui.conftest import FilledStore
+from devfiler.analysis.flamegraph import flamegraph_table
+from devfiler.analysis.profile import load_profile
+from devfiler.analysis.results import Selection
+from devfiler.collector.decode import decode_request
+from devfiler.config import data_paths
+from devfiler.loadgen.params import LoadParams
+from devfiler.loadgen.profiles import PROFILES
+from devfiler.loadgen.requests import generate
+from devfiler.storage.store import Store
+from tests.ui.conftest import NS, FilledStore
 from tests.ui.test_window import Window, open_window
 from tests.ui.test_window_filters import threads_by_samples
 
@@ -74,3 +83,38 @@ def test_a_zoom_whose_frame_the_filter_removes_resets(
         )
         assert whole(filtered), "the zoom stayed on a thread the filter removed"
         assert filtered["flamegraph"]["root"] == "100% of the filtered samples"
+
+
+BUSY_START_NS = 1_700_000_000 * NS
+BUSY_SECONDS = 120
+
+
+@pytest.fixture(scope="module")
+def busy_store(tmp_path_factory: pytest.TempPathFactory) -> FilledStore:
+    """Two minutes of the busy-host shape: a tree with far more nodes than pixels."""
+    data_dir = tmp_path_factory.mktemp("busy")
+    params = LoadParams(start_ns=BUSY_START_NS, duration_s=BUSY_SECONDS, **PROFILES["busy-host"])
+    with Store.open(data_paths(data_dir)) as store:
+        for batch in generate(params):
+            store.write(decode_request(batch.request, batch.window_end_ns).batch)
+    return FilledStore(data_dir, BUSY_START_NS, BUSY_START_NS + BUSY_SECONDS * NS)
+
+
+def test_a_busy_host_is_drawn_from_a_tree_cut_to_pixels_and_zooming_refines_it(
+    busy_store: FilledStore, tmp_path: Path
+) -> None:
+    selection = Selection(busy_store.start_ns, busy_store.end_ns)
+    with Store.open_reader(data_paths(busy_store.data_dir)) as store:
+        complete = len(flamegraph_table(load_profile(store, selection)).table)
+    args = (*busy_store.range_args(), "--retention", "off", "--no-auto-symbols")
+    with open_window(busy_store, tmp_path, *args) as window:
+        first = window.state()["flamegraph"]
+        assert isinstance(first, dict)
+        assert 200 < first["nodes"] < complete // 10
+        zoomed = zoom_into_first_thread(window)
+        zoomed = window.wait_for(
+            lambda s: s["settled"] and s["flamegraph"]["nodes"] > first["nodes"],
+            "the zoomed thread drawn in more detail",
+        )
+        assert zoomed["flamegraph"]["nodes"] < complete
+        assert "zoomed into" in zoomed["flamegraph"]["root"]
