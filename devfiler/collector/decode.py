@@ -18,7 +18,7 @@ import numpy as np
 from google.protobuf.message import DecodeError, Message
 
 from devfiler.collector import limits
-from devfiler.collector.dictionary import AttributeValue, Dictionary
+from devfiler.collector.dictionary import AttributeValue, Dictionary, read_entries
 from devfiler.collector.errors import InvalidRequestError
 from devfiler.collector.frame_cache import FrameCache
 from devfiler.collector.limits import check_each, check_limit
@@ -65,18 +65,17 @@ class _Contexts:
         self.index: dict[EventContext, int] = {}
 
     def add(self, base: EventContext, attributes: tuple[int, ...]) -> int:
-        values = {
-            key: value for key, value in (self._dictionary.attributes[i] for i in attributes if i)
-        }
+        table = self._dictionary.attributes
+        values = dict(table[i] for i in attributes if i)
         context = EventContext(
-            thread_name=str(values.get("thread.name") or ""),
-            thread_id=_int(values.get("thread.id"), 0),
-            cpu=_int(values.get("cpu.logical_number"), -1),
-            pid=base.pid,
-            executable_path=base.executable_path,
-            executable_name=base.executable_name,
-            container_id=base.container_id,
-            service_name=base.service_name,
+            str(values.get("thread.name") or ""),
+            _int(values.get("thread.id"), 0),
+            _int(values.get("cpu.logical_number"), -1),
+            base.pid,
+            base.executable_path,
+            base.executable_name,
+            base.container_id,
+            base.service_name,
         )
         found = self.index.get(context)
         if found is None:
@@ -87,10 +86,10 @@ class _Contexts:
 def _base_context(resource_profiles: Any, dictionary: Dictionary, where: str) -> EventContext:
     raw_attributes = resource_profiles.resource.attributes
     check_each(len(raw_attributes), limits.ATTRIBUTE_INDICES, "resource attributes", where)
-    attrs = {}
-    for i, raw in enumerate(raw_attributes):
-        kv = parse_part(RawKeyValue, raw, f"{where}.resource.attributes[{i}]")
-        attrs[kv.key] = dictionary.any_value(kv.value, f"resource attribute {kv.key}")
+    attrs = {
+        entry.key: dictionary.value(entry, f"resource attribute {entry.key}")
+        for entry in read_entries(RawKeyValue, raw_attributes, f"{where}.resource.attributes")
+    }
     return EventContext(
         pid=_int(attrs.get("process.pid"), 0),
         executable_path=str(attrs.get("process.executable.path") or ""),

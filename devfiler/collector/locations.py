@@ -229,6 +229,9 @@ class FrameTable:
             self.executables[file_id] = Executable(
                 file_id, info.file_name, info.gnu_build_id, info.go_build_id
             )
+        self._by_base_name: dict[str, list[FileId]] = {}
+        for file_id, exe in self.executables.items():
+            self._by_base_name.setdefault(os.path.basename(exe.file_name), []).append(file_id)
         self._frame_records = np.empty(n, dtype=FRAME_RECORD)
         self._frame_records["file"] = files.view("V16").reshape(-1)
         self._frame_records["addr"] = address
@@ -408,9 +411,9 @@ class FrameTable:
         """Remember the main executable's full path on the record whose name it has."""
         if not executable_path:
             return
-        base = os.path.basename(executable_path)
-        for file_id, exe in self.executables.items():
-            if not exe.path and os.path.basename(exe.file_name) == base:
+        for file_id in self._by_base_name.get(os.path.basename(executable_path), ()):
+            exe = self.executables[file_id]
+            if not exe.path:
                 self.executables[file_id] = Executable(
                     exe.file_id, exe.file_name, exe.gnu_build_id, exe.go_build_id, executable_path
                 )

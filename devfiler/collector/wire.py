@@ -311,10 +311,19 @@ def last_varint(fields: Fields, number: int, messages: int, default: int = 0) ->
 
 
 def wrong_wire_types(fields: Fields, allowed: dict[int, tuple[int, ...]]) -> npt.NDArray[np.bool_]:
-    """Field occurrences whose wire type their declaration does not allow."""
-    wrong = np.zeros(len(fields.number), dtype=bool)
+    """Field occurrences whose wire type their declaration does not allow.
+
+    One table lookup for all occurrences: a bit per wire type of each known
+    field number (unknown numbers allow every wire type), so the cost does not
+    grow with the number of declared fields.
+    """
+    size = max(allowed, default=0) + 2
+    masks = np.full(size, 0xFF, dtype=np.uint8)
     for number, wires in allowed.items():
-        wrong |= (fields.number == number) & ~np.isin(fields.wire, wires)
+        masks[number] = sum(1 << wire for wire in wires)
+    masks[-1] = 0xFF
+    mask = masks[np.minimum(fields.number, size - 1)]
+    wrong: npt.NDArray[np.bool_] = (mask >> fields.wire.astype(np.uint8)) & 1 == 0
     return wrong
 
 
