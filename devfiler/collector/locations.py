@@ -391,15 +391,16 @@ class FrameTable:
             int(end[-1]) if len(end) else 0
         )
         locations = self._stack_locations[gather]
-        data = self._frame_records[locations].tobytes()
+        # Rows of plain bytes: numpy copies records of a structured dtype one field at a time.
+        records = self._frame_records.view(np.uint8).reshape(-1, FRAME_RECORD.itemsize)
+        data = records.take(locations, axis=0).tobytes()
         offsets = np.r_[0, end] * FRAME_RECORD.itemsize
         hashes = trace_hashes(data, offsets.tolist())
         distinct, _ = small_unique(locations, len(self._frame_records))
         index = self._frame_index[distinct]
-        used = np.unique(index[index >= 0])
+        used, _ = small_unique(index[index >= 0], len(self._frames))
         frames = [self._frames[i] for i in used.tolist()]
-        bare = distinct[index < 0]
-        ids = self._frame_records[bare].view(np.uint8).reshape(-1, FRAME_RECORD.itemsize)
+        ids = records[distinct[index < 0]]
         return (
             TraceTable(hashes, data, offsets.astype(np.int64)),
             frames,

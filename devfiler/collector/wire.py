@@ -208,6 +208,36 @@ def packed_counts(messages: Messages, starts: I64, lengths: I64) -> I64:
     return counts
 
 
+def _packed_varints(
+    buffer: npt.NDArray[np.uint8], starts: I64, lengths: I64
+) -> tuple[U64, I64, I64]:
+    """The varints of packed spans that each end on a varint's last byte: (values, span of
+    each value, the varints longer than 10 bytes, which have no value).
+
+    Per varint, not per byte: its first byte, then further bytes only for the
+    varints still going. Indices and counts are mostly one or two bytes long.
+    """
+    data = buffer[_spans(starts, lengths)]
+    terminal = data < 0x80
+    last = np.flatnonzero(terminal)
+    first = np.empty_like(last)
+    first[:1] = 0
+    first[1:] = last[:-1] + 1
+    size = last - first + 1
+    values = (data[first] & 0x7F).astype(np.uint64)
+    going = np.flatnonzero(size > 1)
+    for k in range(1, _MAX_VARINT):
+        if not len(going):
+            break
+        values[going] |= (data[first[going] + k] & 0x7F).astype(np.uint64) << np.uint64(7 * k)
+        going = going[size[going] > k + 1]
+    bounds = np.cumsum(lengths) - lengths
+    counts = np.add.reduceat(terminal, bounds, dtype=np.int64) if len(bounds) else bounds
+    segment = np.repeat(np.arange(len(lengths)), counts)
+    overlong = np.flatnonzero(size > _MAX_VARINT) if len(going) else going
+    return values, segment, overlong
+
+
 def repeated_varints(
     messages: Messages, fields: Fields, number: int, what: What, limit: tuple[int, str] = (0, "")
 ) -> Repeated:
@@ -225,8 +255,6 @@ def repeated_varints(
     if most and int(seg_len.sum()) + singles > most:
         count = int(packed_counts(messages, seg_start, seg_len).sum()) + singles
         check_limit(count, most, elements)
-    index = _spans(seg_start, seg_len)
-    data = messages.buffer[index]
     if len(seg_len):
         last = seg_start + seg_len - 1
         if (messages.buffer[last] >= 0x80).any():
@@ -234,22 +262,15 @@ def repeated_varints(
             raise InvalidRequestError(
                 f"{name_of(what, first)} has a packed field {number} cut mid-varint"
             )
-    ends = data < 0x80
-    varint_of_byte: I64 = np.cumsum(ends) - ends
-    first_byte = np.r_[0, np.flatnonzero(ends)[:-1] + 1] if len(data) else np.empty(0, np.int64)
-    shift = (np.arange(len(data)) - first_byte[varint_of_byte]).astype(np.uint64) * np.uint64(7)
-    segment_of_byte = np.repeat(np.arange(len(seg_len)), seg_len)
-    if len(shift) and (shift > np.uint64(63)).any():
-        byte = int(np.flatnonzero(shift > np.uint64(63))[0])
-        first = int(fields.message[packed][segment_of_byte[byte]])
-        raise InvalidRequestError(
-            f"{name_of(what, first)} has a packed varint of field {number} that is too long"
-        )
-    parts = (data & 0x7F).astype(np.uint64) << shift
-    packed_values = (
-        np.bitwise_or.reduceat(parts, first_byte) if len(data) else np.empty(0, np.uint64)
+    packed_values, segment_of_varint, overlong = _packed_varints(
+        messages.buffer, seg_start, seg_len
     )
-    segment_of_varint = segment_of_byte[first_byte]
+    if len(overlong):
+        segment = int(segment_of_varint[overlong[0]])
+        raise InvalidRequestError(
+            f"{name_of(what, int(fields.message[packed][segment]))} has a packed varint "
+            f"of field {number} that is too long"
+        )
     packed_owner = fields.message[packed][segment_of_varint]
     packed_order = fields.order[packed][segment_of_varint]
     owner = np.concatenate([packed_owner, fields.message[single]])
