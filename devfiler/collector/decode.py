@@ -58,19 +58,42 @@ def _int(value: AttributeValue, default: int) -> int:
 
 
 class _Contexts:
-    """Distinct event contexts of the request, in first-seen order."""
+    """Distinct event contexts of the request, in first-seen order.
+
+    What each attribute says about a context (thread name, thread ID or CPU,
+    already converted) is worked out once per attribute, not once per sample
+    row that names it.
+    """
 
     def __init__(self, dictionary: Dictionary) -> None:
-        self._dictionary = dictionary
+        self._names: dict[int, str] = {}
+        self._thread_ids: dict[int, int] = {}
+        self._cpus: dict[int, int] = {}
+        for i, (key, value) in enumerate(dictionary.attributes):
+            if not i:
+                continue
+            if key == "thread.name":
+                self._names[i] = str(value or "")
+            elif key == "thread.id":
+                self._thread_ids[i] = _int(value, 0)
+            elif key == "cpu.logical_number":
+                self._cpus[i] = _int(value, -1)
         self.index: dict[EventContext, int] = {}
 
     def add(self, base: EventContext, attributes: tuple[int, ...]) -> int:
-        table = self._dictionary.attributes
-        values = dict(table[i] for i in attributes if i)
+        name, thread_id, cpu = "", 0, -1
+        names, thread_ids, cpus = self._names, self._thread_ids, self._cpus
+        for i in attributes:
+            if i in names:
+                name = names[i]
+            elif i in thread_ids:
+                thread_id = thread_ids[i]
+            elif i in cpus:
+                cpu = cpus[i]
         context = EventContext(
-            str(values.get("thread.name") or ""),
-            _int(values.get("thread.id"), 0),
-            _int(values.get("cpu.logical_number"), -1),
+            name,
+            thread_id,
+            cpu,
             base.pid,
             base.executable_path,
             base.executable_name,

@@ -85,6 +85,8 @@ def _varints(buffer: npt.NDArray[np.uint8], positions: I64) -> tuple[U64, I64]:
     values = (byte & 0x7F).astype(np.uint64)
     size = np.ones(len(positions), dtype=np.int64)
     going = np.flatnonzero(byte >= 0x80)
+    if not len(going):
+        return values, positions + 1
     for k in range(1, _MAX_VARINT):
         if not len(going):
             break
@@ -110,63 +112,79 @@ def scan(messages: Messages, what: What, table: str = "") -> Fields:
 
     One round per field of the longest message and memory per field
     occurrence: both are limited (collector/limits.py) before they are spent.
+    A round reads the tags of the messages still going, then the varint that
+    follows a varint or LEN tag (as nearly every field is) for all at once.
     """
-    buffer, ends = messages.buffer, messages.ends
-    position = messages.starts.copy()
-    ids = np.arange(len(messages), dtype=np.int64)
-    active = ids[position < ends]
-    out: list[tuple[I64, I64, I64, U64, I64, I64, I64]] = []
-    round_no = total = 0
+    buffer = messages.buffer
+    going = messages.starts < messages.ends
+    active = np.flatnonzero(going)
+    position, end = messages.starts[going], messages.ends[going]
+    out: list[tuple[I64, I64, I64, U64, I64, I64]] = []
+    total = 0
     while len(active):
         total += len(active)
         check_limit(total, limits.FIELDS, f"field occurrences in {table or what}")
-        if round_no == limits.FIELDS_PER_MESSAGE:
+        if len(out) == limits.FIELDS_PER_MESSAGE:
             raise RequestLimitError(
-                f"{name_of(what, int(active[0]))} has more than {round_no:,} fields, "
+                f"{name_of(what, int(active[0]))} has more than {len(out):,} fields, "
                 "devfiler's limit per message"
             )
-        at = position[active]
-        tags, at = _varints(buffer, at)
+        tags, at = _varints(buffer, position)
         number = (tags >> np.uint64(3)).astype(np.int64)
         wire = (tags & np.uint64(7)).astype(np.int64)
-        value = np.zeros(len(active), dtype=np.uint64)
-        start = at.copy()
-        length = np.zeros(len(active), dtype=np.int64)
-        after = at.copy()
-        is_varint = wire == VARINT
-        if is_varint.any():
-            value[is_varint], after[is_varint] = _varints(buffer, at[is_varint])
-        for kind, width in ((FIXED64, 8), (FIXED32, 4)):
-            sel = wire == kind
-            if sel.any():
-                value[sel] = _fixed(buffer, at[sel], width)
-                after[sel] = at[sel] + width
         is_len = wire == LEN
+        plain = is_len | (wire == VARINT)
+        if plain.all():
+            value, after = _varints(buffer, at)
+            bad = number == 0
+        else:
+            value, after, bad = _mixed_values(buffer, at, wire, plain)
+            bad |= number == 0
+        start, length = at, np.zeros(len(active), dtype=np.int64)
         if is_len.any():
-            size, payload = _varints(buffer, at[is_len])
+            size = value[is_len]
             if (size > np.uint64(1 << 31)).any():
                 first = int(active[is_len][np.flatnonzero(size > np.uint64(1 << 31))[0]])
                 raise InvalidRequestError(f"{name_of(what, first)} has a field length out of range")
-            start[is_len] = payload
+            start = np.where(is_len, after, at)
             length[is_len] = size.astype(np.int64)
-            after[is_len] = payload + length[is_len]
-        bad = ~(is_varint | is_len | (wire == FIXED64) | (wire == FIXED32)) | (number == 0)
-        overrun = after > ends[active]
+            after = after + length
+            value[is_len] = 0
+        overrun = after > end
         if bad.any() or overrun.any():
             first = int(active[np.flatnonzero(bad | overrun)[0]])
             problem = "an invalid field tag" if bad.any() else "a field that runs past its end"
             raise InvalidRequestError(f"{name_of(what, first)} has {problem}")
-        out.append(
-            (active, number, wire, value, start, length, np.full(len(active), round_no, np.int64))
-        )
-        position[active] = after
-        active = active[after < ends[active]]
-        round_no += 1
+        out.append((active, number, wire, value, start, length))
+        more = after < end
+        active, position, end = active[more], after[more], end[more]
     if not out:
         empty_i, empty_u = np.empty(0, np.int64), np.empty(0, np.uint64)
         return Fields(empty_i, empty_i, empty_i, empty_u, empty_i, empty_i, empty_i)
-    columns = [np.concatenate(parts) for parts in zip(*out, strict=True)]
-    return Fields(*columns)
+    message, number, wire, value, start, length = (
+        np.concatenate(parts) for parts in zip(*out, strict=True)
+    )
+    order = np.repeat(np.arange(len(out), dtype=np.int64), [len(part[0]) for part in out])
+    return Fields(message, number, wire, value, start, length, order)
+
+
+def _mixed_values(
+    buffer: npt.NDArray[np.uint8], at: I64, wire: I64, plain: npt.NDArray[np.bool_]
+) -> tuple[U64, I64, npt.NDArray[np.bool_]]:
+    """A round with fixed-width fields or bad wire types in it: (values, positions after
+    them, which wire types are invalid)."""
+    value = np.zeros(len(at), dtype=np.uint64)
+    after = at.copy()
+    if plain.any():
+        value[plain], after[plain] = _varints(buffer, at[plain])
+    valid = plain.copy()
+    for kind, width in ((FIXED64, 8), (FIXED32, 4)):
+        sel = wire == kind
+        if sel.any():
+            value[sel] = _fixed(buffer, at[sel], width)
+            after[sel] = at[sel] + width
+            valid |= sel
+    return value, after, ~valid
 
 
 def _spans(starts: I64, lengths: I64) -> I64:
