@@ -11,6 +11,7 @@ every profile is.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,10 +110,17 @@ class _Contexts:
 def _base_context(resource_profiles: Any, dictionary: Dictionary, where: str) -> EventContext:
     raw_attributes = resource_profiles.resource.attributes
     check_each(len(raw_attributes), limits.ATTRIBUTE_INDICES, "resource attributes", where)
-    attrs = {
-        entry.key: dictionary.value(entry, f"resource attribute {entry.key}")
+    attributes = tuple(
+        (entry.key, dictionary.value(entry, f"resource attribute {entry.key}"))
         for entry in read_entries(RawKeyValue, raw_attributes, f"{where}.resource.attributes")
-    }
+    )
+    if sum(map(len, raw_attributes)) <= _KEPT_RESOURCE_BYTES:
+        return _known_resource_context(attributes)
+    return _resource_context(attributes)
+
+
+def _resource_context(attributes: tuple[tuple[str, AttributeValue], ...]) -> EventContext:
+    attrs = dict(attributes)
     return EventContext(
         pid=_int(attrs.get("process.pid"), 0),
         executable_path=str(attrs.get("process.executable.path") or ""),
@@ -120,6 +128,13 @@ def _base_context(resource_profiles: Any, dictionary: Dictionary, where: str) ->
         container_id=str(attrs.get("container.id") or ""),
         service_name=str(attrs.get("service.name") or ""),
     )
+
+
+_KEPT_RESOURCE_BYTES = 4096
+_known_resource_context = functools.lru_cache(maxsize=2048)(_resource_context)
+"""Every request names the same processes again, so the contexts of small resources
+(nearly all: a handful of attributes) are kept by their attributes; what is kept stays
+a few MiB whatever senders send."""
 
 
 def parse_request(payload: bytes) -> Any:

@@ -26,6 +26,7 @@ from devfiler.collector.wire import VARINT, Messages, check_wire_types, last_var
 
 AttributeValue = str | int | float | bool | bytes | None
 FRAME_TYPE_KEY = "profile.frame.type"
+_HEX_DIGITS = frozenset("0123456789abcdef")
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +160,7 @@ class Dictionary:
         )
         if htlhash:
             htlhash = htlhash.lower()
-            if len(htlhash) != 32 or any(c not in "0123456789abcdef" for c in htlhash):
+            if len(htlhash) != 32 or not _HEX_DIGITS.issuperset(htlhash):
                 raise InvalidRequestError(
                     f"{where}: attribute process.executable.build_id.htlhash is {htlhash!r}, "
                     "expected a file ID of 32 hex digits"

@@ -67,7 +67,10 @@ class FrameCache:
         table = self._strings
         numbers = list(map(table.get, strings))
         if None in numbers:
-            numbers = [table.setdefault(s, len(table)) for s in strings]
+            numbers = [
+                table.setdefault(s, len(table)) if n is None else n
+                for s, n in zip(strings, numbers, strict=True)
+            ]
         return np.array(numbers, np.int64)
 
     def mapping_number(self, key: Hashable) -> int:

@@ -148,7 +148,9 @@ class FrameTable:
     ) -> None:
         self._dictionary = dictionary
         self._cache = cache
-        self._frames: list[Frame] = []
+        self._cache_frames: list[Frame] = []
+        self._cached = np.empty(0, np.int64)
+        """Cache indices of the request's described frames (`_frame_index` points here)."""
         self._frame_ids = np.empty((0, FRAME_ID_BYTES), np.uint8)
         self.executables: dict[FileId, Executable] = {}
         self._decode_locations(Messages.of(raw_locations))
@@ -218,7 +220,8 @@ class FrameTable:
         with self._cache.request() as cache:
             in_cache = self._described_frames(cache, described)
             used, local = np.unique(in_cache, return_inverse=True)
-            self._frames = [cache.frames[i] for i in used.tolist()]
+            # The list itself stays valid: a cache that forgets starts a new one.
+            self._cache_frames, self._cached = cache.frames, used
             self._frame_ids = cache.ids(used)
         self._frame_index[described] = local.reshape(-1)
         files[described] = self._frame_ids[local.reshape(-1), :16]
@@ -319,10 +322,13 @@ class FrameTable:
         if not sel.any():
             return _NO_LINES
         check_limit(int(np.count_nonzero(sel)), limits.LINES, "lines of all locations")
-        arrange = np.lexsort((fields.order[sel], fields.message[sel]))
-        owner = fields.message[sel][arrange]
-        starts = fields.start[sel][arrange]
-        lines = Messages(messages.buffer, starts, starts + fields.length[sel][arrange])
+        # Fields come round by round, each round in message order: a stable sort by
+        # message (none when each location has one line) puts lines in wire order.
+        owner, starts, lengths = fields.message[sel], fields.start[sel], fields.length[sel]
+        if (owner[1:] < owner[:-1]).any():
+            arrange = np.argsort(owner, kind="stable")
+            owner, starts, lengths = owner[arrange], starts[arrange], lengths[arrange]
+        lines = Messages(messages.buffer, starts, starts + lengths)
         line_fields = scan(lines, "location_table lines")
         check_wire_types(
             line_fields, {1: (VARINT,), 2: (VARINT,), 3: (VARINT,)}, "location_table lines"
@@ -398,8 +404,9 @@ class FrameTable:
         hashes = trace_hashes(data, offsets.tolist())
         distinct, _ = small_unique(locations, len(self._frame_records))
         index = self._frame_index[distinct]
-        used, _ = small_unique(index[index >= 0], len(self._frames))
-        frames = [self._frames[i] for i in used.tolist()]
+        used, _ = small_unique(index[index >= 0], len(self._cached))
+        cached = self._cache_frames
+        frames = [cached[i] for i in self._cached[used].tolist()]
         ids = records[distinct[index < 0]]
         return (
             TraceTable(hashes, data, offsets.astype(np.int64)),

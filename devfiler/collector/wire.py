@@ -312,9 +312,8 @@ def _in_wire_order(owner: I64, order: I64, values: U64) -> Repeated:
     The usual case (one packed field per message, or fields read in one
     round) is already in that order, which a linear check finds.
     """
-    if len(owner) > 1 and not (
-        (np.diff(owner) >= 0).all() and (np.diff(order)[np.diff(owner) == 0] >= 0).all()
-    ):
+    step = np.diff(owner)
+    if (step < 0).any() or (np.diff(order)[step == 0] < 0).any():
         arrange = np.lexsort((np.arange(len(owner)), order, owner))
         owner, values = owner[arrange], values[arrange]
     return Repeated(owner, values.astype(np.uint64, copy=False))
