@@ -108,15 +108,19 @@ class _Contexts:
 
 
 def _base_context(resource_profiles: Any, dictionary: Dictionary, where: str) -> EventContext:
-    raw_attributes = resource_profiles.resource.attributes
-    check_each(len(raw_attributes), limits.ATTRIBUTE_INDICES, "resource attributes", where)
-    attributes = tuple(
-        (entry.key, dictionary.value(entry, f"resource attribute {entry.key}"))
-        for entry in read_entries(RawKeyValue, raw_attributes, f"{where}.resource.attributes")
+    attributes = resource_profiles.resource.attributes
+    check_each(len(attributes), limits.ATTRIBUTE_INDICES, "resource attributes", where)
+    raw_attributes = tuple(attributes)
+    small = sum(map(len, raw_attributes)) <= _KEPT_RESOURCE_BYTES
+    known = _known_plain_context(raw_attributes) if small else None
+    if known is not None:
+        return known
+    return _resource_context(
+        tuple(
+            (entry.key, dictionary.value(entry, f"resource attribute {entry.key}"))
+            for entry in read_entries(RawKeyValue, raw_attributes, f"{where}.resource.attributes")
+        )
     )
-    if sum(map(len, raw_attributes)) <= _KEPT_RESOURCE_BYTES:
-        return _known_resource_context(attributes)
-    return _resource_context(attributes)
 
 
 def _resource_context(attributes: tuple[tuple[str, AttributeValue], ...]) -> EventContext:
@@ -131,10 +135,21 @@ def _resource_context(attributes: tuple[tuple[str, AttributeValue], ...]) -> Eve
 
 
 _KEPT_RESOURCE_BYTES = 4096
-_known_resource_context = functools.lru_cache(maxsize=2048)(_resource_context)
-"""Every request names the same processes again, so the contexts of small resources
-(nearly all: a handful of attributes) are kept by their attributes; what is kept stays
-a few MiB whatever senders send."""
+
+
+@functools.lru_cache(maxsize=2048)
+def _known_plain_context(raw_attributes: tuple[bytes, ...]) -> EventContext | None:
+    """The context of resource attributes that need no string table, kept by their bytes:
+    every request names the same processes again. None for attributes that refer to the
+    request's strings or cannot be read (the caller then goes through them one by one).
+    Only small resources are kept, so that this stays a few MiB whatever senders send."""
+    try:
+        entries = read_entries(RawKeyValue, raw_attributes, "resource.attributes")
+    except InvalidRequestError:
+        return None
+    if any(entry.value_strindex is not None for entry in entries):
+        return None
+    return _resource_context(tuple((entry.key, entry.value) for entry in entries))
 
 
 def parse_request(payload: bytes) -> Any:

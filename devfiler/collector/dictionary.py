@@ -222,17 +222,15 @@ and again, byte for byte, and a lookup costs a tenth of a parse. Only small entr
 that what is kept stays a few MiB whatever senders send."""
 
 
-def _entry(message_class: Any, raw: bytes) -> Entry:
-    if len(raw) <= _KEPT_ENTRY_BYTES:
-        return _known_entry(message_class, raw)
-    return _parse_entry(message_class, raw)
-
-
 def read_entries(message_class: Any, raws: Sequence[bytes], where: str) -> list[Entry]:
     """The entries of a list of raw KeyValueAndUnit or KeyValue messages; unreadable bytes
     are refused naming the element (`where[i]`)."""
+    known, limit = _known_entry, _KEPT_ENTRY_BYTES
     try:
-        return [_entry(message_class, raw) for raw in raws]
+        return [
+            known(message_class, raw) if len(raw) <= limit else _parse_entry(message_class, raw)
+            for raw in raws
+        ]
     except DecodeError:
         for i, raw in enumerate(raws):
             parse_part(message_class, raw, f"{where}[{i}]")
