@@ -44,9 +44,10 @@ class Messages:
 
     @classmethod
     def of(cls, raw: Sequence[bytes]) -> Messages:
-        lengths = np.fromiter(map(len, raw), dtype=np.int64, count=len(raw))
+        items = list(raw)  # a runtime's repeated field makes a new bytes object per access
+        lengths = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
         ends = np.cumsum(lengths)
-        data = b"".join(raw) + bytes(_MAX_VARINT)
+        data = b"".join(items) + bytes(_MAX_VARINT)
         return cls(np.frombuffer(data, dtype=np.uint8), ends - lengths, ends)
 
     def __len__(self) -> int:
