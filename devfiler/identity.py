@@ -79,7 +79,8 @@ def trace_frames_bytes(frames: tuple[FrameId, ...], kinds: tuple[FrameKind, ...]
 def trace_hashes(records: bytes, bounds: Sequence[int]) -> list[bytes]:
     """The hash of each trace in `records`, trace i being bytes bounds[i]:bounds[i + 1]."""
     hash128 = xxhash.xxh3_128_digest
-    return [hash128(records[a:b]) for a, b in itertools.pairwise(bounds)]
+    view = memoryview(records)  # slices without copies
+    return [hash128(view[a:b]) for a, b in itertools.pairwise(bounds)]
 
 
 def make_trace(frames: tuple[FrameId, ...], kinds: tuple[FrameKind, ...]) -> Trace:

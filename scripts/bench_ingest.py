@@ -4,7 +4,8 @@ Run with the project's venv:  .venv/bin/python scripts/bench_ingest.py [--sample
 
 Builds synthetic agent requests up front (about 2M samples by default), then
 measures (a) bare protobuf parsing of the serialized requests, (b) the
-collector's decoder alone on the parsed requests, and (c) sustained ingest
+collector's decoder alone on the parsed requests, (b') the CPU time of parse,
+decode and store write per request in this process, and (c) sustained ingest
 over gRPC with gzip into a real collector and RocksDB store running in a
 separate process (so client and server do not share a GIL), from the first
 send to the last acknowledged response with a few requests in flight. Prints
@@ -86,6 +87,38 @@ def decode_all(payloads: list[Outgoing]) -> int:
     now = time.time_ns()
     cache = FrameCache()
     return sum(decode_request(p.payload, now, cache).samples for p in payloads)
+
+
+WARM_REQUESTS = 20
+"""Requests decoded and stored before the per-request CPU is measured: the first ones
+bring the frames the cache and the store have not seen yet."""
+
+
+def stage_cpu(payloads: list[Outgoing]) -> tuple[float, float, float, int]:
+    """CPU seconds of the bare parse, of decode_request and of Store.write in this process
+    over the requests after the first WARM_REQUESTS (all of them when there are fewer),
+    with the number of requests measured."""
+    data_dir = tempfile.mkdtemp(prefix="devfiler-bench-")
+    now = time.time_ns()
+    cache = FrameCache()
+    warm = WARM_REQUESTS if len(payloads) > WARM_REQUESTS else 0
+    parse = decode = write = 0.0
+    try:
+        with Store.open(data_paths(data_dir)) as store:
+            for i, outgoing in enumerate(payloads):
+                started = time.process_time()
+                ExportProfilesServiceRequest.FromString(outgoing.payload)
+                parsed = time.process_time()
+                batch = decode_request(outgoing.payload, now, cache).batch
+                decoded = time.process_time()
+                store.write(batch)
+                if i >= warm:
+                    parse += parsed - started
+                    decode += decoded - parsed
+                    write += time.process_time() - decoded
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    return parse, decode, write, len(payloads) - warm
 
 
 def peak_rss_bytes() -> int:
@@ -203,6 +236,7 @@ def main() -> None:
     )
     parse_s = best_of(3, lambda: parse_all(payloads))
     decode_s = best_of(1, lambda: decode_all(payloads))
+    parse_cpu, decode_cpu, write_cpu, measured = stage_cpu(payloads)
     ingest_s, client_cpu, stored = end_to_end(payloads, args.streams, args.workers)
 
     events = max(stored["samples"], 1)
@@ -216,6 +250,13 @@ def main() -> None:
         (
             "decode_request on the bytes, parse included",
             f"{decode_s:.3f} s ({samples / decode_s:,.0f} samples/s)",
+            "",
+        ),
+        (
+            f"in-process CPU per request (requests {len(payloads) - measured + 1}-{len(payloads)})",
+            f"parse {parse_cpu / measured * 1e3:.2f} ms, decode {decode_cpu / measured * 1e3:.2f} "
+            f"ms, store write {write_cpu / measured * 1e3:.2f} ms; (decode + write) / parse "
+            f"{(decode_cpu + write_cpu) / parse_cpu:.1f}",
             "",
         ),
         (

@@ -11,6 +11,7 @@ every profile is.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ import numpy as np
 from google.protobuf.message import DecodeError, Message
 
 from devfiler.collector import limits
-from devfiler.collector.dictionary import AttributeValue, Dictionary
+from devfiler.collector.dictionary import AttributeValue, Dictionary, read_entries
 from devfiler.collector.errors import InvalidRequestError
 from devfiler.collector.frame_cache import FrameCache
 from devfiler.collector.limits import check_each, check_limit
@@ -58,25 +59,47 @@ def _int(value: AttributeValue, default: int) -> int:
 
 
 class _Contexts:
-    """Distinct event contexts of the request, in first-seen order."""
+    """Distinct event contexts of the request, in first-seen order.
+
+    What each attribute says about a context (thread name, thread ID or CPU,
+    already converted) is worked out once per attribute, not once per sample
+    row that names it.
+    """
 
     def __init__(self, dictionary: Dictionary) -> None:
-        self._dictionary = dictionary
+        self._names: dict[int, str] = {}
+        self._thread_ids: dict[int, int] = {}
+        self._cpus: dict[int, int] = {}
+        for i, (key, value) in enumerate(dictionary.attributes):
+            if not i:
+                continue
+            if key == "thread.name":
+                self._names[i] = str(value or "")
+            elif key == "thread.id":
+                self._thread_ids[i] = _int(value, 0)
+            elif key == "cpu.logical_number":
+                self._cpus[i] = _int(value, -1)
         self.index: dict[EventContext, int] = {}
 
     def add(self, base: EventContext, attributes: tuple[int, ...]) -> int:
-        values = {
-            key: value for key, value in (self._dictionary.attributes[i] for i in attributes if i)
-        }
+        name, thread_id, cpu = "", 0, -1
+        names, thread_ids, cpus = self._names, self._thread_ids, self._cpus
+        for i in attributes:
+            if i in names:
+                name = names[i]
+            elif i in thread_ids:
+                thread_id = thread_ids[i]
+            elif i in cpus:
+                cpu = cpus[i]
         context = EventContext(
-            thread_name=str(values.get("thread.name") or ""),
-            thread_id=_int(values.get("thread.id"), 0),
-            cpu=_int(values.get("cpu.logical_number"), -1),
-            pid=base.pid,
-            executable_path=base.executable_path,
-            executable_name=base.executable_name,
-            container_id=base.container_id,
-            service_name=base.service_name,
+            name,
+            thread_id,
+            cpu,
+            base.pid,
+            base.executable_path,
+            base.executable_name,
+            base.container_id,
+            base.service_name,
         )
         found = self.index.get(context)
         if found is None:
@@ -85,12 +108,23 @@ class _Contexts:
 
 
 def _base_context(resource_profiles: Any, dictionary: Dictionary, where: str) -> EventContext:
-    raw_attributes = resource_profiles.resource.attributes
-    check_each(len(raw_attributes), limits.ATTRIBUTE_INDICES, "resource attributes", where)
-    attrs = {}
-    for i, raw in enumerate(raw_attributes):
-        kv = parse_part(RawKeyValue, raw, f"{where}.resource.attributes[{i}]")
-        attrs[kv.key] = dictionary.any_value(kv.value, f"resource attribute {kv.key}")
+    attributes = resource_profiles.resource.attributes
+    check_each(len(attributes), limits.ATTRIBUTE_INDICES, "resource attributes", where)
+    raw_attributes = tuple(attributes)
+    small = sum(map(len, raw_attributes)) <= _KEPT_RESOURCE_BYTES
+    known = _known_plain_context(raw_attributes) if small else None
+    if known is not None:
+        return known
+    return _resource_context(
+        tuple(
+            (entry.key, dictionary.value(entry, f"resource attribute {entry.key}"))
+            for entry in read_entries(RawKeyValue, raw_attributes, f"{where}.resource.attributes")
+        )
+    )
+
+
+def _resource_context(attributes: tuple[tuple[str, AttributeValue], ...]) -> EventContext:
+    attrs = dict(attributes)
     return EventContext(
         pid=_int(attrs.get("process.pid"), 0),
         executable_path=str(attrs.get("process.executable.path") or ""),
@@ -98,6 +132,24 @@ def _base_context(resource_profiles: Any, dictionary: Dictionary, where: str) ->
         container_id=str(attrs.get("container.id") or ""),
         service_name=str(attrs.get("service.name") or ""),
     )
+
+
+_KEPT_RESOURCE_BYTES = 4096
+
+
+@functools.lru_cache(maxsize=2048)
+def _known_plain_context(raw_attributes: tuple[bytes, ...]) -> EventContext | None:
+    """The context of resource attributes that need no string table, kept by their bytes:
+    every request names the same processes again. None for attributes that refer to the
+    request's strings or cannot be read (the caller then goes through them one by one).
+    Only small resources are kept, so that this stays a few MiB whatever senders send."""
+    try:
+        entries = read_entries(RawKeyValue, raw_attributes, "resource.attributes")
+    except InvalidRequestError:
+        return None
+    if any(entry.value_strindex is not None for entry in entries):
+        return None
+    return _resource_context(tuple((entry.key, entry.value) for entry in entries))
 
 
 def parse_request(payload: bytes) -> Any:

@@ -9,12 +9,14 @@ Element 0 of every table is the "absent" placeholder; index 0 means "not set".
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from google.protobuf.message import DecodeError
 
 from devfiler.collector import limits
 from devfiler.collector.errors import InvalidRequestError
@@ -24,6 +26,7 @@ from devfiler.collector.wire import VARINT, Messages, check_wire_types, last_var
 
 AttributeValue = str | int | float | bool | bytes | None
 FRAME_TYPE_KEY = "profile.frame.type"
+_HEX_DIGITS = frozenset("0123456789abcdef")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +66,9 @@ class Dictionary:
         if longest > limits.STRING_CHARS:
             at = next(i for i, s in enumerate(self.strings) if len(s) == longest)
             check_each(longest, limits.STRING_CHARS, "characters", f"string_table[{at}]")
-        self.attributes: list[tuple[str, AttributeValue]] = [
-            self._attribute(i, parse_part(RawKeyValueAndUnit, kv, f"attribute_table[{i}]"))
-            for i, kv in enumerate(dictionary.attribute_table)
-        ]
+        self.attributes = self._attributes(
+            read_entries(RawKeyValueAndUnit, dictionary.attribute_table, "attribute_table")
+        )
         self.function_count = len(dictionary.function_table)
         self.functions = self._functions(dictionary.function_table)
         self.mappings: list[MappingInfo] = [
@@ -111,21 +113,36 @@ class Dictionary:
                 result.append(self.attributes[index])
         return result
 
-    def any_value(self, value: Any, where: str) -> AttributeValue:
-        field = value.WhichOneof("value")
-        if field is None:
-            return None
-        if field == "string_value_strindex":
-            return self.string(value.string_value_strindex, f"{where}.string_value_strindex")
-        if field in ("array_value", "kvlist_value"):
-            return str(getattr(value, field))
-        result: AttributeValue = getattr(value, field)
-        return result
+    def value(self, entry: Entry, where: str) -> AttributeValue:
+        """An entry's value, its string index (when it has one) checked and resolved."""
+        if entry.value_strindex is None:
+            return entry.value
+        return self.string(entry.value_strindex, f"{where}.string_value_strindex")
 
-    def _attribute(self, i: int, kv: Any) -> tuple[str, AttributeValue]:
-        key = self.string(kv.key_strindex, f"attribute_table[{i}].key_strindex")
-        self.string(kv.unit_strindex, f"attribute_table[{i}].unit_strindex")
-        return key, self.any_value(kv.value, f"attribute_table[{i}].value")
+    def _attributes(self, entries: list[Entry]) -> list[tuple[str, AttributeValue]]:
+        """(key, value) of each entry. The string indices of all entries are checked
+        together; only a table with a bad one is gone through entry by entry, to name it."""
+        indices = [i for e in entries for i in (e.key_strindex, e.unit_strindex)]
+        indices.extend(e.value_strindex for e in entries if e.value_strindex is not None)
+        if (
+            not self.strings
+            or min(indices, default=0) < 0
+            or max(indices, default=0) >= len(self.strings)
+        ):
+            return [self._attribute(f"attribute_table[{i}]", e) for i, e in enumerate(entries)]
+        strings = self.strings
+        return [
+            (
+                strings[e.key_strindex],
+                e.value if e.value_strindex is None else strings[e.value_strindex],
+            )
+            for e in entries
+        ]
+
+    def _attribute(self, where: str, entry: Entry) -> tuple[str, AttributeValue]:
+        key = self.string(entry.key_strindex, f"{where}.key_strindex")
+        self.string(entry.unit_strindex, f"{where}.unit_strindex")
+        return key, self.value(entry, f"{where}.value")
 
     def _mapping(self, i: int, mapping: Any) -> MappingInfo:
         where = f"mapping_table[{i}]"
@@ -143,7 +160,7 @@ class Dictionary:
         )
         if htlhash:
             htlhash = htlhash.lower()
-            if len(htlhash) != 32 or any(c not in "0123456789abcdef" for c in htlhash):
+            if len(htlhash) != 32 or not _HEX_DIGITS.issuperset(htlhash):
                 raise InvalidRequestError(
                     f"{where}: attribute process.executable.build_id.htlhash is {htlhash!r}, "
                     "expected a file ID of 32 hex digits"
@@ -165,6 +182,59 @@ def check_table_sizes(dictionary: Any) -> None:
         ("link_table", limits.LINKS),
     ):
         check_limit(len(getattr(dictionary, table)), limit, f"entries of {table}")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A KeyValueAndUnit or KeyValue as its bytes say, string indices not yet checked."""
+
+    key: str
+    key_strindex: int
+    unit_strindex: int
+    value: AttributeValue
+    value_strindex: int | None
+    """The value's string index; None when the value is written out (then it is `value`)."""
+
+
+def _parse_entry(message_class: Any, raw: bytes) -> Entry:
+    kv = message_class.FromString(raw)
+    value = kv.value
+    field = value.WhichOneof("value")
+    content: AttributeValue = None
+    if field in ("array_value", "kvlist_value"):
+        content = str(getattr(value, field))
+    elif field is not None and field != "string_value_strindex":
+        content = getattr(value, field)
+    return Entry(
+        getattr(kv, "key", ""),
+        kv.key_strindex,
+        getattr(kv, "unit_strindex", 0),
+        content,
+        value.string_value_strindex if field == "string_value_strindex" else None,
+    )
+
+
+_KEPT_ENTRY_BYTES = 256
+_known_entry = functools.lru_cache(maxsize=16_384)(_parse_entry)
+"""Entries are pure functions of their bytes, so small ones are kept: the agent renumbers
+its string table every request but sends the same thread names, CPUs and build IDs again
+and again, byte for byte, and a lookup costs a tenth of a parse. Only small entries, so
+that what is kept stays a few MiB whatever senders send."""
+
+
+def read_entries(message_class: Any, raws: Sequence[bytes], where: str) -> list[Entry]:
+    """The entries of a list of raw KeyValueAndUnit or KeyValue messages; unreadable bytes
+    are refused naming the element (`where[i]`)."""
+    known, limit = _known_entry, _KEPT_ENTRY_BYTES
+    try:
+        return [
+            known(message_class, raw) if len(raw) <= limit else _parse_entry(message_class, raw)
+            for raw in raws
+        ]
+    except DecodeError:
+        for i, raw in enumerate(raws):
+            parse_part(message_class, raw, f"{where}[{i}]")
+        raise
 
 
 def text(value: AttributeValue) -> str:

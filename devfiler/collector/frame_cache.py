@@ -65,9 +65,13 @@ class FrameCache:
     def string_numbers(self, strings: Sequence[str]) -> npt.NDArray[np.int64]:
         """Process-wide numbers of the strings, in their order."""
         table = self._strings
-        return np.fromiter(
-            (table.setdefault(s, len(table)) for s in strings), np.int64, len(strings)
-        )
+        numbers = list(map(table.get, strings))
+        if None in numbers:
+            numbers = [
+                table.setdefault(s, len(table)) if n is None else n
+                for s, n in zip(strings, numbers, strict=True)
+            ]
+        return np.array(numbers, np.int64)
 
     def mapping_number(self, key: Hashable) -> int:
         return self._mappings.setdefault(key, len(self._mappings))

@@ -149,7 +149,9 @@ class FrameTable:
     ) -> None:
         self._dictionary = dictionary
         self._cache = cache
-        self._frames: list[Frame] = []
+        self._cache_frames: list[Frame] = []
+        self._cached = np.empty(0, np.int64)
+        """Cache indices of the request's described frames (`_frame_index` points here)."""
         self._frame_ids = np.empty((0, FRAME_ID_BYTES), np.uint8)
         self.executables: dict[FileId, Executable] = {}
         self._decode_locations(Messages.of(raw_locations))
@@ -219,7 +221,8 @@ class FrameTable:
         with self._cache.request() as cache:
             in_cache = self._described_frames(cache, described)
             used, local = np.unique(in_cache, return_inverse=True)
-            self._frames = [cache.frames[i] for i in used.tolist()]
+            # The list itself stays valid: a cache that forgets starts a new one.
+            self._cache_frames, self._cached = cache.frames, used
             self._frame_ids = cache.ids(used)
         self._frame_index[described] = local.reshape(-1)
         files[described] = self._frame_ids[local.reshape(-1), :16]
@@ -230,6 +233,9 @@ class FrameTable:
             self.executables[file_id] = Executable(
                 file_id, info.file_name, info.gnu_build_id, info.go_build_id
             )
+        self._by_base_name: dict[str, list[FileId]] = {}
+        for file_id, exe in self.executables.items():
+            self._by_base_name.setdefault(os.path.basename(exe.file_name), []).append(file_id)
         self._frame_records = np.empty(n, dtype=FRAME_RECORD)
         self._frame_records["file"] = files.view("V16").reshape(-1)
         self._frame_records["addr"] = address
@@ -317,10 +323,13 @@ class FrameTable:
         if not sel.any():
             return _NO_LINES
         check_limit(int(np.count_nonzero(sel)), limits.LINES, "lines of all locations")
-        arrange = np.lexsort((fields.order[sel], fields.message[sel]))
-        owner = fields.message[sel][arrange]
-        starts = fields.start[sel][arrange]
-        lines = Messages(messages.buffer, starts, starts + fields.length[sel][arrange])
+        # Fields come round by round, each round in message order: a stable sort by
+        # message (none when each location has one line) puts lines in wire order.
+        owner, starts, lengths = fields.message[sel], fields.start[sel], fields.length[sel]
+        if (owner[1:] < owner[:-1]).any():
+            arrange = np.argsort(owner, kind="stable")
+            owner, starts, lengths = owner[arrange], starts[arrange], lengths[arrange]
+        lines = Messages(messages.buffer, starts, starts + lengths)
         line_fields = scan(lines, "location_table lines")
         check_wire_types(
             line_fields, {1: (VARINT,), 2: (VARINT,), 3: (VARINT,)}, "location_table lines"
@@ -389,15 +398,17 @@ class FrameTable:
             int(end[-1]) if len(end) else 0
         )
         locations = self._stack_locations[gather]
-        data = self._frame_records[locations].tobytes()
+        # Rows of plain bytes: numpy copies records of a structured dtype one field at a time.
+        records = self._frame_records.view(np.uint8).reshape(-1, FRAME_RECORD.itemsize)
+        data = records.take(locations, axis=0).tobytes()
         offsets = np.r_[0, end] * FRAME_RECORD.itemsize
         hashes = trace_hashes(data, offsets.tolist())
         distinct, _ = small_unique(locations, len(self._frame_records))
         index = self._frame_index[distinct]
-        used = np.unique(index[index >= 0])
-        frames = [self._frames[i] for i in used.tolist()]
-        bare = distinct[index < 0]
-        ids = self._frame_records[bare].view(np.uint8).reshape(-1, FRAME_RECORD.itemsize)
+        used, _ = small_unique(index[index >= 0], len(self._cached))
+        cached = self._cache_frames
+        frames = [cached[i] for i in self._cached[used].tolist()]
+        ids = records[distinct[index < 0]]
         return (
             TraceTable(hashes, data, offsets.astype(np.int64)),
             frames,
@@ -409,9 +420,9 @@ class FrameTable:
         """Remember the main executable's full path on the record whose name it has."""
         if not executable_path:
             return
-        base = os.path.basename(executable_path)
-        for file_id, exe in self.executables.items():
-            if not exe.path and os.path.basename(exe.file_name) == base:
+        for file_id in self._by_base_name.get(os.path.basename(executable_path), ()):
+            exe = self.executables[file_id]
+            if not exe.path:
                 self.executables[file_id] = Executable(
                     exe.file_id, exe.file_name, exe.gnu_build_id, exe.go_build_id, executable_path
                 )

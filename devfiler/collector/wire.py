@@ -44,9 +44,10 @@ class Messages:
 
     @classmethod
     def of(cls, raw: Sequence[bytes]) -> Messages:
-        lengths = np.fromiter(map(len, raw), dtype=np.int64, count=len(raw))
+        items = list(raw)  # a runtime's repeated field makes a new bytes object per access
+        lengths = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
         ends = np.cumsum(lengths)
-        data = b"".join(raw) + bytes(_MAX_VARINT)
+        data = b"".join(items) + bytes(_MAX_VARINT)
         return cls(np.frombuffer(data, dtype=np.uint8), ends - lengths, ends)
 
     def __len__(self) -> int:
@@ -85,6 +86,8 @@ def _varints(buffer: npt.NDArray[np.uint8], positions: I64) -> tuple[U64, I64]:
     values = (byte & 0x7F).astype(np.uint64)
     size = np.ones(len(positions), dtype=np.int64)
     going = np.flatnonzero(byte >= 0x80)
+    if not len(going):
+        return values, positions + 1
     for k in range(1, _MAX_VARINT):
         if not len(going):
             break
@@ -110,63 +113,79 @@ def scan(messages: Messages, what: What, table: str = "") -> Fields:
 
     One round per field of the longest message and memory per field
     occurrence: both are limited (collector/limits.py) before they are spent.
+    A round reads the tags of the messages still going, then the varint that
+    follows a varint or LEN tag (as nearly every field is) for all at once.
     """
-    buffer, ends = messages.buffer, messages.ends
-    position = messages.starts.copy()
-    ids = np.arange(len(messages), dtype=np.int64)
-    active = ids[position < ends]
-    out: list[tuple[I64, I64, I64, U64, I64, I64, I64]] = []
-    round_no = total = 0
+    buffer = messages.buffer
+    going = messages.starts < messages.ends
+    active = np.flatnonzero(going)
+    position, end = messages.starts[going], messages.ends[going]
+    out: list[tuple[I64, I64, I64, U64, I64, I64]] = []
+    total = 0
     while len(active):
         total += len(active)
         check_limit(total, limits.FIELDS, f"field occurrences in {table or what}")
-        if round_no == limits.FIELDS_PER_MESSAGE:
+        if len(out) == limits.FIELDS_PER_MESSAGE:
             raise RequestLimitError(
-                f"{name_of(what, int(active[0]))} has more than {round_no:,} fields, "
+                f"{name_of(what, int(active[0]))} has more than {len(out):,} fields, "
                 "devfiler's limit per message"
             )
-        at = position[active]
-        tags, at = _varints(buffer, at)
+        tags, at = _varints(buffer, position)
         number = (tags >> np.uint64(3)).astype(np.int64)
         wire = (tags & np.uint64(7)).astype(np.int64)
-        value = np.zeros(len(active), dtype=np.uint64)
-        start = at.copy()
-        length = np.zeros(len(active), dtype=np.int64)
-        after = at.copy()
-        is_varint = wire == VARINT
-        if is_varint.any():
-            value[is_varint], after[is_varint] = _varints(buffer, at[is_varint])
-        for kind, width in ((FIXED64, 8), (FIXED32, 4)):
-            sel = wire == kind
-            if sel.any():
-                value[sel] = _fixed(buffer, at[sel], width)
-                after[sel] = at[sel] + width
         is_len = wire == LEN
+        plain = is_len | (wire == VARINT)
+        if plain.all():
+            value, after = _varints(buffer, at)
+            bad = number == 0
+        else:
+            value, after, bad = _mixed_values(buffer, at, wire, plain)
+            bad |= number == 0
+        start, length = at, np.zeros(len(active), dtype=np.int64)
         if is_len.any():
-            size, payload = _varints(buffer, at[is_len])
+            size = value[is_len]
             if (size > np.uint64(1 << 31)).any():
                 first = int(active[is_len][np.flatnonzero(size > np.uint64(1 << 31))[0]])
                 raise InvalidRequestError(f"{name_of(what, first)} has a field length out of range")
-            start[is_len] = payload
+            start = np.where(is_len, after, at)
             length[is_len] = size.astype(np.int64)
-            after[is_len] = payload + length[is_len]
-        bad = ~(is_varint | is_len | (wire == FIXED64) | (wire == FIXED32)) | (number == 0)
-        overrun = after > ends[active]
+            after = after + length
+            value[is_len] = 0
+        overrun = after > end
         if bad.any() or overrun.any():
             first = int(active[np.flatnonzero(bad | overrun)[0]])
             problem = "an invalid field tag" if bad.any() else "a field that runs past its end"
             raise InvalidRequestError(f"{name_of(what, first)} has {problem}")
-        out.append(
-            (active, number, wire, value, start, length, np.full(len(active), round_no, np.int64))
-        )
-        position[active] = after
-        active = active[after < ends[active]]
-        round_no += 1
+        out.append((active, number, wire, value, start, length))
+        more = after < end
+        active, position, end = active[more], after[more], end[more]
     if not out:
         empty_i, empty_u = np.empty(0, np.int64), np.empty(0, np.uint64)
         return Fields(empty_i, empty_i, empty_i, empty_u, empty_i, empty_i, empty_i)
-    columns = [np.concatenate(parts) for parts in zip(*out, strict=True)]
-    return Fields(*columns)
+    message, number, wire, value, start, length = (
+        np.concatenate(parts) for parts in zip(*out, strict=True)
+    )
+    order = np.repeat(np.arange(len(out), dtype=np.int64), [len(part[0]) for part in out])
+    return Fields(message, number, wire, value, start, length, order)
+
+
+def _mixed_values(
+    buffer: npt.NDArray[np.uint8], at: I64, wire: I64, plain: npt.NDArray[np.bool_]
+) -> tuple[U64, I64, npt.NDArray[np.bool_]]:
+    """A round with fixed-width fields or bad wire types in it: (values, positions after
+    them, which wire types are invalid)."""
+    value = np.zeros(len(at), dtype=np.uint64)
+    after = at.copy()
+    if plain.any():
+        value[plain], after[plain] = _varints(buffer, at[plain])
+    valid = plain.copy()
+    for kind, width in ((FIXED64, 8), (FIXED32, 4)):
+        sel = wire == kind
+        if sel.any():
+            value[sel] = _fixed(buffer, at[sel], width)
+            after[sel] = at[sel] + width
+            valid |= sel
+    return value, after, ~valid
 
 
 def _spans(starts: I64, lengths: I64) -> I64:
@@ -208,6 +227,36 @@ def packed_counts(messages: Messages, starts: I64, lengths: I64) -> I64:
     return counts
 
 
+def _packed_varints(
+    buffer: npt.NDArray[np.uint8], starts: I64, lengths: I64
+) -> tuple[U64, I64, I64]:
+    """The varints of packed spans that each end on a varint's last byte: (values, span of
+    each value, the varints longer than 10 bytes, which have no value).
+
+    Per varint, not per byte: its first byte, then further bytes only for the
+    varints still going. Indices and counts are mostly one or two bytes long.
+    """
+    data = buffer[_spans(starts, lengths)]
+    terminal = data < 0x80
+    last = np.flatnonzero(terminal)
+    first = np.empty_like(last)
+    first[:1] = 0
+    first[1:] = last[:-1] + 1
+    size = last - first + 1
+    values = (data[first] & 0x7F).astype(np.uint64)
+    going = np.flatnonzero(size > 1)
+    for k in range(1, _MAX_VARINT):
+        if not len(going):
+            break
+        values[going] |= (data[first[going] + k] & 0x7F).astype(np.uint64) << np.uint64(7 * k)
+        going = going[size[going] > k + 1]
+    bounds = np.cumsum(lengths) - lengths
+    counts = np.add.reduceat(terminal, bounds, dtype=np.int64) if len(bounds) else bounds
+    segment = np.repeat(np.arange(len(lengths)), counts)
+    overlong = np.flatnonzero(size > _MAX_VARINT) if len(going) else going
+    return values, segment, overlong
+
+
 def repeated_varints(
     messages: Messages, fields: Fields, number: int, what: What, limit: tuple[int, str] = (0, "")
 ) -> Repeated:
@@ -225,8 +274,6 @@ def repeated_varints(
     if most and int(seg_len.sum()) + singles > most:
         count = int(packed_counts(messages, seg_start, seg_len).sum()) + singles
         check_limit(count, most, elements)
-    index = _spans(seg_start, seg_len)
-    data = messages.buffer[index]
     if len(seg_len):
         last = seg_start + seg_len - 1
         if (messages.buffer[last] >= 0x80).any():
@@ -234,22 +281,15 @@ def repeated_varints(
             raise InvalidRequestError(
                 f"{name_of(what, first)} has a packed field {number} cut mid-varint"
             )
-    ends = data < 0x80
-    varint_of_byte: I64 = np.cumsum(ends) - ends
-    first_byte = np.r_[0, np.flatnonzero(ends)[:-1] + 1] if len(data) else np.empty(0, np.int64)
-    shift = (np.arange(len(data)) - first_byte[varint_of_byte]).astype(np.uint64) * np.uint64(7)
-    segment_of_byte = np.repeat(np.arange(len(seg_len)), seg_len)
-    if len(shift) and (shift > np.uint64(63)).any():
-        byte = int(np.flatnonzero(shift > np.uint64(63))[0])
-        first = int(fields.message[packed][segment_of_byte[byte]])
-        raise InvalidRequestError(
-            f"{name_of(what, first)} has a packed varint of field {number} that is too long"
-        )
-    parts = (data & 0x7F).astype(np.uint64) << shift
-    packed_values = (
-        np.bitwise_or.reduceat(parts, first_byte) if len(data) else np.empty(0, np.uint64)
+    packed_values, segment_of_varint, overlong = _packed_varints(
+        messages.buffer, seg_start, seg_len
     )
-    segment_of_varint = segment_of_byte[first_byte]
+    if len(overlong):
+        segment = int(segment_of_varint[overlong[0]])
+        raise InvalidRequestError(
+            f"{name_of(what, int(fields.message[packed][segment]))} has a packed varint "
+            f"of field {number} that is too long"
+        )
     packed_owner = fields.message[packed][segment_of_varint]
     packed_order = fields.order[packed][segment_of_varint]
     owner = np.concatenate([packed_owner, fields.message[single]])
@@ -273,9 +313,8 @@ def _in_wire_order(owner: I64, order: I64, values: U64) -> Repeated:
     The usual case (one packed field per message, or fields read in one
     round) is already in that order, which a linear check finds.
     """
-    if len(owner) > 1 and not (
-        (np.diff(owner) >= 0).all() and (np.diff(order)[np.diff(owner) == 0] >= 0).all()
-    ):
+    step = np.diff(owner)
+    if (step < 0).any() or (np.diff(order)[step == 0] < 0).any():
         arrange = np.lexsort((np.arange(len(owner)), order, owner))
         owner, values = owner[arrange], values[arrange]
     return Repeated(owner, values.astype(np.uint64, copy=False))
@@ -311,10 +350,19 @@ def last_varint(fields: Fields, number: int, messages: int, default: int = 0) ->
 
 
 def wrong_wire_types(fields: Fields, allowed: dict[int, tuple[int, ...]]) -> npt.NDArray[np.bool_]:
-    """Field occurrences whose wire type their declaration does not allow."""
-    wrong = np.zeros(len(fields.number), dtype=bool)
+    """Field occurrences whose wire type their declaration does not allow.
+
+    One table lookup for all occurrences: a bit per wire type of each known
+    field number (unknown numbers allow every wire type), so the cost does not
+    grow with the number of declared fields.
+    """
+    size = max(allowed, default=0) + 2
+    masks = np.full(size, 0xFF, dtype=np.uint8)
     for number, wires in allowed.items():
-        wrong |= (fields.number == number) & ~np.isin(fields.wire, wires)
+        masks[number] = sum(1 << wire for wire in wires)
+    masks[-1] = 0xFF
+    mask = masks[np.minimum(fields.number, size - 1)]
+    wrong: npt.NDArray[np.bool_] = (mask >> fields.wire.astype(np.uint8)) & 1 == 0
     return wrong
 
 

@@ -72,6 +72,32 @@ def test_equal_interpreted_frames_get_equal_ids_across_requests() -> None:
     assert set(first.trace_table.hashes) == set(second.trace_table.hashes)
 
 
+def test_entries_sent_again_byte_for_byte_read_the_new_string_table() -> None:
+    # Attribute 8 is {key_strindex: 11, "worker"}: the same bytes in both requests,
+    # but the second request's string 11 is no longer "thread.name".
+    first = decode_request(agent_request.build(), NOW).batch
+    renamed = agent_request.build()
+    renamed.dictionary.string_table[11] = "label"
+    second = decode_request(renamed, NOW).batch
+    assert {c.thread_name for c in first.contexts} == {"worker", "main"}
+    assert {c.thread_name for c in second.contexts} == {""}
+
+
+def test_resource_values_by_string_index_read_each_request_s_table() -> None:
+    def with_service_index(name: str) -> ExportProfilesServiceRequest:
+        req = agent_request.build()
+        req.dictionary.string_table[21] = name
+        service = req.resource_profiles[0].resource.attributes[4]
+        service.value.Clear()
+        service.value.string_value_strindex = 21
+        return req
+
+    first = decode_request(with_service_index("shop"), NOW).batch
+    second = decode_request(with_service_index("checkout"), NOW).batch
+    assert {c.service_name for c in first.contexts} == {"shop"}
+    assert {c.service_name for c in second.contexts} == {"checkout"}
+
+
 def test_unknown_frame_type_is_kept_with_its_name() -> None:
     req = agent_request.build()
     req.dictionary.attribute_table[2].value.string_value = "zig"
