@@ -32,7 +32,7 @@ class Profile:
     index into `thread_names`) and `weights` in `unit`. Per distinct
     (trace, thread): `pair_trace`, `pair_thread` and `pair_weight`, the sum
     of its events' weights, which is all that tree views need.
-    `trace_hashes[i]` is the stored identity of path i.
+    `trace_numbers[i]` is the store's number of path i's trace.
     """
 
     selection: Selection
@@ -40,7 +40,7 @@ class Profile:
     start_ns: int
     end_ns: int
     stacks: StackTable
-    trace_hashes: npt.NDArray[np.void]
+    trace_numbers: npt.NDArray[np.int64]
     thread_names: tuple[str, ...]
     timestamps: npt.NDArray[np.int64]
     trace: npt.NDArray[np.int64]
@@ -103,7 +103,7 @@ def profile_of(selection: Selection, events: SelectedEvents, stacks: StackTable)
         events.start_ns,
         events.end_ns,
         stacks,
-        columns.trace_hashes,
+        columns.trace_numbers,
         events.thread_names,
         columns.timestamps,
         trace,

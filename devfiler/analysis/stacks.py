@@ -24,7 +24,7 @@ from devfiler.storage.store import Store
 
 @dataclass(frozen=True, slots=True)
 class StackTable:
-    """Paths of the distinct traces of `columns.trace_hashes`, in that order.
+    """Paths of the distinct traces of `columns.trace_numbers`, in that order.
 
     `frames` may hold more boxes than the paths use (the thread boxes come
     last, see `with_threads`).
@@ -136,10 +136,10 @@ def load_stacks(
     inline: bool,
 ) -> StackTable:
     """Resolve the distinct traces of `columns` (only those its events use)."""
-    used = np.zeros(len(columns.trace_hashes), dtype=bool)
+    used = np.zeros(len(columns.trace_numbers), dtype=bool)
     used[columns.trace_index] = True
     used_index = np.flatnonzero(used)
-    stored = store.trace_frames(columns.trace_hashes[used_index])
+    stored = store.trace_frames(columns.trace_numbers[used_index])
     per_used = np.diff(stored.offsets)
     outermost_first, _ = gather(
         np.arange(stored.offsets[-1], dtype=np.int64),
@@ -155,7 +155,7 @@ def load_stacks(
     kept = [chain if inline else chain[:1] for chain in chains]
     boxes = tuple(box for chain in kept for box in chain)
     chain_lengths = np.fromiter((len(chain) for chain in kept), np.int64, len(kept))
-    trace_lengths = np.zeros(len(columns.trace_hashes), dtype=np.int64)
+    trace_lengths = np.zeros(len(columns.trace_numbers), dtype=np.int64)
     trace_lengths[used_index] = per_used
     if bool((chain_lengths == 1).all()):
         codes = frame_numbers

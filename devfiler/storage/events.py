@@ -3,6 +3,8 @@
 Per block only the columns are cut out of the stored bytes; every sum,
 offset and index remapping then runs once over the concatenation, so a range
 of thousands of blocks costs a few numpy calls plus one short step per block.
+Traces are dense integer numbers, so finding the distinct ones is a mark in a
+boolean map, not a sort.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from devfiler.storage.blocks import HASH_DTYPE, Block, CorruptBlockError
-from devfiler.storage.distinct import sorted_keys
+from devfiler.storage.blocks import Block, CorruptBlockError
+from devfiler.storage.distinct import small_unique, sorted_keys
 from devfiler.storage.keys import NS_PER_SECOND
 
 
@@ -32,18 +34,17 @@ class EventTimes:
 
 @dataclass(frozen=True, slots=True)
 class EventColumns:
-    """One row per event. Indices point into the distinct `trace_hashes` / `context_keys`.
+    """One row per event. Indices point into the distinct `trace_numbers` / `context_keys`.
 
     Analysis works on these arrays: aggregate per distinct trace with numpy,
-    then look up only the distinct traces. Both tables are sorted (hashes by
-    their bytes, keys by value).
+    then look up only the distinct traces. Both tables are sorted by value.
     """
 
     timestamps: npt.NDArray[np.int64]
     kinds: npt.NDArray[np.uint8]
     weights: npt.NDArray[np.int64]
     trace_index: npt.NDArray[np.intp]
-    trace_hashes: npt.NDArray[np.void]
+    trace_numbers: npt.NDArray[np.int64]
     context_index: npt.NDArray[np.intp]
     context_keys: npt.NDArray[np.uint64]
 
@@ -57,7 +58,7 @@ class EventColumns:
             self.kinds[mask],
             self.weights[mask],
             self.trace_index[mask],
-            self.trace_hashes,
+            self.trace_numbers,
             self.context_index[mask],
             self.context_keys,
         )
@@ -69,7 +70,7 @@ class EventColumns:
             np.empty(0, np.uint8),
             np.empty(0, np.int64),
             np.empty(0, np.intp),
-            np.empty(0, HASH_DTYPE),
+            np.empty(0, np.int64),
             np.empty(0, np.intp),
             np.empty(0, np.uint64),
         )
@@ -131,15 +132,13 @@ def merge_blocks(blocks: Iterable[tuple[int, Block]], start_ns: int, end_ns: int
     merged = _concatenate(blocks, start_ns, end_ns)
     if merged is None:
         return EventColumns.empty()
-    trace_index = _global_index(
-        [b.trace_index for b in merged.blocks], [len(b.trace_hashes) for b in merged.blocks], merged
-    )
+    numbers = np.concatenate([b.trace_numbers for b in merged.blocks])
+    trace_numbers, trace_index = small_unique(numbers, int(numbers.max(initial=0)) + 1)
     context_index = _global_index(
         [b.context_index for b in merged.blocks],
         [len(b.context_keys) for b in merged.blocks],
         merged,
     )
-    hashes, hash_inverse = distinct_hashes(np.concatenate([b.trace_hashes for b in merged.blocks]))
     keys, _, key_inverse = sorted_keys(np.concatenate([b.context_keys for b in merged.blocks]))
     times, keep = merged.times, merged.keep
     if keep is not None:
@@ -149,8 +148,8 @@ def merge_blocks(blocks: Iterable[tuple[int, Block]], start_ns: int, end_ns: int
         times.timestamps,
         times.kinds,
         times.weights,
-        hash_inverse[trace_index],
-        hashes,
+        trace_index,
+        trace_numbers.astype(np.int64),
         key_inverse[context_index],
         keys,
     )
@@ -175,22 +174,3 @@ def _global_index(
     np.cumsum(sizes[:-1], out=bases[1:])
     local += np.repeat(bases, merged.counts)
     return local
-
-
-def distinct_hashes(
-    table: npt.NDArray[np.void],
-) -> tuple[npt.NDArray[np.void], npt.NDArray[np.int64]]:
-    """`numpy.unique(table, return_inverse=True)` for 16-byte hashes, grouping 64-bit words.
-
-    Sorting void items compares bytes one by one; the first eight bytes read
-    big-endian order the hashes the same way, so grouping and sorting by that
-    word gives the same result, provided no two distinct hashes share it. The
-    second word checks that; should it ever fail the exact byte-wise unique
-    runs instead.
-    """
-    words = np.ascontiguousarray(table, dtype=HASH_DTYPE).view(">u8").reshape(-1, 2)
-    _, first, inverse = sorted_keys(words[:, 0].astype(np.uint64))
-    if np.array_equal(words[first, 1][inverse], words[:, 1]):
-        return table[first], inverse
-    exact, exact_inverse = np.unique(table, return_inverse=True)
-    return exact, exact_inverse.reshape(-1)

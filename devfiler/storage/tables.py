@@ -39,7 +39,15 @@ EVENTS = TableSpec(
     ReadPattern.SCAN,
     time_key=encode_second,
 )
-TRACES = TableSpec("traces", "xxh3-128 trace hash", "frame list, leaf first", ReadPattern.POINT)
+TRACES = TableSpec(
+    "traces",
+    "trace number (u32 big-endian, storage/trace_numbers.py)",
+    "xxh3-128 trace hash | frame list, leaf first",
+    ReadPattern.POINT,
+)
+TRACE_NUMBERS = TableSpec(
+    "trace_numbers", "xxh3-128 trace hash", "trace number (u32 big-endian)", ReadPattern.POINT
+)
 FRAMES = TableSpec(
     "frames", "file ID | address (24 bytes)", "JSON: kind, agent symbols", ReadPattern.POINT
 )
@@ -49,9 +57,11 @@ EXECUTABLES = TableSpec(
 CONTEXTS = TableSpec(
     "contexts", "xxh3-64 of the encoded context", "JSON: thread, process", ReadPattern.POINT
 )
-META = TableSpec("meta", "ASCII name", "schema version, block sequence", ReadPattern.POINT)
+META = TableSpec(
+    "meta", "ASCII name", "schema version, block sequence, next trace number", ReadPattern.POINT
+)
 
-ALL_TABLES = (EVENTS, TRACES, FRAMES, EXECUTABLES, CONTEXTS, META)
+ALL_TABLES = (EVENTS, TRACES, TRACE_NUMBERS, FRAMES, EXECUTABLES, CONTEXTS, META)
 
 
 def table_options(spec: TableSpec) -> Options:

@@ -39,7 +39,7 @@ def made_by_hand() -> Profile:
         start_ns=T0,
         end_ns=T0 + 10,
         stacks=stacks,
-        trace_hashes=np.zeros(2, dtype="V16"),
+        trace_numbers=np.arange(2, dtype=np.int64),
         thread_names=("main", "worker"),
         timestamps=np.array([T0, T0 + 1, T0 + 2, T0 + 3], dtype=i64),
         trace=np.array([0, 0, 1, 0], dtype=i64),
