@@ -112,16 +112,28 @@ def select_events(store: Store, selection: Selection) -> SelectedEvents:
     )
 
 
-def select_times(store: Store, selection: Selection) -> SelectedTimes:
+def select_times(
+    store: Store, selection: Selection, *, whole_seconds: bool = False
+) -> SelectedTimes:
     """Like `select_events` for views that need only when and how much.
 
-    Without filters the trace and context tables are not read at all.
+    Without filters the trace and context tables are not read at all. With
+    `whole_seconds` (for views whose bins are whole seconds, which only sum
+    what falls in each) the events of a stored block may come as one row at
+    its first event's time with their summed weight (`Store.read_second_sums`):
+    the bins and the range come out the same, and only the blocks the range's
+    ends cut are decoded.
     """
     if selection.include or selection.exclude:
         events = select_events(store, selection)
         return SelectedTimes(
             events.unit, events.start_ns, events.end_ns, events.columns.timestamps, events.weights
         )
+    if whole_seconds:
+        sums = store.read_second_sums(selection.start_ns, selection.end_ns, selection.kinds)
+        start, end = effective_range(selection, sums.timestamps)
+        weights = sums.weights if selection.unit is Unit.NANOSECONDS else sums.counts
+        return SelectedTimes(selection.unit, start, end, sums.timestamps, weights)
     times = store.read_times(selection.start_ns, selection.end_ns, selection.kinds)
     start, end = effective_range(selection, times.timestamps)
     return SelectedTimes(

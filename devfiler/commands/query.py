@@ -27,7 +27,7 @@ from devfiler.analysis.results import FILTER_FIELDS, FlameGraphTable, Selection,
 from devfiler.analysis.sandwich import sandwich
 from devfiler.analysis.selection import select_times
 from devfiler.analysis.stats import store_stats
-from devfiler.analysis.timeline import TARGET_BUCKETS, timeline
+from devfiler.analysis.timeline import TARGET_BUCKETS, load_timeline
 from devfiler.analysis.topfunctions import DEFAULT_LIMIT, top_functions
 from devfiler.analysis.tracestats import trace_stats
 from devfiler.commands.common import (
@@ -232,7 +232,7 @@ def _traces(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None
 def _timeline(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
     if args.buckets < 1:
         raise ValueError("--buckets must be at least 1")
-    result = timeline(select_times(store, selection_of(args)), args.buckets)
+    result = load_timeline(store, selection_of(args), args.buckets)
     return timeline_json(result) if args.json else query_text.timeline_lines(result)
 
 

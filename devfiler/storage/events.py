@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from devfiler.storage.blocks import Block, CorruptBlockError
+from devfiler.storage.blocks import Block, BlockSummary, CorruptBlockError
 from devfiler.storage.distinct import small_unique, sorted_keys
 from devfiler.storage.keys import NS_PER_SECOND
 
@@ -174,3 +174,35 @@ def _global_index(
     np.cumsum(sizes[:-1], out=bases[1:])
     local += np.repeat(bases, merged.counts)
     return local
+
+
+@dataclass(frozen=True, slots=True)
+class SecondSums:
+    """Events summed per stored block (one second, one kind), for views that bin by whole seconds.
+
+    A block gives two rows: its first event's time with the block's event
+    count and weight, and its last event's time with nothing, so that the
+    rows span exactly what the events span. Blocks the range cuts give a row
+    per event inside it instead.
+    """
+
+    timestamps: npt.NDArray[np.int64]
+    counts: npt.NDArray[np.int64]
+    weights: npt.NDArray[np.int64]
+
+
+def sum_blocks(whole: list[tuple[int, BlockSummary]], cut: EventTimes) -> SecondSums:
+    """Rows of blocks wholly inside a range (from their headers) and of the events `cut`
+    keeps of the blocks the range's ends fall in."""
+    n = len(whole)
+    seconds = np.fromiter((second for second, _ in whole), np.int64, n) * NS_PER_SECOND
+    first = seconds + np.fromiter((s.min_offset for _, s in whole), np.int64, n)
+    last = seconds + np.fromiter((s.max_offset for _, s in whole), np.int64, n)
+    counts = np.fromiter((s.events for _, s in whole), np.int64, n)
+    weights = np.fromiter((s.total_weight for _, s in whole), np.int64, n)
+    nothing = np.zeros(n, np.int64)
+    return SecondSums(
+        np.concatenate([first, last, cut.timestamps]),
+        np.concatenate([counts, nothing, np.ones(len(cut), np.int64)]),
+        np.concatenate([weights, nothing, cut.weights]),
+    )

@@ -47,8 +47,10 @@ from devfiler.storage.distinct import RowIndex, small_unique
 from devfiler.storage.events import (
     EventColumns,
     EventTimes,
+    SecondSums,
     merge_blocks,
     merge_times,
+    sum_blocks,
 )
 from devfiler.storage.keys import (
     EVENT_KEY_SIZE,
@@ -619,6 +621,29 @@ class Store:
     ) -> EventTimes:
         """Like `read_events` without the trace and context tables (cheaper to merge)."""
         return merge_times(self._blocks(start_ns, end_ns, kinds), start_ns, end_ns)
+
+    def read_second_sums(
+        self, start_ns: int, end_ns: int, kinds: Iterable[SampleKind] | None = None
+    ) -> SecondSums:
+        """The events of the range summed per block (storage/events.py `SecondSums`).
+
+        Only the blocks of the seconds the range's ends cut are decoded;
+        the others give their header's sums, so a timeline of whole-second
+        buckets costs a key scan.
+        """
+        wanted = set(kinds) if kinds is not None else set(SampleKind)
+        first_whole = -(-start_ns // NS_PER_SECOND)
+        end_whole = end_ns // NS_PER_SECOND
+        whole: list[tuple[int, BlockSummary]] = []
+        cut: list[tuple[int, Block]] = []
+        for second, kind, raw in self._blocks_raw(start_ns, end_ns):
+            if kind not in wanted:
+                continue
+            if first_whole <= second < end_whole:
+                whole.append((second, read_summary(raw)))
+            else:
+                cut.append((second, decode_block(raw)))
+        return sum_blocks(whole, merge_times(cut, start_ns, end_ns))
 
     def block_summaries(
         self, start_ns: int = -(1 << 63), end_ns: int = (1 << 63) - 1
