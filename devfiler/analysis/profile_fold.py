@@ -28,11 +28,13 @@ LOOKBACK_NS = 60_000_000_000
 
 
 def can_fold(profile: Profile, selection: Selection) -> bool:
-    """Same kinds, filters and inline choice, bounded, and moved forward with an overlap."""
+    """Loaded with times; same kinds, filters and inline choice, bounded, and moved forward
+    with an overlap."""
     old = profile.selection
     same_view = dataclasses.replace(old, start_ns=selection.start_ns, end_ns=selection.end_ns)
     return (
-        same_view == selection
+        profile.events_loaded
+        and same_view == selection
         and UNBOUNDED_START not in (old.start_ns, selection.start_ns)
         and UNBOUNDED_END not in (old.end_ns, selection.end_ns)
         and old.start_ns <= selection.start_ns < old.end_ns - LOOKBACK_NS

@@ -10,6 +10,7 @@ these arrays, touching Python objects only per distinct frame.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -18,7 +19,6 @@ from devfiler.analysis.labels import FrameLabeler, LabeledFrame, SymbolLookup
 from devfiler.identity import FRAME_RECORD
 from devfiler.model import FileId, FrameId, FrameKind
 from devfiler.storage.distinct import group_keys
-from devfiler.storage.events import EventColumns
 from devfiler.storage.store import Store
 
 
@@ -128,9 +128,20 @@ def frame_ids(records: npt.NDArray[np.void]) -> list[tuple[FrameId, FrameKind]]:
     ]
 
 
+class TraceReferences(Protocol):
+    """Rows that name traces: `trace_index` into the sorted distinct `trace_numbers`
+    (storage/events.py EventColumns and EventWeights)."""
+
+    @property
+    def trace_numbers(self) -> npt.NDArray[np.int64]: ...
+
+    @property
+    def trace_index(self) -> npt.NDArray[np.intp]: ...
+
+
 def load_stacks(
     store: Store,
-    columns: EventColumns,
+    columns: TraceReferences,
     symbols: SymbolLookup | None,
     *,
     inline: bool,

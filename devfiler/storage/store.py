@@ -45,11 +45,14 @@ from devfiler.storage.blocks import (
 )
 from devfiler.storage.distinct import RowIndex, small_unique
 from devfiler.storage.events import (
+    WEIGHT_CHUNK_BLOCKS,
     EventColumns,
     EventTimes,
+    EventWeights,
     SecondSums,
     merge_blocks,
     merge_times,
+    merge_weights,
     sum_blocks,
 )
 from devfiler.storage.keys import (
@@ -615,6 +618,19 @@ class Store:
     ) -> EventColumns:
         """Every event with start_ns <= timestamp < end_ns of the given kinds (all if None)."""
         return merge_blocks(self._blocks(start_ns, end_ns, kinds), start_ns, end_ns)
+
+    def read_weights(
+        self,
+        start_ns: int,
+        end_ns: int,
+        kinds: Iterable[SampleKind] | None = None,
+        *,
+        chunk_blocks: int = WEIGHT_CHUNK_BLOCKS,
+    ) -> EventWeights:
+        """Like `read_events`, summed per (trace, context, kind) `chunk_blocks` blocks at a
+        time: no row per event is kept."""
+        blocks = self._blocks(start_ns, end_ns, kinds)
+        return merge_weights(blocks, start_ns, end_ns, chunk_blocks)
 
     def read_times(
         self, start_ns: int, end_ns: int, kinds: Iterable[SampleKind] | None = None

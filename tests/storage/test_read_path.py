@@ -116,3 +116,48 @@ def test_traces_keep_their_numbers_across_requests_and_reopening(tmp_path: Path)
     assert first == [0, 1]
     assert later.trace_numbers.tolist() == [1, 2]
     assert hashes == [LONG.hash.to_bytes(), third.hash.to_bytes()]
+
+
+def test_weights_are_the_events_summed_per_trace_context_and_kind(tmp_path: Path) -> None:
+    """Summing a chunk of blocks at a time, and the sums again, loses nothing."""
+    rng = np.random.default_rng(8)
+    with Store.open(data_paths(tmp_path)) as store:
+        for request in range(30):
+            stamps = np.sort(rng.integers(0, 40 * SECOND, 50)) + request * SECOND
+            kind = SampleKind.OFF_CPU if request % 3 else SampleKind.ON_CPU
+            _write(store, kind, stamps.tolist(), rng.integers(1, 1000, 50).tolist())
+        for start, end in [
+            (-(1 << 63), (1 << 63) - 1),
+            *(sorted(rng.integers(0, 70 * SECOND, 2)) for _ in range(10)),
+        ]:
+            events = store.read_events(int(start), int(end))
+            expected: dict[tuple[int, int, int], list[int]] = {}
+            for ts, kind, weight, trace, context in zip(
+                events.timestamps.tolist(),
+                events.kinds.tolist(),
+                events.weights.tolist(),
+                events.trace_numbers[events.trace_index].tolist(),
+                events.context_keys[events.context_index].tolist(),
+                strict=True,
+            ):
+                row = expected.setdefault((trace, context, kind), [0, 0, ts, ts])
+                row[0] += 1
+                row[1] += weight
+                row[2], row[3] = min(row[2], ts), max(row[3], ts)
+            for chunk_blocks in (1, 2, 1024):
+                summed = store.read_weights(int(start), int(end), chunk_blocks=chunk_blocks)
+                got = {
+                    (trace, context, kind): [count, weight, first, last]
+                    for trace, context, kind, count, weight, first, last in zip(
+                        summed.trace_numbers[summed.trace_index].tolist(),
+                        summed.context_keys[summed.context_index].tolist(),
+                        summed.kinds.tolist(),
+                        summed.counts.tolist(),
+                        summed.weights.tolist(),
+                        summed.first_ns.tolist(),
+                        summed.last_ns.tolist(),
+                        strict=True,
+                    )
+                }
+                assert len(got) == len(summed)
+                assert got == expected
