@@ -262,6 +262,17 @@ class _WeightRows:
 
     @classmethod
     def of_events(cls, columns: EventColumns) -> _WeightRows:
+        """The events summed per (trace, context, kind), grouping the indices `merge_blocks`
+        gave them: no second grouping of context keys."""
+        if not len(columns):
+            return cls._each(columns)
+        kind_span = int(columns.kinds.max()) + 1
+        pair = columns.trace_index * len(columns.context_keys) + columns.context_index
+        return cls._each(columns).grouped(pair * kind_span + columns.kinds)
+
+    @classmethod
+    def _each(cls, columns: EventColumns) -> _WeightRows:
+        """One row per event."""
         n = len(columns)
         return cls(
             columns.trace_numbers[columns.trace_index],
@@ -288,9 +299,12 @@ class _WeightRows:
             return self
         keys, _, key_index = sorted_keys(self.keys)
         kind_span = int(self.kinds.max()) + 1
-        combined = (self.numbers * len(keys) + key_index) * kind_span + self.kinds
-        order = np.argsort(combined)
-        ordered = combined[order]
+        return self.grouped((self.numbers * len(keys) + key_index) * kind_span + self.kinds)
+
+    def grouped(self, group: npt.NDArray[np.int64]) -> _WeightRows:
+        """One row per distinct value of `group`, a key of (trace, context, kind) per row."""
+        order = np.argsort(group)
+        ordered = group[order]
         starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
         pick = order[starts]
         return _WeightRows(
@@ -326,7 +340,7 @@ def merge_weights(
 
     def add_chunk() -> None:
         nonlocal pending, parts
-        rows = _WeightRows.of_events(merge_blocks(chunk, start_ns, end_ns)).summed()
+        rows = _WeightRows.of_events(merge_blocks(chunk, start_ns, end_ns))
         parts.append(rows)
         pending += len(rows)
         chunk.clear()
