@@ -89,6 +89,9 @@ _TABLE_PROPERTY = re.compile(r"([a-z][a-z ]*)=(\d+);")
 _CONTEXTS_REMEMBERED = 1_000_000
 """Contexts whose keys the writer keeps in memory; past it, it starts over (rewriting a
 context is harmless, the key is its content's hash)."""
+_TRACES_REMEMBERED = 1_000_000
+"""Trace hashes whose numbers the writer keeps in memory (about 40 bytes each); past it, it
+starts over, and the hashes it forgot are found in `trace_numbers` again when they come."""
 
 
 class StoreError(RuntimeError):
@@ -313,6 +316,8 @@ class Store:
                 self._db.write(wb)
             self._sequence = sequence
             self._trace_counter = counter
+            if len(self._trace_numbers) + len(learned.rows) > _TRACES_REMEMBERED:
+                self._trace_numbers = TraceNumbers()
             self._trace_numbers.add(learned.rows, learned.numbers)
             if len(new_frames):
                 self._seen_frames.add(np.unique(new_frames, axis=0))
