@@ -8,11 +8,13 @@ from pathlib import Path
 
 import platformdirs
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bumped on any incompatible change of the on-disk layout; older data stays untouched.
 
 2: frames the agent described are identified by their content (identity.py),
    and every distinct frame of a stored trace has a row in `frames`.
+3: traces are numbered in the store (`trace_numbers`), `traces` is keyed by number and
+   event blocks hold trace numbers instead of hashes.
 """
 
 DEFAULT_LISTEN = "127.0.0.1:11000"

@@ -18,7 +18,12 @@ import numpy.typing as npt
 
 from devfiler.analysis.labels import SymbolLookup
 from devfiler.analysis.results import Selection, Unit
-from devfiler.analysis.selection import SelectedEvents, SelectedTimes, select_events
+from devfiler.analysis.selection import (
+    SelectedEvents,
+    SelectedTimes,
+    select_events,
+    select_weights,
+)
 from devfiler.analysis.stacks import StackTable, load_stacks
 from devfiler.analysis.tree import aggregate_pairs
 from devfiler.storage.store import Store
@@ -32,7 +37,11 @@ class Profile:
     index into `thread_names`) and `weights` in `unit`. Per distinct
     (trace, thread): `pair_trace`, `pair_thread` and `pair_weight`, the sum
     of its events' weights, which is all that tree views need.
-    `trace_hashes[i]` is the stored identity of path i.
+    `trace_numbers[i]` is the store's number of path i's trace.
+
+    A profile loaded with `times=False` has `events_loaded` False and the
+    per-event arrays empty: flamegraphs, sandwich, diff and collapsed stacks
+    read only the pairs; `times` and following the present refuse it.
     """
 
     selection: Selection
@@ -40,7 +49,7 @@ class Profile:
     start_ns: int
     end_ns: int
     stacks: StackTable
-    trace_hashes: npt.NDArray[np.void]
+    trace_numbers: npt.NDArray[np.int64]
     thread_names: tuple[str, ...]
     timestamps: npt.NDArray[np.int64]
     trace: npt.NDArray[np.int64]
@@ -49,8 +58,10 @@ class Profile:
     pair_trace: npt.NDArray[np.int64]
     pair_thread: npt.NDArray[np.int64]
     pair_weight: npt.NDArray[np.int64]
+    events_loaded: bool = True
 
     def __len__(self) -> int:
+        """Events loaded (none when loaded without times)."""
         return len(self.timestamps)
 
     @property
@@ -61,6 +72,8 @@ class Profile:
     @property
     def times(self) -> SelectedTimes:
         """When and how much: all that the timeline and FlameScope read."""
+        if not self.events_loaded:
+            raise ValueError("this profile was loaded without event times")
         return SelectedTimes(self.unit, self.start_ns, self.end_ns, self.timestamps, self.weights)
 
     def trace_weights(self) -> npt.NDArray[np.int64]:
@@ -82,9 +95,43 @@ def pairs_of(
 
 
 def load_profile(
-    store: Store, selection: Selection, symbols: SymbolLookup | None = None
+    store: Store,
+    selection: Selection,
+    symbols: SymbolLookup | None = None,
+    *,
+    times: bool = True,
 ) -> Profile:
-    """Read, filter and resolve a selection: the only place views touch the store."""
+    """Read, filter and resolve a selection: the only place views touch the store.
+
+    Without `times` the events are summed per (trace, context) while they
+    are read, and no per-event array is kept (see Profile).
+    """
+    if not times:
+        summed = select_weights(store, selection)
+        rows = summed.rows
+        stacks = load_stacks(store, rows, symbols, inline=selection.inline)
+        thread = summed.thread_index.astype(np.int64, copy=False)
+        pair_trace, pair_thread, pair_weight = pairs_of(
+            rows.trace_index.astype(np.int64, copy=False), thread, summed.weights
+        )
+        none = np.empty(0, dtype=np.int64)
+        return Profile(
+            selection,
+            summed.unit,
+            summed.start_ns,
+            summed.end_ns,
+            stacks,
+            rows.trace_numbers,
+            summed.thread_names,
+            none,
+            none,
+            none,
+            none,
+            pair_trace,
+            pair_thread,
+            pair_weight,
+            events_loaded=False,
+        )
     events = select_events(store, selection)
     return profile_of(
         selection, events, load_stacks(store, events.columns, symbols, inline=selection.inline)
@@ -103,7 +150,7 @@ def profile_of(selection: Selection, events: SelectedEvents, stacks: StackTable)
         events.start_ns,
         events.end_ns,
         stacks,
-        columns.trace_hashes,
+        columns.trace_numbers,
         events.thread_names,
         columns.timestamps,
         trace,

@@ -28,11 +28,13 @@ LOOKBACK_NS = 60_000_000_000
 
 
 def can_fold(profile: Profile, selection: Selection) -> bool:
-    """Same kinds, filters and inline choice, bounded, and moved forward with an overlap."""
+    """Loaded with times; same kinds, filters and inline choice, bounded, and moved forward
+    with an overlap."""
     old = profile.selection
     same_view = dataclasses.replace(old, start_ns=selection.start_ns, end_ns=selection.end_ns)
     return (
-        same_view == selection
+        profile.events_loaded
+        and same_view == selection
         and UNBOUNDED_START not in (old.start_ns, selection.start_ns)
         and UNBOUNDED_END not in (old.end_ns, selection.end_ns)
         and old.start_ns <= selection.start_ns < old.end_ns - LOOKBACK_NS
@@ -49,7 +51,7 @@ def fold(
     reread = dataclasses.replace(selection, start_ns=profile.selection.end_ns - LOOKBACK_NS)
     events = select_events(store, reread)
     columns = events.columns
-    trace_of_fresh = _known_traces(profile.trace_hashes, columns.trace_hashes)
+    trace_of_fresh = _known_traces(profile.trace_numbers, columns.trace_numbers)
     unseen = columns.select(trace_of_fresh[columns.trace_index] < 0)
     fresh = profile_of(reread, events, load_stacks(store, unseen, symbols, inline=selection.inline))
     times = profile.timestamps
@@ -58,15 +60,13 @@ def fold(
 
 
 def _known_traces(
-    known: npt.NDArray[np.void], hashes: npt.NDArray[np.void]
+    known: npt.NDArray[np.int64], numbers: npt.NDArray[np.int64]
 ) -> npt.NDArray[np.int64]:
-    """Index of every hash among the `known` ones, -1 for those not known."""
-    _, first, inverse = np.unique(
-        np.concatenate([known, hashes]), return_index=True, return_inverse=True
-    )
-    found = first[inverse.reshape(-1)[len(known) :]].astype(np.int64)
-    found[found >= len(known)] = -1
-    return found
+    """Index of every trace number among the `known` ones, -1 for those not known."""
+    size = int(max(known.max(initial=-1), numbers.max(initial=-1))) + 1
+    position = np.full(size, -1, dtype=np.int64)
+    position[known] = np.arange(len(known), dtype=np.int64)
+    return position[numbers]
 
 
 def _merge(
@@ -76,7 +76,7 @@ def _merge(
     known: npt.NDArray[np.int64],
     selection: Selection,
 ) -> Profile:
-    trace_of_fresh, hashes, stacks = _merged_traces(old, fresh, known)
+    trace_of_fresh, numbers, stacks = _merged_traces(old, fresh, known)
     names = old.thread_names + tuple(
         name for name in fresh.thread_names if name not in set(old.thread_names)
     )
@@ -95,7 +95,7 @@ def _merge(
         selection.start_ns,
         selection.end_ns,
         stacks,
-        hashes,
+        numbers,
         names,
         np.concatenate([old.timestamps[keep], fresh.timestamps]),
         np.concatenate([old.trace[keep], trace_of_fresh[fresh.trace]]),
@@ -109,14 +109,14 @@ def _merge(
 
 def _merged_traces(
     old: Profile, fresh: Profile, known: npt.NDArray[np.int64]
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.void], StackTable]:
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], StackTable]:
     """Old paths as they are, the fresh profile's unseen traces after them.
 
     `known` is the old path of every fresh trace (-1: unseen, resolved in
-    `fresh.stacks`). Returns the path of every fresh trace, the trace hashes
+    `fresh.stacks`). Returns the path of every fresh trace, the trace numbers
     and the stacks.
     """
-    n_old = len(old.trace_hashes)
+    n_old = len(old.trace_numbers)
     unseen = np.flatnonzero(known < 0)
     trace_of_fresh = known.copy()
     trace_of_fresh[unseen] = n_old + np.arange(len(unseen), dtype=np.int64)
@@ -136,5 +136,5 @@ def _merged_traces(
         np.concatenate([old.stacks.offsets, old.stacks.offsets[-1] + added_offsets[1:]]),
         np.concatenate([old.stacks.codes, remap[added]]),
     )
-    hashes = np.concatenate([old.trace_hashes, fresh.trace_hashes[unseen]])
-    return trace_of_fresh, hashes, stacks
+    numbers = np.concatenate([old.trace_numbers, fresh.trace_numbers[unseen]])
+    return trace_of_fresh, numbers, stacks

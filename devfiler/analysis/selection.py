@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from devfiler.analysis.results import UNBOUNDED_END, UNBOUNDED_START, Selection, Unit
 from devfiler.model import EventContext
-from devfiler.storage.events import EventColumns
+from devfiler.storage.events import EventColumns, EventWeights
 from devfiler.storage.store import Store
 
 
@@ -42,6 +42,20 @@ class SelectedEvents:
     @property
     def total(self) -> int:
         return int(self.weights.sum())
+
+
+@dataclass(frozen=True, slots=True)
+class SelectedWeights:
+    """A selection's events summed per (trace, context, kind) (`Store.read_weights`), with
+    each row's weight in the selection's unit and thread; ranges as in SelectedEvents."""
+
+    unit: Unit
+    start_ns: int
+    end_ns: int
+    rows: EventWeights
+    weights: npt.NDArray[np.int64]
+    thread_index: npt.NDArray[np.intp]
+    thread_names: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,10 +97,13 @@ def keeps(selection: Selection, context: EventContext) -> bool:
     return not any(matches(context, name, value) for name, value in selection.exclude)
 
 
-def select_events(store: Store, selection: Selection) -> SelectedEvents:
-    columns = store.read_events(selection.start_ns, selection.end_ns, selection.kinds)
-    contexts = store.contexts(columns.context_keys.tolist())
-    keys = columns.context_keys.tolist()
+def _threads(
+    store: Store, selection: Selection, context_keys: npt.NDArray[np.uint64]
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.intp], tuple[str, ...]]:
+    """For each distinct context: whether the selection keeps it and its thread's number;
+    and the thread names."""
+    keys = context_keys.tolist()
+    contexts = store.contexts(keys)
     empty = EventContext()
     kept = np.zeros(len(keys), dtype=bool)
     thread_of_context = np.zeros(len(keys), dtype=np.intp)
@@ -98,6 +115,12 @@ def select_events(store: Store, selection: Selection) -> SelectedEvents:
             thread_of_context[i] = thread_numbers.setdefault(
                 context.thread_name, len(thread_numbers)
             )
+    return kept, thread_of_context, tuple(thread_numbers)
+
+
+def select_events(store: Store, selection: Selection) -> SelectedEvents:
+    columns = store.read_events(selection.start_ns, selection.end_ns, selection.kinds)
+    kept, thread_of_context, thread_names = _threads(store, selection, columns.context_keys)
     if not kept.all():
         columns = columns.select(kept[columns.context_index])
     start, end = effective_range(selection, columns.timestamps)
@@ -108,20 +131,51 @@ def select_events(store: Store, selection: Selection) -> SelectedEvents:
         columns,
         unit_weights(selection, columns.weights),
         thread_of_context[columns.context_index],
-        tuple(thread_numbers),
+        thread_names,
     )
 
 
-def select_times(store: Store, selection: Selection) -> SelectedTimes:
+def select_weights(store: Store, selection: Selection) -> SelectedWeights:
+    """Like `select_events`, summed per (trace, context, kind) while reading: for views
+    that need no times, at the memory of the distinct rows instead of every event."""
+    rows = store.read_weights(selection.start_ns, selection.end_ns, selection.kinds)
+    kept, thread_of_context, thread_names = _threads(store, selection, rows.context_keys)
+    if not kept.all():
+        rows = rows.select(kept[rows.context_index])
+    start, end = effective_range(selection, np.concatenate([rows.first_ns, rows.last_ns]))
+    return SelectedWeights(
+        selection.unit,
+        start,
+        end,
+        rows,
+        rows.weights if selection.unit is Unit.NANOSECONDS else rows.counts,
+        thread_of_context[rows.context_index],
+        thread_names,
+    )
+
+
+def select_times(
+    store: Store, selection: Selection, *, whole_seconds: bool = False
+) -> SelectedTimes:
     """Like `select_events` for views that need only when and how much.
 
-    Without filters the trace and context tables are not read at all.
+    Without filters the trace and context tables are not read at all. With
+    `whole_seconds` (for views whose bins are whole seconds, which only sum
+    what falls in each) the events of a stored block may come as one row at
+    its first event's time with their summed weight (`Store.read_second_sums`):
+    the bins and the range come out the same, and only the blocks the range's
+    ends cut are decoded.
     """
     if selection.include or selection.exclude:
         events = select_events(store, selection)
         return SelectedTimes(
             events.unit, events.start_ns, events.end_ns, events.columns.timestamps, events.weights
         )
+    if whole_seconds:
+        sums = store.read_second_sums(selection.start_ns, selection.end_ns, selection.kinds)
+        start, end = effective_range(selection, sums.timestamps)
+        weights = sums.weights if selection.unit is Unit.NANOSECONDS else sums.counts
+        return SelectedTimes(selection.unit, start, end, sums.timestamps, weights)
     times = store.read_times(selection.start_ns, selection.end_ns, selection.kinds)
     start, end = effective_range(selection, times.timestamps)
     return SelectedTimes(

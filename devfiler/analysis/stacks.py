@@ -10,6 +10,7 @@ these arrays, touching Python objects only per distinct frame.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -18,13 +19,12 @@ from devfiler.analysis.labels import FrameLabeler, LabeledFrame, SymbolLookup
 from devfiler.distinct import group_keys
 from devfiler.identity import FRAME_RECORD
 from devfiler.model import FileId, FrameId, FrameKind
-from devfiler.storage.events import EventColumns
 from devfiler.storage.store import Store
 
 
 @dataclass(frozen=True, slots=True)
 class StackTable:
-    """Paths of the distinct traces of `columns.trace_hashes`, in that order.
+    """Paths of the distinct traces of `columns.trace_numbers`, in that order.
 
     `frames` may hold more boxes than the paths use.
     """
@@ -127,18 +127,29 @@ def frame_ids(records: npt.NDArray[np.void]) -> list[tuple[FrameId, FrameKind]]:
     ]
 
 
+class TraceReferences(Protocol):
+    """Rows that name traces: `trace_index` into the sorted distinct `trace_numbers`
+    (storage/events.py EventColumns and EventWeights)."""
+
+    @property
+    def trace_numbers(self) -> npt.NDArray[np.int64]: ...
+
+    @property
+    def trace_index(self) -> npt.NDArray[np.intp]: ...
+
+
 def load_stacks(
     store: Store,
-    columns: EventColumns,
+    columns: TraceReferences,
     symbols: SymbolLookup | None,
     *,
     inline: bool,
 ) -> StackTable:
     """Resolve the distinct traces of `columns` (only those its events use)."""
-    used = np.zeros(len(columns.trace_hashes), dtype=bool)
+    used = np.zeros(len(columns.trace_numbers), dtype=bool)
     used[columns.trace_index] = True
     used_index = np.flatnonzero(used)
-    stored = store.trace_frames(columns.trace_hashes[used_index])
+    stored = store.trace_frames(columns.trace_numbers[used_index])
     per_used = np.diff(stored.offsets)
     outermost_first, _ = gather(
         np.arange(stored.offsets[-1], dtype=np.int64),
@@ -154,7 +165,7 @@ def load_stacks(
     kept = [chain if inline else chain[:1] for chain in chains]
     boxes = tuple(box for chain in kept for box in chain)
     chain_lengths = np.fromiter((len(chain) for chain in kept), np.int64, len(kept))
-    trace_lengths = np.zeros(len(columns.trace_hashes), dtype=np.int64)
+    trace_lengths = np.zeros(len(columns.trace_numbers), dtype=np.int64)
     trace_lengths[used_index] = per_used
     if bool((chain_lengths == 1).all()):
         codes = frame_numbers

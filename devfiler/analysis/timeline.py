@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from devfiler.analysis.results import Timeline
-from devfiler.analysis.selection import SelectedTimes
+from devfiler.analysis.results import Selection, Timeline
+from devfiler.analysis.selection import SelectedTimes, select_times
+from devfiler.storage.store import Store
 
 TARGET_BUCKETS = 1000
 _SECOND = 1_000_000_000
@@ -51,3 +52,17 @@ def timeline(events: SelectedTimes, buckets: int = TARGET_BUCKETS) -> Timeline:
         step,
         tuple((first + i * step, w) for i, w in enumerate(weights)),
     )
+
+
+def load_timeline(store: Store, selection: Selection, buckets: int = TARGET_BUCKETS) -> Timeline:
+    """The timeline of a selection read from the store.
+
+    Buckets of a second or more hold whole seconds, so the stored blocks'
+    sums are enough (`select_times(..., whole_seconds=True)`); finer ones,
+    over short ranges, read every event's time.
+    """
+    if not (selection.include or selection.exclude):
+        coarse = select_times(store, selection, whole_seconds=True)
+        if round_step(max(coarse.end_ns - coarse.start_ns, 1), buckets) >= _SECOND:
+            return timeline(coarse, buckets)
+    return timeline(select_times(store, selection), buckets)

@@ -21,9 +21,9 @@ def trace_stats(store: Store, selection: Selection) -> TraceStats:
     """Counts events (not weights): these figures are about storage, not time."""
     events = select_events(store, selection)
     columns = events.columns
-    counts = np.bincount(columns.trace_index, minlength=len(columns.trace_hashes))
+    counts = np.bincount(columns.trace_index, minlength=len(columns.trace_numbers))
     used = np.flatnonzero(counts)
-    stored = store.trace_frames(columns.trace_hashes[used])
+    stored = store.trace_frames(columns.trace_numbers[used])
     numbers, first = distinct_frames(stored.records)
     ends = stored.offsets[1:].tolist()
     numbers_list = numbers.tolist()

@@ -35,7 +35,7 @@ def add_data_dir(parser: argparse.ArgumentParser, default: str | None = argparse
         "--data-dir",
         metavar="DIR",
         default=default,
-        help="where the store lives (default: the user cache dir, e.g. ~/.cache/devfiler/v2)",
+        help="where the store lives (default: the user cache dir, e.g. ~/.cache/devfiler/v3)",
     )
 
 

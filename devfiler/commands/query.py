@@ -27,7 +27,7 @@ from devfiler.analysis.results import FILTER_FIELDS, FlameGraphTable, Selection,
 from devfiler.analysis.sandwich import sandwich
 from devfiler.analysis.selection import select_times
 from devfiler.analysis.stats import store_stats
-from devfiler.analysis.timeline import TARGET_BUCKETS, timeline
+from devfiler.analysis.timeline import TARGET_BUCKETS, load_timeline
 from devfiler.analysis.topfunctions import DEFAULT_LIMIT, top_functions
 from devfiler.analysis.tracestats import trace_stats
 from devfiler.commands.common import (
@@ -225,14 +225,14 @@ def _run_stats(args: argparse.Namespace) -> int:
 
 
 def _traces(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
-    result = collapsed(load_profile(store, selection_of(args), symbols))
+    result = collapsed(load_profile(store, selection_of(args), symbols, times=False))
     return collapsed_json(result) if args.json else query_text.collapsed_lines(result)
 
 
 def _timeline(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
     if args.buckets < 1:
         raise ValueError("--buckets must be at least 1")
-    result = timeline(select_times(store, selection_of(args)), args.buckets)
+    result = load_timeline(store, selection_of(args), args.buckets)
     return timeline_json(result) if args.json else query_text.timeline_lines(result)
 
 
@@ -241,7 +241,7 @@ def _flamegraph(args: argparse.Namespace, store: Store, symbols: SymbolLookup | 
         return _traces(args, store, symbols)
     if not 0.0 <= args.min_share <= 1.0:
         raise ValueError("--min-share must be between 0 and 1")
-    profile = load_profile(store, selection_of(args), symbols)
+    profile = load_profile(store, selection_of(args), symbols, times=False)
     if args.json:
         graph = flamegraph_table(profile, args.min_share)
         if args.pretty:
@@ -269,7 +269,7 @@ def _parsed(graph: FlameGraphTable) -> Json:
 
 def _sandwich(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
     result = sandwich(
-        load_profile(store, selection_of(args), symbols), args.function, file=args.file
+        load_profile(store, selection_of(args), symbols, times=False), args.function, file=args.file
     )
     if args.json:
         return sandwich_json(result)
@@ -284,8 +284,8 @@ def _sandwich(args: argparse.Namespace, store: Store, symbols: SymbolLookup | No
 def _diff(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
     selection = selection_of(args)
     result = diff_flamegraph(
-        load_profile(store, selection, symbols),
-        load_profile(store, baseline_of(args, selection), symbols),
+        load_profile(store, selection, symbols, times=False),
+        load_profile(store, baseline_of(args, selection), symbols, times=False),
     )
     if args.json:
         return flamegraph_json(result)

@@ -43,7 +43,7 @@ def _speedscope(store: Store, selection: Selection, symbols: SymbolLookup | None
 
 
 def _collapsed(store: Store, selection: Selection, symbols: SymbolLookup | None) -> bytes:
-    return collapsed_lines(collapsed(load_profile(store, selection, symbols))).encode()
+    return collapsed_lines(collapsed(load_profile(store, selection, symbols, times=False))).encode()
 
 
 FORMATS: dict[str, ExportFormat] = {

@@ -3,6 +3,8 @@
 Per block only the columns are cut out of the stored bytes; every sum,
 offset and index remapping then runs once over the concatenation, so a range
 of thousands of blocks costs a few numpy calls plus one short step per block.
+Traces are dense integer numbers, so finding the distinct ones is a mark in a
+boolean map, not a sort.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from devfiler.distinct import sorted_keys
-from devfiler.storage.blocks import HASH_DTYPE, Block, CorruptBlockError
+from devfiler.distinct import small_unique, sorted_keys
+from devfiler.storage.blocks import Block, BlockSummary, CorruptBlockError
 from devfiler.storage.keys import NS_PER_SECOND
 
 
@@ -32,18 +34,17 @@ class EventTimes:
 
 @dataclass(frozen=True, slots=True)
 class EventColumns:
-    """One row per event. Indices point into the distinct `trace_hashes` / `context_keys`.
+    """One row per event. Indices point into the distinct `trace_numbers` / `context_keys`.
 
     Analysis works on these arrays: aggregate per distinct trace with numpy,
-    then look up only the distinct traces. Both tables are sorted (hashes by
-    their bytes, keys by value).
+    then look up only the distinct traces. Both tables are sorted by value.
     """
 
     timestamps: npt.NDArray[np.int64]
     kinds: npt.NDArray[np.uint8]
     weights: npt.NDArray[np.int64]
     trace_index: npt.NDArray[np.intp]
-    trace_hashes: npt.NDArray[np.void]
+    trace_numbers: npt.NDArray[np.int64]
     context_index: npt.NDArray[np.intp]
     context_keys: npt.NDArray[np.uint64]
 
@@ -57,7 +58,7 @@ class EventColumns:
             self.kinds[mask],
             self.weights[mask],
             self.trace_index[mask],
-            self.trace_hashes,
+            self.trace_numbers,
             self.context_index[mask],
             self.context_keys,
         )
@@ -69,7 +70,7 @@ class EventColumns:
             np.empty(0, np.uint8),
             np.empty(0, np.int64),
             np.empty(0, np.intp),
-            np.empty(0, HASH_DTYPE),
+            np.empty(0, np.int64),
             np.empty(0, np.intp),
             np.empty(0, np.uint64),
         )
@@ -131,15 +132,13 @@ def merge_blocks(blocks: Iterable[tuple[int, Block]], start_ns: int, end_ns: int
     merged = _concatenate(blocks, start_ns, end_ns)
     if merged is None:
         return EventColumns.empty()
-    trace_index = _global_index(
-        [b.trace_index for b in merged.blocks], [len(b.trace_hashes) for b in merged.blocks], merged
-    )
+    numbers = np.concatenate([b.trace_numbers for b in merged.blocks])
+    trace_numbers, trace_index = small_unique(numbers, int(numbers.max(initial=0)) + 1)
     context_index = _global_index(
         [b.context_index for b in merged.blocks],
         [len(b.context_keys) for b in merged.blocks],
         merged,
     )
-    hashes, hash_inverse = distinct_hashes(np.concatenate([b.trace_hashes for b in merged.blocks]))
     keys, _, key_inverse = sorted_keys(np.concatenate([b.context_keys for b in merged.blocks]))
     times, keep = merged.times, merged.keep
     if keep is not None:
@@ -149,8 +148,8 @@ def merge_blocks(blocks: Iterable[tuple[int, Block]], start_ns: int, end_ns: int
         times.timestamps,
         times.kinds,
         times.weights,
-        hash_inverse[trace_index],
-        hashes,
+        trace_index,
+        trace_numbers.astype(np.int64),
         key_inverse[context_index],
         keys,
     )
@@ -177,20 +176,197 @@ def _global_index(
     return local
 
 
-def distinct_hashes(
-    table: npt.NDArray[np.void],
-) -> tuple[npt.NDArray[np.void], npt.NDArray[np.int64]]:
-    """`numpy.unique(table, return_inverse=True)` for 16-byte hashes, grouping 64-bit words.
+@dataclass(frozen=True, slots=True)
+class SecondSums:
+    """Events summed per stored block (one second, one kind), for views that bin by whole seconds.
 
-    Sorting void items compares bytes one by one; the first eight bytes read
-    big-endian order the hashes the same way, so grouping and sorting by that
-    word gives the same result, provided no two distinct hashes share it. The
-    second word checks that; should it ever fail the exact byte-wise unique
-    runs instead.
+    A block gives two rows: its first event's time with the block's event
+    count and weight, and its last event's time with nothing, so that the
+    rows span exactly what the events span. Blocks the range cuts give a row
+    per event inside it instead.
     """
-    words = np.ascontiguousarray(table, dtype=HASH_DTYPE).view(">u8").reshape(-1, 2)
-    _, first, inverse = sorted_keys(words[:, 0].astype(np.uint64))
-    if np.array_equal(words[first, 1][inverse], words[:, 1]):
-        return table[first], inverse
-    exact, exact_inverse = np.unique(table, return_inverse=True)
-    return exact, exact_inverse.reshape(-1)
+
+    timestamps: npt.NDArray[np.int64]
+    counts: npt.NDArray[np.int64]
+    weights: npt.NDArray[np.int64]
+
+
+def sum_blocks(whole: list[tuple[int, BlockSummary]], cut: EventTimes) -> SecondSums:
+    """Rows of blocks wholly inside a range (from their headers) and of the events `cut`
+    keeps of the blocks the range's ends fall in."""
+    n = len(whole)
+    seconds = np.fromiter((second for second, _ in whole), np.int64, n) * NS_PER_SECOND
+    first = seconds + np.fromiter((s.min_offset for _, s in whole), np.int64, n)
+    last = seconds + np.fromiter((s.max_offset for _, s in whole), np.int64, n)
+    counts = np.fromiter((s.events for _, s in whole), np.int64, n)
+    weights = np.fromiter((s.total_weight for _, s in whole), np.int64, n)
+    nothing = np.zeros(n, np.int64)
+    return SecondSums(
+        np.concatenate([first, last, cut.timestamps]),
+        np.concatenate([counts, nothing, np.ones(len(cut), np.int64)]),
+        np.concatenate([weights, nothing, cut.weights]),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class EventWeights:
+    """The events of a range summed per distinct (trace, context, kind): what views that
+    show no times need, at a fraction of the memory of one row per event.
+
+    Indices point into the sorted distinct `trace_numbers` / `context_keys`;
+    `first_ns` / `last_ns` are the earliest and latest event of each row.
+    """
+
+    trace_index: npt.NDArray[np.intp]
+    trace_numbers: npt.NDArray[np.int64]
+    context_index: npt.NDArray[np.intp]
+    context_keys: npt.NDArray[np.uint64]
+    kinds: npt.NDArray[np.uint8]
+    counts: npt.NDArray[np.int64]
+    weights: npt.NDArray[np.int64]
+    first_ns: npt.NDArray[np.int64]
+    last_ns: npt.NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+    def select(self, mask: npt.NDArray[np.bool_]) -> EventWeights:
+        """Keep the rows where `mask` holds; the distinct tables stay as they are."""
+        return EventWeights(
+            self.trace_index[mask],
+            self.trace_numbers,
+            self.context_index[mask],
+            self.context_keys,
+            self.kinds[mask],
+            self.counts[mask],
+            self.weights[mask],
+            self.first_ns[mask],
+            self.last_ns[mask],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _WeightRows:
+    """Summed rows keyed by the stored trace number and context key, before numbering."""
+
+    numbers: npt.NDArray[np.int64]
+    keys: npt.NDArray[np.uint64]
+    kinds: npt.NDArray[np.uint8]
+    counts: npt.NDArray[np.int64]
+    weights: npt.NDArray[np.int64]
+    first_ns: npt.NDArray[np.int64]
+    last_ns: npt.NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+    @classmethod
+    def of_events(cls, columns: EventColumns) -> _WeightRows:
+        """The events summed per (trace, context, kind), grouping the indices `merge_blocks`
+        gave them: no second grouping of context keys."""
+        if not len(columns):
+            return cls._each(columns)
+        kind_span = int(columns.kinds.max()) + 1
+        pair = columns.trace_index * len(columns.context_keys) + columns.context_index
+        return cls._each(columns).grouped(pair * kind_span + columns.kinds)
+
+    @classmethod
+    def _each(cls, columns: EventColumns) -> _WeightRows:
+        """One row per event."""
+        n = len(columns)
+        return cls(
+            columns.trace_numbers[columns.trace_index],
+            columns.context_keys[columns.context_index],
+            columns.kinds,
+            np.ones(n, np.int64),
+            columns.weights,
+            columns.timestamps,
+            columns.timestamps,
+        )
+
+    @classmethod
+    def joined(cls, parts: list[_WeightRows]) -> _WeightRows:
+        return cls(
+            *(
+                np.concatenate([getattr(part, name) for part in parts])
+                for name in ("numbers", "keys", "kinds", "counts", "weights", "first_ns", "last_ns")
+            )
+        )
+
+    def summed(self) -> _WeightRows:
+        """One row per distinct (trace, context, kind)."""
+        if not len(self):
+            return self
+        keys, _, key_index = sorted_keys(self.keys)
+        kind_span = int(self.kinds.max()) + 1
+        return self.grouped((self.numbers * len(keys) + key_index) * kind_span + self.kinds)
+
+    def grouped(self, group: npt.NDArray[np.int64]) -> _WeightRows:
+        """One row per distinct value of `group`, a key of (trace, context, kind) per row."""
+        order = np.argsort(group)
+        ordered = group[order]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        pick = order[starts]
+        return _WeightRows(
+            self.numbers[pick],
+            self.keys[pick],
+            self.kinds[pick],
+            np.add.reduceat(self.counts[order], starts),
+            np.add.reduceat(self.weights[order], starts),
+            np.minimum.reduceat(self.first_ns[order], starts),
+            np.maximum.reduceat(self.last_ns[order], starts),
+        )
+
+
+WEIGHT_CHUNK_BLOCKS = 1024
+"""Blocks merged at a time when summing: a few hundred thousand events of busy data."""
+_FOLD_ROWS = 1 << 22
+_FOLD_PARTS = 16
+"""Summed rows (or chunks) gathered before they are summed again, bounding memory on long
+ranges."""
+
+
+def merge_weights(
+    blocks: Iterable[tuple[int, Block]],
+    start_ns: int,
+    end_ns: int,
+    chunk_blocks: int = WEIGHT_CHUNK_BLOCKS,
+) -> EventWeights:
+    """Sum (second, block) pairs per (trace, context, kind), keeping events with
+    start <= ts < end; blocks are merged `chunk_blocks` at a time, never all at once."""
+    parts: list[_WeightRows] = []
+    pending = 0
+    chunk: list[tuple[int, Block]] = []
+
+    def add_chunk() -> None:
+        nonlocal pending, parts
+        rows = _WeightRows.of_events(merge_blocks(chunk, start_ns, end_ns))
+        parts.append(rows)
+        pending += len(rows)
+        chunk.clear()
+        if pending >= _FOLD_ROWS or len(parts) >= _FOLD_PARTS:
+            parts = [_WeightRows.joined(parts).summed()]
+            pending = len(parts[0])
+
+    for item in blocks:
+        chunk.append(item)
+        if len(chunk) == chunk_blocks:
+            add_chunk()
+    if chunk:
+        add_chunk()
+    rows = (
+        _WeightRows.joined(parts).summed() if parts else _WeightRows.of_events(EventColumns.empty())
+    )
+    trace_numbers, trace_index = small_unique(rows.numbers, int(rows.numbers.max(initial=0)) + 1)
+    keys, _, key_index = sorted_keys(rows.keys)
+    return EventWeights(
+        trace_index,
+        trace_numbers.astype(np.int64),
+        key_index,
+        keys,
+        rows.kinds,
+        rows.counts,
+        rows.weights,
+        rows.first_ns,
+        rows.last_ns,
+    )

@@ -25,3 +25,16 @@ def event_key(second: int, kind: SampleKind, sequence: int) -> bytes:
 def decode_event_key(key: bytes) -> tuple[int, SampleKind, int]:
     biased, kind, sequence = _EVENT_KEY.unpack(key)
     return biased - _OFFSET, SampleKind(kind), sequence
+
+
+_TRACE_KEY = struct.Struct(">I")
+MAX_TRACE_NUMBER = 0xFFFF_FFFF
+
+
+def trace_key(number: int) -> bytes:
+    """Key of a `traces` row: the trace's number in the store, 4 bytes big-endian."""
+    return _TRACE_KEY.pack(number)
+
+
+def decode_trace_key(key: bytes) -> int:
+    return int(_TRACE_KEY.unpack(key)[0])

@@ -1,7 +1,8 @@
 """Encodings of the deduplicated tables: traces, frames, executables, contexts.
 
-Traces are binary (read by the thousand for every flamegraph); the rest are
-small JSON documents written once per distinct value, easy to evolve.
+Traces are binary (read by the thousand for every flamegraph): the trace's
+16-byte hash, then its frame records; the rest are small JSON documents
+written once per distinct value, easy to evolve.
 """
 
 from __future__ import annotations
@@ -26,21 +27,33 @@ from devfiler.model import (
     TraceHash,
 )
 
+TRACE_HASH_BYTES = 16
+"""A `traces` value starts with the trace's hash: retention finds the `trace_numbers` row
+to delete by it, and readers rebuild a Trace whole."""
+
 
 def encode_trace(trace: Trace) -> bytes:
+    """A trace's frame records (the `traces` value without its hash)."""
     return trace_frames_bytes(trace.frames, trace.kinds)
 
 
-def decode_trace(hash_bytes: bytes, raw: bytes) -> Trace:
-    if len(raw) % FRAME_RECORD.itemsize:
-        raise ValueError(f"stored trace of {len(raw)} bytes is not a whole number of frames")
+def trace_frames_of(values: list[bytes]) -> list[bytes]:
+    """The frame records of stored `traces` values."""
+    return [value[TRACE_HASH_BYTES:] for value in values]
+
+
+def decode_trace(value: bytes) -> Trace:
+    """A stored `traces` value: hash, then frame records."""
+    raw = value[TRACE_HASH_BYTES:]
+    if len(value) < TRACE_HASH_BYTES or len(raw) % FRAME_RECORD.itemsize:
+        raise ValueError(f"stored trace of {len(value)} bytes is not a hash and whole frames")
     table = np.frombuffer(raw, dtype=FRAME_RECORD)
     frames = tuple(
         FrameId(FileId.from_bytes(bytes(file)), int(addr))
         for file, addr in zip(table["file"], table["addr"], strict=True)
     )
     kinds = tuple(FrameKind(k) for k in table["kind"].tolist())
-    return Trace(TraceHash.from_bytes(hash_bytes), frames, kinds)
+    return Trace(TraceHash.from_bytes(value[:TRACE_HASH_BYTES]), frames, kinds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,16 +73,19 @@ class TraceFrames:
 
 
 def decode_trace_frames(values: list[bytes | None]) -> TraceFrames:
-    """One `frombuffer` over the concatenated values instead of a Trace object per trace."""
-    sizes = np.fromiter((len(v) if v is not None else 0 for v in values), np.int64, len(values))
-    broken = np.flatnonzero(sizes % FRAME_RECORD.itemsize)
+    """One `frombuffer` over the concatenated values (hashes cut off) instead of a Trace
+    object per trace."""
+    sizes = np.fromiter(
+        (len(v) - TRACE_HASH_BYTES if v is not None else 0 for v in values), np.int64, len(values)
+    )
+    broken = np.flatnonzero((sizes % FRAME_RECORD.itemsize) | (sizes < 0))
     if len(broken):
-        size = int(sizes[broken[0]])
-        raise ValueError(f"stored trace of {size} bytes is not a whole number of frames")
+        size = int(sizes[broken[0]]) + TRACE_HASH_BYTES
+        raise ValueError(f"stored trace of {size} bytes is not a hash and whole frames")
     offsets = np.zeros(len(values) + 1, dtype=np.int64)
     np.cumsum(sizes // FRAME_RECORD.itemsize, out=offsets[1:])
     found = np.fromiter((v is not None for v in values), bool, len(values))
-    joined = b"".join(v for v in values if v is not None)
+    joined = b"".join(v[TRACE_HASH_BYTES:] for v in values if v is not None)
     return TraceFrames(np.frombuffer(joined, dtype=FRAME_RECORD), offsets, found)
 
 
@@ -78,8 +94,8 @@ FRAME_KEY_DTYPE = np.dtype("V24")
 
 
 def frame_keys(stored_traces: list[bytes]) -> npt.NDArray[np.void]:
-    """The distinct `frames` keys the given stored traces use, sorted."""
-    table = np.frombuffer(b"".join(stored_traces), dtype=FRAME_RECORD)
+    """The distinct `frames` keys the given `traces` values use, sorted."""
+    table = np.frombuffer(b"".join(trace_frames_of(stored_traces)), dtype=FRAME_RECORD)
     rows = table.view(np.uint8).reshape(-1, FRAME_RECORD.itemsize)[:, : FRAME_KEY_DTYPE.itemsize]
     return np.unique(np.ascontiguousarray(rows).view(FRAME_KEY_DTYPE).ravel())
 

@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 from devfiler.sizes import format_size
 from devfiler.storage import records
-from devfiler.storage.blocks import HASH_DTYPE, read_references, read_summary
+from devfiler.storage.blocks import read_references, read_summary
 from devfiler.storage.keys import NS_PER_SECOND, decode_event_key, encode_second
 from devfiler.storage.store import Store, UnusedRows
 from devfiler.storage.tables import CONTEXTS, EVENTS, FRAMES, TRACES, TableSpec
@@ -185,25 +185,34 @@ def _delete_unused(store: Store) -> UnusedRows:
     return deleted
 
 
-def _used_by_events(store: Store) -> tuple[npt.NDArray[np.void], npt.NDArray[np.void]]:
-    """Sorted distinct trace hashes and context keys (as `contexts` keys) of every event."""
-    traces = _Distinct(HASH_DTYPE)
+def _used_by_events(store: Store) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.void]]:
+    """Which trace numbers events use (a map indexed by number, as long as the highest
+    used plus one) and the sorted distinct context keys (as `contexts` keys) of every event."""
+    traces = np.zeros(0, dtype=bool)
     contexts = _Distinct(_CONTEXT_KEY_DTYPE)
     for _, value in store.rows(EVENTS):
-        hashes, keys = read_references(value)
-        traces.add(hashes)
+        numbers, keys = read_references(value)
+        if len(numbers):
+            highest = int(numbers.max())
+            if highest >= len(traces):
+                traces = np.concatenate([traces, np.zeros(2 * highest + 1 - len(traces), bool)])
+            traces[numbers] = True
         contexts.add(keys.astype(">u8").view(_CONTEXT_KEY_DTYPE))
-    return traces.result(), contexts.result()
+    return traces, contexts.result()
 
 
 def _unused_traces(
-    store: Store, used: npt.NDArray[np.void]
+    store: Store, used: npt.NDArray[np.bool_]
 ) -> tuple[list[bytes], npt.NDArray[np.void]]:
-    """Keys of the traces not in `used`, and the frame keys of those in it."""
+    """Keys of the traces whose number `used` does not mark, and the frame keys of the rest."""
     unused: list[bytes] = []
     frames = _Distinct(records.FRAME_KEY_DTYPE)
     for keys, values in _chunks(store.rows(TRACES)):
-        found = np.isin(np.frombuffer(b"".join(keys), dtype=HASH_DTYPE), used).tolist()
+        numbers = np.frombuffer(b"".join(keys), dtype=">u4").astype(np.int64)
+        inside = numbers < len(used)
+        marked = np.zeros(len(numbers), bool)
+        marked[inside] = used[numbers[inside]]
+        found = marked.tolist()
         unused += [key for key, kept in zip(keys, found, strict=True) if not kept]
         frames.add(records.frame_keys([v for v, kept in zip(values, found, strict=True) if kept]))
     return unused, frames.result()

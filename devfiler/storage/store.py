@@ -38,14 +38,33 @@ from devfiler.model import (
 )
 from devfiler.storage import records
 from devfiler.storage.batch import EventRows, IngestBatch, TraceTable
-from devfiler.storage.blocks import HASH_DTYPE, Block, BlockSummary, decode_block, encode_block
-from devfiler.storage.events import EventColumns, EventTimes, merge_blocks, merge_times
+from devfiler.storage.blocks import (
+    Block,
+    BlockSummary,
+    decode_block,
+    encode_block,
+    read_summary,
+)
+from devfiler.storage.events import (
+    WEIGHT_CHUNK_BLOCKS,
+    EventColumns,
+    EventTimes,
+    EventWeights,
+    SecondSums,
+    merge_blocks,
+    merge_times,
+    merge_weights,
+    sum_blocks,
+)
 from devfiler.storage.keys import (
     EVENT_KEY_SIZE,
+    MAX_TRACE_NUMBER,
     NS_PER_SECOND,
     decode_event_key,
+    decode_trace_key,
     encode_second,
     event_key,
+    trace_key,
 )
 from devfiler.storage.tables import (
     ALL_TABLES,
@@ -54,19 +73,26 @@ from devfiler.storage.tables import (
     EXECUTABLES,
     FRAMES,
     META,
+    TRACE_NUMBERS,
     TRACES,
     TableSpec,
     db_options,
     table_options,
 )
+from devfiler.storage.trace_numbers import TraceNumbers, hash_rows
 
 _SCHEMA_KEY = b"schema"
 _SEQUENCE_KEY = b"sequence"
+_TRACE_COUNTER_KEY = b"traces"
 _U64 = struct.Struct(">Q")
+_U32 = struct.Struct(">I")
 _TABLE_PROPERTY = re.compile(r"([a-z][a-z ]*)=(\d+);")
 _CONTEXTS_REMEMBERED = 1_000_000
 """Contexts whose keys the writer keeps in memory; past it, it starts over (rewriting a
 context is harmless, the key is its content's hash)."""
+_TRACES_REMEMBERED = 1_000_000
+"""Trace hashes whose numbers the writer keeps in memory (about 40 bytes each); past it, it
+starts over, and the hashes it forgot are found in `trace_numbers` again when they come."""
 
 
 class StoreError(RuntimeError):
@@ -76,18 +102,18 @@ class StoreError(RuntimeError):
 class OutdatedStoreError(StoreError):
     """The store was written by an older devfiler whose data this version cannot read.
 
-    Old frame IDs merged frames that are different (PROTOCOL.md, "Identifying
-    a frame"), so they cannot be converted: the way out is another data
-    folder or deleting the old event data (`Store.discard`).
+    Schema 1 frame IDs merged frames that are different (PROTOCOL.md,
+    "Identifying a frame"), so they cannot be converted; schema 2 event blocks
+    name traces by hash, not number. The way out is another data folder or
+    deleting the old event data (`Store.discard`).
     """
 
     def __init__(self, paths: DataPaths, version: int) -> None:
         super().__init__(
             f"the store at {paths.db} was written by an older devfiler (schema {version}) "
-            f"that this version (schema {SCHEMA_VERSION}) cannot read, since frames are "
-            "now identified by everything the agent said about them; start with another "
-            "--data-dir, or add --discard-old-store to delete that old data (symbol files "
-            "are kept)"
+            f"whose layout this version (schema {SCHEMA_VERSION}) cannot read; start with "
+            "another --data-dir, or add --discard-old-store to delete that old data (symbol "
+            "files are kept)"
         )
         self.paths = paths
         self.version = version
@@ -95,19 +121,33 @@ class OutdatedStoreError(StoreError):
 
 @dataclass(slots=True)
 class References:
-    """Trace hashes and `contexts` keys that writes referred to while a retention pass ran."""
+    """Trace numbers and `contexts` keys that writes referred to while a retention pass ran."""
 
-    traces: set[bytes] = field(default_factory=set)
+    traces: set[int] = field(default_factory=set)
     contexts: set[bytes] = field(default_factory=set)
 
 
 @dataclass(frozen=True, slots=True)
 class UnusedRows:
-    """Keys of `traces`, `frames` and `contexts` rows that no event uses."""
+    """Keys of `traces` (numbers), `frames` and `contexts` rows that no event uses."""
 
     traces: list[bytes]
     frames: list[bytes]
     contexts: list[bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class _LearnedTraces:
+    """Traces a write makes known to the writer's index: distinct hash rows, their numbers,
+    and which request traces were new to the store (they took the next numbers)."""
+
+    rows: npt.NDArray[np.int64]
+    numbers: npt.NDArray[np.int64]
+    fresh: list[int]
+
+    @classmethod
+    def nothing(cls) -> _LearnedTraces:
+        return cls(np.empty((0, 2), np.int64), np.empty(0, np.int64), [])
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,13 +174,15 @@ class Store:
         self._cf = {spec.name: db.get_column_family_handle(spec.name) for spec in ALL_TABLES}
         self._tables = {spec.name: db.get_column_family(spec.name) for spec in ALL_TABLES}
         self._write_lock = threading.Lock()
-        self._seen_traces: set[bytes] = set()
+        self._trace_numbers = TraceNumbers()
         self._seen_frames = RowIndex(FRAME_ID_BYTES // 8)
         self._context_keys: dict[EventContext, int] = {}
         self._known_executables: dict[int, Executable] = {}
         self._tracked: References | None = None
         raw = self._tables[META.name].get(_SEQUENCE_KEY)
         self._sequence = _U64.unpack(raw)[0] if raw else 0
+        raw = self._tables[META.name].get(_TRACE_COUNTER_KEY)
+        self._trace_counter = _U64.unpack(raw)[0] if raw else 0
 
     # -- opening ---------------------------------------------------------
 
@@ -248,7 +290,7 @@ class Store:
         """Store a validated request atomically (one RocksDB write batch)."""
         with self._write_lock:
             wb = WriteBatch(raw_mode=True)
-            new_traces = self._put_traces(wb, batch.trace_table)
+            numbers, learned = self._put_traces(wb, batch.trace_table)
             described = batch.frames
             new_frames = np.concatenate(
                 [
@@ -260,19 +302,24 @@ class Store:
             )
             context_keys, new_contexts = self._put_contexts(wb, batch.contexts)
             new_executables = self._put_executables(wb, batch.executables)
-            hashes = np.frombuffer(b"".join(batch.trace_table.hashes), dtype=HASH_DTYPE)
             if self._tracked is not None:
-                self._tracked.traces.update(batch.trace_table.hashes)
+                self._tracked.traces.update(numbers.tolist())
                 self._tracked.contexts.update(_U64.pack(int(key)) for key in context_keys)
             sequence = self._sequence
             for rows in batch.events:
-                sequence = self._put_events(wb, rows, hashes, context_keys, sequence)
+                sequence = self._put_events(wb, rows, numbers, context_keys, sequence)
             if sequence != self._sequence:
                 wb.put(_SEQUENCE_KEY, _U64.pack(sequence), self._cf[META.name])
+            counter = self._trace_counter + len(learned.fresh)
+            if counter != self._trace_counter:
+                wb.put(_TRACE_COUNTER_KEY, _U64.pack(counter), self._cf[META.name])
             if not wb.is_empty():
                 self._db.write(wb)
             self._sequence = sequence
-            self._seen_traces.update(new_traces)
+            self._trace_counter = counter
+            if len(self._trace_numbers) + len(learned.rows) > _TRACES_REMEMBERED:
+                self._trace_numbers = TraceNumbers()
+            self._trace_numbers.add(learned.rows, learned.numbers)
             if len(new_frames):
                 self._seen_frames.add(np.unique(new_frames, axis=0))
             if len(self._context_keys) + len(new_contexts) > _CONTEXTS_REMEMBERED:
@@ -280,13 +327,40 @@ class Store:
             self._context_keys.update(new_contexts)
             self._known_executables.update(new_executables)
 
-    def _put_traces(self, wb: WriteBatch, traces: TraceTable) -> list[bytes]:
-        cf = self._cf[TRACES.name]
-        seen = self._seen_traces
-        fresh = [i for i, key in enumerate(traces.hashes) if key not in seen]
-        for i in fresh:
-            wb.put(traces.hashes[i], traces.value(i), cf)
-        return [traces.hashes[i] for i in fresh]
+    def _put_traces(
+        self, wb: WriteBatch, traces: TraceTable
+    ) -> tuple[npt.NDArray[np.int64], _LearnedTraces]:
+        """The number of every trace of the request; traces new to the store get the next
+        numbers and their rows. Also returns what the writer's index should learn.
+
+        The index answers for nearly all hashes; the others are asked of the
+        `trace_numbers` table before they count as new.
+        """
+        rows = hash_rows(traces.hashes)
+        numbers = self._trace_numbers.find(rows)
+        unknown = np.flatnonzero(numbers < 0)
+        if not len(unknown):
+            return numbers, _LearnedTraces.nothing()
+        stored = self._get_many(TRACE_NUMBERS, [traces.hashes[i] for i in unknown.tolist()])
+        fresh: list[int] = []
+        number_of_hash: dict[bytes, int] = {}
+        for i, raw in zip(unknown.tolist(), stored, strict=True):
+            key = traces.hashes[i]
+            if raw is not None:
+                numbers[i] = _U32.unpack(raw)[0]
+            elif key in number_of_hash:
+                numbers[i] = number_of_hash[key]
+            else:
+                number = number_of_hash[key] = self._trace_counter + len(fresh)
+                if number > MAX_TRACE_NUMBER:
+                    raise StoreError(f"the store at {self.paths.db} has numbered 2^32 traces")
+                numbers[i] = number
+                fresh.append(i)
+                wb.put(trace_key(number), key + traces.value(i), self._cf[TRACES.name])
+                wb.put(key, _U32.pack(number), self._cf[TRACE_NUMBERS.name])
+        _, first = np.unique(rows[unknown], axis=0, return_index=True)
+        learned = unknown[first]
+        return numbers, _LearnedTraces(rows[learned], numbers[learned], fresh)
 
     def _put_frames(
         self, wb: WriteBatch, ids: npt.NDArray[np.uint8], value: Callable[[int], bytes]
@@ -348,7 +422,7 @@ class Store:
         self,
         wb: WriteBatch,
         rows: EventRows,
-        hashes: npt.NDArray[np.void],
+        trace_numbers: npt.NDArray[np.int64],
         context_keys: npt.NDArray[np.uint64],
         sequence: int,
     ) -> int:
@@ -365,7 +439,6 @@ class Store:
         for begin, end in zip(starts.tolist(), ends.tolist(), strict=True):
             pick = order[begin:end]
             second = int(seconds[begin])
-            traces_used, trace_local = small_unique(rows.trace_index[pick], len(hashes))
             contexts_used, context_local = small_unique(rows.context_index[pick], len(context_keys))
             sequence += 1
             wb.put(
@@ -373,8 +446,7 @@ class Store:
                 encode_block(
                     rows.kind,
                     rows.timestamps[pick] - second * NS_PER_SECOND,
-                    hashes[traces_used],
-                    trace_local,
+                    trace_numbers[rows.trace_index[pick]],
                     context_keys[contexts_used],
                     context_local,
                     rows.weights[pick],
@@ -461,10 +533,14 @@ class Store:
         request that uses one writes it again. Returns what was deleted.
         """
         with self._write_lock:
-            traces = [key for key in unused.traces if key not in tracked.traces]
+            traces = [key for key in unused.traces if decode_trace_key(key) not in tracked.traces]
+            tracked_keys = [trace_key(n) for n in sorted(tracked.traces)]
             kept_frames = records.frame_keys(
-                [raw for raw in self._get_many(TRACES, sorted(tracked.traces)) if raw]
+                [raw for raw in self._get_many(TRACES, tracked_keys) if raw]
             )
+            deleted_hashes = [
+                raw[: records.TRACE_HASH_BYTES] for raw in self._get_many(TRACES, traces) if raw
+            ]
             frames = [
                 key
                 for key, kept in zip(
@@ -479,7 +555,12 @@ class Store:
             ]
             contexts = [key for key in unused.contexts if key not in tracked.contexts]
             wb = WriteBatch(raw_mode=True)
-            for spec, keys in ((TRACES, traces), (FRAMES, frames), (CONTEXTS, contexts)):
+            for spec, keys in (
+                (TRACES, traces),
+                (TRACE_NUMBERS, deleted_hashes),
+                (FRAMES, frames),
+                (CONTEXTS, contexts),
+            ):
                 for key in keys:
                     wb.delete(key, self._cf[spec.name])
             if not wb.is_empty():
@@ -489,7 +570,7 @@ class Store:
 
     def _forget(self, traces: list[bytes], frames: list[bytes], contexts: list[bytes]) -> None:
         """Drop deleted rows from what the writer believes is stored (call with the lock)."""
-        self._seen_traces.difference_update(traces)
+        self._trace_numbers.forget(np.array([decode_trace_key(key) for key in traces], np.int64))
         if frames:
             gone = RowIndex(FRAME_ID_BYTES // 8)
             gone.add(np.frombuffer(b"".join(frames), np.int64).reshape(len(frames), -1))
@@ -544,37 +625,72 @@ class Store:
         """Every event with start_ns <= timestamp < end_ns of the given kinds (all if None)."""
         return merge_blocks(self._blocks(start_ns, end_ns, kinds), start_ns, end_ns)
 
+    def read_weights(
+        self,
+        start_ns: int,
+        end_ns: int,
+        kinds: Iterable[SampleKind] | None = None,
+        *,
+        chunk_blocks: int = WEIGHT_CHUNK_BLOCKS,
+    ) -> EventWeights:
+        """Like `read_events`, summed per (trace, context, kind) `chunk_blocks` blocks at a
+        time: no row per event is kept."""
+        blocks = self._blocks(start_ns, end_ns, kinds)
+        return merge_weights(blocks, start_ns, end_ns, chunk_blocks)
+
     def read_times(
         self, start_ns: int, end_ns: int, kinds: Iterable[SampleKind] | None = None
     ) -> EventTimes:
         """Like `read_events` without the trace and context tables (cheaper to merge)."""
         return merge_times(self._blocks(start_ns, end_ns, kinds), start_ns, end_ns)
 
+    def read_second_sums(
+        self, start_ns: int, end_ns: int, kinds: Iterable[SampleKind] | None = None
+    ) -> SecondSums:
+        """The events of the range summed per block (storage/events.py `SecondSums`).
+
+        Only the blocks of the seconds the range's ends cut are decoded;
+        the others give their header's sums, so a timeline of whole-second
+        buckets costs a key scan.
+        """
+        wanted = set(kinds) if kinds is not None else set(SampleKind)
+        first_whole = -(-start_ns // NS_PER_SECOND)
+        end_whole = end_ns // NS_PER_SECOND
+        whole: list[tuple[int, BlockSummary]] = []
+        cut: list[tuple[int, Block]] = []
+        for second, kind, raw in self._blocks_raw(start_ns, end_ns):
+            if kind not in wanted:
+                continue
+            if first_whole <= second < end_whole:
+                whole.append((second, read_summary(raw)))
+            else:
+                cut.append((second, decode_block(raw)))
+        return sum_blocks(whole, merge_times(cut, start_ns, end_ns))
+
     def block_summaries(
         self, start_ns: int = -(1 << 63), end_ns: int = (1 << 63) - 1
     ) -> Iterator[tuple[int, BlockSummary]]:
         """(second, summary) of every block in range, reading headers only."""
-        from devfiler.storage.blocks import read_summary
-
         for second, _, raw in self._blocks_raw(start_ns, end_ns):
             yield second, read_summary(raw)
 
     # -- reading the deduplicated tables ---------------------------------
 
     def traces_by_index(self, columns: EventColumns) -> list[Trace | None]:
-        """The trace of every distinct hash in `columns`, in table order (None if missing)."""
-        keys = [bytes(h) for h in columns.trace_hashes]
-        values = self._get_many(TRACES, keys)
-        return [
-            records.decode_trace(key, raw) if raw is not None else None
-            for key, raw in zip(keys, values, strict=True)
-        ]
+        """The trace of every distinct number in `columns`, in table order (None if missing)."""
+        values = self._get_many(TRACES, [trace_key(n) for n in columns.trace_numbers.tolist()])
+        return [records.decode_trace(raw) if raw is not None else None for raw in values]
 
-    def trace_frames(self, hashes: npt.NDArray[np.void]) -> records.TraceFrames:
-        """The stored frame records of 16-byte trace hashes, in their order, as one array."""
-        raw = np.ascontiguousarray(hashes, dtype=HASH_DTYPE).tobytes()
-        keys = [raw[i : i + HASH_DTYPE.itemsize] for i in range(0, len(raw), HASH_DTYPE.itemsize)]
+    def trace_frames(self, numbers: npt.NDArray[np.integer]) -> records.TraceFrames:
+        """The stored frame records of traces by number, in their order, as one array."""
+        keys = [trace_key(n) for n in numbers.tolist()]
         return records.decode_trace_frames(self._get_many(TRACES, keys))
+
+    def trace_hashes(self, numbers: npt.NDArray[np.integer]) -> list[bytes | None]:
+        """The 16-byte hash of each numbered trace (None if missing): a trace's identity
+        across stores, where numbers depend on the order traces arrived in."""
+        values = self._get_many(TRACES, [trace_key(n) for n in numbers.tolist()])
+        return [raw[: records.TRACE_HASH_BYTES] if raw else None for raw in values]
 
     def frames(self, ids: Iterable[FrameId]) -> dict[FrameId, Frame]:
         """Agent-provided frame records; native frames devfiler symbolizes have none.

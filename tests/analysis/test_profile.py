@@ -6,19 +6,21 @@ import threading
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from devfiler.analysis.collapsed import collapsed
 from devfiler.analysis.flamegraph import flamegraph
 from devfiler.analysis.labels import LabeledFrame
 from devfiler.analysis.profile import Profile, load_profile
 from devfiler.analysis.profile_cache import ProfileCache
-from devfiler.analysis.results import Selection, Unit
+from devfiler.analysis.results import UNBOUNDED_END, Selection, Unit
 from devfiler.analysis.selection import select_times
 from devfiler.analysis.stacks import StackTable
 from devfiler.analysis.timeline import timeline
 from devfiler.analysis.topfunctions import top_functions
-from devfiler.model import FrameKind
-from tests.analysis.stores import MAIN, S1, S2, T0, WORKER, Event, make_store
+from devfiler.model import FrameKind, SampleKind
+from tests.analysis.loadgen_store import START_NS, loadgen_store
+from tests.analysis.stores import MAIN, S1, S2, SECOND, T0, WORKER, Event, make_store
 
 
 def box(name: str) -> LabeledFrame:
@@ -39,7 +41,7 @@ def made_by_hand() -> Profile:
         start_ns=T0,
         end_ns=T0 + 10,
         stacks=stacks,
-        trace_hashes=np.zeros(2, dtype="V16"),
+        trace_numbers=np.arange(2, dtype=np.int64),
         thread_names=("main", "worker"),
         timestamps=np.array([T0, T0 + 1, T0 + 2, T0 + 3], dtype=i64),
         trace=np.array([0, 0, 1, 0], dtype=i64),
@@ -101,3 +103,44 @@ def test_the_cache_loads_once_per_selection_and_change(tmp_path: Path) -> None:
             fresh.timestamps.tolist()
             == select_times(store, Selection(T0, T0 + 5)).timestamps.tolist()
         )
+
+
+def test_a_profile_without_times_has_the_pairs_of_one_with_them(tmp_path: Path) -> None:
+    """Summing while reading gives the same pairs, ranges and views on random selections."""
+    rng = np.random.default_rng(4)
+    store = loadgen_store(tmp_path, seed=5, duration_s=6.0)
+    try:
+        selections = [Selection(), Selection(include=(("thread", "nginx"),))]
+        for _ in range(8):
+            start, end = sorted(rng.integers(START_NS - SECOND, START_NS + 8 * SECOND, 2).tolist())
+            selections.append(Selection(start, end))
+            selections.append(Selection(start, end, exclude=(("thread", "worker"),)))
+            selections.append(Selection(start, UNBOUNDED_END, frozenset({SampleKind.OFF_CPU})))
+        for selection in selections:
+            full = load_profile(store, selection)
+            summed = load_profile(store, selection, times=False)
+            assert not summed.events_loaded and len(summed) == 0
+            assert (summed.start_ns, summed.end_ns, summed.unit) == (
+                full.start_ns,
+                full.end_ns,
+                full.unit,
+            )
+            assert _pair_set(summed) == _pair_set(full)
+            assert collapsed(summed) == collapsed(full)
+            assert summed.total == full.total
+        with pytest.raises(ValueError, match="without event times"):
+            _ = summed.times
+    finally:
+        store.close()
+
+
+def _pair_set(profile: Profile) -> set[tuple[int, str, int]]:
+    """(trace number, thread name, weight) of every pair: numbering-free."""
+    return set(
+        zip(
+            profile.trace_numbers[profile.pair_trace].tolist(),
+            [profile.thread_names[t] for t in profile.pair_thread.tolist()],
+            profile.pair_weight.tolist(),
+            strict=True,
+        )
+    )

@@ -53,7 +53,7 @@ def test_frames_and_executables() -> None:
     assert exes[EXE_ID].path == "/usr/bin/app"
     assert exes[LIBC_ID].file_name == "libc.so.6"
     table = batch.trace_table
-    traces = [decode_trace(table.hashes[i], table.value(i)) for i in range(len(table))]
+    traces = [decode_trace(table.hashes[i] + table.value(i)) for i in range(len(table))]
     libc_trace = next(t for t in traces if t.kinds == (FrameKind.NATIVE, FrameKind.NATIVE))
     assert libc_trace.frames[0].file_id == FileId.from_hex(LIBC_ID)
     assert libc_trace.frames[0].address == 0x99

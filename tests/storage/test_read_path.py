@@ -1,4 +1,4 @@
-"""The columnar read path: times without tables, raw trace records, distinct hashes."""
+"""The columnar read path: times without tables, raw trace records, trace numbers."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ from devfiler.config import data_paths
 from devfiler.identity import FRAME_RECORD, make_trace
 from devfiler.model import EventContext, FileId, FrameId, FrameKind, SampleKind
 from devfiler.storage.batch import EventRows, IngestBatch
-from devfiler.storage.blocks import HASH_DTYPE
-from devfiler.storage.events import distinct_hashes
 from devfiler.storage.records import decode_trace_frames
 from devfiler.storage.store import Store
 
@@ -69,11 +67,8 @@ def test_read_times_agrees_with_read_events(tmp_path: Path) -> None:
 def test_trace_frames_returns_stored_records_in_the_order_asked(tmp_path: Path) -> None:
     with Store.open(data_paths(tmp_path)) as store:
         _write(store, SampleKind.ON_CPU, [1, 2], [1, 1])
-        missing = np.frombuffer(b"\x07" * 16, dtype=HASH_DTYPE)
-        asked = np.frombuffer(
-            LONG.hash.to_bytes() + missing.tobytes() + SHORT.hash.to_bytes(), dtype=HASH_DTYPE
-        )
-        stored = store.trace_frames(asked)
+        # The request's traces were numbered in their order: SHORT 0, LONG 1.
+        stored = store.trace_frames(np.array([1, 7, 0]))
     assert len(stored) == 3
     assert stored.offsets.tolist() == [0, 2, 2, 3]
     assert stored.found.tolist() == [True, False, True]
@@ -87,27 +82,82 @@ def test_trace_frames_returns_stored_records_in_the_order_asked(tmp_path: Path) 
 
 
 def test_trace_frames_rejects_a_partial_record() -> None:
-    with pytest.raises(ValueError, match="26 bytes is not a whole number of frames"):
-        decode_trace_frames([b"\0" * FRAME_RECORD.itemsize, b"\0" * 26])
+    with pytest.raises(ValueError, match="42 bytes is not a hash and whole frames"):
+        decode_trace_frames([b"\0" * (16 + FRAME_RECORD.itemsize), b"\0" * 42])
+    with pytest.raises(ValueError, match="5 bytes is not a hash and whole frames"):
+        decode_trace_frames([b"\0" * 5])
     assert len(decode_trace_frames([]).records) == 0
 
 
-def _hashes(*items: bytes) -> np.ndarray:  # type: ignore[type-arg]
-    return np.frombuffer(b"".join(items), dtype=HASH_DTYPE)
+def test_traces_keep_their_numbers_across_requests_and_reopening(tmp_path: Path) -> None:
+    paths = data_paths(tmp_path)
+    with Store.open(paths) as store:
+        _write(store, SampleKind.ON_CPU, [1, 2], [1, 1])
+        first = store.read_events(0, SECOND).trace_numbers.tolist()
+    third = make_trace((CALLER,), (FrameKind.KERNEL,))
+    with Store.open(paths) as store:
+        store.write(
+            IngestBatch(
+                traces=[third, LONG],
+                contexts=[EventContext("main", 1, 0, 100)],
+                events=[
+                    EventRows(
+                        SampleKind.ON_CPU,
+                        np.array([SECOND, SECOND + 1], dtype=np.int64),
+                        np.array([0, 1], dtype=np.uint32),
+                        np.zeros(2, dtype=np.uint32),
+                        np.ones(2, dtype=np.int64),
+                    )
+                ],
+            )
+        )
+        later = store.read_events(SECOND, 2 * SECOND)
+        hashes = store.trace_hashes(later.trace_numbers)
+    assert first == [0, 1]
+    assert later.trace_numbers.tolist() == [1, 2]
+    assert hashes == [LONG.hash.to_bytes(), third.hash.to_bytes()]
 
 
-def test_distinct_hashes_match_numpy_unique() -> None:
-    rng = np.random.default_rng(3)
-    pool = rng.integers(0, 256, (50, 16), dtype=np.uint8).view(HASH_DTYPE).reshape(-1)
-    table = pool[rng.integers(0, 50, 400)]
-    hashes, inverse = distinct_hashes(table)
-    expected, expected_inverse = np.unique(table, return_inverse=True)
-    assert hashes.tobytes() == expected.tobytes()
-    assert inverse.tolist() == expected_inverse.reshape(-1).tolist()
-
-
-def test_distinct_hashes_sharing_their_first_eight_bytes_stay_apart() -> None:
-    a, b, c = b"\1" * 8 + b"\2" * 8, b"\1" * 8 + b"\0" * 8, b"\0" * 16
-    hashes, inverse = distinct_hashes(_hashes(a, b, c, a, b))
-    assert [bytes(h) for h in hashes] == [c, b, a]
-    assert inverse.tolist() == [2, 1, 0, 2, 1]
+def test_weights_are_the_events_summed_per_trace_context_and_kind(tmp_path: Path) -> None:
+    """Summing a chunk of blocks at a time, and the sums again, loses nothing."""
+    rng = np.random.default_rng(8)
+    with Store.open(data_paths(tmp_path)) as store:
+        for request in range(30):
+            stamps = np.sort(rng.integers(0, 40 * SECOND, 50)) + request * SECOND
+            kind = SampleKind.OFF_CPU if request % 3 else SampleKind.ON_CPU
+            _write(store, kind, stamps.tolist(), rng.integers(1, 1000, 50).tolist())
+        for start, end in [
+            (-(1 << 63), (1 << 63) - 1),
+            *(sorted(rng.integers(0, 70 * SECOND, 2)) for _ in range(10)),
+        ]:
+            events = store.read_events(int(start), int(end))
+            expected: dict[tuple[int, int, int], list[int]] = {}
+            for ts, kind, weight, trace, context in zip(
+                events.timestamps.tolist(),
+                events.kinds.tolist(),
+                events.weights.tolist(),
+                events.trace_numbers[events.trace_index].tolist(),
+                events.context_keys[events.context_index].tolist(),
+                strict=True,
+            ):
+                row = expected.setdefault((trace, context, kind), [0, 0, ts, ts])
+                row[0] += 1
+                row[1] += weight
+                row[2], row[3] = min(row[2], ts), max(row[3], ts)
+            for chunk_blocks in (1, 2, 1024):
+                summed = store.read_weights(int(start), int(end), chunk_blocks=chunk_blocks)
+                got = {
+                    (trace, context, kind): [count, weight, first, last]
+                    for trace, context, kind, count, weight, first, last in zip(
+                        summed.trace_numbers[summed.trace_index].tolist(),
+                        summed.context_keys[summed.context_index].tolist(),
+                        summed.kinds.tolist(),
+                        summed.counts.tolist(),
+                        summed.weights.tolist(),
+                        summed.first_ns.tolist(),
+                        summed.last_ns.tolist(),
+                        strict=True,
+                    )
+                }
+                assert len(got) == len(summed)
+                assert got == expected
