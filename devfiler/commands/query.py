@@ -22,10 +22,10 @@ from devfiler.analysis.diff import diff_flamegraph
 from devfiler.analysis.flamegraph import flamegraph_table
 from devfiler.analysis.flamescope import flamescope
 from devfiler.analysis.labels import SymbolLookup
-from devfiler.analysis.profile import load_profile
 from devfiler.analysis.results import FILTER_FIELDS, FlameGraphTable, Selection, TopOrder
 from devfiler.analysis.sandwich import sandwich
 from devfiler.analysis.selection import select_times
+from devfiler.analysis.shape import load_shaped
 from devfiler.analysis.stats import store_stats
 from devfiler.analysis.timeline import TARGET_BUCKETS, timeline
 from devfiler.analysis.topfunctions import DEFAULT_LIMIT, top_functions
@@ -88,6 +88,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     graph.add_argument(
         "--collapsed", action="store_true", help="print collapsed stacks instead of the tree"
     )
+    orientation = graph.add_mutually_exclusive_group()
+    orientation.add_argument(
+        "--icicle",
+        dest="flame",
+        action="store_false",
+        help="text tree: the root on top, callees below (the default)",
+    )
+    orientation.add_argument(
+        "--flame",
+        dest="flame",
+        action="store_true",
+        help="text tree: the root at the bottom, callees above",
+    )
+    graph.set_defaults(flame=False)
     _add_min_pct(graph)
     graph.add_argument(
         "--min-share",
@@ -225,7 +239,7 @@ def _run_stats(args: argparse.Namespace) -> int:
 
 
 def _traces(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
-    result = collapsed(load_profile(store, selection_of(args), symbols))
+    result = collapsed(load_shaped(store, selection_of(args), symbols))
     return collapsed_json(result) if args.json else query_text.collapsed_lines(result)
 
 
@@ -241,7 +255,7 @@ def _flamegraph(args: argparse.Namespace, store: Store, symbols: SymbolLookup | 
         return _traces(args, store, symbols)
     if not 0.0 <= args.min_share <= 1.0:
         raise ValueError("--min-share must be between 0 and 1")
-    profile = load_profile(store, selection_of(args), symbols)
+    profile = load_shaped(store, selection_of(args), symbols)
     if args.json:
         graph = flamegraph_table(profile, args.min_share)
         if args.pretty:
@@ -249,7 +263,8 @@ def _flamegraph(args: argparse.Namespace, store: Store, symbols: SymbolLookup | 
         return itertools.chain(flamegraph_json_parts(graph), "\n")
     table = flamegraph_table(profile, args.min_pct / 100).table
     shown = table.pruned(100.0 * table.weight / max(int(table.weight[0]), 1) >= args.min_pct)
-    return query_text.tree(shown.tree(), profile.unit, args.min_pct)
+    text = query_text.tree(shown.tree(), profile.unit, args.min_pct)
+    return "".join(reversed(text.splitlines(keepends=True))) if args.flame else text
 
 
 def _parsed(graph: FlameGraphTable) -> Json:
@@ -269,7 +284,7 @@ def _parsed(graph: FlameGraphTable) -> Json:
 
 def _sandwich(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
     result = sandwich(
-        load_profile(store, selection_of(args), symbols), args.function, file=args.file
+        load_shaped(store, selection_of(args), symbols), args.function, file=args.file
     )
     if args.json:
         return sandwich_json(result)
@@ -284,8 +299,8 @@ def _sandwich(args: argparse.Namespace, store: Store, symbols: SymbolLookup | No
 def _diff(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
     selection = selection_of(args)
     result = diff_flamegraph(
-        load_profile(store, selection, symbols),
-        load_profile(store, baseline_of(args, selection), symbols),
+        load_shaped(store, selection, symbols),
+        load_shaped(store, baseline_of(args, selection), symbols),
     )
     if args.json:
         return flamegraph_json(result)
@@ -326,7 +341,7 @@ def _top(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -
     if args.limit < 0:
         raise ValueError("--limit must not be negative")
     result = top_functions(
-        load_profile(store, selection_of(args), symbols),
+        load_shaped(store, selection_of(args), symbols),
         order=TopOrder(args.sort),
         filter_text=args.filter,
         limit=args.limit,

@@ -13,27 +13,7 @@ from devfiler.analysis.results import Selection
 from devfiler.analysis.shape import load_shaped
 from devfiler.analysis.shape_options import IgnoreAction, IgnoreRule, StackShape
 from devfiler.analysis.topfunctions import top_functions
-from devfiler.model import Frame
-from tests.analysis.stores import MAIN, T0, WORKER, Event, make_store, python
-
-MAIN_PY = python("main", "app.py", 1)
-SERVE = python("serve", "app.py", 10)
-WRAP = python("wrapper", "lib.py", 5)
-WALK = python("walk", "tree.py", 20)
-WALK_DEEPER = python("walk", "tree.py", 22)
-LEAF = python("leaf", "tree.py", 30)
-
-
-def leaf_first(*outermost_first: Frame) -> tuple[Frame, ...]:
-    return tuple(reversed(outermost_first))
-
-
-EVENTS = [
-    Event(T0, leaf_first(MAIN_PY, SERVE, WRAP, WALK, WALK_DEEPER, WALK, LEAF), MAIN),
-    Event(T0 + 1, leaf_first(MAIN_PY, SERVE, WRAP, WALK, LEAF), MAIN),
-    Event(T0 + 2, leaf_first(MAIN_PY, SERVE, WRAP), WORKER, weight=1),
-    Event(T0 + 3, leaf_first(MAIN_PY, LEAF), WORKER),
-]
+from tests.analysis.stores import SHAPED_EVENTS, T0, make_store
 
 
 def names(text: str) -> str:
@@ -41,7 +21,7 @@ def names(text: str) -> str:
 
 
 def stacks(tmp_path: Path, shape: StackShape) -> dict[str, int]:
-    with make_store(tmp_path, EVENTS) as store:
+    with make_store(tmp_path, SHAPED_EVENTS) as store:
         profile = load_shaped(store, Selection(shape=shape), None)
     return {names(text): weight for text, weight in collapsed(profile).lines}
 
@@ -72,7 +52,7 @@ def test_a_cut_drops_what_the_frame_called(tmp_path: Path) -> None:
         "worker;main;serve": 1,
         "worker;main;leaf": 1,
     }
-    with make_store(tmp_path / "again", EVENTS) as store:
+    with make_store(tmp_path / "again", SHAPED_EVENTS) as store:
         top = top_functions(load_shaped(store, Selection(shape=shape), None))
     by_name = {row.function: row.self_weight for row in top.items}
     assert by_name["serve"] == 3 and "walk" not in by_name
@@ -91,7 +71,7 @@ def test_focus_keeps_only_stacks_through_the_function_from_its_outermost_call(
 ) -> None:
     shape = StackShape(focus="walk")
     assert stacks(tmp_path, shape) == {"main;walk;walk;walk;leaf": 1, "main;walk;leaf": 1}
-    with make_store(tmp_path / "again", EVENTS) as store:
+    with make_store(tmp_path / "again", SHAPED_EVENTS) as store:
         profile = load_shaped(store, Selection(shape=shape), None)
     assert profile.total == 2 and len(profile) == 2
     assert np.array_equal(np.sort(profile.timestamps), [T0, T0 + 1])
