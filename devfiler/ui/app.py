@@ -23,9 +23,11 @@ from pathlib import Path
 import dearpygui.dearpygui as dpg
 
 from devfiler import __version__
+from devfiler.analysis.ignore_file import ignore_path
 from devfiler.analysis.labels import SymbolLookup
-from devfiler.analysis.profile_cache import ProfileCache
 from devfiler.analysis.results import Selection
+from devfiler.analysis.shape_options import PLAIN, StackShape
+from devfiler.analysis.shaped_profiles import ShapedProfiles
 from devfiler.model import SampleKind
 from devfiler.storage.batch import IngestBatch
 from devfiler.storage.store import Store
@@ -39,6 +41,7 @@ from devfiler.ui.file_drop import FileDrop
 from devfiler.ui.filter_bar import FilterBar
 from devfiler.ui.frame_pacer import FramePacer, GlfwEvents
 from devfiler.ui.glfw import library as glfw_library
+from devfiler.ui.ignore_panel import IgnorePanel
 from devfiler.ui.input_events import InputEvents
 from devfiler.ui.profile_import import ProfileImport, is_symbol_source
 from devfiler.ui.styling import apply_theme, load_fonts, selected_button_theme
@@ -97,7 +100,7 @@ class App:
         self.shared = Shared(
             store=store,
             work=self.work,
-            profiles=ProfileCache(store, symbols),
+            profiles=ShapedProfiles(store, symbols),
             selection=make_selection(self.time_range, self.kind_name, FilterList(), inline=True),
             change=store.change_counter(),
             dev_mode=options.dev_mode,
@@ -108,6 +111,7 @@ class App:
         self.timeline = TimelineStrip(self.time_range.start_ns)
         self.filter_bar = FilterBar()
         self.add_data = AddDataWindow(options.tls)
+        self.ignore_panel = IgnorePanel(ignore_path())
         self._polled_at = time.monotonic()
         self._tab_buttons: dict[str, int | str] = {}
         self._tab_groups: dict[str, int | str] = {}
@@ -123,6 +127,7 @@ class App:
             "Open profile", Purpose.OPEN, self.imports.add, hint=OPEN_HINT
         )
         self._open_button: int | str = 0
+        self._ignore_button: int | str = 0
         self._import_status: int | str = 0
         self._state_path = os.environ.get("DEVFILER_UI_STATE")
         self._last_state = ""
@@ -147,6 +152,9 @@ class App:
                         label=tab.title, callback=self._select_tab, user_data=tab.id
                     )
                 dpg.add_button(label="Add data", callback=self._toggle_add_data)
+                self._ignore_button = dpg.add_button(
+                    label="Ignore list", callback=self._toggle_ignore_panel
+                )
                 self._open_button = dpg.add_button(
                     label="Open profile...", callback=self._open_profile
                 )
@@ -172,6 +180,7 @@ class App:
                 self._tab_groups[tab.id] = group
         dpg.set_primary_window(main, True)
         self.add_data.build(WIDTH, HEIGHT)
+        self.ignore_panel.build(WIDTH)
 
     def _add_icon(self) -> int | str:
         with as_file(files("devfiler.resources").joinpath("icon.png")) as path:
@@ -189,6 +198,9 @@ class App:
     def _toggle_add_data(self) -> None:
         self._add_data_until_data = False
         self.add_data.show(not self.add_data.shown)
+
+    def _toggle_ignore_panel(self) -> None:
+        self.ignore_panel.show(not self.ignore_panel.shown)
 
     def _open_profile(self) -> None:
         self._open_dialog.open()
@@ -237,6 +249,10 @@ class App:
             self.shared.request_range = None
         self._toggle_dev_mode()
         self.filter_bar.update()
+        if dpg.is_key_pressed(dpg.mvKey_F2):
+            self.ignore_panel.toggle()
+        self.ignore_panel.update()
+        self.shared.shape = replace(self.shared.shape, ignore=self.ignore_panel.active)
         # The timeline asks for its data with this frame's selection, like the tabs.
         self._select()
         moved = self.timeline.update(self.shared, self.time_range)
@@ -280,7 +296,11 @@ class App:
 
     def _select(self) -> None:
         self.shared.selection = make_selection(
-            self.time_range, self.kind_name, self.filter_bar.filters, inline=self.shared.inline
+            self.time_range,
+            self.kind_name,
+            self.filter_bar.filters,
+            inline=self.shared.inline,
+            shape=self.shared.shape,
         )
 
     def _toggle_dev_mode(self) -> None:
@@ -313,6 +333,13 @@ class App:
             "tabs_at": {tab_id: drawn_at(button) for tab_id, button in self._tab_buttons.items()},
             "timeline": self.timeline.area(),
             "filters": self.filter_bar.state(),
+            "ignore": self.ignore_panel.state(),
+            "shape": {
+                "ignore": len(self.shared.selection.shape.ignore),
+                "merge_recursion": self.shared.selection.shape.merge_recursion,
+                "focus": self.shared.selection.shape.focus,
+            },
+            "ignore_button_at": drawn_at(self._ignore_button),
             "frames": self.frames,
             "open_at": drawn_at(self._open_button),
             "open_dialog": self._open_dialog.rect(),
@@ -423,7 +450,12 @@ class _Screenshot:
 
 
 def make_selection(
-    time_range: TimeRange, kind_name: str, filters: FilterList, *, inline: bool
+    time_range: TimeRange,
+    kind_name: str,
+    filters: FilterList,
+    *,
+    inline: bool,
+    shape: StackShape = PLAIN,
 ) -> Selection:
     return Selection(
         time_range.start_ns,
@@ -432,6 +464,7 @@ def make_selection(
         include=filters.include,
         exclude=filters.exclude,
         inline=inline,
+        shape=shape,
     )
 
 

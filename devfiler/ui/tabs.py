@@ -13,6 +13,7 @@ from typing import Protocol
 from devfiler.analysis.labels import SymbolLookup
 from devfiler.analysis.profile_cache import ProfileCache
 from devfiler.analysis.results import Selection
+from devfiler.analysis.shape_options import PLAIN, StackShape
 from devfiler.storage.store import Store
 from devfiler.ui.background import Background
 from devfiler.ui.theme import Fonts
@@ -33,6 +34,9 @@ class Shared:
     fonts: Fonts
     inline: bool = True
     """"Show inline" (a flamegraph checkbox) feeds the selection of every tab."""
+    shape: StackShape = PLAIN
+    """Ignore list (the shell), merged recursion and focus (the flamegraph tab): they
+    reshape the stacks of every tab's selection."""
     symbols: SymbolLookup | None = None
     """Native symbols for the analysis layer; None shows file+address labels."""
     wheel: float = 0.0
