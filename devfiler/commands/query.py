@@ -23,6 +23,7 @@ from devfiler.analysis.flamegraph import flamegraph_table
 from devfiler.analysis.flamescope import flamescope
 from devfiler.analysis.labels import SymbolLookup
 from devfiler.analysis.results import FILTER_FIELDS, FlameGraphTable, Selection, TopOrder
+from devfiler.analysis.samples import COLUMNS, FrameTarget, samples_behind, sorted_samples
 from devfiler.analysis.sandwich import sandwich
 from devfiler.analysis.selection import select_times
 from devfiler.analysis.shape import load_shaped
@@ -55,6 +56,7 @@ from devfiler.export.json_doc import (
     trace_stats_json,
     write_json,
 )
+from devfiler.export.samples_doc import samples_json, samples_lines
 from devfiler.storage.store import Store, StoreError
 
 Output = Json | str | Iterator[str]
@@ -143,6 +145,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--limit", type=int, default=DEFAULT_LIMIT, help=f"rows (default {DEFAULT_LIMIT})"
     )
     top.add_argument("--heat", action="store_true", help="add the 256-slice heat strips (JSON)")
+    behind = _view(
+        views,
+        "samples",
+        "the samples behind a frame: time, thread, TID, PID, executable, container, weight",
+        _samples,
+    )
+    which = behind.add_mutually_exclusive_group(required=True)
+    which.add_argument("--function", metavar="NAME", help="function name, as in the flamegraph")
+    which.add_argument("--frame", metavar="ID", help="frame ID (developer mode's tooltip)")
+    behind.add_argument(
+        "--limit", type=int, default=10_000, help="samples listed, the first by time (10000)"
+    )
+    behind.add_argument("--sort", choices=COLUMNS, default="time", help="order (time)")
+    behind.add_argument("--descending", action="store_true", help="largest first")
     _view(views, "flamescope", "weight per second and 10 ms row", _flamescope)
     _view(views, "tracestats", "deduplication rates and trace count histograms", _tracestats)
 
@@ -349,6 +365,15 @@ def _top(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -
     if args.json:
         return top_json(result, heat=args.heat)
     return query_text.top_table(result, args.filter or "")
+
+
+def _samples(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
+    if args.limit < 0:
+        raise ValueError("--limit must not be negative")
+    target = FrameTarget(function=args.function, frame_id=args.frame)
+    result = samples_behind(store, selection_of(args), symbols, target, args.limit)
+    rows = sorted_samples(result.rows, args.sort, descending=args.descending)
+    return samples_json(result, rows) if args.json else samples_lines(result, rows)
 
 
 def _flamescope(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:

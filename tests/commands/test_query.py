@@ -377,3 +377,25 @@ def test_every_view_prints_the_deepest_stack_the_collector_accepts(
     for view in ("flamegraph", "traces", "top", "tracestats"):
         code, _, err = run(capsys, view, *where)
         assert code == 0, err
+
+
+def test_samples_behind_a_frame(capsys: pytest.CaptureFixture[str], data_dir: str) -> None:
+    frame = f"{S1[0].id.file_id.hex()}:{S1[0].id.address:x}"
+    doc = run_json(capsys, "samples", "--frame", frame, "--data-dir", data_dir)
+    assert doc["total"] == 2 and doc["frame"] == f"frame {frame}"
+    assert [(s["time"], s["thread"], s["tid"], s["pid"]) for s in doc["samples"]] == [
+        (T0, "main", 1, 100),
+        (T0 + 1, "main", 1, 100),
+    ]
+    code, out, _ = run(
+        capsys, "samples", "--function", "app+0x100", "--limit", "2", "--sort", "thread",
+        "--descending", "--data-dir", data_dir,
+    )  # fmt: skip
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split()[:2] == ["time", "(UTC)"] and len(lines) == 4
+    assert lines[-1] == "the first 2 of 5 samples through app+0x100 (weight 5)"
+    with pytest.raises(SystemExit) as refused:
+        run(capsys, "samples", "--data-dir", data_dir)
+    assert refused.value.code == 2
+    assert "one of the arguments --function --frame is required" in capsys.readouterr().err
