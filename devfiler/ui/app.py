@@ -44,6 +44,7 @@ from devfiler.ui.glfw import library as glfw_library
 from devfiler.ui.ignore_panel import IgnorePanel
 from devfiler.ui.input_events import InputEvents
 from devfiler.ui.profile_import import ProfileImport, is_symbol_source
+from devfiler.ui.samples_window import SamplesWindow
 from devfiler.ui.styling import apply_theme, load_fonts, selected_button_theme
 from devfiler.ui.tabs import Shared, Tab
 from devfiler.ui.theme import Fonts
@@ -112,6 +113,7 @@ class App:
         self.filter_bar = FilterBar()
         self.add_data = AddDataWindow(options.tls)
         self.ignore_panel = IgnorePanel(ignore_path())
+        self.samples = SamplesWindow()
         self._polled_at = time.monotonic()
         self._tab_buttons: dict[str, int | str] = {}
         self._tab_groups: dict[str, int | str] = {}
@@ -181,6 +183,7 @@ class App:
         dpg.set_primary_window(main, True)
         self.add_data.build(WIDTH, HEIGHT)
         self.ignore_panel.build(WIDTH)
+        self.samples.build(WIDTH, HEIGHT)
 
     def _add_icon(self) -> int | str:
         with as_file(files("devfiler.resources").joinpath("icon.png")) as path:
@@ -277,6 +280,10 @@ class App:
         width = dpg.get_viewport_client_width()
         dpg.set_item_pos(self._right, (max(width - 290, 600), 8))
         self._current_tab().update(self.shared)
+        if self.shared.request_samples is not None:
+            self.samples.open(self.shared.request_samples)
+            self.shared.request_samples = None
+        self.samples.update(self.shared)
         self._show_computing(not self._current_tab().settled(self.shared))
         self.shared.wheel = 0.0
         self._write_state()
@@ -316,6 +323,7 @@ class App:
             not self.imports.busy()
             and self.timeline.settled(self.shared)
             and self._current_tab().settled(self.shared)
+            and self.samples.settled(self.shared)
         )
 
     def state(self) -> dict[str, object]:
@@ -334,6 +342,7 @@ class App:
             "timeline": self.timeline.area(),
             "filters": self.filter_bar.state(),
             "ignore": self.ignore_panel.state(),
+            "samples": self.samples.state(),
             "shape": {
                 "ignore": len(self.shared.selection.shape.ignore),
                 "merge_recursion": self.shared.selection.shape.merge_recursion,

@@ -4,7 +4,8 @@ Boxes are painted into one texture and labels are text items; both are
 rebuilt only when the result, the view, the filter or the size changes.
 Mouse: click zooms to a frame, double-click anywhere resets (or leaves a
 sandwich view), drag or wheel pans, Ctrl+wheel zooms at the cursor,
-Ctrl+click opens the sandwich view of a function, Shift+click focuses on it
+Ctrl+click opens the sandwich view of a function, right-click lists the
+samples behind a box (ui/samples_window.py), Shift+click focuses on it
 (only the stacks through it, from its outermost call; "Clear focus" returns).
 "Merge recursion" and "Icicle" (root on top; off draws a flame, root at the
 bottom) reshape the picture. Keys: Escape does what a
@@ -24,6 +25,7 @@ import numpy.typing as npt
 from devfiler.analysis.diff import diff_flamegraph_table
 from devfiler.analysis.flamegraph import flamegraph_table
 from devfiler.analysis.results import FlameGraphTable, Sandwich, Selection, Unit
+from devfiler.analysis.samples import FrameTarget
 from devfiler.analysis.sandwich import sandwich
 from devfiler.export.text import clock
 from devfiler.ui import flame_view
@@ -422,6 +424,7 @@ class FlamegraphTab:
             self._handle_keys(ctrl)
         if dpg.is_item_hovered(self._drawlist):
             self._handle_mouse(shared, ctrl)
+            self._right_click(shared)
         else:
             self._drag_last = None
 
@@ -482,6 +485,17 @@ class FlamegraphTab:
         if self._drag_last is not None and not self._dragged:
             self._click(shared, x, y, ctrl)
         self._drag_last, self._double_clicked = None, False
+
+    def _right_click(self, shared: Shared) -> None:
+        """The samples behind the box under the pointer: its thread and path of frames."""
+        if self.data is None or isinstance(self.data.result, Sandwich):
+            return
+        if not dpg.is_mouse_button_clicked(dpg.mvMouseButton_Right):
+            return
+        index = self._node_at(*self._mouse())
+        path = self.data.flat.path(index)[1:] if index is not None else ()
+        if path:
+            shared.request_samples = FrameTarget(path=(path[0].removeprefix("thread:"), *path[1:]))
 
     def _click(self, shared: Shared, x: float, y: float, ctrl: bool) -> None:
         assert self.data is not None

@@ -13,6 +13,7 @@ from typing import Protocol
 from devfiler.analysis.labels import SymbolLookup
 from devfiler.analysis.profile_cache import ProfileCache
 from devfiler.analysis.results import Selection
+from devfiler.analysis.samples import FrameTarget
 from devfiler.analysis.shape_options import PLAIN, StackShape
 from devfiler.storage.store import Store
 from devfiler.ui.background import Background
@@ -46,6 +47,8 @@ class Shared:
     request_tab: str | None = None
     """A tab asks the shell to switch to another (e.g. FlameScope -> Flamegraph)."""
     request_range: tuple[int, int] | None = None
+    request_samples: FrameTarget | None = None
+    """A tab asks the shell to list the samples behind a frame (a right-click)."""
     """A tab asks the shell to show exactly [start, end) ns (and stop following)."""
     drop_available: bool = False
     """Files can be dropped onto this window (the platform's drops reach us)."""

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from devfiler.analysis.results import HEAT_BINS, TopFunctions, TopOrder
+from devfiler.analysis.samples import FrameTarget
 from devfiler.analysis.top_summary import summary_line
 from devfiler.analysis.topfunctions import DEFAULT_LIMIT, top_functions
 from devfiler.ui.drawn import drawn_at
@@ -126,6 +127,7 @@ class TopFunctionsTab:
             self._filter, (max(width - 24 - FILTER_WIDTH, 300), dpg.get_item_pos(self._summary)[1])
         )
         self.filter_text = str(dpg.get_value(self._filter))
+        self._right_click(shared)
         profiles, selection, change = shared.profiles, shared.selection, shared.change
         order, needle = self.order, self.filter_text.strip()
 
@@ -145,6 +147,15 @@ class TopFunctionsTab:
         self.result, summary = outcome.value
         dpg.set_value(self._summary, summary)
         self._show(self.result)
+
+    def _right_click(self, shared: Shared) -> None:
+        """A right-click on a row lists the samples behind its function."""
+        if self.result is None or not dpg.is_mouse_button_clicked(dpg.mvMouseButton_Right):
+            return
+        for row, item in zip(self._rows, self.result.items, strict=False):
+            if any(dpg.is_item_hovered(cell) for cell in (row.function, row.file, row.heat)):
+                shared.request_samples = FrameTarget(function=item.function)
+                return
 
     def settled(self, shared: Shared) -> bool:
         return self._key == self.result_key(shared)
@@ -205,4 +216,5 @@ class TopFunctionsTab:
             "row_items": len(dpg.get_item_children(self._table, 1) or []),
             "filter_at": drawn_at(self._filter),
             "first": self.result.items[0].function if self.result and self.result.items else "",
+            "first_at": drawn_at(self._rows[0].function) if self._rows else None,
         }
