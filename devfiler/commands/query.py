@@ -27,12 +27,14 @@ from devfiler.analysis.samples import COLUMNS, FrameTarget, samples_behind, sort
 from devfiler.analysis.sandwich import sandwich
 from devfiler.analysis.selection import select_times
 from devfiler.analysis.shape import load_shaped
+from devfiler.analysis.source_lines import function_lines, parse_source_roots, read_source
 from devfiler.analysis.stats import store_stats
 from devfiler.analysis.timeline import TARGET_BUCKETS, timeline
 from devfiler.analysis.topfunctions import DEFAULT_LIMIT, top_functions
 from devfiler.analysis.tracestats import trace_stats
 from devfiler.commands.common import (
     add_data_dir,
+    add_source_root,
     open_reader,
     parse_time,
 )
@@ -57,6 +59,7 @@ from devfiler.export.json_doc import (
     write_json,
 )
 from devfiler.export.samples_doc import samples_json, samples_lines
+from devfiler.export.source_doc import lines_json, lines_text, shown_lines
 from devfiler.storage.store import Store, StoreError
 
 Output = Json | str | Iterator[str]
@@ -159,6 +162,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     behind.add_argument("--sort", choices=COLUMNS, default="time", help="order (time)")
     behind.add_argument("--descending", action="store_true", help="largest first")
+    source = _view(views, "lines", "self and total weight per source line of a function", _lines)
+    source.add_argument("function", help="function name, as in the flamegraph")
+    add_source_root(source)
+    source.add_argument(
+        "--whole-file", action="store_true", help="every line of the file, not only the function's"
+    )
     _view(views, "flamescope", "weight per second and 10 ms row", _flamescope)
     _view(views, "tracestats", "deduplication rates and trace count histograms", _tracestats)
 
@@ -374,6 +383,17 @@ def _samples(args: argparse.Namespace, store: Store, symbols: SymbolLookup | Non
     result = samples_behind(store, selection_of(args), symbols, target, args.limit)
     rows = sorted_samples(result.rows, args.sort, descending=args.descending)
     return samples_json(result, rows) if args.json else samples_lines(result, rows)
+
+
+def _lines(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
+    roots = parse_source_roots(args.source_root)
+    result = function_lines(load_shaped(store, selection_of(args), symbols), args.function)
+    files = []
+    for file in result.files:
+        text = read_source(file, roots)
+        weights = [row for row in result.lines if row.file == file]
+        files.append((text, shown_lines(weights, text, whole=args.whole_file)))
+    return lines_json(result, files) if args.json else lines_text(result, files)
 
 
 def _flamescope(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:

@@ -45,11 +45,18 @@ from devfiler.ui.ignore_panel import IgnorePanel
 from devfiler.ui.input_events import InputEvents
 from devfiler.ui.profile_import import ProfileImport, is_symbol_source
 from devfiler.ui.samples_window import SamplesWindow
+from devfiler.ui.source_window import SourceWindow
 from devfiler.ui.styling import apply_theme, load_fonts, selected_button_theme
 from devfiler.ui.tabs import Shared, Tab
 from devfiler.ui.theme import Fonts
 from devfiler.ui.time_range import FOLLOW_CHOICES, TimeRange
 from devfiler.ui.timeline import TimelineStrip
+from devfiler.ui.view_state import (
+    SAVE_EVERY_SECONDS,
+    ViewState,
+    read_view_state,
+    write_view_state,
+)
 
 WIDTH = 1500
 HEIGHT = 900
@@ -76,7 +83,12 @@ class WindowOptions:
     """How the window starts: range, tab, developer mode, and an optional screenshot."""
 
     time_range: TimeRange
-    tab: str = "flamegraph"
+    tab: str | None = None
+    """The tab to open; None opens the one the saved view names (else the flamegraph)."""
+    source_roots: tuple[tuple[str, str], ...] = ()
+    """`--source-root OLD=NEW` pairs: where the source view reads files recorded under OLD."""
+    view_file: Path | None = None
+    """Where the view is kept between runs (ui/view_state.py); None keeps nothing."""
     dev_mode: bool = False
     screenshot: Path | None = None
     tls: bool = False
@@ -95,8 +107,9 @@ class App:
         self.tabs = list(tabs)
         self.options = options
         self.time_range = options.time_range
-        self.current = options.tab
-        self.kind_name = "Mixed"
+        saved = read_view_state(options.view_file) if options.view_file else ViewState()
+        self.current = options.tab or saved.tab or "flamegraph"
+        self.kind_name = saved.kind if saved.kind in SAMPLE_KINDS else "Mixed"
         self.work = Background()
         self.shared = Shared(
             store=store,
@@ -108,12 +121,22 @@ class App:
             fonts=Fonts(ui=0, frame=0, frame_char_width=7.0),
             capturing=options.screenshot is not None,
             symbols=symbols,
+            inline=saved.inline,
+            shape=StackShape(merge_recursion=saved.merge_recursion, focus=saved.focus),
         )
         self.timeline = TimelineStrip(self.time_range.start_ns)
         self.filter_bar = FilterBar()
+        self.filter_bar.filters = saved.filters
+        for tab in self.tabs:
+            restore = getattr(tab, "restore_view", None)
+            if restore is not None and tab.id in saved.tabs:
+                restore(saved.tabs[tab.id])
+        self._saved_view = saved
+        self._view_saved_at = 0.0
         self.add_data = AddDataWindow(options.tls)
         self.ignore_panel = IgnorePanel(ignore_path())
         self.samples = SamplesWindow()
+        self.source = SourceWindow(options.source_roots)
         self._polled_at = time.monotonic()
         self._tab_buttons: dict[str, int | str] = {}
         self._tab_groups: dict[str, int | str] = {}
@@ -184,6 +207,7 @@ class App:
         self.add_data.build(WIDTH, HEIGHT)
         self.ignore_panel.build(WIDTH)
         self.samples.build(WIDTH, HEIGHT)
+        self.source.build(WIDTH, HEIGHT)
 
     def _add_icon(self) -> int | str:
         with as_file(files("devfiler.resources").joinpath("icon.png")) as path:
@@ -284,9 +308,41 @@ class App:
             self.samples.open(self.shared.request_samples)
             self.shared.request_samples = None
         self.samples.update(self.shared)
+        if self.shared.request_source is not None:
+            self.source.open(self.shared.request_source)
+            self.shared.request_source = None
+        self.source.update(self.shared)
         self._show_computing(not self._current_tab().settled(self.shared))
         self.shared.wheel = 0.0
         self._write_state()
+        self._keep_view(now)
+
+    def view(self) -> ViewState:
+        """What the next run of the window on this data folder starts with."""
+        parts = {}
+        for tab in self.tabs:
+            part = getattr(tab, "view_state", None)
+            if part is not None:
+                parts[tab.id] = part()
+        return ViewState(
+            tab=self.current,
+            kind=self.kind_name,
+            filters=self.filter_bar.filters,
+            inline=self.shared.inline,
+            merge_recursion=self.shared.shape.merge_recursion,
+            focus=self.shared.shape.focus,
+            tabs=parts,
+        )
+
+    def _keep_view(self, now: float, *, closing: bool = False) -> None:
+        if self.options.view_file is None:
+            return
+        if not closing and now - self._view_saved_at < SAVE_EVERY_SECONDS:
+            return
+        view = self.view()
+        if view != self._saved_view:
+            write_view_state(self.options.view_file, view)
+            self._saved_view, self._view_saved_at = view, now
 
     def _show_computing(self, computing: bool) -> None:
         """Say so while the tab still shows the previous selection's picture."""
@@ -324,6 +380,7 @@ class App:
             and self.timeline.settled(self.shared)
             and self._current_tab().settled(self.shared)
             and self.samples.settled(self.shared)
+            and self.source.settled(self.shared)
         )
 
     def state(self) -> dict[str, object]:
@@ -343,6 +400,7 @@ class App:
             "filters": self.filter_bar.state(),
             "ignore": self.ignore_panel.state(),
             "samples": self.samples.state(),
+            "source": self.source.state(),
             "shape": {
                 "ignore": len(self.shared.selection.shape.ignore),
                 "merge_recursion": self.shared.selection.shape.merge_recursion,
@@ -410,6 +468,7 @@ class App:
         return min(tick, settle) if settle is not None else tick
 
     def close(self) -> None:
+        self._keep_view(time.monotonic(), closing=True)
         self.work.close()
         dpg.destroy_context()
 

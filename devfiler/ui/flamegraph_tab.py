@@ -5,7 +5,8 @@ rebuilt only when the result, the view, the filter or the size changes.
 Mouse: click zooms to a frame, double-click anywhere resets (or leaves a
 sandwich view), drag or wheel pans, Ctrl+wheel zooms at the cursor,
 Ctrl+click opens the sandwich view of a function, right-click lists the
-samples behind a box (ui/samples_window.py), Shift+click focuses on it
+samples behind a box (ui/samples_window.py), Alt+click shows the source
+lines of a function with file:line information, Shift+click focuses on it
 (only the stacks through it, from its outermost call; "Clear focus" returns).
 "Merge recursion" and "Icicle" (root on top; off draws a flame, root at the
 bottom) reshape the picture. Keys: Escape does what a
@@ -16,6 +17,7 @@ not match; Enter / Shift+Enter jump to the next / previous match.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import dearpygui.dearpygui as dpg
@@ -141,6 +143,19 @@ class FlamegraphTab:
 
     def visible(self, dev_mode: bool) -> bool:
         return True
+
+    def view_state(self) -> dict[str, object]:
+        """Kept across restarts (ui/view_state.py): orientation and the zoomed frame's path."""
+        zoom = list(self.view.focus) if self.view.focus is not None else None
+        return {"icicle": self.icicle, "zoom": zoom}
+
+    def restore_view(self, saved: Mapping[str, object]) -> None:
+        """Before `build`: the zoom is found again when the first result arrives."""
+        self.icicle = saved.get("icicle") is not False
+        self._to_bottom = not self.icicle
+        zoom = saved.get("zoom")
+        if isinstance(zoom, list) and all(isinstance(key, str) for key in zoom) and zoom:
+            self.view = FlameView(focus=tuple(zoom))
 
     # -- building --------------------------------------------------------
 
@@ -506,6 +521,9 @@ class FlamegraphTab:
         if ctrl and node.kind is not None:
             self.open_sandwich(node.function or node.label)
             return
+        if _alt_down() and node.kind is not None and node.file:
+            shared.request_source = node.function or node.label
+            return
         if _shift_down() and node.kind is not None:
             self.focus_on(shared, node.function or node.label)
             return
@@ -691,6 +709,10 @@ def baseline_text(selection: Selection) -> str:
         f"!{k}={v}" for k, v in selection.exclude
     ]
     return f"{seconds:.0f} s from {start}" + (f" ({', '.join(filters)})" if filters else "")
+
+
+def _alt_down() -> bool:
+    return bool(dpg.is_key_down(dpg.mvKey_LAlt) or dpg.is_key_down(dpg.mvKey_RAlt))
 
 
 def _shift_down() -> bool:

@@ -48,6 +48,8 @@ class Shared:
     """A tab asks the shell to switch to another (e.g. FlameScope -> Flamegraph)."""
     request_range: tuple[int, int] | None = None
     request_samples: FrameTarget | None = None
+    request_source: str | None = None
+    """A tab asks the shell to show a function's source lines (an Alt+click)."""
     """A tab asks the shell to list the samples behind a frame (a right-click)."""
     """A tab asks the shell to show exactly [start, end) ns (and stop following)."""
     drop_available: bool = False

@@ -9,6 +9,7 @@ of all rows are one texture, each row showing its own pixel row of it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import dearpygui.dearpygui as dpg
@@ -66,6 +67,16 @@ class TopFunctionsTab:
     def visible(self, dev_mode: bool) -> bool:
         return True
 
+    def view_state(self) -> dict[str, object]:
+        """Kept across restarts (ui/view_state.py): the sort column."""
+        return {"order": self.order.value}
+
+    def restore_view(self, saved: Mapping[str, object]) -> None:
+        """Before `build`, which marks the restored sort column."""
+        order = saved.get("order")
+        if order in {o.value for o in TopOrder}:
+            self.order = TopOrder(str(order))
+
     def build(self, parent: int | str, shared: Shared) -> None:
         with dpg.texture_registry():
             self._texture = dpg.add_raw_texture(
@@ -78,13 +89,18 @@ class TopFunctionsTab:
                 sortable=True, callback=self._sorted, height=-1, **LIST_TABLE
             ) as self._table:
                 dpg.add_table_column(
-                    label="Self", width_fixed=True, init_width_or_weight=90, user_data=TopOrder.SELF
+                    label="Self",
+                    width_fixed=True,
+                    init_width_or_weight=90,
+                    default_sort=self.order is TopOrder.SELF,
+                    prefer_sort_descending=True,
+                    user_data=TopOrder.SELF,
                 )
                 dpg.add_table_column(
                     label="With Children",
                     width_fixed=True,
                     init_width_or_weight=125,
-                    default_sort=True,
+                    default_sort=self.order is TopOrder.TOTAL,
                     prefer_sort_descending=True,
                     user_data=TopOrder.TOTAL,
                 )
