@@ -139,7 +139,6 @@ class FlamegraphTab:
         self._merge: int | str = 0
         self._icicle_box: int | str = 0
         self._focus_button: int | str = 0
-        self._focus_pending: str | None = None
 
     def visible(self, dev_mode: bool) -> bool:
         return True
