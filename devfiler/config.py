@@ -61,6 +61,14 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_cache_dir("devfiler")) / f"v{SCHEMA_VERSION}"
 
 
+def config_dir() -> Path:
+    """The user config folder (settings that hold for every data folder, like the ignore list)."""
+    override = os.environ.get("DEVFILER_CONFIG_DIR")
+    if override:
+        return Path(override)
+    return Path(platformdirs.user_config_dir("devfiler"))
+
+
 def data_paths(data_dir: str | Path | None) -> DataPaths:
     """Resolve `--data-dir` (or the default) into the folders devfiler uses."""
     return DataPaths(Path(data_dir) if data_dir else default_data_dir())

@@ -28,6 +28,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             )
 
 
+@pytest.fixture(autouse=True)
+def config_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test (and the devfiler processes it starts) has its own empty config folder,
+    so a saved ignore list of whoever runs the tests changes no result."""
+    folder = tmp_path / "config"
+    monkeypatch.setenv("DEVFILER_CONFIG_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def gcc() -> str:
     """Path of gcc; tests that compile ELF files skip with a reason when it is missing."""

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from devfiler.analysis.labels import LabeledFrame
+from devfiler.analysis.shape_options import PLAIN, StackShape
 from devfiler.model import FileId, FrameKind, SampleKind
 
 UNBOUNDED_START = -(1 << 63)
@@ -38,7 +39,8 @@ class Selection:
     any match in `exclude` drops the event. Equal selections give equal
     results, so a Selection is the cache key of background work. The range
     ends may be UNBOUNDED_START / UNBOUNDED_END: results then report the range
-    the selected data actually spans.
+    the selected data actually spans. `shape` reshapes the stacks before any
+    view (analysis/shape.py): ignore list, merged recursion, focus.
     """
 
     start_ns: int = UNBOUNDED_START
@@ -47,6 +49,7 @@ class Selection:
     include: tuple[tuple[str, str], ...] = ()
     exclude: tuple[tuple[str, str], ...] = ()
     inline: bool = True
+    shape: StackShape = PLAIN
 
     def __post_init__(self) -> None:
         for name, _ in self.include + self.exclude:

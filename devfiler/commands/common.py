@@ -144,3 +144,15 @@ def resolve_time_range(args: argparse.Namespace, now_ns: int | None = None) -> t
 def open_reader(args: argparse.Namespace) -> Store:
     """Open the store for a query, following a running collector if there is one."""
     return Store.open_reader(data_paths(args.data_dir))
+
+
+def add_source_root(parser: argparse.ArgumentParser) -> None:
+    """--source-root OLD=NEW: where source files recorded on the profiled host are here."""
+    parser.add_argument(
+        "--source-root",
+        action="append",
+        default=[],
+        metavar="OLD=NEW",
+        help="read source files recorded under OLD from NEW instead (repeatable; "
+        "the first matching OLD wins)",
+    )

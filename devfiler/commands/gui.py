@@ -8,12 +8,14 @@ import sys
 import time
 from pathlib import Path
 
+from devfiler.analysis.source_lines import parse_source_roots
 from devfiler.collector.request_log import RequestLog
 from devfiler.collector.server import CollectorError
 from devfiler.commands.collector import add_listen
 from devfiler.commands.common import (
     add_data_dir,
     add_discard_old_store,
+    add_source_root,
     add_time_range,
     open_writable,
     parse_duration,
@@ -33,6 +35,7 @@ from devfiler.symbolize.store.ingest import BackgroundIngest
 from devfiler.symbolize.store.symbol_store import SymbolStore
 from devfiler.ui.tabs import Tab
 from devfiler.ui.time_range import TimeRange
+from devfiler.ui.view_state import view_state_path
 
 DEFAULT_FOLLOW = "15m"
 _log = logging.getLogger(__name__)
@@ -46,6 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_symbol_source_args(parser)
     add_serving_args(parser)
     add_time_range(parser, default=None)
+    add_source_root(parser)
     parser.add_argument(
         "--screenshot",
         metavar="PATH",
@@ -53,10 +57,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--tab",
-        default="flamegraph",
         help=(
             "tab to open: flamegraph, flamescope, topfuncs, executables, log, and with "
-            "--dev-mode tracefreq, dbstats, grpc (default flamegraph)"
+            "--dev-mode tracefreq, dbstats, grpc (default: the tab shown when the window "
+            "last closed on this data folder, else flamegraph)"
         ),
     )
     parser.add_argument(
@@ -82,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
     log = install_log_ring()
     try:
         time_range = initial_range(args, time.time_ns())
+        source_roots = parse_source_roots(args.source_root)
         serving = Serving.from_args(args)
     except ValueError as error:
         print(f"devfiler: {error}", file=sys.stderr)
@@ -117,6 +122,8 @@ def run(args: argparse.Namespace) -> int:
             dev_mode=args.dev_mode,
             screenshot=Path(args.screenshot) if args.screenshot else None,
             tls=serving.credentials is not None,
+            view_file=view_state_path(paths.root),
+            source_roots=source_roots,
         )
         fetcher = auto_symbols_from_args(args, paths, store.executables)
         if fetcher is not None:
@@ -134,12 +141,12 @@ def run(args: argparse.Namespace) -> int:
         ingest.close()
 
 
-def _tabs(services: Services, wanted: str) -> list[Tab] | None:
+def _tabs(services: Services, wanted: str | None) -> list[Tab] | None:
     """Every tab, or None (with a message) when `wanted` is not one of them."""
     from devfiler.ui.registry import all_tabs
 
     tabs = all_tabs(services)
-    if wanted not in {tab.id for tab in tabs}:
+    if wanted is not None and wanted not in {tab.id for tab in tabs}:
         print(
             f"devfiler: unknown tab {wanted!r} (one of: {', '.join(t.id for t in tabs)})",
             file=sys.stderr,

@@ -22,16 +22,19 @@ from devfiler.analysis.diff import diff_flamegraph
 from devfiler.analysis.flamegraph import flamegraph_table
 from devfiler.analysis.flamescope import flamescope
 from devfiler.analysis.labels import SymbolLookup
-from devfiler.analysis.profile import load_profile
 from devfiler.analysis.results import FILTER_FIELDS, FlameGraphTable, Selection, TopOrder
+from devfiler.analysis.samples import COLUMNS, FrameTarget, samples_behind, sorted_samples
 from devfiler.analysis.sandwich import sandwich
 from devfiler.analysis.selection import select_times
+from devfiler.analysis.shape import load_shaped
+from devfiler.analysis.source_lines import function_lines, parse_source_roots, read_source
 from devfiler.analysis.stats import store_stats
 from devfiler.analysis.timeline import TARGET_BUCKETS, load_timeline
 from devfiler.analysis.topfunctions import DEFAULT_LIMIT, top_functions
 from devfiler.analysis.tracestats import trace_stats
 from devfiler.commands.common import (
     add_data_dir,
+    add_source_root,
     open_reader,
     parse_time,
 )
@@ -55,6 +58,8 @@ from devfiler.export.json_doc import (
     trace_stats_json,
     write_json,
 )
+from devfiler.export.samples_doc import samples_json, samples_lines
+from devfiler.export.source_doc import lines_json, lines_text, shown_lines
 from devfiler.storage.store import Store, StoreError
 
 Output = Json | str | Iterator[str]
@@ -88,6 +93,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     graph.add_argument(
         "--collapsed", action="store_true", help="print collapsed stacks instead of the tree"
     )
+    orientation = graph.add_mutually_exclusive_group()
+    orientation.add_argument(
+        "--icicle",
+        dest="flame",
+        action="store_false",
+        help="text tree: the root on top, callees below (the default)",
+    )
+    orientation.add_argument(
+        "--flame",
+        dest="flame",
+        action="store_true",
+        help="text tree: the root at the bottom, callees above",
+    )
+    graph.set_defaults(flame=False)
     _add_min_pct(graph)
     graph.add_argument(
         "--min-share",
@@ -129,6 +148,26 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--limit", type=int, default=DEFAULT_LIMIT, help=f"rows (default {DEFAULT_LIMIT})"
     )
     top.add_argument("--heat", action="store_true", help="add the 256-slice heat strips (JSON)")
+    behind = _view(
+        views,
+        "samples",
+        "the samples behind a frame: time, thread, TID, PID, executable, container, weight",
+        _samples,
+    )
+    which = behind.add_mutually_exclusive_group(required=True)
+    which.add_argument("--function", metavar="NAME", help="function name, as in the flamegraph")
+    which.add_argument("--frame", metavar="ID", help="frame ID (developer mode's tooltip)")
+    behind.add_argument(
+        "--limit", type=int, default=10_000, help="samples listed, the first by time (10000)"
+    )
+    behind.add_argument("--sort", choices=COLUMNS, default="time", help="order (time)")
+    behind.add_argument("--descending", action="store_true", help="largest first")
+    source = _view(views, "lines", "self and total weight per source line of a function", _lines)
+    source.add_argument("function", help="function name, as in the flamegraph")
+    add_source_root(source)
+    source.add_argument(
+        "--whole-file", action="store_true", help="every line of the file, not only the function's"
+    )
     _view(views, "flamescope", "weight per second and 10 ms row", _flamescope)
     _view(views, "tracestats", "deduplication rates and trace count histograms", _tracestats)
 
@@ -225,7 +264,7 @@ def _run_stats(args: argparse.Namespace) -> int:
 
 
 def _traces(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
-    result = collapsed(load_profile(store, selection_of(args), symbols, times=False))
+    result = collapsed(load_shaped(store, selection_of(args), symbols, times=False))
     return collapsed_json(result) if args.json else query_text.collapsed_lines(result)
 
 
@@ -241,7 +280,7 @@ def _flamegraph(args: argparse.Namespace, store: Store, symbols: SymbolLookup | 
         return _traces(args, store, symbols)
     if not 0.0 <= args.min_share <= 1.0:
         raise ValueError("--min-share must be between 0 and 1")
-    profile = load_profile(store, selection_of(args), symbols, times=False)
+    profile = load_shaped(store, selection_of(args), symbols, times=False)
     if args.json:
         graph = flamegraph_table(profile, args.min_share)
         if args.pretty:
@@ -249,7 +288,8 @@ def _flamegraph(args: argparse.Namespace, store: Store, symbols: SymbolLookup | 
         return itertools.chain(flamegraph_json_parts(graph), "\n")
     table = flamegraph_table(profile, args.min_pct / 100).table
     shown = table.pruned(100.0 * table.weight / max(int(table.weight[0]), 1) >= args.min_pct)
-    return query_text.tree(shown.tree(), profile.unit, args.min_pct)
+    text = query_text.tree(shown.tree(), profile.unit, args.min_pct)
+    return "".join(reversed(text.splitlines(keepends=True))) if args.flame else text
 
 
 def _parsed(graph: FlameGraphTable) -> Json:
@@ -269,7 +309,7 @@ def _parsed(graph: FlameGraphTable) -> Json:
 
 def _sandwich(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
     result = sandwich(
-        load_profile(store, selection_of(args), symbols, times=False), args.function, file=args.file
+        load_shaped(store, selection_of(args), symbols, times=False), args.function, file=args.file
     )
     if args.json:
         return sandwich_json(result)
@@ -284,8 +324,8 @@ def _sandwich(args: argparse.Namespace, store: Store, symbols: SymbolLookup | No
 def _diff(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
     selection = selection_of(args)
     result = diff_flamegraph(
-        load_profile(store, selection, symbols, times=False),
-        load_profile(store, baseline_of(args, selection), symbols, times=False),
+        load_shaped(store, selection, symbols, times=False),
+        load_shaped(store, baseline_of(args, selection), symbols, times=False),
     )
     if args.json:
         return flamegraph_json(result)
@@ -325,16 +365,37 @@ def baseline_of(args: argparse.Namespace, selection: Selection) -> Selection:
 def _top(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
     if args.limit < 0:
         raise ValueError("--limit must not be negative")
+    heat = bool(args.json and args.heat)
     result = top_functions(
-        load_profile(store, selection_of(args), symbols),
+        load_shaped(store, selection_of(args), symbols, times=heat),
         order=TopOrder(args.sort),
         filter_text=args.filter,
         limit=args.limit,
-        heat=bool(args.json and args.heat),
+        heat=heat,
     )
     if args.json:
         return top_json(result, heat=args.heat)
     return query_text.top_table(result, args.filter or "")
+
+
+def _samples(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
+    if args.limit < 0:
+        raise ValueError("--limit must not be negative")
+    target = FrameTarget(function=args.function, frame_id=args.frame)
+    result = samples_behind(store, selection_of(args), symbols, target, args.limit)
+    rows = sorted_samples(result.rows, args.sort, descending=args.descending)
+    return samples_json(result, rows) if args.json else samples_lines(result, rows)
+
+
+def _lines(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
+    roots = parse_source_roots(args.source_root)
+    result = function_lines(load_shaped(store, selection_of(args), symbols), args.function)
+    files = []
+    for file in result.files:
+        text = read_source(file, roots)
+        weights = [row for row in result.lines if row.file == file]
+        files.append((text, shown_lines(weights, text, whole=args.whole_file)))
+    return lines_json(result, files) if args.json else lines_text(result, files)
 
 
 def _flamescope(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:

@@ -1,13 +1,16 @@
-"""The flags that pick a selection (kind, range, filters, inline), shared by `query` and `export`.
+"""The flags that pick a selection (kind, range, filters, inline, stack shape), shared by
+`query` and `export`.
 
 Filters repeat (`--thread a --thread b` means either) and a leading `!`
-excludes (`--thread '!gc'`).
+excludes (`--thread '!gc'`). The saved ignore list applies unless
+`--no-ignore` says otherwise; `--ignore` / `--cut-at` add rules to it.
 """
 
 from __future__ import annotations
 
 import argparse
 
+from devfiler.analysis.ignore_file import ignore_path, read_ignore_list
 from devfiler.analysis.labels import SymbolLookup
 from devfiler.analysis.results import (
     ALL_SAMPLE_KINDS,
@@ -16,6 +19,7 @@ from devfiler.analysis.results import (
     UNBOUNDED_START,
     Selection,
 )
+from devfiler.analysis.shape_options import IgnoreAction, IgnoreRule, StackShape
 from devfiler.commands.common import add_data_dir, add_time_range, resolve_time_range
 from devfiler.config import data_paths
 from devfiler.model import SampleKind
@@ -32,7 +36,7 @@ FILTER_HELP = {
 
 
 def add_selection_args(parser: argparse.ArgumentParser) -> None:
-    """--kind, --start/--end/--last, the filters, --no-inline and --data-dir."""
+    """--kind, --start/--end/--last, the filters, --no-inline, the shape flags and --data-dir."""
     parser.add_argument(
         "--kind",
         choices=KIND_CHOICES,
@@ -49,6 +53,35 @@ def add_selection_args(parser: argparse.ArgumentParser) -> None:
             help=f"only this {FILTER_HELP[field]} (repeatable; prefix ! to exclude)",
         )
     parser.add_argument("--no-inline", action="store_true", help="do not expand inline frames")
+    parser.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="RE",
+        help="hide frames whose function or label matches this regular expression: they "
+        "merge into their caller (repeatable; adds to the saved ignore list)",
+    )
+    parser.add_argument(
+        "--cut-at",
+        action="append",
+        default=[],
+        metavar="RE",
+        help="end stacks at frames matching this regular expression, dropping what they "
+        "called (repeatable; adds to the saved ignore list)",
+    )
+    parser.add_argument(
+        "--no-ignore", action="store_true", help="do not apply the saved ignore list"
+    )
+    parser.add_argument(
+        "--merge-recursion",
+        action="store_true",
+        help="a function calling itself directly shows as one frame",
+    )
+    parser.add_argument(
+        "--focus",
+        metavar="FUNCTION",
+        help="only the stacks through this function, each starting at its outermost call",
+    )
     add_data_dir(parser)
 
 
@@ -79,7 +112,17 @@ def selection_of(args: argparse.Namespace) -> Selection:
         include=include,
         exclude=exclude,
         inline=not args.no_inline,
+        shape=shape_of(args),
     )
+
+
+def shape_of(args: argparse.Namespace) -> StackShape:
+    """The saved ignore list (unless --no-ignore) plus the rules and shape flags given."""
+    saved = () if args.no_ignore else read_ignore_list(ignore_path()).active
+    given = tuple(IgnoreRule(p) for p in args.ignore) + tuple(
+        IgnoreRule(p, IgnoreAction.CUT) for p in args.cut_at
+    )
+    return StackShape(saved + given, args.merge_recursion, args.focus or None)
 
 
 def symbols_for(args: argparse.Namespace) -> SymbolLookup:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from devfiler.analysis.collapsed import collapsed
 from devfiler.analysis.labels import SymbolLookup
-from devfiler.analysis.profile import load_profile
 from devfiler.analysis.results import Selection
+from devfiler.analysis.shape import load_shaped
 from devfiler.export.pprof_writer import pprof_bytes
 from devfiler.export.selected import load_selected
 from devfiler.export.speedscope_writer import speedscope_bytes
@@ -43,7 +43,7 @@ def _speedscope(store: Store, selection: Selection, symbols: SymbolLookup | None
 
 
 def _collapsed(store: Store, selection: Selection, symbols: SymbolLookup | None) -> bytes:
-    return collapsed_lines(collapsed(load_profile(store, selection, symbols, times=False))).encode()
+    return collapsed_lines(collapsed(load_shaped(store, selection, symbols, times=False))).encode()
 
 
 FORMATS: dict[str, ExportFormat] = {

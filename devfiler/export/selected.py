@@ -18,6 +18,7 @@ import numpy.typing as npt
 from devfiler.analysis.labels import LabeledFrame, SymbolLookup
 from devfiler.analysis.results import Selection, Unit
 from devfiler.analysis.selection import select_events
+from devfiler.analysis.shape import shape_stacks
 from devfiler.analysis.stacks import load_stacks
 from devfiler.model import EventContext, Executable, FileId, SampleKind
 from devfiler.storage.store import Store
@@ -64,7 +65,11 @@ def load_selected(
 ) -> SelectedProfile:
     events = select_events(store, selection)
     columns = events.columns
-    table = load_stacks(store, columns, symbols, inline=selection.inline)
+    table, through = shape_stacks(
+        load_stacks(store, columns, symbols, inline=selection.inline), selection.shape
+    )
+    if not bool(through.all()):
+        columns = columns.select(through[columns.trace_index])
     heads = np.fromiter((not box.inline for box in table.frames), bool, len(table.frames))
     starts = np.flatnonzero(heads)
     bounds = [*starts.tolist(), len(table.frames)]

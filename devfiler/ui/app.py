@@ -23,9 +23,11 @@ from pathlib import Path
 import dearpygui.dearpygui as dpg
 
 from devfiler import __version__
+from devfiler.analysis.ignore_file import ignore_path
 from devfiler.analysis.labels import SymbolLookup
-from devfiler.analysis.profile_cache import ProfileCache
 from devfiler.analysis.results import Selection
+from devfiler.analysis.shape_options import PLAIN, StackShape
+from devfiler.analysis.shaped_profiles import ShapedProfiles
 from devfiler.model import SampleKind
 from devfiler.services.database import IngestBatch, Store
 from devfiler.services.symbols import is_symbol_source
@@ -39,13 +41,22 @@ from devfiler.ui.file_drop import FileDrop
 from devfiler.ui.filter_bar import FilterBar
 from devfiler.ui.frame_pacer import FramePacer, GlfwEvents
 from devfiler.ui.glfw import library as glfw_library
+from devfiler.ui.ignore_panel import IgnorePanel
 from devfiler.ui.input_events import InputEvents
 from devfiler.ui.profile_import import ProfileImport
+from devfiler.ui.samples_window import SamplesWindow
+from devfiler.ui.source_window import SourceWindow
 from devfiler.ui.styling import apply_theme, load_fonts, selected_button_theme
 from devfiler.ui.tabs import Shared, Tab
 from devfiler.ui.theme import Fonts
 from devfiler.ui.time_range import FOLLOW_CHOICES, TimeRange
 from devfiler.ui.timeline import TimelineStrip
+from devfiler.ui.view_state import (
+    SAVE_EVERY_SECONDS,
+    ViewState,
+    read_view_state,
+    write_view_state,
+)
 
 WIDTH = 1500
 HEIGHT = 900
@@ -72,7 +83,12 @@ class WindowOptions:
     """How the window starts: range, tab, developer mode, and an optional screenshot."""
 
     time_range: TimeRange
-    tab: str = "flamegraph"
+    tab: str | None = None
+    """The tab to open; None opens the one the saved view names (else the flamegraph)."""
+    source_roots: tuple[tuple[str, str], ...] = ()
+    """`--source-root OLD=NEW` pairs: where the source view reads files recorded under OLD."""
+    view_file: Path | None = None
+    """Where the view is kept between runs (ui/view_state.py); None keeps nothing."""
     dev_mode: bool = False
     screenshot: Path | None = None
     tls: bool = False
@@ -91,23 +107,36 @@ class App:
         self.tabs = list(tabs)
         self.options = options
         self.time_range = options.time_range
-        self.current = options.tab
-        self.kind_name = "Mixed"
+        saved = read_view_state(options.view_file) if options.view_file else ViewState()
+        self.current = options.tab or saved.tab or "flamegraph"
+        self.kind_name = saved.kind if saved.kind in SAMPLE_KINDS else "Mixed"
         self.work = Background()
         self.shared = Shared(
             store=store,
             work=self.work,
-            profiles=ProfileCache(store, symbols),
+            profiles=ShapedProfiles(store, symbols),
             selection=make_selection(self.time_range, self.kind_name, FilterList(), inline=True),
             change=store.change_counter(),
             dev_mode=options.dev_mode,
             fonts=Fonts(ui=0, frame=0, frame_char_width=7.0),
             capturing=options.screenshot is not None,
             symbols=symbols,
+            inline=saved.inline,
+            shape=StackShape(merge_recursion=saved.merge_recursion, focus=saved.focus),
         )
         self.timeline = TimelineStrip(self.time_range.start_ns)
         self.filter_bar = FilterBar()
+        self.filter_bar.filters = saved.filters
+        for tab in self.tabs:
+            restore = getattr(tab, "restore_view", None)
+            if restore is not None and tab.id in saved.tabs:
+                restore(saved.tabs[tab.id])
+        self._saved_view = saved
+        self._view_saved_at = 0.0
         self.add_data = AddDataWindow(options.tls)
+        self.ignore_panel = IgnorePanel(ignore_path())
+        self.samples = SamplesWindow()
+        self.source = SourceWindow(options.source_roots)
         self._polled_at = time.monotonic()
         self._tab_buttons: dict[str, int | str] = {}
         self._tab_groups: dict[str, int | str] = {}
@@ -123,6 +152,7 @@ class App:
             "Open profile", Purpose.OPEN, self.imports.add, hint=OPEN_HINT
         )
         self._open_button: int | str = 0
+        self._ignore_button: int | str = 0
         self._import_status: int | str = 0
         self._state_path = os.environ.get("DEVFILER_UI_STATE")
         self._last_state = ""
@@ -147,6 +177,9 @@ class App:
                         label=tab.title, callback=self._select_tab, user_data=tab.id
                     )
                 dpg.add_button(label="Add data", callback=self._toggle_add_data)
+                self._ignore_button = dpg.add_button(
+                    label="Ignore list", callback=self._toggle_ignore_panel
+                )
                 self._open_button = dpg.add_button(
                     label="Open profile...", callback=self._open_profile
                 )
@@ -172,6 +205,9 @@ class App:
                 self._tab_groups[tab.id] = group
         dpg.set_primary_window(main, True)
         self.add_data.build(WIDTH, HEIGHT)
+        self.ignore_panel.build(WIDTH)
+        self.samples.build(WIDTH, HEIGHT)
+        self.source.build(WIDTH, HEIGHT)
 
     def _add_icon(self) -> int | str:
         with as_file(files("devfiler.resources").joinpath("icon.png")) as path:
@@ -189,6 +225,9 @@ class App:
     def _toggle_add_data(self) -> None:
         self._add_data_until_data = False
         self.add_data.show(not self.add_data.shown)
+
+    def _toggle_ignore_panel(self) -> None:
+        self.ignore_panel.show(not self.ignore_panel.shown)
 
     def _open_profile(self) -> None:
         self._open_dialog.open()
@@ -238,6 +277,10 @@ class App:
             self.shared.request_range = None
         self._toggle_dev_mode()
         self.filter_bar.update()
+        if dpg.is_key_pressed(dpg.mvKey_F2):
+            self.ignore_panel.toggle()
+        self.ignore_panel.update()
+        self.shared.shape = replace(self.shared.shape, ignore=self.ignore_panel.active)
         # The timeline asks for its data with this frame's selection, like the tabs.
         self._select()
         moved = self.timeline.update(self.shared, self.time_range)
@@ -262,9 +305,45 @@ class App:
         width = dpg.get_viewport_client_width()
         dpg.set_item_pos(self._right, (max(width - 290, 600), 8))
         self._current_tab().update(self.shared)
+        if self.shared.request_samples is not None:
+            self.samples.open(self.shared.request_samples)
+            self.shared.request_samples = None
+        self.samples.update(self.shared)
+        if self.shared.request_source is not None:
+            self.source.open(self.shared.request_source)
+            self.shared.request_source = None
+        self.source.update(self.shared)
         self._show_computing(not self._current_tab().settled(self.shared))
         self.shared.wheel = 0.0
         self._write_state()
+        self._keep_view(now)
+
+    def view(self) -> ViewState:
+        """What the next run of the window on this data folder starts with."""
+        parts = {}
+        for tab in self.tabs:
+            part = getattr(tab, "view_state", None)
+            if part is not None:
+                parts[tab.id] = part()
+        return ViewState(
+            tab=self.current,
+            kind=self.kind_name,
+            filters=self.filter_bar.filters,
+            inline=self.shared.inline,
+            merge_recursion=self.shared.shape.merge_recursion,
+            focus=self.shared.shape.focus,
+            tabs=parts,
+        )
+
+    def _keep_view(self, now: float, *, closing: bool = False) -> None:
+        if self.options.view_file is None:
+            return
+        if not closing and now - self._view_saved_at < SAVE_EVERY_SECONDS:
+            return
+        view = self.view()
+        if view != self._saved_view:
+            write_view_state(self.options.view_file, view)
+            self._saved_view, self._view_saved_at = view, now
 
     def _show_computing(self, computing: bool) -> None:
         """Say so while the tab still shows the previous selection's picture."""
@@ -281,7 +360,11 @@ class App:
 
     def _select(self) -> None:
         self.shared.selection = make_selection(
-            self.time_range, self.kind_name, self.filter_bar.filters, inline=self.shared.inline
+            self.time_range,
+            self.kind_name,
+            self.filter_bar.filters,
+            inline=self.shared.inline,
+            shape=self.shared.shape,
         )
 
     def _toggle_dev_mode(self) -> None:
@@ -297,6 +380,8 @@ class App:
             not self.imports.busy()
             and self.timeline.settled(self.shared)
             and self._current_tab().settled(self.shared)
+            and self.samples.settled(self.shared)
+            and self.source.settled(self.shared)
         )
 
     def state(self) -> dict[str, object]:
@@ -314,6 +399,15 @@ class App:
             "tabs_at": {tab_id: drawn_at(button) for tab_id, button in self._tab_buttons.items()},
             "timeline": self.timeline.area(),
             "filters": self.filter_bar.state(),
+            "ignore": self.ignore_panel.state(),
+            "samples": self.samples.state(),
+            "source": self.source.state(),
+            "shape": {
+                "ignore": len(self.shared.selection.shape.ignore),
+                "merge_recursion": self.shared.selection.shape.merge_recursion,
+                "focus": self.shared.selection.shape.focus,
+            },
+            "ignore_button_at": drawn_at(self._ignore_button),
             "frames": self.frames,
             "open_at": drawn_at(self._open_button),
             "open_dialog": self._open_dialog.rect(),
@@ -375,6 +469,7 @@ class App:
         return min(tick, settle) if settle is not None else tick
 
     def close(self) -> None:
+        self._keep_view(time.monotonic(), closing=True)
         self.work.close()
         dpg.destroy_context()
 
@@ -424,7 +519,12 @@ class _Screenshot:
 
 
 def make_selection(
-    time_range: TimeRange, kind_name: str, filters: FilterList, *, inline: bool
+    time_range: TimeRange,
+    kind_name: str,
+    filters: FilterList,
+    *,
+    inline: bool,
+    shape: StackShape = PLAIN,
 ) -> Selection:
     return Selection(
         time_range.start_ns,
@@ -433,6 +533,7 @@ def make_selection(
         include=filters.include,
         exclude=filters.exclude,
         inline=inline,
+        shape=shape,
     )
 
 

@@ -4,7 +4,12 @@ Boxes are painted into one texture and labels are text items; both are
 rebuilt only when the result, the view, the filter or the size changes.
 Mouse: click zooms to a frame, double-click anywhere resets (or leaves a
 sandwich view), drag or wheel pans, Ctrl+wheel zooms at the cursor,
-Ctrl+click opens the sandwich view of a function. Keys: Escape does what a
+Ctrl+click opens the sandwich view of a function, right-click lists the
+samples behind a box (ui/samples_window.py), Alt+click shows the source
+lines of a function with file:line information, Shift+click focuses on it
+(only the stacks through it, from its outermost call; "Clear focus" returns).
+"Merge recursion" and "Icicle" (root on top; off draws a flame, root at the
+bottom) reshape the picture. Keys: Escape does what a
 double-click does, H/J/K/L and the arrows pan, Ctrl+Up/Down zoom. The root
 bar says when the view is zoomed or filtered. The filter dims frames that do
 not match; Enter / Shift+Enter jump to the next / previous match.
@@ -13,6 +18,7 @@ not match; Enter / Shift+Enter jump to the next / previous match.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import dearpygui.dearpygui as dpg
@@ -22,6 +28,7 @@ import numpy.typing as npt
 from devfiler.analysis.diff import diff_flamegraph_table
 from devfiler.analysis.flamegraph import Zoom, flamegraph_table
 from devfiler.analysis.results import FlameGraphTable, Sandwich, Selection, Unit
+from devfiler.analysis.samples import FrameTarget
 from devfiler.analysis.sandwich import sandwich
 from devfiler.export.text import clock
 from devfiler.ui import flame_view
@@ -48,6 +55,7 @@ from devfiler.ui.flame_model import (
     matches,
     table_of_tree,
 )
+from devfiler.ui.flame_orientation import flipped
 from devfiler.ui.flame_view import FlameView
 from devfiler.ui.tabs import Shared
 from devfiler.ui.theme import BACKGROUND, FRAME_FONT_SIZE
@@ -128,9 +136,28 @@ class FlamegraphTab:
         self._pin_pending = False
         self._baseline_button: int | str = 0
         self._baseline_text: int | str = 0
+        self.icicle = True
+        """Root on top (the default); False draws a flame, the root at the bottom."""
+        self._to_bottom = False
+        self._merge: int | str = 0
+        self._icicle_box: int | str = 0
+        self._focus_button: int | str = 0
 
     def visible(self, dev_mode: bool) -> bool:
         return True
+
+    def view_state(self) -> dict[str, object]:
+        """Kept across restarts (ui/view_state.py): orientation and the zoomed frame's path."""
+        zoom = list(self.view.focus) if self.view.focus is not None else None
+        return {"icicle": self.icicle, "zoom": zoom}
+
+    def restore_view(self, saved: Mapping[str, object]) -> None:
+        """Before `build`: the zoom is found again when the first result arrives."""
+        self.icicle = saved.get("icicle") is not False
+        self._to_bottom = not self.icicle
+        zoom = saved.get("zoom")
+        if isinstance(zoom, list) and all(isinstance(key, str) for key in zoom) and zoom:
+            self.view = FlameView(focus=tuple(zoom))
 
     # -- building --------------------------------------------------------
 
@@ -143,6 +170,18 @@ class FlamegraphTab:
                     default_value=shared.inline,
                     callback=self._set_inline,
                     user_data=shared,
+                )
+                self._merge = dpg.add_checkbox(
+                    label="Merge recursion",
+                    default_value=shared.shape.merge_recursion,
+                    callback=self._set_merge,
+                    user_data=shared,
+                )
+                self._icicle_box = dpg.add_checkbox(
+                    label="Icicle", default_value=self.icicle, callback=self._set_icicle
+                )
+                self._focus_button = dpg.add_button(
+                    label="Clear focus", callback=self._clear_focus, user_data=shared, show=False
                 )
                 self.export.build()
                 self._baseline_button = dpg.add_button(
@@ -195,6 +234,23 @@ class FlamegraphTab:
     def _set_inline(self, sender: int | str, value: bool, shared: Shared) -> None:
         shared.inline = bool(value)
 
+    def _set_merge(self, sender: int | str, value: bool, shared: Shared) -> None:
+        shared.shape = replace(shared.shape, merge_recursion=bool(value))
+
+    def _set_icicle(self, sender: int | str, value: bool) -> None:
+        self.icicle = bool(value)
+        self.view = FlameView()
+        self._to_bottom = not self.icicle
+
+    def _clear_focus(self, sender: int | str, app_data: object, shared: Shared) -> None:
+        self.focus_on(shared, None)
+
+    def focus_on(self, shared: Shared, function: str | None) -> None:
+        """Show only the stacks through `function` (None: all stacks again), in every tab."""
+        shared.shape = replace(shared.shape, focus=function)
+        self.view = FlameView()
+        self._to_bottom = not self.icicle
+
     def result_key(self, shared: Shared) -> object:
         return (
             "flame",
@@ -203,6 +259,7 @@ class FlamegraphTab:
             self.sandwich_of,
             self.baseline,
             self._detail(),
+            self.icicle,
         )
 
     def _detail(self) -> tuple[float, Zoom | None]:
@@ -308,10 +365,14 @@ class FlamegraphTab:
 
     def _fetch(self, shared: Shared) -> None:
         profiles, selection, change = shared.profiles, shared.selection, shared.change
-        function, baseline = self.sandwich_of, self.baseline
+        function, baseline, icicle = self.sandwich_of, self.baseline, self.icicle
         min_share, zoom = self._detail()
 
         def compute() -> FlameData:
+            data = build()
+            return data if icicle else replace(data, flat=flipped(data.flat))
+
+        def build() -> FlameData:
             profile = profiles.get(selection, change)
             if function is None and baseline is not None:
                 diff = diff_flamegraph_table(profile, profiles.get(baseline, change))
@@ -340,6 +401,11 @@ class FlamegraphTab:
             return
         self.data = outcome.value
         self.view = flame_view.follow(self.view, self.data.flat)
+        if self._to_bottom:
+            # A flame's root is its bottom row: start there, as an icicle starts at its root.
+            self._to_bottom = False
+            bottom = content_height(self.data.flat, ROW_HEIGHT) - self._size[1]
+            self.view = replace(self.view, top=max(bottom, 0))
         if self._center_sandwich and isinstance(self.data.result, Sandwich):
             # Callers stack up above the function: scroll so it sits a third down.
             self._center_sandwich = False
@@ -391,7 +457,7 @@ class FlamegraphTab:
     def _handle_input(self, shared: Shared) -> None:
         filter_active = bool(dpg.is_item_active(self._filter))
         ctrl = dpg.is_key_down(dpg.mvKey_LControl) or dpg.is_key_down(dpg.mvKey_RControl)
-        shift = dpg.is_key_down(dpg.mvKey_LShift) or dpg.is_key_down(dpg.mvKey_RShift)
+        shift = _shift_down()
         enter = dpg.is_key_pressed(dpg.mvKey_Return) or dpg.is_key_pressed(dpg.mvKey_NumPadEnter)
         if enter and (filter_active or self._filter_was_active) and self.highlight is not None:
             self.step_match(-1 if shift else 1)
@@ -400,6 +466,7 @@ class FlamegraphTab:
             self._handle_keys(ctrl)
         if dpg.is_item_hovered(self._drawlist):
             self._handle_mouse(shared, ctrl)
+            self._right_click(shared)
         else:
             self._drag_last = None
 
@@ -458,10 +525,21 @@ class FlamegraphTab:
                 self._drag_last = (x, y)
             return
         if self._drag_last is not None and not self._dragged:
-            self._click(x, y, ctrl)
+            self._click(shared, x, y, ctrl)
         self._drag_last, self._double_clicked = None, False
 
-    def _click(self, x: float, y: float, ctrl: bool) -> None:
+    def _right_click(self, shared: Shared) -> None:
+        """The samples behind the box under the pointer: its thread and path of frames."""
+        if self.data is None or isinstance(self.data.result, Sandwich):
+            return
+        if not dpg.is_mouse_button_clicked(dpg.mvMouseButton_Right):
+            return
+        index = self._node_at(*self._mouse())
+        path = self.data.flat.path(index)[1:] if index is not None else ()
+        if path:
+            shared.request_samples = FrameTarget(path=(path[0].removeprefix("thread:"), *path[1:]))
+
+    def _click(self, shared: Shared, x: float, y: float, ctrl: bool) -> None:
         assert self.data is not None
         index = self._node_at(x, y)
         if index is None:
@@ -469,6 +547,12 @@ class FlamegraphTab:
         node = self.data.flat.table.node(index)
         if ctrl and node.kind is not None:
             self.open_sandwich(node.function or node.label)
+            return
+        if _alt_down() and node.kind is not None and node.file:
+            shared.request_source = node.function or node.label
+            return
+        if _shift_down() and node.kind is not None:
+            self.focus_on(shared, node.function or node.label)
             return
         self.view = flame_view.zoom_to(self.data.flat, index, self.view)
 
@@ -526,7 +610,9 @@ class FlamegraphTab:
         painted = row_lines(boxes, width, out=self._pixels)
         self._place_rows(painted.tops.tolist(), width, height)
         self._place_labels(boxes.labels)
-        status = ""
+        focus = shared.selection.shape.focus
+        dpg.configure_item(self._focus_button, show=focus is not None)
+        status = f"Focused on {focus}" if focus is not None else ""
         if isinstance(self.data.result, Sandwich):
             status = (
                 f"Sandwich view of {self.data.result.function} (Escape or double-click returns)"
@@ -634,6 +720,12 @@ class FlamegraphTab:
             "baseline": [self.baseline.start_ns, self.baseline.end_ns] if self.baseline else None,
             "baseline_at": drawn_at(self._baseline_button),
             "diff_grew": self._grew(),
+            "icicle": self.icicle,
+            "status": str(dpg.get_value(self._status)),
+            "icicle_at": drawn_at(self._icicle_box),
+            "merge_at": drawn_at(self._merge),
+            "focus_button_at": drawn_at(self._focus_button),
+            "rows": [self.data.flat.min_depth, self.data.flat.max_depth] if self.data else [],
             **self.export.state(),
         }
 
@@ -646,3 +738,11 @@ def baseline_text(selection: Selection) -> str:
         f"!{k}={v}" for k, v in selection.exclude
     ]
     return f"{seconds:.0f} s from {start}" + (f" ({', '.join(filters)})" if filters else "")
+
+
+def _alt_down() -> bool:
+    return bool(dpg.is_key_down(dpg.mvKey_LAlt) or dpg.is_key_down(dpg.mvKey_RAlt))
+
+
+def _shift_down() -> bool:
+    return bool(dpg.is_key_down(dpg.mvKey_LShift) or dpg.is_key_down(dpg.mvKey_RShift))

@@ -13,6 +13,8 @@ from typing import Protocol
 from devfiler.analysis.labels import SymbolLookup
 from devfiler.analysis.profile_cache import ProfileCache
 from devfiler.analysis.results import Selection
+from devfiler.analysis.samples import FrameTarget
+from devfiler.analysis.shape_options import PLAIN, StackShape
 from devfiler.services.database import Store
 from devfiler.ui.background import Background
 from devfiler.ui.theme import Fonts
@@ -33,6 +35,9 @@ class Shared:
     fonts: Fonts
     inline: bool = True
     """"Show inline" (a flamegraph checkbox) feeds the selection of every tab."""
+    shape: StackShape = PLAIN
+    """Ignore list (the shell), merged recursion and focus (the flamegraph tab): they
+    reshape the stacks of every tab's selection."""
     symbols: SymbolLookup | None = None
     """Native symbols for the analysis layer; None shows file+address labels."""
     wheel: float = 0.0
@@ -42,6 +47,10 @@ class Shared:
     request_tab: str | None = None
     """A tab asks the shell to switch to another (e.g. FlameScope -> Flamegraph)."""
     request_range: tuple[int, int] | None = None
+    request_samples: FrameTarget | None = None
+    request_source: str | None = None
+    """A tab asks the shell to show a function's source lines (an Alt+click)."""
+    """A tab asks the shell to list the samples behind a frame (a right-click)."""
     """A tab asks the shell to show exactly [start, end) ns (and stop following)."""
     drop_available: bool = False
     """Files can be dropped onto this window (the platform's drops reach us)."""

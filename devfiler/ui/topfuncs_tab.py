@@ -9,6 +9,7 @@ of all rows are one texture, each row showing its own pixel row of it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import dearpygui.dearpygui as dpg
@@ -16,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from devfiler.analysis.results import HEAT_BINS, TopFunctions, TopOrder
+from devfiler.analysis.samples import FrameTarget
 from devfiler.analysis.top_summary import summary_line
 from devfiler.analysis.topfunctions import DEFAULT_LIMIT, top_functions
 from devfiler.ui.drawn import drawn_at
@@ -65,6 +67,16 @@ class TopFunctionsTab:
     def visible(self, dev_mode: bool) -> bool:
         return True
 
+    def view_state(self) -> dict[str, object]:
+        """Kept across restarts (ui/view_state.py): the sort column."""
+        return {"order": self.order.value}
+
+    def restore_view(self, saved: Mapping[str, object]) -> None:
+        """Before `build`, which marks the restored sort column."""
+        order = saved.get("order")
+        if order in {o.value for o in TopOrder}:
+            self.order = TopOrder(str(order))
+
     def build(self, parent: int | str, shared: Shared) -> None:
         with dpg.texture_registry():
             self._texture = dpg.add_raw_texture(
@@ -77,13 +89,18 @@ class TopFunctionsTab:
                 sortable=True, callback=self._sorted, height=-1, **LIST_TABLE
             ) as self._table:
                 dpg.add_table_column(
-                    label="Self", width_fixed=True, init_width_or_weight=90, user_data=TopOrder.SELF
+                    label="Self",
+                    width_fixed=True,
+                    init_width_or_weight=90,
+                    default_sort=self.order is TopOrder.SELF,
+                    prefer_sort_descending=True,
+                    user_data=TopOrder.SELF,
                 )
                 dpg.add_table_column(
                     label="With Children",
                     width_fixed=True,
                     init_width_or_weight=125,
-                    default_sort=True,
+                    default_sort=self.order is TopOrder.TOTAL,
                     prefer_sort_descending=True,
                     user_data=TopOrder.TOTAL,
                 )
@@ -126,6 +143,7 @@ class TopFunctionsTab:
             self._filter, (max(width - 24 - FILTER_WIDTH, 300), dpg.get_item_pos(self._summary)[1])
         )
         self.filter_text = str(dpg.get_value(self._filter))
+        self._right_click(shared)
         profiles, selection, change = shared.profiles, shared.selection, shared.change
         order, needle = self.order, self.filter_text.strip()
 
@@ -145,6 +163,15 @@ class TopFunctionsTab:
         self.result, summary = outcome.value
         dpg.set_value(self._summary, summary)
         self._show(self.result)
+
+    def _right_click(self, shared: Shared) -> None:
+        """A right-click on a row lists the samples behind its function."""
+        if self.result is None or not dpg.is_mouse_button_clicked(dpg.mvMouseButton_Right):
+            return
+        for row, item in zip(self._rows, self.result.items, strict=False):
+            if any(dpg.is_item_hovered(cell) for cell in (row.function, row.file, row.heat)):
+                shared.request_samples = FrameTarget(function=item.function)
+                return
 
     def settled(self, shared: Shared) -> bool:
         return self._key == self.result_key(shared)
@@ -205,4 +232,5 @@ class TopFunctionsTab:
             "row_items": len(dpg.get_item_children(self._table, 1) or []),
             "filter_at": drawn_at(self._filter),
             "first": self.result.items[0].function if self.result and self.result.items else "",
+            "first_at": drawn_at(self._rows[0].function) if self._rows else None,
         }

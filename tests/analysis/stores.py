@@ -146,3 +146,23 @@ WORK_SYMBOLS = {
     (APP, 0x200): (SourceLine("work", "work.c", 10),),
     (APP, 0x210): (SourceLine("work", "work.c", 12),),
 }
+
+# Python frames for reshaped stacks: wrappers, direct recursion (walk -> walk), a shared leaf.
+MAIN_PY = python("main", "app.py", 1)
+SERVE = python("serve", "app.py", 10)
+WRAP = python("wrapper", "lib.py", 5)
+WALK = python("walk", "tree.py", 20)
+WALK_DEEPER = python("walk", "tree.py", 22)
+LEAF = python("leaf", "tree.py", 30)
+
+
+def leaf_first(*outermost_first: Frame) -> tuple[Frame, ...]:
+    return tuple(reversed(outermost_first))
+
+
+SHAPED_EVENTS = [
+    Event(T0, leaf_first(MAIN_PY, SERVE, WRAP, WALK, WALK_DEEPER, WALK, LEAF), MAIN),
+    Event(T0 + 1, leaf_first(MAIN_PY, SERVE, WRAP, WALK, LEAF), MAIN),
+    Event(T0 + 2, leaf_first(MAIN_PY, SERVE, WRAP), WORKER, weight=1),
+    Event(T0 + 3, leaf_first(MAIN_PY, LEAF), WORKER),
+]

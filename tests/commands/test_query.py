@@ -25,6 +25,7 @@ from tests.analysis.stores import (
     S1,
     S2,
     SECOND,
+    SHAPED_EVENTS,
     T0,
     WORKER,
     Event,
@@ -377,3 +378,47 @@ def test_every_view_prints_the_deepest_stack_the_collector_accepts(
     for view in ("flamegraph", "traces", "top", "tracestats"):
         code, _, err = run(capsys, view, *where)
         assert code == 0, err
+
+
+def test_samples_behind_a_frame(capsys: pytest.CaptureFixture[str], data_dir: str) -> None:
+    frame = f"{S1[0].id.file_id.hex()}:{S1[0].id.address:x}"
+    doc = run_json(capsys, "samples", "--frame", frame, "--data-dir", data_dir)
+    assert doc["total"] == 2 and doc["frame"] == f"frame {frame}"
+    assert [(s["time"], s["thread"], s["tid"], s["pid"]) for s in doc["samples"]] == [
+        (T0, "main", 1, 100),
+        (T0 + 1, "main", 1, 100),
+    ]
+    code, out, _ = run(
+        capsys, "samples", "--function", "app+0x100", "--limit", "2", "--sort", "thread",
+        "--descending", "--data-dir", data_dir,
+    )  # fmt: skip
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split()[:2] == ["time", "(UTC)"] and len(lines) == 4
+    assert lines[-1] == "the first 2 of 5 samples through app+0x100 (weight 5)"
+    with pytest.raises(SystemExit) as refused:
+        run(capsys, "samples", "--data-dir", data_dir)
+    assert refused.value.code == 2
+    assert "one of the arguments --function --frame is required" in capsys.readouterr().err
+
+
+def test_query_lines_with_a_source_root(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    data_dir = str(tmp_path / "shaped")
+    make_store(Path(data_dir), SHAPED_EVENTS).close()
+    source = tmp_path / "src" / "tree.py"
+    source.parent.mkdir()
+    source.write_text("".join(f"# line {n}\n" for n in range(1, 41)))
+    flags = ["query", "lines", "walk", "--data-dir", data_dir]
+    assert cli.main([*flags, "--source-root", f"tree.py={source}"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"tree.py (read from {source})"
+    assert [line.split("|")[0].split() for line in out[2:]] == [
+        ["18"], ["19"], ["2", "20"], ["21"], ["1", "22"], ["23"], ["24"],
+    ]  # fmt: skip
+    assert out[4].endswith("| # line 20")
+    assert cli.main([*flags, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["files"][0]["problem"].startswith("cannot read tree.py")
+    assert [(r["line"], r["total"]) for r in doc["files"][0]["lines"]] == [(20, 2), (22, 1)]
+    assert cli.main([*flags, "--source-root", "nothing"]) == 2
+    assert "is not OLD=NEW" in capsys.readouterr().err
