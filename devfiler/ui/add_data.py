@@ -6,6 +6,8 @@ from importlib.resources import files
 
 import dearpygui.dearpygui as dpg
 
+from devfiler.ui.centered_window import centered, is_shown
+
 WIDTH = 640
 HEIGHT = 520
 
@@ -30,19 +32,13 @@ class AddDataWindow:
         self.window: int | str = 0
 
     def build(self, viewport_width: int, viewport_height: int) -> None:
-        with dpg.window(
-            label="Add data",
-            width=WIDTH,
-            height=HEIGHT,
-            pos=((viewport_width - WIDTH) // 2, (viewport_height - HEIGHT) // 2),
-            show=False,
-            no_collapse=True,
-        ) as self.window:
+        with centered("Add data", (WIDTH, HEIGHT), (viewport_width, viewport_height)) as window:
+            self.window = window
             dpg.add_text(add_data_text(self._tls))
 
     @property
     def shown(self) -> bool:
-        return bool(dpg.is_item_shown(self.window))
+        return is_shown(self.window)
 
     def show(self, on: bool) -> None:
         dpg.configure_item(self.window, show=on)

@@ -17,6 +17,7 @@ import dearpygui.dearpygui as dpg
 from devfiler.analysis.ignore_file import IgnoreList, read_ignore_list, write_ignore_list
 from devfiler.analysis.shape_options import IgnoreAction, IgnoreRule
 from devfiler.ui import theme
+from devfiler.ui.centered_window import is_shown
 from devfiler.ui.drawn import drawn_at
 
 WIDTH = 520
@@ -86,7 +87,7 @@ class IgnorePanel:
 
     @property
     def shown(self) -> bool:
-        return bool(dpg.is_item_shown(self.window))
+        return is_shown(self.window)
 
     def show(self, on: bool) -> None:
         dpg.configure_item(self.window, show=on)

@@ -21,6 +21,7 @@ from devfiler.analysis.samples import (
 )
 from devfiler.export.samples_doc import summary
 from devfiler.export.text import clock
+from devfiler.ui.centered_window import centered, is_shown
 from devfiler.ui.drawn import drawn_at
 from devfiler.ui.tabs import Shared
 from devfiler.ui.text_table import Column, TextTable
@@ -68,20 +69,14 @@ class SamplesWindow:
         self._shown: object = None
 
     def build(self, viewport_width: int, viewport_height: int) -> None:
-        with dpg.window(
-            label="Samples",
-            width=WIDTH,
-            height=HEIGHT,
-            pos=((viewport_width - WIDTH) // 2, (viewport_height - HEIGHT) // 2),
-            show=False,
-            no_collapse=True,
-        ) as self.window:
+        with centered("Samples", (WIDTH, HEIGHT), (viewport_width, viewport_height)) as window:
+            self.window = window
             self._summary = dpg.add_text("", wrap=WIDTH - 20)
             self._table.build(self.window)
 
     @property
     def shown(self) -> bool:
-        return bool(dpg.is_item_shown(self.window))
+        return is_shown(self.window)
 
     def open(self, target: FrameTarget) -> None:
         self.target = target

@@ -17,6 +17,7 @@ import dearpygui.dearpygui as dpg
 from devfiler.analysis.source_lines import FunctionLines, SourceFile, function_lines, read_source
 from devfiler.export.source_doc import ShownLine, file_heading, shown_lines
 from devfiler.export.text import weight_text
+from devfiler.ui.centered_window import centered, is_shown
 from devfiler.ui.tabs import Shared
 from devfiler.ui.text_table import Column, TextTable
 from devfiler.ui.theme import TEXT, TEXT_DIM
@@ -59,20 +60,14 @@ class SourceWindow:
         self._key: object = None
 
     def build(self, viewport_width: int, viewport_height: int) -> None:
-        with dpg.window(
-            label="Source",
-            width=WIDTH,
-            height=HEIGHT,
-            pos=((viewport_width - WIDTH) // 2, (viewport_height - HEIGHT) // 2),
-            show=False,
-            no_collapse=True,
-        ) as self.window:
+        with centered("Source", (WIDTH, HEIGHT), (viewport_width, viewport_height)) as window:
+            self.window = window
             self._header = dpg.add_text("", wrap=WIDTH - 20)
             self._table.build(self.window)
 
     @property
     def shown(self) -> bool:
-        return bool(dpg.is_item_shown(self.window))
+        return is_shown(self.window)
 
     def open(self, function: str) -> None:
         self.function = function
