@@ -23,6 +23,7 @@ LAYERS: dict[str, int] = {
     "config": 1,
     "log_ring": 1,
     "retry": 1,
+    "proto_schema": 1,
     "sizes": 1,
     "resources": 1,
     "storage": 2,

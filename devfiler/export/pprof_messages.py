@@ -10,17 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+from google.protobuf import descriptor_pb2
+
+from devfiler.proto_schema import file_descriptor as described
+from devfiler.proto_schema import message_classes
 
 PACKAGE = "perftools.profiles"
-
-_F = descriptor_pb2.FieldDescriptorProto
-_SCALARS = {
-    "int64": _F.TYPE_INT64,
-    "uint64": _F.TYPE_UINT64,
-    "bool": _F.TYPE_BOOL,
-    "string": _F.TYPE_STRING,
-}
 
 FIELDS: dict[str, tuple[tuple[str, int, str, bool], ...]] = {
     "Profile": (
@@ -89,40 +84,22 @@ def file_descriptor(*, raw_samples: bool = False) -> descriptor_pb2.FileDescript
     format, for writers that serialize each Sample on its own (see
     ProfileWithRawSamples).
     """
-    proto = descriptor_pb2.FileDescriptorProto(
-        name="devfiler/pprof/profile.proto", package=PACKAGE, syntax="proto3"
-    )
-    for message_name, fields in FIELDS.items():
-        message = proto.message_type.add(name=message_name)
-        for name, number, type_name, repeated in fields:
-            field = message.field.add(
-                name=name,
-                number=number,
-                label=_F.LABEL_REPEATED if repeated else _F.LABEL_OPTIONAL,
-                json_name=_json_name(name),
+    raw = ("Profile", "sample") if raw_samples else None
+    return described(
+        "devfiler/pprof/profile.proto",
+        PACKAGE,
+        {
+            message: tuple(
+                (name, number, "bytes" if (message, name) == raw else kind, repeated, "")
+                for name, number, kind, repeated in fields
             )
-            if raw_samples and (message_name, name) == ("Profile", "sample"):
-                field.type = _F.TYPE_BYTES
-            elif type_name in _SCALARS:
-                field.type = _SCALARS[type_name]
-            else:
-                field.type = _F.TYPE_MESSAGE
-                field.type_name = f".{PACKAGE}.{type_name}"
-    return proto
-
-
-def _json_name(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
+            for message, fields in FIELDS.items()
+        },
+    )
 
 
 def _classes(*, raw_samples: bool = False) -> dict[str, Any]:
-    pool = descriptor_pool.DescriptorPool()
-    pool.Add(file_descriptor(raw_samples=raw_samples))
-    return {
-        name: message_factory.GetMessageClass(pool.FindMessageTypeByName(f"{PACKAGE}.{name}"))
-        for name in FIELDS
-    }
+    return message_classes(file_descriptor(raw_samples=raw_samples))
 
 
 _CLASSES = _classes()

@@ -12,19 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+from google.protobuf import descriptor_pb2
+
+from devfiler.proto_schema import Fields, message_classes
+from devfiler.proto_schema import file_descriptor as described
 
 PACKAGE = "symbfile"
 
-_F = descriptor_pb2.FieldDescriptorProto
-_SCALARS = {
-    "sint64": _F.TYPE_SINT64,
-    "uint64": _F.TYPE_UINT64,
-    "uint32": _F.TYPE_UINT32,
-    "string": _F.TYPE_STRING,
-}
-
-FIELDS: dict[str, tuple[tuple[str, int, str, bool, str], ...]] = {
+FIELDS: Fields = {
     "RangeV1": (
         ("deltaElfVA", 1, "sint64", False, "elfVA"),
         ("setElfVA", 12, "uint64", False, "elfVA"),
@@ -57,37 +52,11 @@ FIELDS: dict[str, tuple[tuple[str, int, str, bool, str], ...]] = {
 
 def file_descriptor() -> descriptor_pb2.FileDescriptorProto:
     """The schema as protoc would describe proto/symbfile.proto (its messages)."""
-    proto = descriptor_pb2.FileDescriptorProto(
-        name="devfiler/symbfile/symbfile.proto", package=PACKAGE, syntax="proto3"
-    )
-    for message_name, fields in FIELDS.items():
-        message = proto.message_type.add(name=message_name)
-        oneofs = list(dict.fromkeys(oneof for *_, oneof in fields if oneof))
-        for oneof in oneofs:
-            message.oneof_decl.add(name=oneof)
-        for name, number, type_name, repeated, oneof in fields:
-            field = message.field.add(
-                name=name,
-                number=number,
-                label=_F.LABEL_REPEATED if repeated else _F.LABEL_OPTIONAL,
-            )
-            if oneof:
-                field.oneof_index = oneofs.index(oneof)
-            if type_name in _SCALARS:
-                field.type = _SCALARS[type_name]
-            else:
-                field.type = _F.TYPE_MESSAGE
-                field.type_name = f".{PACKAGE}.{type_name}"
-    return proto
+    return described("devfiler/symbfile/symbfile.proto", PACKAGE, FIELDS)
 
 
 def _classes() -> dict[str, Any]:
-    pool = descriptor_pool.DescriptorPool()
-    pool.Add(file_descriptor())
-    return {
-        name: message_factory.GetMessageClass(pool.FindMessageTypeByName(f"{PACKAGE}.{name}"))
-        for name in FIELDS
-    }
+    return message_classes(file_descriptor())
 
 
 _CLASSES = _classes()
