@@ -138,7 +138,7 @@ def load_stacks(
     frame_numbers, first_records = _first_seen_frames(stored.records, outermost_first)
     frame_kinds = frame_ids(first_records)
     labeler = FrameLabeler(store.executables(), symbols)
-    chains = labeler.resolve(frame_kinds, store.frames(frame_id for frame_id, _ in frame_kinds))
+    chains = labeler.resolve(frame_kinds, store.frame_records([f for f, _ in frame_kinds]))
     kept = [chain if inline else chain[:1] for chain in chains]
     boxes = tuple(box for chain in kept for box in chain)
     chain_lengths = np.fromiter((len(chain) for chain in kept), np.int64, len(kept))

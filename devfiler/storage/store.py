@@ -15,7 +15,7 @@ import shutil
 import struct
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -784,18 +784,29 @@ class Store:
         return [raw[: records.TRACE_HASH_BYTES] if raw else None for raw in values]
 
     def frames(self, ids: Iterable[FrameId]) -> dict[FrameId, Frame]:
-        """Agent-provided frame records; native frames devfiler symbolizes have none.
-
-        Native frames are stored as keys with an empty value (they count as
-        frames), so an empty value reads as "no record".
-        """
+        """Agent-provided frame records by ID; frames without one are left out."""
         wanted = list(dict.fromkeys(ids))
-        values = self._get_many(FRAMES, [f.to_bytes() for f in wanted])
         return {
-            frame_id: records.decode_frame(frame_id, raw)
-            for frame_id, raw in zip(wanted, values, strict=True)
-            if raw
+            frame_id: record
+            for frame_id, record in zip(wanted, self.frame_records(wanted), strict=True)
+            if record is not None
         }
+
+    def frame_records(self, ids: Sequence[FrameId]) -> list[Frame | None]:
+        """The agent-provided record of each frame, None where there is none.
+
+        Native frames devfiler symbolizes are stored as keys with an empty
+        value (they count as frames), so an empty value reads as "no record".
+        """
+        values = self._get_many(FRAMES, [f.to_bytes() for f in ids])
+        described = [i for i, raw in enumerate(values) if raw]
+        found: list[Frame | None] = [None] * len(values)
+        decoded = records.decode_frames(
+            [ids[i] for i in described], [cast(bytes, values[i]) for i in described]
+        )
+        for i, record in zip(described, decoded, strict=True):
+            found[i] = record
+        return found
 
     def contexts(self, keys: Iterable[int]) -> dict[int, EventContext]:
         wanted = [int(k) for k in keys]
