@@ -23,7 +23,7 @@ from typing import cast
 
 import numpy as np
 import numpy.typing as npt
-from rocksdict import AccessType, Rdict, WriteBatch
+from rocksdict import AccessType, Options, Rdict, WriteBatch
 
 from devfiler.config import SCHEMA_VERSION, DataPaths
 from devfiler.distinct import RowIndex, small_unique
@@ -210,7 +210,7 @@ class Store:
         `trace_pack_size`; later opens keep the stored one.
         """
         paths.db.mkdir(parents=True, exist_ok=True)
-        column_families = {spec.name: table_options(spec) for spec in ALL_TABLES}
+        column_families = _column_families(paths.db)
         try:
             db = Rdict(str(paths.db), db_options(scratch_dir), column_families=column_families)
         except Exception as error:
@@ -243,7 +243,7 @@ class Store:
             if "in use" not in str(error):
                 shutil.rmtree(scratch_dir, ignore_errors=True)
                 raise
-        column_families = {spec.name: table_options(spec) for spec in ALL_TABLES}
+        column_families = _column_families(paths.db)
         try:
             db = Rdict(
                 str(paths.db),
@@ -852,6 +852,18 @@ class Store:
             with contextlib.suppress(FileNotFoundError):  # a flush may delete one meanwhile
                 total += path.stat().st_size
         return total
+
+
+def _column_families(db: Path) -> dict[str, Options]:
+    """Every table's options, and plain options for tables of a newer devfiler of the same
+    schema (RocksDB opens a store only with all its column families): adding a table,
+    like `trace_packs`, then leaves the store readable by the version before."""
+    families = {spec.name: table_options(spec) for spec in ALL_TABLES}
+    if (db / "CURRENT").exists():
+        for name in Rdict.list_cf(str(db)):
+            if name != "default":
+                families.setdefault(name, Options(raw_mode=True))
+    return families
 
 
 def _is_lock_error(error: Exception) -> bool:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from rocksdict import Options
 
 from devfiler.config import data_paths
 from devfiler.identity import make_trace
@@ -134,3 +135,16 @@ def test_traces_sharing_files_compress_across_rows(tmp_path: Path) -> None:
         raw = store.raw_bytes(TRACES)
     assert raw > 4000 * 20 * 25
     assert stored < raw * 0.4
+
+
+def test_a_table_of_a_newer_version_does_not_keep_the_store_closed(tmp_path: Path) -> None:
+    """RocksDB opens a store only with all its column families; one this version does not
+    know (a table a newer devfiler added) is opened as it is, for the owner and readers."""
+    paths = data_paths(tmp_path)
+    with Store.open(paths) as store:
+        store.write(_batch([1]))
+        store._db.create_column_family("from_a_newer_version", Options(raw_mode=True))
+    with Store.open(paths) as owner:
+        assert len(owner.read_events(0, 10)) == 1
+        with Store.open_reader(paths) as reader:
+            assert len(reader.read_events(0, 10)) == 1
