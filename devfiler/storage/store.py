@@ -630,7 +630,7 @@ class Store:
         for first, value in zip(firsts.tolist(), self._get_many(TRACE_PACKS, keys), strict=True):
             if value is not None:
                 inside = numbers[(numbers >= first) & (numbers < first + self._pack_size)]
-                pack = trace_packs.decode_pack(first, value)
+                pack = trace_packs.decode_pack(first, self._pack_size, value)
                 wb.put(
                     trace_key(first), trace_packs.without(pack, inside), self._cf[TRACE_PACKS.name]
                 )
@@ -770,7 +770,9 @@ class Store:
                 if value is None:
                     continue
                 low, high = np.searchsorted(ranked, [first, first + size]).tolist()
-                packs.append((order[low:high], trace_packs.decode_pack(first, value)))
+                packs.append(
+                    (order[low:high], trace_packs.decode_pack(first, self._pack_size, value))
+                )
                 by_pack[order[low:high]] = True
         single = np.flatnonzero(~by_pack)
         rows = self._get_many(TRACES, [trace_key(n) for n in wanted[single].tolist()])

@@ -74,8 +74,9 @@ def encode_pack(traces: TraceFrames) -> bytes:
     )
 
 
-def decode_pack(first: int, value: bytes) -> TracePack:
-    """A stored pack, checked whole: a pack that disagrees with itself is refused, not read."""
+def decode_pack(first: int, size: int, value: bytes) -> TracePack:
+    """A stored pack of `size` traces, checked whole: a pack that disagrees with itself or
+    with the store's pack size is refused, not read."""
 
     def corrupt(why: str) -> CorruptPackError:
         return CorruptPackError(f"the trace pack of numbers from {first} is corrupt: {why}")
@@ -85,6 +86,8 @@ def decode_pack(first: int, value: bytes) -> TracePack:
     magic, count, frame_count, code_bytes = _HEADER.unpack_from(value)
     if magic != _MAGIC or code_bytes not in (2, 4):
         raise corrupt("unknown header")
+    if count != size:
+        raise corrupt(f"it holds {count} traces where the store packs {size}")
     at = _HEADER.size
     offsets = (
         np.frombuffer(value, "<u4", count + 1, at) if len(value) >= at + 4 * (count + 1) else None
@@ -93,9 +96,9 @@ def decode_pack(first: int, value: bytes) -> TracePack:
         raise corrupt("cut short in its offsets")
     at += offsets.nbytes
     total = int(offsets[-1])
-    size = at + total * code_bytes + count + frame_count * FRAME_RECORD.itemsize
-    if len(value) != size:
-        raise corrupt(f"{len(value)} bytes where its header and offsets say {size}")
+    expected = at + total * code_bytes + count + frame_count * FRAME_RECORD.itemsize
+    if len(value) != expected:
+        raise corrupt(f"{len(value)} bytes where its header and offsets say {expected}")
     codes = np.frombuffer(value, f"<u{code_bytes}", total, at)
     at += codes.nbytes
     found = np.frombuffer(value, np.uint8, count, at)

@@ -81,7 +81,7 @@ def test_complete_ranges_are_packed_and_read_like_rows(tmp_path: Path) -> None:
 
 def test_a_pack_keeps_its_traces_whole_and_in_order() -> None:
     stored = _stored([*TRACES[:3], None, *TRACES[4:PACK]])
-    pack = decode_pack(16, encode_pack(stored))
+    pack = decode_pack(16, PACK, encode_pack(stored))
     again = pack.trace_frames()
     assert again.records.tobytes() == stored.records.tobytes()
     assert again.offsets.tolist() == stored.offsets.tolist()
@@ -162,6 +162,7 @@ def _deleted_with_frames(value: bytes) -> bytes:
         (lambda v: v + b"\0", "bytes where its header"),
         (lambda v: v[:16] + (7).to_bytes(4, "little") + v[20:], "ascend from 0"),
         (_code_past_the_table, "past its frame table"),
+        (lambda v: v[:4] + (PACK - 1).to_bytes(4, "little") + v[8:], "holds 7 traces where"),
         (_deleted_with_frames, "deleted trace has frames"),
     ],
 )
@@ -170,4 +171,12 @@ def test_a_corrupt_pack_is_refused_with_its_numbers(
 ) -> None:
     value = encode_pack(_stored([*TRACES[:3], None, *TRACES[4:PACK]]))
     with pytest.raises(CorruptPackError, match=f"numbers from 24 is corrupt: .*{message}"):
-        decode_pack(24, damage(value))
+        decode_pack(24, PACK, damage(value))
+
+
+def test_a_query_over_a_corrupt_pack_fails_naming_it(tmp_path: Path) -> None:
+    with _fill(tmp_path) as store:
+        packs = store._tables[TRACE_PACKS.name]
+        packs.put(trace_key(PACK), bytes(packs.get(trace_key(PACK)))[:-3])
+        with pytest.raises(CorruptPackError, match=f"numbers from {PACK} is corrupt"):
+            store.coded_traces(np.arange(len(TRACES)))
