@@ -10,12 +10,25 @@ import pytest
 
 from devfiler.analysis.labels import SymbolLookup
 from devfiler.analysis.stacks import StackTable, load_stacks
+from devfiler.config import data_paths
 from devfiler.model import FileId, FrameKind, SampleKind, SourceLine
 from devfiler.storage.retention import RetentionPolicy, apply_retention
 from devfiler.storage.store import Store
 from devfiler.storage.tables import TRACE_PACKS, TRACES
 from tests.analysis.loadgen_store import START_NS, loadgen_store
-from tests.analysis.stores import SECOND, DictSymbols
+from tests.analysis.stores import (
+    MAIN,
+    S1,
+    SECOND,
+    SHAPED_EVENTS,
+    T0,
+    WORK_SYMBOLS,
+    WORKER,
+    DictSymbols,
+    Event,
+    batch_of,
+    python,
+)
 
 NEVER = 1 << 31
 """A pack size no store reaches: the plain store has no packs."""
@@ -89,3 +102,21 @@ def test_they_stay_the_same_after_retention_deletes_traces_in_packed_ranges(
     runs = [apply_retention(store, policy, START_NS + 8 * SECOND) for store in stores]
     assert all(run is not None and run.traces > 0 for run in runs)
     _assert_stacks_agree(*stores)
+
+
+def test_agent_frames_sharing_a_function_stay_apart_in_packs(tmp_path: Path) -> None:
+    """Frames the agent described are told apart by their content: the same function on
+    another line is another frame, in a pack's frame table as in the rows."""
+    again = python("walk", "tree.py", 21)
+    events = [*SHAPED_EVENTS, Event(T0 + 4, (again, *SHAPED_EVENTS[1].stack[1:]), WORKER)]
+    events += [Event(T0 + 5, S1, MAIN)]
+    stacks = []
+    for name, size in (("packed", 2), ("plain", NEVER)):
+        with Store.open(data_paths(tmp_path / name), trace_pack_size=size) as store:
+            store.write(batch_of(events))
+            assert store.count(TRACE_PACKS) == (3 if size == 2 else 0)
+            weights = store.read_weights(T0, T0 + SECOND)
+            stacks.append(load_stacks(store, weights, DictSymbols(WORK_SYMBOLS), inline=True))
+    _assert_same(*stacks)
+    labels = {box.label for box in stacks[0].frames}
+    assert {"walk in tree.py:20 [Python]", "walk in tree.py:21 [Python]"} <= labels
