@@ -89,6 +89,20 @@ def test_a_pack_keeps_its_traces_whole_and_in_order() -> None:
     assert len(pack.frames) < len(stored.records)
 
 
+def test_a_pack_of_more_than_65536_frames_codes_them_in_four_bytes() -> None:
+    broad = [
+        make_trace(
+            tuple(FrameId(FileId(0xD0 + n), address) for address in range(10_000)),
+            (FrameKind.NATIVE,) * 10_000,
+        )
+        for n in range(PACK)
+    ]
+    pack = decode_pack(0, PACK, encode_pack(_stored(list(broad))))
+    assert pack.codes.dtype.itemsize == 4
+    assert len(pack.frames) == 80_000
+    assert pack.trace_frames().records.tobytes() == _stored(list(broad)).records.tobytes()
+
+
 def test_packs_of_a_store_written_before_packs_are_backfilled_by_later_writes(
     tmp_path: Path,
 ) -> None:
