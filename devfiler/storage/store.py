@@ -173,8 +173,11 @@ class Store:
         self.paths = paths
         self.writable = writable
         self._secondary_dir = secondary_dir
-        self._cf = {spec.name: db.get_column_family_handle(spec.name) for spec in ALL_TABLES}
-        self._tables = {spec.name: db.get_column_family(spec.name) for spec in ALL_TABLES}
+        # A reader following an older owner lacks the tables that owner never made.
+        present = set(Rdict.list_cf(str(paths.db)))
+        specs = [spec for spec in ALL_TABLES if spec.name in present]
+        self._cf = {spec.name: db.get_column_family_handle(spec.name) for spec in specs}
+        self._tables = {spec.name: db.get_column_family(spec.name) for spec in specs}
         self._write_lock = threading.Lock()
         self._trace_numbers = TraceNumbers()
         self._seen_frames = RowIndex(FRAME_ID_BYTES // 8)
@@ -186,7 +189,7 @@ class Store:
         raw = self._tables[META.name].get(_TRACE_COUNTER_KEY)
         self._trace_counter = _U64.unpack(raw)[0] if raw else 0
         raw = self._tables[META.name].get(_PACK_SIZE_KEY)
-        self._pack_size = _U32.unpack(raw)[0] if raw else 0
+        self._pack_size = _U32.unpack(raw)[0] if raw and TRACE_PACKS.name in self._tables else 0
         self._packed: set[int] | None = None
         """First numbers of the packs stored (the writer reads them when it first packs)."""
         self._pack_cursor = 0
@@ -243,7 +246,12 @@ class Store:
             if "in use" not in str(error):
                 shutil.rmtree(scratch_dir, ignore_errors=True)
                 raise
-        column_families = _column_families(paths.db)
+        existing = set(Rdict.list_cf(str(paths.db)))
+        column_families = {
+            name: options
+            for name, options in _column_families(paths.db).items()
+            if name in existing
+        }
         try:
             db = Rdict(
                 str(paths.db),
@@ -839,6 +847,8 @@ class Store:
     def table_stats(self) -> list[TableStats]:
         result = []
         for spec in ALL_TABLES:
+            if spec.name not in self._tables:
+                continue
             table = self._tables[spec.name]
             keys = table.property_int_value("rocksdb.estimate-num-keys") or 0
             size = table.property_int_value("rocksdb.total-sst-files-size") or 0
