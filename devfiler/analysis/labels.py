@@ -111,34 +111,36 @@ class FrameLabeler:
         self._symbols = symbols
 
     def resolve(
-        self, frames: Sequence[tuple[FrameId, FrameKind]], records: Mapping[FrameId, Frame]
+        self,
+        frames: Sequence[tuple[FrameId, FrameKind]],
+        records: Sequence[Frame | None],
     ) -> list[tuple[LabeledFrame, ...]]:
-        """Boxes of every frame, outermost first; `records` are the agent's frame records."""
+        """Boxes of every frame, outermost first; `records[i]` is the agent's record of frame
+        i, None for frames without one (Store.frame_records): no frame ID is hashed."""
         native_lines = self._native_lines(frames, records)
-        if not records and not native_lines:  # spares hashing every frame ID twice
-            return [self._labels(frame_id, kind, None, ()) for frame_id, kind in frames]
         return [
-            self._labels(frame_id, kind, records.get(frame_id), native_lines.get(frame_id, ()))
-            for frame_id, kind in frames
+            self._labels(frame_id, kind, record, native_lines.get(i, ()))
+            for i, ((frame_id, kind), record) in enumerate(zip(frames, records, strict=True))
         ]
 
     def _native_lines(
-        self, frames: Sequence[tuple[FrameId, FrameKind]], records: Mapping[FrameId, Frame]
-    ) -> dict[FrameId, tuple[SourceLine, ...]]:
-        """Ask the symbol store once per executable for all its addresses."""
+        self, frames: Sequence[tuple[FrameId, FrameKind]], records: Sequence[Frame | None]
+    ) -> dict[int, tuple[SourceLine, ...]]:
+        """Ask the symbol store once per executable for all its addresses; chains found by
+        frame position."""
         if self._symbols is None:
             return {}
-        by_file: dict[FileId, list[FrameId]] = defaultdict(list)
-        for frame_id, kind in frames:
-            record = records.get(frame_id)
+        by_file: dict[FileId, list[int]] = defaultdict(list)
+        for i, ((frame_id, kind), record) in enumerate(zip(frames, records, strict=True)):
             if kind.is_native_like and (record is None or not record.lines):
-                by_file[frame_id.file_id].append(frame_id)
-        found: dict[FrameId, tuple[SourceLine, ...]] = {}
-        for file_id, ids in by_file.items():
-            addresses = np.array([f.address for f in ids], dtype=np.uint64)
-            for frame_id, chain in zip(ids, self._symbols.lookup(file_id, addresses), strict=True):
+                by_file[frame_id.file_id].append(i)
+        found: dict[int, tuple[SourceLine, ...]] = {}
+        for file_id, positions in by_file.items():
+            addresses = np.array([frames[i][0].address for i in positions], dtype=np.uint64)
+            chains = self._symbols.lookup(file_id, addresses)
+            for i, chain in zip(positions, chains, strict=True):
                 if chain:
-                    found[frame_id] = chain
+                    found[i] = chain
         return found
 
     def _labels(

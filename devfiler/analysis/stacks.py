@@ -16,9 +16,8 @@ import numpy as np
 import numpy.typing as npt
 
 from devfiler.analysis.labels import FrameLabeler, LabeledFrame, SymbolLookup
-from devfiler.distinct import group_keys
-from devfiler.identity import FRAME_RECORD
 from devfiler.model import FileId, FrameId, FrameKind
+from devfiler.storage.frame_groups import distinct_records
 from devfiler.storage.store import Store
 
 
@@ -73,42 +72,26 @@ def gather(
     return codes[np.repeat(starts.astype(np.int64), lengths) + within], offsets
 
 
-_FRAME_WORDS = np.dtype(
-    {
-        "names": ["high", "low", "addr"],
-        "formats": [">u8", ">u8", ">u8"],
-        "offsets": [0, 8, 16],
-        "itemsize": FRAME_RECORD.itemsize,
-    }
-)
-"""A stored frame record read as three 64-bit words: file ID halves and address."""
-_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
+def _first_seen_frames(
+    records: npt.NDArray[np.void], occurrences: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.void]]:
+    """Number the distinct frame IDs that `occurrences` (indices into `records`) use, in
+    order of first appearance.
 
-
-def distinct_frames(
-    records: npt.NDArray[np.void],
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Number the distinct frame IDs of `records` in order of first appearance.
-
-    Returns (frame number of every record, record index of each frame's first
-    appearance). Groups one mixed 64-bit word per record; the three words are
-    then compared against each number's first record, and should two frame
-    IDs ever share a word the exact 24-byte sort runs instead.
+    Returns (frame number of every occurrence, the first occurring record of each
+    frame). `records` may repeat a record many times (one per occurrence) or hold each
+    once (a trace pack's table): each record used is grouped once, taken in the order
+    it first occurs, so the numbering is the same either way.
     """
-    words = records.view(_FRAME_WORDS)
-    high, low, addr = (words[name].astype(np.uint64) for name in ("high", "low", "addr"))
-    number, first = group_keys(high ^ (low * _MIX[0]) ^ (addr * _MIX[1]))
-    if all(np.array_equal(column[first][number], column) for column in (high, low, addr)):
-        return number, first
-    ids = np.empty((len(records), 24), dtype=np.uint8)
-    ids[:] = records.view(np.uint8).reshape(-1, FRAME_RECORD.itemsize)[:, :24]
-    _, first, inverse = np.unique(
-        ids.view("V24").reshape(-1), return_index=True, return_inverse=True
-    )
-    order = np.argsort(first, kind="stable")
-    renumber = np.empty(len(first), dtype=np.int64)
-    renumber[order] = np.arange(len(first), dtype=np.int64)
-    return renumber[inverse.reshape(-1)], first[order]
+    count = len(occurrences)
+    position = np.arange(count, dtype=np.int64)
+    first_seen = np.full(len(records), count, dtype=np.int64)
+    np.minimum.at(first_seen, occurrences, position)
+    used = occurrences[first_seen[occurrences] == position]
+    number, first = distinct_records(records[used])
+    numbering = np.empty(len(records), dtype=np.int64)
+    numbering[used] = number
+    return numbering[occurrences], records[used[first]]
 
 
 def frame_ids(records: npt.NDArray[np.void]) -> list[tuple[FrameId, FrameKind]]:
@@ -149,19 +132,13 @@ def load_stacks(
     used = np.zeros(len(columns.trace_numbers), dtype=bool)
     used[columns.trace_index] = True
     used_index = np.flatnonzero(used)
-    stored = store.trace_frames(columns.trace_numbers[used_index])
-    per_used = np.diff(stored.offsets)
-    outermost_first, _ = gather(
-        np.arange(stored.offsets[-1], dtype=np.int64),
-        stored.offsets[:-1],
-        per_used,
-        reverse=True,
-    )
-    records = stored.records[outermost_first]
-    frame_numbers, first = distinct_frames(records)
-    frame_kinds = frame_ids(records[first])
+    stored = store.coded_traces(columns.trace_numbers[used_index])
+    per_used = stored.lengths
+    outermost_first, _ = gather(stored.codes, stored.starts, per_used, reverse=True)
+    frame_numbers, first_records = _first_seen_frames(stored.records, outermost_first)
+    frame_kinds = frame_ids(first_records)
     labeler = FrameLabeler(store.executables(), symbols)
-    chains = labeler.resolve(frame_kinds, store.frames(frame_id for frame_id, _ in frame_kinds))
+    chains = labeler.resolve(frame_kinds, store.frame_records([f for f, _ in frame_kinds]))
     kept = [chain if inline else chain[:1] for chain in chains]
     boxes = tuple(box for chain in kept for box in chain)
     chain_lengths = np.fromiter((len(chain) for chain in kept), np.int64, len(kept))

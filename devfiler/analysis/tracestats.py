@@ -7,7 +7,7 @@ import numpy.typing as npt
 
 from devfiler.analysis.results import Selection, TraceStats
 from devfiler.analysis.selection import select_events
-from devfiler.analysis.stacks import distinct_frames
+from devfiler.storage.frame_groups import distinct_records
 from devfiler.storage.store import Store
 
 
@@ -24,7 +24,7 @@ def trace_stats(store: Store, selection: Selection) -> TraceStats:
     counts = np.bincount(columns.trace_index, minlength=len(columns.trace_numbers))
     used = np.flatnonzero(counts)
     stored = store.trace_frames(columns.trace_numbers[used])
-    numbers, first = distinct_frames(stored.records)
+    numbers, first = distinct_records(stored.records)
     ends = stored.offsets[1:].tolist()
     numbers_list = numbers.tolist()
     without_leaf: dict[tuple[int, ...], int] = {}

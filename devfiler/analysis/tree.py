@@ -304,6 +304,9 @@ def build_paths_table(
         for w in ended_weight
     ]
     code = np.concatenate(node_code)
+    # A complete tree has millions of nodes: its levels' pieces go before the
+    # depth-first numbering needs as much again.
+    del node_parent, node_weight, node_code, ended_at, ended_weight, by_depth
     preorder, size = _preorder(parent, level_start, total)
     moved = np.empty(n, dtype=np.int64)
 
@@ -404,8 +407,10 @@ def _preorder(
     group_start = np.flatnonzero(np.r_[True, sorted_parent[1:] != sorted_parent[:-1]])
     before = np.cumsum(sizes) - sizes
     group_of = np.cumsum(np.r_[False, sorted_parent[1:] != sorted_parent[:-1]])
+    del sizes, sorted_parent
     offset = np.empty(n, dtype=np.int64)
     offset[order] = before - before[group_start][group_of]
+    del order, before, group_of
     preorder = np.zeros(n, dtype=np.int64)
     for lo, hi in itertools.pairwise(level_start[1:]):
         preorder[lo:hi] = preorder[parent[lo:hi]] + 1 + offset[lo:hi]

@@ -10,8 +10,8 @@ encoded once, and nodes are joined in depth-first order, closing as many
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Iterator
+from json.encoder import encode_basestring_ascii as _quoted
 
 import numpy as np
 
@@ -21,23 +21,30 @@ from devfiler.export.json_doc import kind_text
 
 CHUNK = 1 << 16
 """Nodes written per piece."""
+_BOOLEANS = {False: "false", True: "true"}
 
 
 def _box_parts(box: LabeledFrame, *, at_root: bool) -> tuple[str, str]:
-    """What a node of this box says before its weights, and after them."""
-    dumps = json.dumps
+    """What a node of this box says before its weights, and after them.
+
+    Strings go straight to the C escaper `json.dumps` uses for them (same
+    text), without the encoder set-up `dumps` costs on every call: a tree
+    has thousands of boxes of eight fields each.
+    """
     head = (
-        f'{{"label":{dumps(box.label)},'
-        f'"kind":{dumps(kind_text(box.kind, box.kind_name, at_root=at_root))},'
+        f'{{"label":{_quoted(box.label)},'
+        f'"kind":{_quoted(kind_text(box.kind, box.kind_name, at_root=at_root))},'
     )
     tail = ""
     if box.kind is not None:
         tail += (
-            f',"function":{dumps(box.function)},"file":{dumps(box.file)},'
-            f'"key":{dumps(box.key)},"inline":{dumps(box.inline)},"error":{dumps(box.error)}'
+            f',"function":{_quoted(box.function)},"file":{_quoted(box.file)},'
+            f'"key":{_quoted(box.key)},"inline":{_BOOLEANS[box.inline]},'
+            f'"error":{_BOOLEANS[box.error]}'
         )
     if box.file_id is not None:
-        tail += f',"file_id":"{box.file_id.hex()}","address":{dumps(box.address)}'
+        address = "null" if box.address is None else str(box.address)
+        tail += f',"file_id":"{box.file_id.hex()}","address":{address}'
     return head, tail
 
 

@@ -15,7 +15,7 @@ import shutil
 import struct
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +23,7 @@ from typing import cast
 
 import numpy as np
 import numpy.typing as npt
-from rocksdict import AccessType, Rdict, WriteBatch
+from rocksdict import AccessType, Options, Rdict, WriteBatch
 
 from devfiler.config import SCHEMA_VERSION, DataPaths
 from devfiler.distinct import RowIndex, small_unique
@@ -36,7 +36,7 @@ from devfiler.model import (
     SampleKind,
     Trace,
 )
-from devfiler.storage import records
+from devfiler.storage import records, trace_packs
 from devfiler.storage.batch import EventRows, IngestBatch, TraceTable
 from devfiler.storage.blocks import (
     Block,
@@ -74,6 +74,7 @@ from devfiler.storage.tables import (
     FRAMES,
     META,
     TRACE_NUMBERS,
+    TRACE_PACKS,
     TRACES,
     TableSpec,
     db_options,
@@ -84,6 +85,7 @@ from devfiler.storage.trace_numbers import TraceNumbers, hash_rows
 _SCHEMA_KEY = b"schema"
 _SEQUENCE_KEY = b"sequence"
 _TRACE_COUNTER_KEY = b"traces"
+_PACK_SIZE_KEY = b"trace pack size"
 _U64 = struct.Struct(">Q")
 _U32 = struct.Struct(">I")
 _TABLE_PROPERTY = re.compile(r"([a-z][a-z ]*)=(\d+);")
@@ -171,8 +173,11 @@ class Store:
         self.paths = paths
         self.writable = writable
         self._secondary_dir = secondary_dir
-        self._cf = {spec.name: db.get_column_family_handle(spec.name) for spec in ALL_TABLES}
-        self._tables = {spec.name: db.get_column_family(spec.name) for spec in ALL_TABLES}
+        # A reader following an older owner lacks the tables that owner never made.
+        present = set(Rdict.list_cf(str(paths.db)))
+        specs = [spec for spec in ALL_TABLES if spec.name in present]
+        self._cf = {spec.name: db.get_column_family_handle(spec.name) for spec in specs}
+        self._tables = {spec.name: db.get_column_family(spec.name) for spec in specs}
         self._write_lock = threading.Lock()
         self._trace_numbers = TraceNumbers()
         self._seen_frames = RowIndex(FRAME_ID_BYTES // 8)
@@ -183,18 +188,32 @@ class Store:
         self._sequence = _U64.unpack(raw)[0] if raw else 0
         raw = self._tables[META.name].get(_TRACE_COUNTER_KEY)
         self._trace_counter = _U64.unpack(raw)[0] if raw else 0
+        raw = self._tables[META.name].get(_PACK_SIZE_KEY)
+        self._pack_size = _U32.unpack(raw)[0] if raw and TRACE_PACKS.name in self._tables else 0
+        self._packed: set[int] | None = None
+        """First numbers of the packs stored (the writer reads them when it first packs)."""
+        self._pack_cursor = 0
+        """No range below this one lacks a pack."""
 
     # -- opening ---------------------------------------------------------
 
     @classmethod
-    def open(cls, paths: DataPaths, *, scratch_dir: Path | None = None) -> Store:
+    def open(
+        cls,
+        paths: DataPaths,
+        *,
+        scratch_dir: Path | None = None,
+        trace_pack_size: int = trace_packs.PACK_TRACES,
+    ) -> Store:
         """Open (or create) the store read-write; fails if another process owns it.
 
         With `scratch_dir`, RocksDB's info log goes there (and the folder is
-        removed on close) instead of beside the data.
+        removed on close) instead of beside the data. A store that has no
+        trace pack size yet (new, or written before packs) takes
+        `trace_pack_size`; later opens keep the stored one.
         """
         paths.db.mkdir(parents=True, exist_ok=True)
-        column_families = {spec.name: table_options(spec) for spec in ALL_TABLES}
+        column_families = _column_families(paths.db)
         try:
             db = Rdict(str(paths.db), db_options(scratch_dir), column_families=column_families)
         except Exception as error:
@@ -205,6 +224,9 @@ class Store:
             raise StoreError(f"cannot open the store at {paths.db}: {error}") from error
         store = cls(db, paths, writable=True, secondary_dir=scratch_dir)
         store._check_schema(initialize=True)
+        if not store._pack_size:
+            store._tables[META.name].put(_PACK_SIZE_KEY, _U32.pack(trace_pack_size))
+            store._pack_size = trace_pack_size
         return store
 
     @classmethod
@@ -224,7 +246,12 @@ class Store:
             if "in use" not in str(error):
                 shutil.rmtree(scratch_dir, ignore_errors=True)
                 raise
-        column_families = {spec.name: table_options(spec) for spec in ALL_TABLES}
+        existing = set(Rdict.list_cf(str(paths.db)))
+        column_families = {
+            name: options
+            for name, options in _column_families(paths.db).items()
+            if name in existing
+        }
         try:
             db = Rdict(
                 str(paths.db),
@@ -326,6 +353,38 @@ class Store:
                 self._context_keys.clear()
             self._context_keys.update(new_contexts)
             self._known_executables.update(new_executables)
+            self._pack_ranges(counter - len(learned.fresh))
+
+    def _pack_ranges(self, before: int) -> None:
+        """Write the packs of the ranges of trace numbers this write completed (it numbered
+        traces from `before`), and of the lowest older range that lacks one.
+
+        A range completes every few thousand new traces; packing it costs
+        about 40 ms, reading its rows back, so a restart mid-range needs
+        nothing kept. A store written before packs existed is packed over its
+        next requests, one older range each: no thread of its own, and under
+        the write lock, where the unused-trace collection cannot change a
+        range meanwhile. Until then its queries read single rows.
+        """
+        size = self._pack_size
+        if not size:
+            return
+        if self._packed is None:
+            self._packed = {
+                decode_trace_key(cast(bytes, key))
+                for key in self._tables[TRACE_PACKS.name].keys()  # noqa: SIM118
+            }
+        while self._pack_cursor * size in self._packed:
+            self._pack_cursor += 1
+        completed = range(before // size * size, self._trace_counter // size * size, size)
+        older = self._pack_cursor * size
+        for first in [older, *completed] if older < completed.start else completed:
+            if first in self._packed:
+                continue
+            stored = self._get_many(TRACES, [trace_key(n) for n in range(first, first + size)])
+            pack = trace_packs.encode_pack(records.decode_trace_frames(stored))
+            self._tables[TRACE_PACKS.name].put(trace_key(first), pack)
+            self._packed.add(first)
 
     def _put_traces(
         self, wb: WriteBatch, traces: TraceTable
@@ -555,6 +614,7 @@ class Store:
             ]
             contexts = [key for key in unused.contexts if key not in tracked.contexts]
             wb = WriteBatch(raw_mode=True)
+            self._unpack(wb, np.array([decode_trace_key(key) for key in traces], np.int64))
             for spec, keys in (
                 (TRACES, traces),
                 (TRACE_NUMBERS, deleted_hashes),
@@ -567,6 +627,21 @@ class Store:
                 self._db.write(wb)
             self._forget(traces, frames, contexts)
             return UnusedRows(traces, frames, contexts)
+
+    def _unpack(self, wb: WriteBatch, numbers: npt.NDArray[np.int64]) -> None:
+        """Rewrite the packs holding deleted trace numbers without them, in the deleting batch:
+        a pack never names a trace the `traces` table lacks."""
+        if not self._pack_size or not len(numbers):
+            return
+        firsts = np.unique(numbers // self._pack_size) * self._pack_size
+        keys = [trace_key(first) for first in firsts.tolist()]
+        for first, value in zip(firsts.tolist(), self._get_many(TRACE_PACKS, keys), strict=True):
+            if value is not None:
+                inside = numbers[(numbers >= first) & (numbers < first + self._pack_size)]
+                pack = trace_packs.decode_pack(first, self._pack_size, value)
+                wb.put(
+                    trace_key(first), trace_packs.without(pack, inside), self._cf[TRACE_PACKS.name]
+                )
 
     def _forget(self, traces: list[bytes], frames: list[bytes], contexts: list[bytes]) -> None:
         """Drop deleted rows from what the writer believes is stored (call with the lock)."""
@@ -686,6 +761,32 @@ class Store:
         keys = [trace_key(n) for n in numbers.tolist()]
         return records.decode_trace_frames(self._get_many(TRACES, keys))
 
+    def coded_traces(self, numbers: npt.NDArray[np.integer]) -> trace_packs.CodedTraces:
+        """The stored frames of traces by number, in their order: from the packs of ranges
+        that hold enough of them (trace_packs.MIN_SHARE), from single rows for the rest."""
+        wanted = numbers.astype(np.int64)
+        size = self._pack_size
+        order = np.argsort(wanted, kind="stable")
+        ranked = wanted[order]
+        packs: list[tuple[npt.NDArray[np.intp], trace_packs.TracePack]] = []
+        by_pack = np.zeros(len(wanted), dtype=bool)
+        if size and len(wanted):
+            ranges, counts = np.unique(ranked // size, return_counts=True)
+            firsts = (ranges[counts * trace_packs.MIN_SHARE >= size] * size).tolist()
+            values = self._get_many(TRACE_PACKS, [trace_key(first) for first in firsts])
+            for first, value in zip(firsts, values, strict=True):
+                if value is None:
+                    continue
+                low, high = np.searchsorted(ranked, [first, first + size]).tolist()
+                packs.append(
+                    (order[low:high], trace_packs.decode_pack(first, self._pack_size, value))
+                )
+                by_pack[order[low:high]] = True
+        single = np.flatnonzero(~by_pack)
+        rows = self._get_many(TRACES, [trace_key(n) for n in wanted[single].tolist()])
+        stored = (single, records.decode_trace_frames(rows))
+        return trace_packs.join_traces(len(wanted), wanted, packs, stored)
+
     def trace_hashes(self, numbers: npt.NDArray[np.integer]) -> list[bytes | None]:
         """The 16-byte hash of each numbered trace (None if missing): a trace's identity
         across stores, where numbers depend on the order traces arrived in."""
@@ -693,18 +794,29 @@ class Store:
         return [raw[: records.TRACE_HASH_BYTES] if raw else None for raw in values]
 
     def frames(self, ids: Iterable[FrameId]) -> dict[FrameId, Frame]:
-        """Agent-provided frame records; native frames devfiler symbolizes have none.
-
-        Native frames are stored as keys with an empty value (they count as
-        frames), so an empty value reads as "no record".
-        """
+        """Agent-provided frame records by ID; frames without one are left out."""
         wanted = list(dict.fromkeys(ids))
-        values = self._get_many(FRAMES, [f.to_bytes() for f in wanted])
         return {
-            frame_id: records.decode_frame(frame_id, raw)
-            for frame_id, raw in zip(wanted, values, strict=True)
-            if raw
+            frame_id: record
+            for frame_id, record in zip(wanted, self.frame_records(wanted), strict=True)
+            if record is not None
         }
+
+    def frame_records(self, ids: Sequence[FrameId]) -> list[Frame | None]:
+        """The agent-provided record of each frame, None where there is none.
+
+        Native frames devfiler symbolizes are stored as keys with an empty
+        value (they count as frames), so an empty value reads as "no record".
+        """
+        values = self._get_many(FRAMES, [f.to_bytes() for f in ids])
+        described = [i for i, raw in enumerate(values) if raw]
+        found: list[Frame | None] = [None] * len(values)
+        decoded = records.decode_frames(
+            [ids[i] for i in described], [cast(bytes, values[i]) for i in described]
+        )
+        for i, record in zip(described, decoded, strict=True):
+            found[i] = record
+        return found
 
     def contexts(self, keys: Iterable[int]) -> dict[int, EventContext]:
         wanted = [int(k) for k in keys]
@@ -735,6 +847,8 @@ class Store:
     def table_stats(self) -> list[TableStats]:
         result = []
         for spec in ALL_TABLES:
+            if spec.name not in self._tables:
+                continue
             table = self._tables[spec.name]
             keys = table.property_int_value("rocksdb.estimate-num-keys") or 0
             size = table.property_int_value("rocksdb.total-sst-files-size") or 0
@@ -750,6 +864,18 @@ class Store:
             with contextlib.suppress(FileNotFoundError):  # a flush may delete one meanwhile
                 total += path.stat().st_size
         return total
+
+
+def _column_families(db: Path) -> dict[str, Options]:
+    """Every table's options, and plain options for tables of a newer devfiler of the same
+    schema (RocksDB opens a store only with all its column families): adding a table,
+    like `trace_packs`, then leaves the store readable by the version before."""
+    families = {spec.name: table_options(spec) for spec in ALL_TABLES}
+    if (db / "CURRENT").exists():
+        for name in Rdict.list_cf(str(db)):
+            if name != "default":
+                families.setdefault(name, Options(raw_mode=True))
+    return families
 
 
 def _is_lock_error(error: Exception) -> bool:

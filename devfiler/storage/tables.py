@@ -51,6 +51,12 @@ TRACE_NUMBERS = TableSpec(
 FRAMES = TableSpec(
     "frames", "file ID | address (24 bytes)", "JSON: kind, agent symbols", ReadPattern.POINT
 )
+TRACE_PACKS = TableSpec(
+    "trace_packs",
+    "first trace number of the pack (u32 big-endian)",
+    "the pack's traces as frame codes and its frame table (storage/trace_packs.py)",
+    ReadPattern.POINT,
+)
 EXECUTABLES = TableSpec(
     "executables", "file ID (16 bytes)", "JSON: file name, build IDs", ReadPattern.SCAN
 )
@@ -58,10 +64,13 @@ CONTEXTS = TableSpec(
     "contexts", "xxh3-64 of the encoded context", "JSON: thread, process", ReadPattern.POINT
 )
 META = TableSpec(
-    "meta", "ASCII name", "schema version, block sequence, next trace number", ReadPattern.POINT
+    "meta",
+    "ASCII name",
+    "schema version, block sequence, next trace number, traces per pack",
+    ReadPattern.POINT,
 )
 
-ALL_TABLES = (EVENTS, TRACES, TRACE_NUMBERS, FRAMES, EXECUTABLES, CONTEXTS, META)
+ALL_TABLES = (EVENTS, TRACES, TRACE_NUMBERS, TRACE_PACKS, FRAMES, EXECUTABLES, CONTEXTS, META)
 
 
 BLOCK_BYTES = 16 * 1024

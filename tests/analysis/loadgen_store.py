@@ -10,12 +10,15 @@ from devfiler.config import data_paths
 from devfiler.loadgen.params import LoadParams
 from devfiler.loadgen.requests import generate
 from devfiler.storage.store import Store
+from devfiler.storage.trace_packs import PACK_TRACES
 
 START_NS = 1_700_000_000_000_000_000
 
 
-def loadgen_store(path: Path, seed: int = 3, duration_s: float = 10.0) -> Store:
-    store = Store.open(data_paths(path))
+def loadgen_store(
+    path: Path, seed: int = 3, duration_s: float = 10.0, *, trace_pack_size: int = PACK_TRACES
+) -> Store:
+    store = Store.open(data_paths(path), trace_pack_size=trace_pack_size)
     params = LoadParams(start_ns=START_NS, seed=seed, rate=2000.0, duration_s=duration_s)
     for batch in generate(params):
         store.write(decode_request(batch.request, batch.window_end_ns).batch)

@@ -9,8 +9,8 @@ from tests.analysis.stores import APP, EXECUTABLES, MEMCPY, WORK, DictSymbols, p
 
 def _resolve(frame: Frame, symbols: DictSymbols | None = None) -> list[tuple[str, str, bool]]:
     labeler = FrameLabeler(EXECUTABLES, symbols)
-    records = {frame.id: frame} if frame.lines or frame.error_code is not None else {}
-    (chain,) = labeler.resolve([(frame.id, frame.kind)], records)
+    record = frame if frame.lines or frame.error_code is not None else None
+    (chain,) = labeler.resolve([(frame.id, frame.kind)], [record])
     return [(box.label, box.collapsed, box.inline) for box in chain]
 
 
@@ -25,9 +25,9 @@ def test_executable_name_is_the_file_name_without_directories() -> None:
 def test_unknown_executable_falls_back_to_the_mapping_name() -> None:
     frame = Frame(FrameId(FileId(0x77), 0x10), FrameKind.NATIVE, mapping_name="/lib/x.so")
     labeler = FrameLabeler([], None)
-    (chain,) = labeler.resolve([(frame.id, frame.kind)], {frame.id: frame})
+    (chain,) = labeler.resolve([(frame.id, frame.kind)], [frame])
     assert chain[0].label == "x.so+0x10"
-    (chain,) = labeler.resolve([(frame.id, frame.kind)], {})
+    (chain,) = labeler.resolve([(frame.id, frame.kind)], [None])
     assert chain[0].label == "<unknown>+0x10"
 
 
@@ -47,7 +47,7 @@ def test_symbols_are_looked_up_once_per_executable() -> None:
     labeler = FrameLabeler(EXECUTABLES, symbols)
     frames = [(WORK.id, FrameKind.NATIVE), (MEMCPY.id, FrameKind.NATIVE)]
     frames.append((FrameId(APP, 0x500), FrameKind.NATIVE))
-    labeler.resolve(frames, {})
+    labeler.resolve(frames, [None] * len(frames))
     assert sorted(symbols.calls, key=lambda c: c[0]) == [
         (APP, [0x200, 0x500]),
         (FileId(0xB2), [0x300]),
@@ -92,5 +92,5 @@ def test_unknown_kinds_show_their_name() -> None:
 
 def test_executable_names_come_from_the_store_records() -> None:
     labeler = FrameLabeler([Executable(FileId(5), "/opt/bin/server")], None)
-    (chain,) = labeler.resolve([(FrameId(FileId(5), 0xAB), FrameKind.NATIVE)], {})
+    (chain,) = labeler.resolve([(FrameId(FileId(5), 0xAB), FrameKind.NATIVE)], [None])
     assert chain[0].label == "server+0xab"

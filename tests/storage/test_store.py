@@ -6,13 +6,21 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from rocksdict import Options, Rdict
 
 from devfiler.config import data_paths
 from devfiler.identity import make_trace
 from devfiler.model import EventContext, Executable, FileId, FrameId, FrameKind, SampleKind
 from devfiler.storage.batch import EventRows, IngestBatch
 from devfiler.storage.store import Store, StoreError
-from devfiler.storage.tables import EXECUTABLES, TRACES
+from devfiler.storage.tables import (
+    ALL_TABLES,
+    EXECUTABLES,
+    TRACE_PACKS,
+    TRACES,
+    db_options,
+    table_options,
+)
 
 
 def _batch(timestamps: list[int], kind: SampleKind = SampleKind.ON_CPU) -> IngestBatch:
@@ -134,3 +142,39 @@ def test_traces_sharing_files_compress_across_rows(tmp_path: Path) -> None:
         raw = store.raw_bytes(TRACES)
     assert raw > 4000 * 20 * 25
     assert stored < raw * 0.4
+
+
+def test_a_table_of_a_newer_version_does_not_keep_the_store_closed(tmp_path: Path) -> None:
+    """RocksDB opens a store only with all its column families; one this version does not
+    know (a table a newer devfiler added) is opened as it is, for the owner and readers."""
+    paths = data_paths(tmp_path)
+    with Store.open(paths) as store:
+        store.write(_batch([1]))
+        store._db.create_column_family("from_a_newer_version", Options(raw_mode=True))
+    with Store.open(paths) as owner:
+        assert len(owner.read_events(0, 10)) == 1
+        with Store.open_reader(paths) as reader:
+            assert len(reader.read_events(0, 10)) == 1
+
+
+def test_a_reader_follows_an_owner_of_the_version_before_packs(tmp_path: Path) -> None:
+    """An owner that never made `trace_packs` (the version before) still has readers:
+    they read single trace rows."""
+    paths = data_paths(tmp_path)
+    with Store.open(paths) as store:
+        store.write(_batch([1, 2]))
+    every = {spec.name: table_options(spec) for spec in ALL_TABLES}
+    layout = Rdict(str(paths.db), db_options(), column_families=every)
+    layout.drop_column_family(TRACE_PACKS.name)
+    layout.close()
+    older = {spec.name: table_options(spec) for spec in ALL_TABLES if spec is not TRACE_PACKS}
+    owner = Rdict(str(paths.db), db_options(), column_families=older)
+    try:
+        with Store.open_reader(paths) as reader:
+            assert not reader.writable
+            assert len(reader.read_events(0, 10)) == 2
+            coded = reader.coded_traces(np.array([0, 1]))
+            assert coded.lengths.tolist() == [1, 2]
+            assert TRACE_PACKS.name not in [t.name for t in reader.table_stats()]
+    finally:
+        owner.close()
