@@ -61,7 +61,31 @@ META = TableSpec(
     "meta", "ASCII name", "schema version, block sequence, next trace number", ReadPattern.POINT
 )
 
-ALL_TABLES = (EVENTS, TRACES, TRACE_NUMBERS, FRAMES, EXECUTABLES, CONTEXTS, META)
+SUMMARY_INDEX = TableSpec(
+    "summary_index",
+    "summary key: bucket start second as in `events` | bucket length (storage/summary_format.py)",
+    "empty: which buckets are summarized, readable without their summaries",
+    ReadPattern.SCAN,
+    time_key=encode_second,
+)
+SUMMARY_ROWS = TableSpec(
+    "summary_rows",
+    "summary key",
+    "columnar (trace, context, kind) rows of the bucket's events (storage/summary_format.py)",
+    ReadPattern.POINT,
+    time_key=encode_second,
+)
+SUMMARY_SECONDS = TableSpec(
+    "summary_seconds",
+    "summary key",
+    "columnar per-(second, kind) sums of the bucket's events (storage/summary_format.py)",
+    ReadPattern.POINT,
+    time_key=encode_second,
+)
+SUMMARY_TABLES = (SUMMARY_INDEX, SUMMARY_ROWS, SUMMARY_SECONDS)
+"""A bucket's summary is a row in each, written and deleted together."""
+
+ALL_TABLES = (EVENTS, TRACES, TRACE_NUMBERS, FRAMES, EXECUTABLES, CONTEXTS, META, *SUMMARY_TABLES)
 
 
 BLOCK_BYTES = 16 * 1024
