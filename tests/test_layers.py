@@ -24,6 +24,7 @@ LAYERS: dict[str, int] = {
     "log_ring": 1,
     "retry": 1,
     "proto_schema": 1,
+    "gc_paused": 1,
     "sizes": 1,
     "resources": 1,
     "storage": 2,

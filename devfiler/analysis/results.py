@@ -6,7 +6,6 @@ turns them into the command line's JSON contract (README, "Headless queries").
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -16,6 +15,7 @@ import numpy.typing as npt
 
 from devfiler.analysis.labels import LabeledFrame
 from devfiler.analysis.shape_options import PLAIN, StackShape
+from devfiler.gc_paused import paused_gc
 from devfiler.model import FileId, FrameKind, SampleKind
 
 UNBOUNDED_START = -(1 << 63)
@@ -281,9 +281,7 @@ class FlameTable:
         functions = [b.function if b.kind is not None else "" for b in self.boxes]
         child_count = np.bincount(self.parent[1:], minlength=n)
         made: list[FlameNode] = []
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with paused_gc():
             for low in range((n - 1) // _TREE_SLICE * _TREE_SLICE, -1, -_TREE_SLICE):
                 part = slice(low, min(low + _TREE_SLICE, n))
                 counts = child_count[part].tolist()
@@ -320,9 +318,6 @@ class FlameTable:
                             b.error,
                         )
                     )
-        finally:
-            if collecting:
-                gc.enable()
         return made[0]
 
 
@@ -414,13 +409,31 @@ class TopFunctions:
     items: tuple[TopFunction, ...] = field(default=())
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class FlameScope:
+    """Weight per non-empty (second, 10 ms row) cell, as three parallel arrays sorted by cell.
+
+    An hour of a busy host fills hundreds of thousands of cells: one tuple per
+    cell cost more than reading the events, so the cells stay columns until
+    a printer asks for rows.
+    """
+
     unit: Unit
     start_ns: int
     end_ns: int
-    cells: tuple[tuple[int, int, int], ...]
-    """(second start ns, 10 ms bucket 0..99, weight) for non-empty cells."""
+    second_ns: npt.NDArray[np.int64]
+    """Start of each cell's second."""
+    row: npt.NDArray[np.int64]
+    """10 ms row within the second, 0..99."""
+    weight: npt.NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return len(self.weight)
+
+    def cells(self) -> list[list[int]]:
+        """[second start ns, row, weight] per cell: the JSON contract's rows."""
+        with paused_gc():
+            return np.column_stack([self.second_ns, self.row, self.weight]).tolist()  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True)

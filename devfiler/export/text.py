@@ -38,7 +38,7 @@ def timeline_lines(result: Timeline) -> str:
 def flamescope_lines(result: FlameScope) -> str:
     return "".join(
         f"{clock(second)} {row * 10:3d}ms {weight_text(w, result.unit)}\n"
-        for second, row, w in result.cells
+        for second, row, w in result.cells()
     )
 
 

@@ -62,11 +62,9 @@ def make_grid(result: FlameScope, start_ns: int, end_ns: int) -> Grid:
     per_column = math.ceil(seconds / MAX_COLUMNS)
     columns = math.ceil(seconds / per_column)
     weights = np.zeros((ROWS, columns), dtype=np.float64)
-    if result.cells:
-        cells = np.asarray(result.cells, dtype=np.int64)
-        column = (cells[:, 0] - origin) // (per_column * SECOND_NS)
-        inside = (column >= 0) & (column < columns)
-        np.add.at(weights, (cells[inside, 1], column[inside]), cells[inside, 2])
+    column = (result.second_ns - origin) // (per_column * SECOND_NS)
+    inside = (column >= 0) & (column < columns)
+    np.add.at(weights, (result.row[inside], column[inside]), result.weight[inside])
     return Grid(origin, per_column * SECOND_NS, columns, weights)
 
 

@@ -25,11 +25,11 @@ def test_cells_per_second_and_10ms_row(tmp_path: Path) -> None:
     with make_store(tmp_path, events) as store:
         scope = flamescope(select_times(store, Selection(kinds=frozenset({SampleKind.ON_CPU}))))
         off = flamescope(select_times(store, Selection(kinds=frozenset({SampleKind.OFF_CPU}))))
-    assert scope.cells == (
-        (-SECOND, 1, 1),
-        (T0, 0, 2),
-        (T0, 1, 1),
-        (T0 + SECOND, 99, 1),
-    )
-    assert off.cells == ((T0, 1, 40),)
+    assert scope.cells() == [
+        [-SECOND, 1, 1],
+        [T0, 0, 2],
+        [T0, 1, 1],
+        [T0 + SECOND, 99, 1],
+    ]
+    assert off.cells() == [[T0, 1, 40]]
     assert off.unit.value == "nanoseconds"

@@ -22,7 +22,8 @@ T0 = 1_700_000_000 * SECOND_NS
 
 
 def scope(*cells: tuple[int, int, int]) -> FlameScope:
-    return FlameScope(Unit.SAMPLES, T0, T0 + 10 * SECOND_NS, cells)
+    second_ns, row, weight = np.array(cells, dtype=np.int64).reshape(-1, 3).T
+    return FlameScope(Unit.SAMPLES, T0, T0 + 10 * SECOND_NS, second_ns, row, weight)
 
 
 def test_cells_land_in_their_second_and_row() -> None:
