@@ -226,6 +226,13 @@ class SecondRows:
             np.fromiter((s.max_offset for _, s in blocks), np.int64, n),
         )
 
+    @classmethod
+    def of_times(cls, times: EventTimes) -> SecondRows:
+        """One row per event."""
+        seconds, within = np.divmod(times.timestamps, NS_PER_SECOND)
+        ones = np.ones(len(seconds), np.int64)
+        return cls(seconds, times.kinds, ones, times.weights, within, within)
+
     def summed(self) -> SecondRows:
         """One row per distinct (second, kind)."""
         if not len(self):
@@ -450,6 +457,13 @@ def merge_weights(
             chunk.clear()
     if chunk:
         total.add(_WeightRows.of_events(merge_blocks(chunk, start_ns, end_ns)))
+    return total.result()
+
+
+def sum_events(columns: EventColumns) -> EventWeights:
+    """`merge_weights` of events already merged."""
+    total = _WeightSum()
+    total.add(_WeightRows.of_events(columns))
     return total.result()
 
 

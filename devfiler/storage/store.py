@@ -15,7 +15,7 @@ import shutil
 import struct
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +45,7 @@ from devfiler.storage.blocks import (
     encode_block,
     read_summary,
 )
+from devfiler.storage.cells import FlameCells
 from devfiler.storage.events import (
     WEIGHT_CHUNK_BLOCKS,
     EventColumns,
@@ -69,6 +70,7 @@ from devfiler.storage.keys import (
     trace_key,
 )
 from devfiler.storage.summary_format import (
+    decode_cells,
     decode_rows,
     decode_seconds,
     decode_summary_key,
@@ -83,6 +85,7 @@ from devfiler.storage.tables import (
     EXECUTABLES,
     FRAMES,
     META,
+    SUMMARY_CELLS,
     SUMMARY_INDEX,
     SUMMARY_ROWS,
     SUMMARY_SECONDS,
@@ -531,6 +534,8 @@ class Store:
             if spec.time_key is None:
                 continue
             low, high = spec.time_key(-(1 << 63)), spec.time_key(second)
+            if next(self.rows(spec, low, high), None) is None:
+                continue  # a deletion of nothing still costs a flush and a compaction
             table = self._tables[spec.name]
             table.delete_range(low, high)
             table.compact_range(low, high)
@@ -670,6 +675,9 @@ class Store:
             return raw
         wanted = _kind_codes(kinds)
         try:
+            if len(plan.buckets) == 1 and not len(raw) and len(wanted) == len(SampleKind):
+                # A summary is stored as the read of its bucket gives it: nothing to sum.
+                return decode_rows(next(self._summary_values(SUMMARY_ROWS, plan)))
             return sum_weights(
                 [
                     raw,
@@ -727,6 +735,33 @@ class Store:
         rows = SecondRows.joined([SecondRows.of_blocks(whole), *summed])
         return sum_blocks(rows, merge_times(cut, start_ns, end_ns))
 
+    def read_cells(
+        self,
+        start_ns: int,
+        end_ns: int,
+        kinds: Iterable[SampleKind] | None = None,
+        *,
+        summaries: bool = True,
+    ) -> FlameCells:
+        """The events of the range summed per (second, 10 ms row, kind) (storage/cells.py),
+        from the summaries of the finest summarized buckets wholly inside the range and
+        from the blocks for the rest; a cell may come in several rows (sum them)."""
+        plan = (
+            self._plan(start_ns, end_ns, (LEVELS[-1],))
+            if summaries
+            else ReadPlan((), ((start_ns, end_ns),))
+        )
+        times = merge_times(self._planned_blocks(plan, kinds), start_ns, end_ns)
+        codes = _kind_codes(kinds)
+        try:
+            stored = [
+                cells.select(np.isin(cells.kinds, codes))
+                for cells in map(decode_cells, self._summary_values(SUMMARY_CELLS, plan))
+            ]
+        except _SummaryGoneError:
+            return self.read_cells(start_ns, end_ns, kinds, summaries=False)
+        return FlameCells.joined([FlameCells.of_times(times), *stored])
+
     # -- summaries -------------------------------------------------------
 
     def summarized(self, start_s: int, end_s: int) -> list[tuple[int, int]]:
@@ -734,12 +769,14 @@ class Store:
         keys = self.rows(SUMMARY_INDEX, encode_second(start_s), encode_second(end_s))
         return [decode_summary_key(key) for key, _ in keys]
 
-    def _plan(self, start_ns: int, end_ns: int) -> ReadPlan:
+    def _plan(self, start_ns: int, end_ns: int, lengths: tuple[int, ...] = LEVELS) -> ReadPlan:
+        """The plan of a read through the summaries of buckets of these lengths."""
         if end_ns <= start_ns:
             return ReadPlan((), ())
         first = start_ns // NS_PER_SECOND - LEVELS[0]
         last = -(-end_ns // NS_PER_SECOND)
-        return plan_read(self.summarized(max(first, -(1 << 63)), last), start_ns, end_ns)
+        present = [bucket for bucket in self.summarized(first, last) if bucket[1] in lengths]
+        return plan_read(present, start_ns, end_ns)
 
     def _planned_blocks(
         self, plan: ReadPlan, kinds: Iterable[SampleKind] | None
@@ -776,17 +813,18 @@ class Store:
             with self._write_lock:
                 self._summaries.end()
 
-    def put_summary(self, start_s: int, length_s: int, rows: bytes, seconds: bytes) -> bool:
-        """Store the summary of the bucket being built (`building_summary`), unless a write
-        or a deletion touched its time meanwhile; whether it was stored."""
+    def put_summary(self, start_s: int, length_s: int, values: Mapping[TableSpec, bytes]) -> bool:
+        """Store the summary of the bucket being built (`building_summary`), one value per
+        summary table besides the index, unless a write or a deletion touched its time
+        meanwhile; whether it was stored."""
         key = summary_key(start_s, length_s)
         with self._write_lock:
             if not self._summaries.may_commit():
                 return False
             wb = WriteBatch(raw_mode=True)
             wb.put(key, b"", self._cf[SUMMARY_INDEX.name])
-            wb.put(key, rows, self._cf[SUMMARY_ROWS.name])
-            wb.put(key, seconds, self._cf[SUMMARY_SECONDS.name])
+            for spec, value in values.items():
+                wb.put(key, value, self._cf[spec.name])
             self._db.write(wb)
             self._summaries.committed(start_s, length_s)
             return True

@@ -16,7 +16,11 @@ weight equals the count), first event (i64 ns after the bucket's start) and
 last event (i64 ns after the first, so mostly zeros). Seconds layout: header
 `<BBHIq` (version, reserved, reserved, rows, bucket start second), then per
 (second, kind): second after the start (u32), kind (u8), events (i64),
-weight (i64), first and last event within the second (u32 ns).
+weight (i64), first and last event within the second (u32 ns). Cells layout
+(storage/cells.py, finest buckets only): header `<BBHIq` (version, flags,
+reserved, cells, bucket start second), then per (second, 10 ms row, kind):
+cell (u32: seconds after the start times 100 plus the row), kind (u8),
+events (i64) and weight (i64, absent when every weight equals the count).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import struct
 import numpy as np
 import numpy.typing as npt
 
+from devfiler.storage.cells import ROWS, FlameCells
 from devfiler.storage.events import EventWeights, SecondRows
 from devfiler.storage.keys import NS_PER_SECOND, encode_second
 
@@ -162,3 +167,29 @@ def decode_seconds(raw: bytes) -> SecondRows:
         columns.take("<u4", n).astype(np.int64),
         columns.take("<u4", n).astype(np.int64),
     )
+
+
+def encode_cells(start_s: int, cells: FlameCells) -> bytes:
+    has_weights = not np.array_equal(cells.weights, cells.counts)
+    flags = _HAS_WEIGHTS if has_weights else 0
+    header = _SECONDS_HEADER.pack(SUMMARY_VERSION, flags, 0, len(cells), start_s)
+    columns = [
+        np.ascontiguousarray((cells.seconds - start_s) * ROWS + cells.rows, "<u4"),
+        np.ascontiguousarray(cells.kinds, "u1"),
+        np.ascontiguousarray(cells.counts, "<i8"),
+        *([np.ascontiguousarray(cells.weights, "<i8")] if has_weights else []),
+    ]
+    return header + b"".join(column.tobytes() for column in columns)
+
+
+def decode_cells(raw: bytes) -> FlameCells:
+    _, flags, _, n, start = _header(raw, _SECONDS_HEADER, "summary cells")
+    per_cell = 4 + 1 + 8 + (8 if flags & _HAS_WEIGHTS else 0)
+    columns = _Columns(
+        raw, _SECONDS_HEADER.size, _SECONDS_HEADER.size + per_cell * n, "summary cells"
+    )
+    seconds, rows = np.divmod(columns.take("<u4", n).astype(np.int64), ROWS)
+    kinds = columns.take("u1", n)
+    counts = columns.take("<i8", n)
+    weights = columns.take("<i8", n) if flags & _HAS_WEIGHTS else counts
+    return FlameCells(seconds + start, rows, kinds, counts, weights)

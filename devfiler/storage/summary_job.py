@@ -4,8 +4,9 @@ A bucket is settled once it ended `SETTLE_S` before the wall clock: agents
 send what they sampled within seconds, so later writes into it are rare
 (they are still correct: the write drops the bucket's summaries and a later
 pass redoes them). Data imported from the past is settled at once. A pass
-summarizes every settled minute that holds events from its blocks, then the
-larger buckets from the summaries one level down, walking the stored
+summarizes every settled bucket of the finest length that holds events from
+its blocks (the FlameScope cells too), then the larger buckets from the
+summaries one level down, walking the stored
 seconds with one seek per summarized bucket, so a pass over a summarized
 week costs a few hundred seeks. Writes wait only while a finished summary is
 stored. The DB stats tab shows `status()`.
@@ -19,17 +20,25 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from devfiler.storage.events import SecondRows, sum_weights
+from devfiler.storage.cells import FlameCells
+from devfiler.storage.events import EventTimes, SecondRows, sum_events, sum_weights
 from devfiler.storage.keys import NS_PER_SECOND, decode_event_key, encode_second
 from devfiler.storage.store import Store
 from devfiler.storage.summary_format import (
     decode_rows,
     decode_seconds,
+    encode_cells,
     encode_rows,
     encode_seconds,
 )
 from devfiler.storage.summary_state import FINEST, LEVELS
-from devfiler.storage.tables import EVENTS, SUMMARY_ROWS, SUMMARY_SECONDS
+from devfiler.storage.tables import (
+    EVENTS,
+    SUMMARY_CELLS,
+    SUMMARY_ROWS,
+    SUMMARY_SECONDS,
+    TableSpec,
+)
 
 SETTLE_S = 120
 CHECK_INTERVAL_S = 30.0
@@ -99,33 +108,48 @@ def _missing(store: Store, length: int, horizon_s: int) -> Iterator[int]:
 def _build(store: Store, start: int, length: int) -> bool | None:
     """Summarize one bucket: True if stored, False if refused, None if a smaller bucket
     inside it that holds events is not summarized yet."""
-    end = start + length
-    with store.building_summary(start, end):
-        if length == FINEST:
-            begin_ns, end_ns = start * NS_PER_SECOND, end * NS_PER_SECOND
-            rows = store.read_weights(begin_ns, end_ns, summaries=False)
-            seconds = SecondRows.of_blocks(list(store.block_summaries(begin_ns, end_ns))).summed()
-        else:
-            child = LEVELS[LEVELS.index(length) + 1]
-            present = store.summary_state.present[child]
-            children = [(s, child) for s in range(start, end, child) if s in present]
-            if any(
-                _holds_events(store, s, s + child)
-                for s in range(start, end, child)
-                if s not in present
-            ):
-                return None
-            row_values = store.summary_values(SUMMARY_ROWS, children)
-            second_values = store.summary_values(SUMMARY_SECONDS, children)
-            if any(value is None for value in (*row_values, *second_values)):
-                return False
-            rows = sum_weights(decode_rows(value) for value in row_values if value is not None)
-            seconds = SecondRows.joined(
-                [decode_seconds(value) for value in second_values if value is not None]
-            )
-        return store.put_summary(
-            start, length, encode_rows(start, rows), encode_seconds(start, seconds)
+    with store.building_summary(start, start + length):
+        values = (
+            _of_blocks(store, start, length)
+            if length == FINEST
+            else _of_summaries(store, start, length)
         )
+        if values is None:
+            return None
+        return bool(values) and store.put_summary(start, length, values)
+
+
+def _of_blocks(store: Store, start: int, length: int) -> dict[TableSpec, bytes]:
+    events = store.read_events(start * NS_PER_SECOND, (start + length) * NS_PER_SECOND)
+    times = EventTimes(events.timestamps, events.kinds, events.weights)
+    return {
+        SUMMARY_ROWS: encode_rows(start, sum_events(events)),
+        SUMMARY_SECONDS: encode_seconds(start, SecondRows.of_times(times).summed()),
+        SUMMARY_CELLS: encode_cells(start, FlameCells.of_times(times)),
+    }
+
+
+def _of_summaries(store: Store, start: int, length: int) -> dict[TableSpec, bytes] | None:
+    """The bucket's summary summed from those one level down; None when one that should be
+    there is not yet, empty when one went meanwhile (the build is refused then anyway)."""
+    child = LEVELS[LEVELS.index(length) + 1]
+    present = store.summary_state.present[child]
+    starts = range(start, start + length, child)
+    if any(_holds_events(store, s, s + child) for s in starts if s not in present):
+        return None
+    children = [(s, child) for s in starts if s in present]
+    rows = store.summary_values(SUMMARY_ROWS, children)
+    seconds = store.summary_values(SUMMARY_SECONDS, children)
+    found_rows = [value for value in rows if value is not None]
+    found_seconds = [value for value in seconds if value is not None]
+    if len(found_rows) < len(children) or len(found_seconds) < len(children):
+        return {}
+    return {
+        SUMMARY_ROWS: encode_rows(start, sum_weights(map(decode_rows, found_rows))),
+        SUMMARY_SECONDS: encode_seconds(
+            start, SecondRows.joined([decode_seconds(value) for value in found_seconds])
+        ),
+    }
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,7 @@
 """What the writer knows of the summaries, so that no reader sees one that disagrees with
 the event blocks.
 
-Buckets nest: a minute lies in one 10-minute bucket, which lies in one hour,
-which lies in one day (UTC).
+Buckets nest: a 10-minute bucket lies in one hour, which lies in one day (UTC).
 A bucket is summarized only once all its buckets one level down that hold
 data are, and a late write into a bucket drops the summaries of every level
 that contains it in the write's own batch (storage/store.py). The summary
@@ -25,8 +24,12 @@ import numpy.typing as npt
 from devfiler.storage.keys import NS_PER_SECOND
 from devfiler.storage.summary_format import decode_summary_key, summary_key
 
-LEVELS = (86400, 3600, 600, 60)
-"""Bucket lengths in seconds, largest first; each divides the one before it."""
+LEVELS = (86400, 3600, 600)
+"""Bucket lengths in seconds, largest first; each divides the one before it.
+
+No minutes: on a busy host a minute holds nearly as many distinct (trace,
+context) rows as events, so its summary would cost more to store than it
+saves; 10 minutes sum a quarter away, an hour half (BENCHMARKS.md)."""
 FINEST = LEVELS[-1]
 
 

@@ -82,7 +82,14 @@ SUMMARY_SECONDS = TableSpec(
     ReadPattern.POINT,
     time_key=encode_second,
 )
-SUMMARY_TABLES = (SUMMARY_INDEX, SUMMARY_ROWS, SUMMARY_SECONDS)
+SUMMARY_CELLS = TableSpec(
+    "summary_cells",
+    "summary key (buckets of the finest length only)",
+    "columnar per-(second, 10 ms row, kind) sums for FlameScope (storage/summary_format.py)",
+    ReadPattern.POINT,
+    time_key=encode_second,
+)
+SUMMARY_TABLES = (SUMMARY_INDEX, SUMMARY_ROWS, SUMMARY_SECONDS, SUMMARY_CELLS)
 """A bucket's summary is a row in each, written and deleted together."""
 
 ALL_TABLES = (EVENTS, TRACES, TRACE_NUMBERS, FRAMES, EXECUTABLES, CONTEXTS, META, *SUMMARY_TABLES)

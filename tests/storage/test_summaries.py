@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import time
 from pathlib import Path
 
@@ -10,52 +9,29 @@ import numpy as np
 import pytest
 
 from devfiler.config import data_paths
-from devfiler.model import EventContext, SampleKind
+from devfiler.storage.cells import FlameCells
 from devfiler.storage.events import EventWeights, SecondSums
 from devfiler.storage.store import Store
 from devfiler.storage.summary_format import CorruptSummaryError, decode_rows, summary_key
 from devfiler.storage.summary_job import SETTLE_S, SummaryJob, summarize
-from devfiler.storage.summary_state import LEVELS
+from devfiler.storage.summary_state import FINEST, LEVELS
 from devfiler.storage.tables import SUMMARY_INDEX, SUMMARY_ROWS
-from tests.analysis.stores import APP, LIBC, SECOND, Event, batch_of, native
-
-DAY_S = 86400
-DAY0 = 1_700_006_400
-"""A UTC midnight: the data spans one whole day and the hours around it."""
-UNBOUNDED = (-(1 << 63), (1 << 63) - 1)
-STACKS = [
-    tuple(native(APP if i % 3 else LIBC, 0x100 + j) for j in range(i % 4 + 1)) for i in range(9)
-]
-CONTEXTS = [EventContext(f"thread-{i}", i, 0, 100 + i % 2) for i in range(4)]
-KINDS = [None, {SampleKind.ON_CPU}, {SampleKind.OFF_CPU, SampleKind.ON_CPU}, {SampleKind.OFF_CPU}]
-
-
-def _events(rng: random.Random, start_s: int, end_s: int, n: int) -> list[Event]:
-    events = []
-    for _ in range(n):
-        kind = rng.choice([SampleKind.ON_CPU, SampleKind.ON_CPU, SampleKind.OFF_CPU])
-        events.append(
-            Event(
-                rng.randrange(start_s * SECOND, end_s * SECOND),
-                rng.choice(STACKS),
-                rng.choice(CONTEXTS),
-                kind,
-                rng.randrange(1, 10_000) if kind is SampleKind.OFF_CPU else 1,
-            )
-        )
-    return events
+from tests.analysis.stores import SECOND, Event, batch_of
+from tests.analysis.summarized_stores import (
+    CONTEXTS,
+    DAY0,
+    DAY_S,
+    KINDS,
+    RANGES,
+    STACKS,
+    UNBOUNDED,
+    filled_store,
+)
 
 
 @pytest.fixture
 def filled(tmp_path: Path) -> Store:
-    """Events over 26 hours around a midnight, sparse, with a busy minute at its start."""
-    store = Store.open(data_paths(tmp_path))
-    rng = random.Random(7)
-    events = _events(rng, DAY0 - 3600, DAY0 + DAY_S + 3600, 6000)
-    events += _events(rng, DAY0 + 600, DAY0 + 660, 2000)
-    for i in range(0, len(events), 500):
-        store.write(batch_of(events[i : i + 500]))
-    return store
+    return filled_store(tmp_path)
 
 
 def _summarized(store: Store) -> None:
@@ -79,9 +55,25 @@ def _per_second(sums: SecondSums) -> dict[int, tuple[int, int]]:
     return table
 
 
+def _per_cell(cells: FlameCells) -> dict[tuple[int, int, int], tuple[int, int]]:
+    table: dict[tuple[int, int, int], tuple[int, int]] = {}
+    for key, count, weight in zip(
+        zip(cells.seconds.tolist(), cells.rows.tolist(), cells.kinds.tolist(), strict=True),
+        cells.counts.tolist(),
+        cells.weights.tolist(),
+        strict=True,
+    ):
+        old = table.get(key, (0, 0))
+        table[key] = (old[0] + count, old[1] + weight)
+    return table
+
+
 def _same_reads(store: Store, ranges: list[tuple[int, int]]) -> None:
     for start, end in ranges:
         for kinds in KINDS:
+            assert _per_cell(store.read_cells(start, end, kinds)) == _per_cell(
+                store.read_cells(start, end, kinds, summaries=False)
+            )
             _same_weights(
                 store.read_weights(start, end, kinds),
                 store.read_weights(start, end, kinds, summaries=False),
@@ -92,19 +84,6 @@ def _same_reads(store: Store, ranges: list[tuple[int, int]]) -> None:
             if len(plain.timestamps):
                 assert planned.timestamps.min() == plain.timestamps.min()
                 assert planned.timestamps.max() == plain.timestamps.max()
-
-
-RANGES = [
-    UNBOUNDED,
-    (DAY0 * SECOND, (DAY0 + DAY_S) * SECOND),
-    ((DAY0 - 1800) * SECOND + 17, (DAY0 + 7200) * SECOND - 3),
-    ((DAY0 + 590) * SECOND, (DAY0 + 610) * SECOND + 500_000_000),
-    ((DAY0 + 630) * SECOND + 1, (DAY0 + 631) * SECOND),
-    (UNBOUNDED[0], (DAY0 + 3 * 3600 + 45) * SECOND),
-    ((DAY0 + 5000) * SECOND, UNBOUNDED[1]),
-    ((DAY0 + 100) * SECOND, (DAY0 + 100) * SECOND),
-    ((DAY0 + 200) * SECOND, (DAY0 + 100) * SECOND),
-]
 
 
 def test_reads_through_summaries_equal_reads_of_the_blocks(filled: Store) -> None:
@@ -129,7 +108,7 @@ def test_the_plan_reads_whole_buckets_only(filled: Store) -> None:
 def test_nothing_unsettled_is_summarized(filled: Store) -> None:
     summarize(filled, (DAY0 + 3600 + SETTLE_S) * SECOND)
     present = filled.summary_state.present
-    assert max(present[60]) + 60 <= DAY0 + 3600
+    assert max(present[FINEST]) + FINEST <= DAY0 + 3600
     assert DAY0 not in present[DAY_S]
     assert DAY0 - DAY_S in present[DAY_S]
     _same_reads(filled, RANGES[:3])
@@ -142,7 +121,7 @@ def test_a_late_write_drops_every_summary_that_holds_it(filled: Store) -> None:
     index = {key for key, _ in filled.rows(SUMMARY_INDEX)}
     for length in LEVELS:
         assert summary_key(late - late % length, length) not in index
-    assert summary_key(late - late % 60 + 60, 60) in index
+    assert summary_key(late - late % FINEST + FINEST, FINEST) in index
     _same_reads(filled, RANGES[:4])
     _summarized(filled)
     assert DAY0 in filled.summary_state.present[DAY_S]
@@ -151,12 +130,12 @@ def test_a_late_write_drops_every_summary_that_holds_it(filled: Store) -> None:
 
 def test_a_write_during_a_build_makes_it_refused(filled: Store) -> None:
     start = DAY0 + 1200
-    with filled.building_summary(start, start + 60):
+    with filled.building_summary(start, start + FINEST):
         filled.write(batch_of([Event((start + 30) * SECOND, STACKS[1], CONTEXTS[1])]))
-        assert not filled.put_summary(start, 60, b"", b"")
-    with filled.building_summary(start, start + 60):
-        filled.write(batch_of([Event((start + 90) * SECOND, STACKS[1], CONTEXTS[1])]))
-        assert filled.put_summary(start, 60, b"", b"")
+        assert not filled.put_summary(start, FINEST, {})
+    with filled.building_summary(start, start + FINEST):
+        filled.write(batch_of([Event((start + FINEST + 30) * SECOND, STACKS[1], CONTEXTS[1])]))
+        assert filled.put_summary(start, FINEST, {})
 
 
 def test_retention_removes_the_summaries_of_deleted_time(filled: Store) -> None:
