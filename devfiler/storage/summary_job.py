@@ -163,9 +163,11 @@ class SummaryStatus:
     error: str | None
 
     def lines(self) -> list[str]:
-        names = {86400: "days", 3600: "hours", 600: "10-minute buckets", 60: "minutes"}
-        counts = ", ".join(f"{self.buckets.get(n, 0):,} {names.get(n, f'{n} s')}" for n in LEVELS)
-        lines = [f"Summaries: {counts}."]
+        names = {86400: "a day", 3600: "an hour", 600: "10 minutes"}
+        counts = ", ".join(
+            f"{self.buckets.get(n, 0):,} of {names.get(n, f'{n} s')}" for n in LEVELS
+        )
+        lines = [f"Summarized buckets: {counts}."]
         if self.last is not None:
             built = sum(self.last.built.values())
             lines.append(

@@ -203,5 +203,4 @@ def test_job_summarizes_in_the_background_and_reports(filled: Store) -> None:
     status = job.status()
     assert status.passes == 1
     assert status.buckets[DAY_S] >= 1
-    assert status.lines()[0].startswith("Summaries: ")
-    assert "days" in status.lines()[0]
+    assert status.lines()[0].startswith(f"Summarized buckets: {status.buckets[DAY_S]} of a day, ")
