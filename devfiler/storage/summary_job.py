@@ -21,7 +21,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from devfiler.storage.cells import FlameCells
-from devfiler.storage.events import EventTimes, SecondRows, sum_events, sum_weights
+from devfiler.storage.events import (
+    EventTimes,
+    EventWeights,
+    SecondRows,
+    sum_events,
+    sum_weights,
+)
 from devfiler.storage.keys import NS_PER_SECOND, decode_event_key, encode_second
 from devfiler.storage.store import Store
 from devfiler.storage.summary_format import (
@@ -138,18 +144,33 @@ def _of_summaries(store: Store, start: int, length: int) -> dict[TableSpec, byte
     if any(_holds_events(store, s, s + child) for s in starts if s not in present):
         return None
     children = [(s, child) for s in starts if s in present]
-    rows = store.summary_values(SUMMARY_ROWS, children)
     seconds = store.summary_values(SUMMARY_SECONDS, children)
-    found_rows = [value for value in rows if value is not None]
-    found_seconds = [value for value in seconds if value is not None]
-    if len(found_rows) < len(children) or len(found_seconds) < len(children):
+    rows = _decoded_rows(store, children)
+    try:
+        summed = sum_weights(rows)
+    except _ChildGoneError:
+        return {}
+    if any(value is None for value in seconds):
         return {}
     return {
-        SUMMARY_ROWS: encode_rows(start, sum_weights(map(decode_rows, found_rows))),
+        SUMMARY_ROWS: encode_rows(start, summed),
         SUMMARY_SECONDS: encode_seconds(
-            start, SecondRows.joined([decode_seconds(value) for value in found_seconds])
+            start, SecondRows.joined([decode_seconds(value) for value in seconds if value])
         ),
     }
+
+
+class _ChildGoneError(Exception):
+    """A summary one level down went while the bucket above was being built."""
+
+
+def _decoded_rows(store: Store, children: list[tuple[int, int]]) -> Iterator[EventWeights]:
+    """The rows of each child in turn: a day's hours are not all held at once."""
+    for child in children:
+        (value,) = store.summary_values(SUMMARY_ROWS, [child])
+        if value is None:
+            raise _ChildGoneError
+        yield decode_rows(value)
 
 
 @dataclass(frozen=True, slots=True)
