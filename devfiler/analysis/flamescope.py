@@ -30,10 +30,8 @@ def flamescope(events: SelectedTimes) -> FlameScope:
     of every event; only events spread far wider than their number are
     sorted instead.
     """
-    seconds, within = np.divmod(events.timestamps, _SECOND)
-    return _summed(
-        events.unit, events.start_ns, events.end_ns, seconds, within // ROW_NS, None, events.weights
-    )
+    cells = np.floor_divide(events.timestamps, ROW_NS)
+    return _summed(events.unit, events.start_ns, events.end_ns, cells, None, events.weights)
 
 
 def store_flamescope(store: Store, selection: Selection) -> FlameScope:
@@ -51,34 +49,33 @@ def store_flamescope(store: Store, selection: Selection) -> FlameScope:
         stamps = sums.timestamps
     start, end = effective_range(selection, stamps)
     weights = cells.weights if selection.unit is Unit.NANOSECONDS else cells.counts
-    return _summed(selection.unit, start, end, cells.seconds, cells.rows, cells.counts, weights)
+    return _summed(selection.unit, start, end, cells.cells, cells.counts, weights)
 
 
 def _summed(
     unit: Unit,
     start_ns: int,
     end_ns: int,
-    seconds: npt.NDArray[np.int64],
-    rows: npt.NDArray[np.int64],
+    cells: npt.NDArray[np.int64],
     counts: npt.NDArray[np.int64] | None,
     weights: npt.NDArray[np.int64],
 ) -> FlameScope:
-    """Weights summed per (second, row) cell; `counts` of events per row (None: one each)
-    says which cells are not empty."""
-    first = int(seconds.min()) if len(seconds) else 0
-    cell = (seconds - first) * ROWS + rows
+    """Weights summed per cell (storage/cells.py numbering); `counts` of events per entry
+    (None: one each) says which cells are not empty."""
+    first = int(cells.min()) // ROWS * ROWS if len(cells) else 0
+    cell = cells - first
     if len(cell) and int(cell.max()) < _DENSE_CELLS + 4 * len(cell):
         present = np.flatnonzero(np.bincount(cell, weights=counts))
         weight = np.bincount(cell, weights=weights)[present]
     else:
         present, index = np.unique(cell, return_inverse=True)
         weight = np.bincount(index, weights=weights, minlength=len(present))
-    second, row = np.divmod(present, ROWS)
+    second, row = np.divmod(present + first, ROWS)
     return FlameScope(
         unit,
         start_ns,
         end_ns,
-        (second + first) * _SECOND,
+        second * _SECOND,
         row,
         np.rint(weight).astype(np.int64),
     )

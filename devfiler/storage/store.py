@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import Protocol, Self, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -755,7 +755,7 @@ class Store:
         codes = _kind_codes(kinds)
         try:
             stored = [
-                cells.select(np.isin(cells.kinds, codes))
+                _of_kinds(cells, codes)
                 for cells in map(decode_cells, self._summary_values(SUMMARY_CELLS, plan))
             ]
         except _SummaryGoneError:
@@ -926,7 +926,18 @@ def _kind_codes(kinds: Iterable[SampleKind] | None) -> npt.NDArray[np.uint8]:
     return np.array(sorted(set(kinds) if kinds is not None else set(SampleKind)), np.uint8)
 
 
-def _of_kinds(rows: EventWeights, codes: npt.NDArray[np.uint8]) -> EventWeights:
+class _KindRows(Protocol):
+    @property
+    def kinds(self) -> npt.NDArray[np.uint8]: ...
+
+    def select(self, mask: npt.NDArray[np.bool_]) -> Self: ...
+
+
+_Rows = TypeVar("_Rows", bound=_KindRows)
+
+
+def _of_kinds(rows: _Rows, codes: npt.NDArray[np.uint8]) -> _Rows:
+    """The rows (of summaries, which hold every kind) of the wanted kinds."""
     if len(codes) == len(SampleKind):
         return rows
     return rows.select(np.isin(rows.kinds, codes))

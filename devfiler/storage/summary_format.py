@@ -18,9 +18,10 @@ last event (i64 ns after the first, so mostly zeros). Seconds layout: header
 (second, kind): second after the start (u32), kind (u8), events (i64),
 weight (i64), first and last event within the second (u32 ns). Cells layout
 (storage/cells.py, finest buckets only): header `<BBHIq` (version, flags,
-reserved, cells, bucket start second), then per (second, 10 ms row, kind):
-cell (u32: seconds after the start times 100 plus the row), kind (u8),
-events (i64) and weight (i64, absent when every weight equals the count).
+kinds, cells, bucket start second), the kinds (u8 each) and how many cells
+each has (u32), then per cell in (kind, cell) order: 10 ms cells after the
+bucket's start (u16, or u32 for long buckets), events (u32, or i64 when one
+cell holds more) and weight (i64, absent when every weight equals the count).
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ SUMMARY_VERSION = 1
 _ROWS_HEADER = struct.Struct("<BBHIIq")
 _SECONDS_HEADER = struct.Struct("<BBHIq")
 _HAS_WEIGHTS = 1
+_NARROW_CELLS = 2
+_WIDE_COUNTS = 4
+_CELLS_HEADER = struct.Struct("<BBHIq")
 _LENGTH = struct.Struct(">I")
 _OFFSET = 1 << 63
 SUMMARY_KEY_SIZE = 8 + _LENGTH.size
@@ -170,26 +174,36 @@ def decode_seconds(raw: bytes) -> SecondRows:
 
 
 def encode_cells(start_s: int, cells: FlameCells) -> bytes:
-    has_weights = not np.array_equal(cells.weights, cells.counts)
-    flags = _HAS_WEIGHTS if has_weights else 0
-    header = _SECONDS_HEADER.pack(SUMMARY_VERSION, flags, 0, len(cells), start_s)
+    """Cells in (kind, cell) order, as `FlameCells.of_times` gives them."""
+    kinds, runs = np.unique(cells.kinds, return_counts=True)
+    offsets = cells.cells - start_s * ROWS
+    flags = 0 if np.array_equal(cells.weights, cells.counts) else _HAS_WEIGHTS
+    flags |= _NARROW_CELLS if len(offsets) == 0 or int(offsets.max()) <= 0xFFFF else 0
+    flags |= _WIDE_COUNTS if len(offsets) and int(cells.counts.max()) > 0xFFFF_FFFF else 0
+    header = _CELLS_HEADER.pack(SUMMARY_VERSION, flags, len(kinds), len(cells), start_s)
     columns = [
-        np.ascontiguousarray((cells.seconds - start_s) * ROWS + cells.rows, "<u4"),
-        np.ascontiguousarray(cells.kinds, "u1"),
-        np.ascontiguousarray(cells.counts, "<i8"),
-        *([np.ascontiguousarray(cells.weights, "<i8")] if has_weights else []),
+        np.ascontiguousarray(kinds, "u1"),
+        np.ascontiguousarray(runs, "<u4"),
+        np.ascontiguousarray(offsets, "<u2" if flags & _NARROW_CELLS else "<u4"),
+        np.ascontiguousarray(cells.counts, "<i8" if flags & _WIDE_COUNTS else "<u4"),
+        *([np.ascontiguousarray(cells.weights, "<i8")] if flags & _HAS_WEIGHTS else []),
     ]
     return header + b"".join(column.tobytes() for column in columns)
 
 
 def decode_cells(raw: bytes) -> FlameCells:
-    _, flags, _, n, start = _header(raw, _SECONDS_HEADER, "summary cells")
-    per_cell = 4 + 1 + 8 + (8 if flags & _HAS_WEIGHTS else 0)
-    columns = _Columns(
-        raw, _SECONDS_HEADER.size, _SECONDS_HEADER.size + per_cell * n, "summary cells"
-    )
-    seconds, rows = np.divmod(columns.take("<u4", n).astype(np.int64), ROWS)
-    kinds = columns.take("u1", n)
-    counts = columns.take("<i8", n)
+    _, flags, n_kinds, n, start = _header(raw, _CELLS_HEADER, "summary cells")
+    cell_dtype = "<u2" if flags & _NARROW_CELLS else "<u4"
+    count_dtype = "<i8" if flags & _WIDE_COUNTS else "<u4"
+    per_cell = np.dtype(cell_dtype).itemsize + np.dtype(count_dtype).itemsize
+    per_cell += 8 if flags & _HAS_WEIGHTS else 0
+    size = _CELLS_HEADER.size + 5 * n_kinds + per_cell * n
+    columns = _Columns(raw, _CELLS_HEADER.size, size, "summary cells")
+    kinds = columns.take("u1", n_kinds)
+    runs = columns.take("<u4", n_kinds)
+    if int(runs.sum()) != n:
+        raise CorruptSummaryError("summary cells' kinds do not add up to its cells")
+    cells = columns.take(cell_dtype, n).astype(np.int64) + start * ROWS
+    counts = columns.take(count_dtype, n).astype(np.int64)
     weights = columns.take("<i8", n) if flags & _HAS_WEIGHTS else counts
-    return FlameCells(seconds + start, rows, kinds, counts, weights)
+    return FlameCells(cells, np.repeat(kinds, runs), counts, weights)

@@ -12,7 +12,13 @@ from devfiler.config import data_paths
 from devfiler.storage.cells import FlameCells
 from devfiler.storage.events import EventWeights, SecondSums
 from devfiler.storage.store import Store
-from devfiler.storage.summary_format import CorruptSummaryError, decode_rows, summary_key
+from devfiler.storage.summary_format import (
+    CorruptSummaryError,
+    decode_cells,
+    decode_rows,
+    encode_cells,
+    summary_key,
+)
 from devfiler.storage.summary_job import SETTLE_S, SummaryJob, summarize
 from devfiler.storage.summary_state import FINEST, LEVELS
 from devfiler.storage.tables import SUMMARY_INDEX, SUMMARY_ROWS
@@ -55,10 +61,10 @@ def _per_second(sums: SecondSums) -> dict[int, tuple[int, int]]:
     return table
 
 
-def _per_cell(cells: FlameCells) -> dict[tuple[int, int, int], tuple[int, int]]:
-    table: dict[tuple[int, int, int], tuple[int, int]] = {}
+def _per_cell(cells: FlameCells) -> dict[tuple[int, int], tuple[int, int]]:
+    table: dict[tuple[int, int], tuple[int, int]] = {}
     for key, count, weight in zip(
-        zip(cells.seconds.tolist(), cells.rows.tolist(), cells.kinds.tolist(), strict=True),
+        zip(cells.cells.tolist(), cells.kinds.tolist(), strict=True),
         cells.counts.tolist(),
         cells.weights.tolist(),
         strict=True,
@@ -191,6 +197,21 @@ def test_a_corrupt_summary_is_a_clear_error(filled: Store) -> None:
         decode_rows(raw[:-3])
     with pytest.raises(CorruptSummaryError, match="version"):
         decode_rows(b"\x09" + raw[1:])
+
+
+def test_cells_keep_wide_values() -> None:
+    """Long buckets, huge counts and weights unlike the counts take wider columns."""
+    start = DAY0
+    cells = FlameCells(
+        np.array([start * 100, start * 100 + 70_000, start * 100 + 5], np.int64),
+        np.array([1, 1, 2], np.uint8),
+        np.array([1, 1 << 33, 2], np.int64),
+        np.array([7, 1 << 40, 2], np.int64),
+    )
+    for kept in (cells, cells.select(np.array([False, False, True]))):
+        back = decode_cells(encode_cells(start, kept))
+        for name in FlameCells.__slots__:
+            assert np.array_equal(getattr(back, name), getattr(kept, name)), name
 
 
 def test_job_summarizes_in_the_background_and_reports(filled: Store) -> None:
