@@ -48,6 +48,9 @@ from devfiler.storage.tables import (
 
 SETTLE_S = 120
 CHECK_INTERVAL_S = 30.0
+_FOLD_ROWS = 1 << 20
+"""Rows the job gathers before summing them again: a day of a busy host sums 24 hours of
+700,000 rows each, which at the readers' 4 M took 800 MB in the collector's process."""
 
 _log = logging.getLogger(__name__)
 
@@ -147,7 +150,7 @@ def _of_summaries(store: Store, start: int, length: int) -> dict[TableSpec, byte
     seconds = store.summary_values(SUMMARY_SECONDS, children)
     rows = _decoded_rows(store, children)
     try:
-        summed = sum_weights(rows)
+        summed = sum_weights(rows, _FOLD_ROWS)
     except _ChildGoneError:
         return {}
     if any(value is None for value in seconds):
