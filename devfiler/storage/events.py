@@ -178,15 +178,16 @@ def _global_index(
 
 @dataclass(frozen=True, slots=True)
 class SecondSums:
-    """Events summed per stored block (one second, one kind), for views that bin by whole seconds.
+    """Events summed per second and kind, for views that bin by whole seconds.
 
-    A block gives two rows: its first event's time with the block's event
+    A second gives two rows: its first event's time with the second's event
     count and weight, and its last event's time with nothing, so that the
-    rows span exactly what the events span. Blocks the range cuts give a row
+    rows span exactly what the events span. Seconds the range cuts give a row
     per event inside it instead.
     """
 
     timestamps: npt.NDArray[np.int64]
+    kinds: npt.NDArray[np.uint8]
     counts: npt.NDArray[np.int64]
     weights: npt.NDArray[np.int64]
 
@@ -268,6 +269,7 @@ def sum_blocks(whole: SecondRows, cut: EventTimes) -> SecondSums:
     nothing = np.zeros(len(whole), np.int64)
     return SecondSums(
         np.concatenate([first, last, cut.timestamps]),
+        np.concatenate([whole.kinds, whole.kinds, cut.kinds]),
         np.concatenate([whole.counts, nothing, np.ones(len(cut), np.int64)]),
         np.concatenate([whole.weights, nothing, cut.weights]),
     )
