@@ -18,10 +18,11 @@ last event (i64 ns after the first, so mostly zeros). Seconds layout: header
 (second, kind): second after the start (u32), kind (u8), events (i64),
 weight (i64), first and last event within the second (u32 ns). Cells layout
 (storage/cells.py, finest buckets only): header `<BBHIq` (version, flags,
-kinds, cells, bucket start second), the kinds (u8 each) and how many cells
-each has (u32), then per cell in (kind, cell) order: 10 ms cells after the
-bucket's start (u16, or u32 for long buckets), events (u32, or i64 when one
-cell holds more) and weight (i64, absent when every weight equals the count).
+kinds, cells, bucket start second), the kinds (u8 each), whether each kind
+has weights unlike its counts (u8 each) and how many cells each has (u32),
+then per cell in (kind, cell) order: 10 ms cells after the bucket's start
+(u16, or u32 for long buckets) and events (u32, or i64 when one cell holds
+more); last the weights (i64) of the cells of the kinds that have them.
 """
 
 from __future__ import annotations
@@ -89,11 +90,9 @@ def encode_rows(start_s: int, rows: EventWeights) -> bytes:
 
 
 class _Columns:
-    """Cuts consecutive columns out of a value, checking its size first."""
+    """Cuts consecutive columns out of a value whose size was checked (`_check_size`)."""
 
-    def __init__(self, raw: bytes, offset: int, expected: int, what: str) -> None:
-        if len(raw) != expected:
-            raise CorruptSummaryError(f"{what} is {len(raw)} bytes, its header says {expected}")
+    def __init__(self, raw: bytes, offset: int) -> None:
         self._raw = raw
         self._pos = offset
 
@@ -101,6 +100,11 @@ class _Columns:
         array = np.frombuffer(self._raw, dtype=dtype, count=count, offset=self._pos)
         self._pos += array.itemsize * count
         return array
+
+
+def _check_size(raw: bytes, expected: int, what: str, *, at_least: bool = False) -> None:
+    if len(raw) < expected or (len(raw) != expected and not at_least):
+        raise CorruptSummaryError(f"{what} is {len(raw)} bytes, its header says {expected}")
 
 
 def _header(raw: bytes, layout: struct.Struct, what: str) -> tuple[int, ...]:
@@ -116,8 +120,8 @@ def decode_rows(raw: bytes) -> EventWeights:
     """A bucket's rows as `Store.read_weights` gives them (sorted distinct tables)."""
     _, flags, _, n, n_contexts, base = _header(raw, _ROWS_HEADER, "summary rows")
     per_row = 4 + 4 + 1 + 8 + (8 if flags & _HAS_WEIGHTS else 0) + 16
-    size = _ROWS_HEADER.size + 8 * n_contexts + per_row * n
-    columns = _Columns(raw, _ROWS_HEADER.size, size, "summary rows")
+    _check_size(raw, _ROWS_HEADER.size + 8 * n_contexts + per_row * n, "summary rows")
+    columns = _Columns(raw, _ROWS_HEADER.size)
     keys = columns.take("<u8", n_contexts)
     numbers = columns.take("<u4", n).astype(np.int64)
     context_index = columns.take("<u4", n).astype(np.intp)
@@ -162,7 +166,8 @@ def encode_seconds(start_s: int, rows: SecondRows) -> bytes:
 
 def decode_seconds(raw: bytes) -> SecondRows:
     _, _, _, n, start = _header(raw, _SECONDS_HEADER, "summary seconds")
-    columns = _Columns(raw, _SECONDS_HEADER.size, _SECONDS_HEADER.size + 29 * n, "summary seconds")
+    _check_size(raw, _SECONDS_HEADER.size + 29 * n, "summary seconds")
+    columns = _Columns(raw, _SECONDS_HEADER.size)
     return SecondRows(
         columns.take("<u4", n).astype(np.int64) + start,
         columns.take("u1", n),
@@ -176,17 +181,20 @@ def decode_seconds(raw: bytes) -> SecondRows:
 def encode_cells(start_s: int, cells: FlameCells) -> bytes:
     """Cells in (kind, cell) order, as `FlameCells.of_times` gives them."""
     kinds, runs = np.unique(cells.kinds, return_counts=True)
+    starts = np.r_[0, np.cumsum(runs)[:-1]].astype(np.intp)
+    differs = cells.weights != cells.counts
+    weighted = np.logical_or.reduceat(differs, starts) if len(cells) else np.zeros(0, bool)
     offsets = cells.cells - start_s * ROWS
-    flags = 0 if np.array_equal(cells.weights, cells.counts) else _HAS_WEIGHTS
-    flags |= _NARROW_CELLS if len(offsets) == 0 or int(offsets.max()) <= 0xFFFF else 0
+    flags = _NARROW_CELLS if len(offsets) == 0 or int(offsets.max()) <= 0xFFFF else 0
     flags |= _WIDE_COUNTS if len(offsets) and int(cells.counts.max()) > 0xFFFF_FFFF else 0
     header = _CELLS_HEADER.pack(SUMMARY_VERSION, flags, len(kinds), len(cells), start_s)
     columns = [
         np.ascontiguousarray(kinds, "u1"),
+        np.ascontiguousarray(weighted, "u1"),
         np.ascontiguousarray(runs, "<u4"),
         np.ascontiguousarray(offsets, "<u2" if flags & _NARROW_CELLS else "<u4"),
         np.ascontiguousarray(cells.counts, "<i8" if flags & _WIDE_COUNTS else "<u4"),
-        *([np.ascontiguousarray(cells.weights, "<i8")] if flags & _HAS_WEIGHTS else []),
+        np.ascontiguousarray(cells.weights[np.repeat(weighted, runs)], "<i8"),
     ]
     return header + b"".join(column.tobytes() for column in columns)
 
@@ -195,15 +203,23 @@ def decode_cells(raw: bytes) -> FlameCells:
     _, flags, n_kinds, n, start = _header(raw, _CELLS_HEADER, "summary cells")
     cell_dtype = "<u2" if flags & _NARROW_CELLS else "<u4"
     count_dtype = "<i8" if flags & _WIDE_COUNTS else "<u4"
-    per_cell = np.dtype(cell_dtype).itemsize + np.dtype(count_dtype).itemsize
-    per_cell += 8 if flags & _HAS_WEIGHTS else 0
-    size = _CELLS_HEADER.size + 5 * n_kinds + per_cell * n
-    columns = _Columns(raw, _CELLS_HEADER.size, size, "summary cells")
+    _check_size(raw, _CELLS_HEADER.size + 6 * n_kinds, "summary cells", at_least=True)
+    columns = _Columns(raw, _CELLS_HEADER.size)
     kinds = columns.take("u1", n_kinds)
+    weighted = columns.take("u1", n_kinds).astype(bool)
     runs = columns.take("<u4", n_kinds)
     if int(runs.sum()) != n:
         raise CorruptSummaryError("summary cells' kinds do not add up to its cells")
+    has_weight = np.repeat(weighted, runs)
+    n_weights = int(runs[weighted].sum())
+    per_cell = np.dtype(cell_dtype).itemsize + np.dtype(count_dtype).itemsize
+    _check_size(
+        raw, _CELLS_HEADER.size + 6 * n_kinds + per_cell * n + 8 * n_weights, "summary cells"
+    )
     cells = columns.take(cell_dtype, n).astype(np.int64) + start * ROWS
     counts = columns.take(count_dtype, n).astype(np.int64)
-    weights = columns.take("<i8", n) if flags & _HAS_WEIGHTS else counts
+    weights = counts
+    if n_weights:
+        weights = counts.copy()
+        weights[has_weight] = columns.take("<i8", n_weights)
     return FlameCells(cells, np.repeat(kinds, runs), counts, weights)
