@@ -727,7 +727,7 @@ class Store:
         codes = _kind_codes(kinds)
         try:
             summed = [
-                rows.select(np.isin(rows.kinds, codes))
+                _of_kinds(rows, codes)
                 for rows in map(decode_seconds, self._summary_values(SUMMARY_SECONDS, plan))
             ]
         except _SummaryGoneError:
@@ -937,7 +937,7 @@ _Rows = TypeVar("_Rows", bound=_KindRows)
 
 
 def _of_kinds(rows: _Rows, codes: npt.NDArray[np.uint8]) -> _Rows:
-    """The rows (of summaries, which hold every kind) of the wanted kinds."""
+    """The rows of the wanted kinds (a summary holds every kind)."""
     if len(codes) == len(SampleKind):
         return rows
     return rows.select(np.isin(rows.kinds, codes))
