@@ -4,12 +4,18 @@
     .venv/bin/python scripts/bench_busy_host.py build --hours 1 --dir /tmp/busy-1h
     .venv/bin/python scripts/bench_busy_host.py build --hours 24 --dir /tmp/busy-24h
     .venv/bin/python scripts/bench_busy_host.py queries --dir /tmp/busy-1h [--tail 300]
+    .venv/bin/python scripts/bench_busy_host.py summarize --dir /tmp/old-store
 
 `build` makes one hour of `devfiler loadgen --profile busy-host` (seed 1),
 decodes each request as the collector does and writes it to the store; for
 more hours the same decoded hour is written again an hour later each time
 (the same host all day; generating 27.6 M synthetic events in Python would
-take longer than everything measured here). `queries` runs each
+take longer than everything measured here). `build` ends by running the
+summary job's passes to completion (storage/summary_job.py), as the window
+or `devfiler collector` does in its first minutes on imported data, so that
+`queries` measures the steady state; `summarize` does only that, on a store
+built before summaries existed, and reports its CPU time and the summaries'
+size. `queries` runs each
 `devfiler query ... --json` in a fresh process and reports the time of the
 command itself with the interpreter's start-up and imports excluded, its CPU
 time and the process's peak RSS.
@@ -88,6 +94,36 @@ def build(folder: Path, hours: int, minutes: int = 60) -> None:
                 )
             print(f"hour {h + 1}: {events} events in {time.perf_counter() - began:.1f} s")
         store.flush()
+    summarize(folder)
+
+
+def summarize(folder: Path) -> None:
+    """Run summary passes until nothing is left; their CPU time and the tables' size."""
+    from devfiler.config import data_paths
+    from devfiler.storage.store import Store
+    from devfiler.storage.summary_job import summarize as summary_pass
+    from devfiler.storage.tables import EVENTS, SUMMARY_TABLES
+
+    with Store.open(data_paths(folder)) as store:
+        cpu = 0.0
+        while True:
+            done = summary_pass(store, time.time_ns())
+            cpu += done.cpu_s
+            if not sum(done.built.values()):
+                break
+            print(f"summary pass: {done.built} in {done.cpu_s:.1f} s of CPU", flush=True)
+        store.flush()
+        for spec in (EVENTS, *SUMMARY_TABLES):
+            store.compact(spec)
+        sizes = {stats.name: stats.size_bytes for stats in store.table_stats()}
+        events = sum(summary.events for _, summary in store.block_summaries())
+    added = sum(sizes[spec.name] for spec in SUMMARY_TABLES)
+    print(
+        f"summaries: {cpu:.1f} s of CPU; {added / 1e6:.1f} MB on disk "
+        f"({added / max(events, 1):.1f} bytes per event; the events take "
+        f"{sizes[EVENTS.name] / max(events, 1):.1f}); "
+        + ", ".join(f"{spec.name} {sizes[spec.name] / 1e6:.1f} MB" for spec in SUMMARY_TABLES)
+    )
 
 
 def run_one(argv: list[str]) -> None:
@@ -153,6 +189,8 @@ def main() -> int:
     make.add_argument("--dir", type=Path, required=True)
     make.add_argument("--hours", type=int, default=1)
     make.add_argument("--minutes", type=int, default=60, help="of each hour (60)")
+    filled = steps.add_parser("summarize", help="summarize a store built without summaries")
+    filled.add_argument("--dir", type=Path, required=True)
     timed = steps.add_parser("queries", help="time every query on a store")
     timed.add_argument("--dir", type=Path, required=True)
     timed.add_argument("--tail", type=int, help="only the data's last SECONDS")
@@ -163,6 +201,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.step == "build":
         build(args.dir, args.hours, args.minutes)
+    elif args.step == "summarize":
+        summarize(args.dir)
     elif args.step == "queries":
         queries(args.dir, args.tail, args.runs, args.only)
     else:

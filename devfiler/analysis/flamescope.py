@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
-from devfiler.analysis.results import FlameScope
-from devfiler.analysis.selection import SelectedTimes
+from devfiler.analysis.results import (
+    UNBOUNDED_END,
+    UNBOUNDED_START,
+    FlameScope,
+    Selection,
+    Unit,
+)
+from devfiler.analysis.selection import SelectedTimes, effective_range, select_times
+from devfiler.storage.cells import ROW_NS, ROWS
+from devfiler.storage.store import Store
 
+__all__ = ["ROWS", "ROW_NS", "flamescope", "store_flamescope"]
 _SECOND = 1_000_000_000
-ROW_NS = 10_000_000
-ROWS = _SECOND // ROW_NS
 _DENSE_CELLS = 1 << 22
 """Cells a dense count may span whatever the number of events: 32 MB, 11 hours."""
 
@@ -22,21 +30,52 @@ def flamescope(events: SelectedTimes) -> FlameScope:
     of every event; only events spread far wider than their number are
     sorted instead.
     """
-    seconds, within = np.divmod(events.timestamps, _SECOND)
-    first = int(seconds.min()) if len(seconds) else 0
-    cell = (seconds - first) * ROWS + within // ROW_NS
+    cells = np.floor_divide(events.timestamps, ROW_NS)
+    return _summed(events.unit, events.start_ns, events.end_ns, cells, None, events.weights)
+
+
+def store_flamescope(store: Store, selection: Selection) -> FlameScope:
+    """The FlameScope of a selection in the store: without context filters, from the cells
+    the store sums per (second, row) (`Store.read_cells`, mostly from summaries); with them,
+    from the selected events. The result is the same."""
+    if selection.include or selection.exclude:
+        return flamescope(select_times(store, selection))
+    cells = store.read_cells(selection.start_ns, selection.end_ns, selection.kinds)
+    unbounded = selection.start_ns == UNBOUNDED_START or selection.end_ns == UNBOUNDED_END
+    stamps = np.empty(0, np.int64)
+    if len(cells) and unbounded:
+        # An unbounded end is the first or last event, to the nanosecond: cells do not tell.
+        sums = store.read_second_sums(selection.start_ns, selection.end_ns, selection.kinds)
+        stamps = sums.timestamps
+    start, end = effective_range(selection, stamps)
+    weights = cells.weights if selection.unit is Unit.NANOSECONDS else cells.counts
+    return _summed(selection.unit, start, end, cells.cells, cells.counts, weights)
+
+
+def _summed(
+    unit: Unit,
+    start_ns: int,
+    end_ns: int,
+    cells: npt.NDArray[np.int64],
+    counts: npt.NDArray[np.int64] | None,
+    weights: npt.NDArray[np.int64],
+) -> FlameScope:
+    """Weights summed per cell (storage/cells.py numbering); `counts` of events per entry
+    (None: one each) says which cells are not empty."""
+    first = int(cells.min()) // ROWS * ROWS if len(cells) else 0
+    cell = cells - first
     if len(cell) and int(cell.max()) < _DENSE_CELLS + 4 * len(cell):
-        present = np.flatnonzero(np.bincount(cell))
-        weight = np.bincount(cell, weights=events.weights)[present]
+        present = np.flatnonzero(np.bincount(cell, weights=counts))
+        weight = np.bincount(cell, weights=weights)[present]
     else:
         present, index = np.unique(cell, return_inverse=True)
-        weight = np.bincount(index, weights=events.weights, minlength=len(present))
-    second, row = np.divmod(present, ROWS)
+        weight = np.bincount(index, weights=weights, minlength=len(present))
+    second, row = np.divmod(present + first, ROWS)
     return FlameScope(
-        events.unit,
-        events.start_ns,
-        events.end_ns,
-        (second + first) * _SECOND,
+        unit,
+        start_ns,
+        end_ns,
+        second * _SECOND,
         row,
         np.rint(weight).astype(np.int64),
     )

@@ -2,34 +2,23 @@
 
 from __future__ import annotations
 
-from devfiler.analysis.results import StoreStats
+from devfiler.analysis.results import UNBOUNDED_END, UNBOUNDED_START, StoreStats
 from devfiler.model import SampleKind
-from devfiler.storage.keys import NS_PER_SECOND
 from devfiler.storage.store import Store
 from devfiler.storage.tables import EXECUTABLES, FRAMES, TRACES
 
 
 def store_stats(store: Store) -> StoreStats:
-    """Reads only block headers: cheap even on a large store."""
-    events = dict.fromkeys(SampleKind, 0)
-    weight = dict.fromkeys(SampleKind, 0)
-    first: int | None = None
-    last: int | None = None
-    for second, summary in store.block_summaries():
-        if not summary.events:
-            continue
-        events[summary.kind] += summary.events
-        weight[summary.kind] += summary.total_weight
-        low = second * NS_PER_SECOND + summary.min_offset
-        high = second * NS_PER_SECOND + summary.max_offset
-        first = low if first is None else min(first, low)
-        last = high if last is None else max(last, high)
+    """Reads summaries and the headers of blocks not summarized: cheap even on a large store."""
+    sums = store.read_second_sums(UNBOUNDED_START, UNBOUNDED_END)
+    of_kind = {kind: sums.kinds == kind for kind in SampleKind}
+    stamps = sums.timestamps
     return StoreStats(
-        events=events,
-        weight=weight,
+        events={kind: int(sums.counts[mask].sum()) for kind, mask in of_kind.items()},
+        weight={kind: int(sums.weights[mask].sum()) for kind, mask in of_kind.items()},
         traces=store.count(TRACES),
         frames=store.count(FRAMES),
         executables=store.count(EXECUTABLES),
-        first_ts=first,
-        last_ts=last,
+        first_ts=int(stamps.min()) if len(stamps) else None,
+        last_ts=int(stamps.max()) if len(stamps) else None,
     )

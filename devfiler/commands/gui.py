@@ -98,7 +98,13 @@ def run(args: argparse.Namespace) -> int:
     ingest = BackgroundIngest(symbols)
     try:
         services = Services(
-            request_log, symbols, ingest, log, serving.retention, serving.forwarders
+            request_log,
+            symbols,
+            ingest,
+            log,
+            serving.retention,
+            serving.forwarders,
+            serving.summaries,
         )
         tabs = _tabs(services, args.tab)
         if tabs is None:

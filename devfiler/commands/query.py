@@ -20,12 +20,11 @@ from typing import Any
 from devfiler.analysis.collapsed import collapsed
 from devfiler.analysis.diff import diff_flamegraph
 from devfiler.analysis.flamegraph import flamegraph_table
-from devfiler.analysis.flamescope import flamescope
+from devfiler.analysis.flamescope import store_flamescope
 from devfiler.analysis.labels import SymbolLookup
 from devfiler.analysis.results import FILTER_FIELDS, FlameGraphTable, Selection, TopOrder
 from devfiler.analysis.samples import COLUMNS, FrameTarget, samples_behind, sorted_samples
 from devfiler.analysis.sandwich import sandwich
-from devfiler.analysis.selection import select_times
 from devfiler.analysis.shape import load_shaped
 from devfiler.analysis.source_lines import function_lines, parse_source_roots, read_source
 from devfiler.analysis.stats import store_stats
@@ -399,7 +398,7 @@ def _lines(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None)
 
 
 def _flamescope(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
-    result = flamescope(select_times(store, selection_of(args)))
+    result = store_flamescope(store, selection_of(args))
     return flamescope_json(result) if args.json else query_text.flamescope_lines(result)
 
 

@@ -1,6 +1,6 @@
 """Flags of the process that owns the store and receives the agent's requests
 (`devfiler collector` and the window), and the services built from them:
-TLS, retention and forwarding.
+TLS, retention, summaries and forwarding.
 
 Like the symbol flags, defaults are SUPPRESSed so the flags can sit on the
 top-level parser and on `collector` without one overwriting the other;
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import grpc
@@ -26,6 +26,7 @@ from devfiler.sizes import parse_size
 from devfiler.storage.retention import RetentionPolicy
 from devfiler.storage.retention_job import RetentionJob
 from devfiler.storage.store import Store
+from devfiler.storage.summary_job import SummaryJob
 
 OFF = "off"
 
@@ -153,12 +154,14 @@ class Serving:
     Made from the flags before anything starts (bad TLS files stop devfiler
     before it opens the store); `collector()` builds the collector with the
     TLS credentials and the forwarders attached, `start()` starts retention
-    once the store is open, `stop()` stops all of it in order.
+    and the summary job once the store is open, `stop()` stops all of it in
+    order.
     """
 
     credentials: grpc.ServerCredentials | None
     retention: RetentionJob
     forwarders: tuple[Forwarder, ...]
+    summaries: SummaryJob = field(default_factory=SummaryJob)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Serving:
@@ -179,10 +182,13 @@ class Serving:
 
     def start(self, store: Store) -> None:
         self.retention.start(store)
+        self.summaries.start(store)
 
     def stop(self, collector: Collector) -> None:
-        """Retention, then the collector (requests in flight finish), then forwarding, which
-        gets a few seconds to send what waits. The store can close afterwards."""
+        """Summaries and retention, then the collector (requests in flight finish), then
+        forwarding, which gets a few seconds to send what waits. The store can close
+        afterwards."""
+        self.summaries.stop()
         self.retention.stop()
         collector.stop(SHUTDOWN_GRACE_SECONDS)
         for forwarder in self.forwarders:

@@ -1,5 +1,6 @@
 """The store as the window sees it: the handle its views read, what a write
-announces, and the figures of the DB stats tab with the retention job's status.
+announces, and the figures of the DB stats tab with the retention and summary
+jobs' status.
 
 The window holds one Store (it owns the database) and hands it to analysis;
 the types are named here so that ui/ needs no import of storage/.
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from devfiler.storage.batch import IngestBatch
 from devfiler.storage.retention_job import RetentionJob, RetentionStatus
 from devfiler.storage.store import Store, TableStats
+from devfiler.storage.summary_job import SummaryJob, SummaryStatus
 
 __all__ = [
     "DatabaseFigures",
@@ -19,6 +21,8 @@ __all__ = [
     "RetentionJob",
     "RetentionStatus",
     "Store",
+    "SummaryJob",
+    "SummaryStatus",
     "TableStats",
     "database_figures",
 ]

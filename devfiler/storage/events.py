@@ -178,33 +178,100 @@ def _global_index(
 
 @dataclass(frozen=True, slots=True)
 class SecondSums:
-    """Events summed per stored block (one second, one kind), for views that bin by whole seconds.
+    """Events summed per second and kind, for views that bin by whole seconds.
 
-    A block gives two rows: its first event's time with the block's event
+    A second gives two rows: its first event's time with the second's event
     count and weight, and its last event's time with nothing, so that the
-    rows span exactly what the events span. Blocks the range cuts give a row
+    rows span exactly what the events span. Seconds the range cuts give a row
     per event inside it instead.
     """
 
     timestamps: npt.NDArray[np.int64]
+    kinds: npt.NDArray[np.uint8]
     counts: npt.NDArray[np.int64]
     weights: npt.NDArray[np.int64]
 
 
-def sum_blocks(whole: list[tuple[int, BlockSummary]], cut: EventTimes) -> SecondSums:
-    """Rows of blocks wholly inside a range (from their headers) and of the events `cut`
-    keeps of the blocks the range's ends fall in."""
-    n = len(whole)
-    seconds = np.fromiter((second for second, _ in whole), np.int64, n) * NS_PER_SECOND
-    first = seconds + np.fromiter((s.min_offset for _, s in whole), np.int64, n)
-    last = seconds + np.fromiter((s.max_offset for _, s in whole), np.int64, n)
-    counts = np.fromiter((s.events for _, s in whole), np.int64, n)
-    weights = np.fromiter((s.total_weight for _, s in whole), np.int64, n)
-    nothing = np.zeros(n, np.int64)
+_SECOND_ROW_COLUMNS = ("seconds", "kinds", "counts", "weights", "first_offsets", "last_offsets")
+
+
+@dataclass(frozen=True, slots=True)
+class SecondRows:
+    """Events summed per second and kind (a row per block, or per (second, kind) once
+    `summed`): their count, weight, first and last event."""
+
+    seconds: npt.NDArray[np.int64]
+    kinds: npt.NDArray[np.uint8]
+    counts: npt.NDArray[np.int64]
+    weights: npt.NDArray[np.int64]
+    first_offsets: npt.NDArray[np.int64]
+    """Nanoseconds within the second."""
+    last_offsets: npt.NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return len(self.seconds)
+
+    def select(self, mask: npt.NDArray[np.bool_]) -> SecondRows:
+        return SecondRows(*(getattr(self, name)[mask] for name in _SECOND_ROW_COLUMNS))
+
+    @classmethod
+    def of_blocks(cls, blocks: list[tuple[int, BlockSummary]]) -> SecondRows:
+        """One row per block, from its header."""
+        n = len(blocks)
+        return cls(
+            np.fromiter((second for second, _ in blocks), np.int64, n),
+            np.fromiter((s.kind for _, s in blocks), np.uint8, n),
+            np.fromiter((s.events for _, s in blocks), np.int64, n),
+            np.fromiter((s.total_weight for _, s in blocks), np.int64, n),
+            np.fromiter((s.min_offset for _, s in blocks), np.int64, n),
+            np.fromiter((s.max_offset for _, s in blocks), np.int64, n),
+        )
+
+    @classmethod
+    def of_times(cls, times: EventTimes) -> SecondRows:
+        """One row per event."""
+        seconds, within = np.divmod(times.timestamps, NS_PER_SECOND)
+        ones = np.ones(len(seconds), np.int64)
+        return cls(seconds, times.kinds, ones, times.weights, within, within)
+
+    def summed(self) -> SecondRows:
+        """One row per distinct (second, kind)."""
+        if not len(self):
+            return self
+        group = (self.seconds - self.seconds.min()) * 256 + self.kinds
+        order = np.argsort(group, kind="stable")
+        ordered = group[order]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        return SecondRows(
+            self.seconds[order[starts]],
+            self.kinds[order[starts]],
+            np.add.reduceat(self.counts[order], starts),
+            np.add.reduceat(self.weights[order], starts),
+            np.minimum.reduceat(self.first_offsets[order], starts),
+            np.maximum.reduceat(self.last_offsets[order], starts),
+        )
+
+    @classmethod
+    def joined(cls, parts: list[SecondRows]) -> SecondRows:
+        return cls(
+            *(
+                np.concatenate([getattr(part, name) for part in parts])
+                for name in _SECOND_ROW_COLUMNS
+            )
+        )
+
+
+def sum_blocks(whole: SecondRows, cut: EventTimes) -> SecondSums:
+    """Rows of the seconds wholly inside a range (from block headers or summaries) and of
+    the events `cut` keeps of the blocks the range's ends fall in."""
+    seconds = whole.seconds * NS_PER_SECOND
+    first, last = seconds + whole.first_offsets, seconds + whole.last_offsets
+    nothing = np.zeros(len(whole), np.int64)
     return SecondSums(
         np.concatenate([first, last, cut.timestamps]),
-        np.concatenate([counts, nothing, np.ones(len(cut), np.int64)]),
-        np.concatenate([weights, nothing, cut.weights]),
+        np.concatenate([whole.kinds, whole.kinds, cut.kinds]),
+        np.concatenate([whole.counts, nothing, np.ones(len(cut), np.int64)]),
+        np.concatenate([whole.weights, nothing, cut.weights]),
     )
 
 
@@ -271,6 +338,18 @@ class _WeightRows:
         return cls._each(columns).grouped(pair * kind_span + columns.kinds)
 
     @classmethod
+    def of_weights(cls, summed: EventWeights) -> _WeightRows:
+        return cls(
+            summed.trace_numbers[summed.trace_index],
+            summed.context_keys[summed.context_index],
+            summed.kinds,
+            summed.counts,
+            summed.weights,
+            summed.first_ns,
+            summed.last_ns,
+        )
+
+    @classmethod
     def _each(cls, columns: EventColumns) -> _WeightRows:
         """One row per event."""
         n = len(columns)
@@ -326,6 +405,44 @@ _FOLD_PARTS = 16
 ranges."""
 
 
+class _WeightSum:
+    """Summed rows gathered part by part and folded now and then, so a long range never
+    holds more than a few million rows at once."""
+
+    def __init__(self, fold_rows: int = _FOLD_ROWS) -> None:
+        self._parts: list[_WeightRows] = []
+        self._pending = 0
+        self._fold_rows = fold_rows
+
+    def add(self, rows: _WeightRows) -> None:
+        self._parts.append(rows)
+        self._pending += len(rows)
+        if self._pending >= self._fold_rows or len(self._parts) >= _FOLD_PARTS:
+            self._parts = [_WeightRows.joined(self._parts).summed()]
+            self._pending = len(self._parts[0])
+
+    def result(self) -> EventWeights:
+        if self._parts:
+            rows = _WeightRows.joined(self._parts).summed()
+        else:
+            rows = _WeightRows.of_events(EventColumns.empty())
+        trace_numbers, trace_index = small_unique(
+            rows.numbers, int(rows.numbers.max(initial=0)) + 1
+        )
+        keys, _, key_index = sorted_keys(rows.keys)
+        return EventWeights(
+            trace_index,
+            trace_numbers.astype(np.int64),
+            key_index,
+            keys,
+            rows.kinds,
+            rows.counts,
+            rows.weights,
+            rows.first_ns,
+            rows.last_ns,
+        )
+
+
 def merge_weights(
     blocks: Iterable[tuple[int, Block]],
     start_ns: int,
@@ -334,39 +451,31 @@ def merge_weights(
 ) -> EventWeights:
     """Sum (second, block) pairs per (trace, context, kind), keeping events with
     start <= ts < end; blocks are merged `chunk_blocks` at a time, never all at once."""
-    parts: list[_WeightRows] = []
-    pending = 0
+    total = _WeightSum()
     chunk: list[tuple[int, Block]] = []
-
-    def add_chunk() -> None:
-        nonlocal pending, parts
-        rows = _WeightRows.of_events(merge_blocks(chunk, start_ns, end_ns))
-        parts.append(rows)
-        pending += len(rows)
-        chunk.clear()
-        if pending >= _FOLD_ROWS or len(parts) >= _FOLD_PARTS:
-            parts = [_WeightRows.joined(parts).summed()]
-            pending = len(parts[0])
-
     for item in blocks:
         chunk.append(item)
         if len(chunk) == chunk_blocks:
-            add_chunk()
+            total.add(_WeightRows.of_events(merge_blocks(chunk, start_ns, end_ns)))
+            chunk.clear()
     if chunk:
-        add_chunk()
-    rows = (
-        _WeightRows.joined(parts).summed() if parts else _WeightRows.of_events(EventColumns.empty())
-    )
-    trace_numbers, trace_index = small_unique(rows.numbers, int(rows.numbers.max(initial=0)) + 1)
-    keys, _, key_index = sorted_keys(rows.keys)
-    return EventWeights(
-        trace_index,
-        trace_numbers.astype(np.int64),
-        key_index,
-        keys,
-        rows.kinds,
-        rows.counts,
-        rows.weights,
-        rows.first_ns,
-        rows.last_ns,
-    )
+        total.add(_WeightRows.of_events(merge_blocks(chunk, start_ns, end_ns)))
+    return total.result()
+
+
+def sum_events(columns: EventColumns) -> EventWeights:
+    """`merge_weights` of events already merged."""
+    total = _WeightSum()
+    total.add(_WeightRows.of_events(columns))
+    return total.result()
+
+
+def sum_weights(parts: Iterable[EventWeights], fold_rows: int = _FOLD_ROWS) -> EventWeights:
+    """Several summed results (of disjoint times) as one, summed again per (trace, context,
+    kind): the same rows, in the same order, as summing their events at once. Rows are
+    summed again whenever `fold_rows` have gathered: fewer hold less memory, more sort less
+    often."""
+    total = _WeightSum(fold_rows)
+    for part in parts:
+        total.add(_WeightRows.of_weights(part))
+    return total.result()

@@ -15,11 +15,11 @@ import shutil
 import struct
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import Protocol, Self, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -45,16 +45,19 @@ from devfiler.storage.blocks import (
     encode_block,
     read_summary,
 )
+from devfiler.storage.cells import FlameCells
 from devfiler.storage.events import (
     WEIGHT_CHUNK_BLOCKS,
     EventColumns,
     EventTimes,
     EventWeights,
+    SecondRows,
     SecondSums,
     merge_blocks,
     merge_times,
     merge_weights,
     sum_blocks,
+    sum_weights,
 )
 from devfiler.storage.keys import (
     EVENT_KEY_SIZE,
@@ -66,6 +69,15 @@ from devfiler.storage.keys import (
     event_key,
     trace_key,
 )
+from devfiler.storage.summary_format import (
+    decode_cells,
+    decode_rows,
+    decode_seconds,
+    decode_summary_key,
+    summary_key,
+)
+from devfiler.storage.summary_plan import ReadPlan, plan_read
+from devfiler.storage.summary_state import LEVELS, SummaryState
 from devfiler.storage.tables import (
     ALL_TABLES,
     CONTEXTS,
@@ -73,6 +85,11 @@ from devfiler.storage.tables import (
     EXECUTABLES,
     FRAMES,
     META,
+    SUMMARY_CELLS,
+    SUMMARY_INDEX,
+    SUMMARY_ROWS,
+    SUMMARY_SECONDS,
+    SUMMARY_TABLES,
     TRACE_NUMBERS,
     TRACE_PACKS,
     TRACES,
@@ -194,6 +211,9 @@ class Store:
         """First numbers of the packs stored (the writer reads them when it first packs)."""
         self._pack_cursor = 0
         """No range below this one lacks a pack."""
+        self._summaries = SummaryState()
+        if writable:
+            self._summaries.load(key for key, _ in self.rows(SUMMARY_INDEX))
 
     # -- opening ---------------------------------------------------------
 
@@ -332,6 +352,9 @@ class Store:
             if self._tracked is not None:
                 self._tracked.traces.update(numbers.tolist())
                 self._tracked.contexts.update(_U64.pack(int(key)) for key in context_keys)
+            for key in self._summaries.stale_keys(rows.timestamps for rows in batch.events):
+                for spec in SUMMARY_TABLES:
+                    wb.delete(key, self._cf[spec.name])
             sequence = self._sequence
             for rows in batch.events:
                 sequence = self._put_events(wb, rows, numbers, context_keys, sequence)
@@ -519,12 +542,15 @@ class Store:
         self._db.flush()
 
     def delete_events(self) -> None:
-        """Drop every event (the DB stats tab's "Flush event data"); traces stay."""
+        """Drop every event and summary (the DB stats tab's "Flush event data"); traces stay."""
         with self._write_lock:
+            self._summaries.forget_all()
             low, high = encode_second(-(1 << 63)), b"\xff" * (EVENT_KEY_SIZE + 1)
-            self._tables[EVENTS.name].delete_range(low, high)
+            for spec in (EVENTS, *SUMMARY_TABLES):
+                self._tables[spec.name].delete_range(low, high)
             self._db.flush()
-            self._tables[EVENTS.name].compact_range(None, None)
+            for spec in (EVENTS, *SUMMARY_TABLES):
+                self._tables[spec.name].compact_range(None, None)
 
     # -- retention -------------------------------------------------------
 
@@ -558,12 +584,17 @@ class Store:
         """Delete the rows older than `second` of every table keyed by time, and compact them.
 
         A range deletion costs the same for an hour or a month; compacting
-        that range drops the table files it covers.
+        that range drops the table files it covers. Summaries of buckets that start before
+        `second` go too, also those the cut straddles.
         """
+        with self._write_lock:
+            self._summaries.forget_before(second)
         for spec in ALL_TABLES:
             if spec.time_key is None:
                 continue
             low, high = spec.time_key(-(1 << 63)), spec.time_key(second)
+            if next(self.rows(spec, low, high), None) is None:
+                continue  # a deletion of nothing still costs a flush and a compaction
             table = self._tables[spec.name]
             table.delete_range(low, high)
             table.compact_range(low, high)
@@ -707,11 +738,32 @@ class Store:
         kinds: Iterable[SampleKind] | None = None,
         *,
         chunk_blocks: int = WEIGHT_CHUNK_BLOCKS,
+        summaries: bool = True,
     ) -> EventWeights:
         """Like `read_events`, summed per (trace, context, kind) `chunk_blocks` blocks at a
-        time: no row per event is kept."""
-        blocks = self._blocks(start_ns, end_ns, kinds)
-        return merge_weights(blocks, start_ns, end_ns, chunk_blocks)
+        time: no row per event is kept. Summarized buckets wholly inside the range are read
+        from their summaries (storage/summary_plan.py) unless `summaries` is False; the
+        result is the same."""
+        plan = self._plan(start_ns, end_ns) if summaries else ReadPlan((), ((start_ns, end_ns),))
+        raw = merge_weights(self._planned_blocks(plan, kinds), start_ns, end_ns, chunk_blocks)
+        if not plan.buckets:
+            return raw
+        wanted = _kind_codes(kinds)
+        try:
+            if len(plan.buckets) == 1 and not len(raw) and len(wanted) == len(SampleKind):
+                # A summary is stored as the read of its bucket gives it: nothing to sum.
+                return decode_rows(next(self._summary_values(SUMMARY_ROWS, plan)))
+            return sum_weights(
+                [
+                    raw,
+                    *(
+                        _of_kinds(decode_rows(value), wanted)
+                        for value in self._summary_values(SUMMARY_ROWS, plan)
+                    ),
+                ]
+            )
+        except _SummaryGoneError:
+            return self.read_weights(start_ns, end_ns, kinds, summaries=False)
 
     def read_times(
         self, start_ns: int, end_ns: int, kinds: Iterable[SampleKind] | None = None
@@ -720,27 +772,146 @@ class Store:
         return merge_times(self._blocks(start_ns, end_ns, kinds), start_ns, end_ns)
 
     def read_second_sums(
-        self, start_ns: int, end_ns: int, kinds: Iterable[SampleKind] | None = None
+        self,
+        start_ns: int,
+        end_ns: int,
+        kinds: Iterable[SampleKind] | None = None,
+        *,
+        summaries: bool = True,
     ) -> SecondSums:
-        """The events of the range summed per block (storage/events.py `SecondSums`).
+        """The events of the range summed per second and kind (storage/events.py `SecondSums`).
 
-        Only the blocks of the seconds the range's ends cut are decoded;
-        the others give their header's sums, so a timeline of whole-second
-        buckets costs a key scan.
+        Summarized buckets give their per-second sums; of the other blocks only
+        those of the seconds the range's ends cut are decoded, the others give
+        their header's sums, so a timeline of whole-second buckets costs a key scan.
         """
+        plan = self._plan(start_ns, end_ns) if summaries else ReadPlan((), ((start_ns, end_ns),))
         wanted = set(kinds) if kinds is not None else set(SampleKind)
         first_whole = -(-start_ns // NS_PER_SECOND)
         end_whole = end_ns // NS_PER_SECOND
         whole: list[tuple[int, BlockSummary]] = []
         cut: list[tuple[int, Block]] = []
-        for second, kind, raw in self._blocks_raw(start_ns, end_ns):
-            if kind not in wanted:
-                continue
-            if first_whole <= second < end_whole:
-                whole.append((second, read_summary(raw)))
-            else:
-                cut.append((second, decode_block(raw)))
-        return sum_blocks(whole, merge_times(cut, start_ns, end_ns))
+        for begin, end in plan.raw:
+            for second, kind, raw in self._blocks_raw(begin, end):
+                if kind not in wanted:
+                    continue
+                if first_whole <= second < end_whole:
+                    whole.append((second, read_summary(raw)))
+                else:
+                    cut.append((second, decode_block(raw)))
+        codes = _kind_codes(kinds)
+        try:
+            summed = [
+                _of_kinds(rows, codes)
+                for rows in map(decode_seconds, self._summary_values(SUMMARY_SECONDS, plan))
+            ]
+        except _SummaryGoneError:
+            return self.read_second_sums(start_ns, end_ns, kinds, summaries=False)
+        rows = SecondRows.joined([SecondRows.of_blocks(whole), *summed])
+        return sum_blocks(rows, merge_times(cut, start_ns, end_ns))
+
+    def read_cells(
+        self,
+        start_ns: int,
+        end_ns: int,
+        kinds: Iterable[SampleKind] | None = None,
+        *,
+        summaries: bool = True,
+    ) -> FlameCells:
+        """The events of the range summed per (second, 10 ms row, kind) (storage/cells.py),
+        from the summaries of the finest summarized buckets wholly inside the range and
+        from the blocks for the rest; a cell may come in several rows (sum them)."""
+        plan = (
+            self._plan(start_ns, end_ns, (LEVELS[-1],))
+            if summaries
+            else ReadPlan((), ((start_ns, end_ns),))
+        )
+        times = merge_times(self._planned_blocks(plan, kinds), start_ns, end_ns)
+        codes = _kind_codes(kinds)
+        try:
+            stored = [
+                _of_kinds(cells, codes)
+                for cells in map(decode_cells, self._summary_values(SUMMARY_CELLS, plan))
+            ]
+        except _SummaryGoneError:
+            return self.read_cells(start_ns, end_ns, kinds, summaries=False)
+        return FlameCells.joined([FlameCells.of_times(times), *stored])
+
+    # -- summaries -------------------------------------------------------
+
+    def summarized(self, start_s: int, end_s: int) -> list[tuple[int, int]]:
+        """(start second, length) of the summarized buckets that start in [start_s, end_s);
+        none when following an owner of the version before summaries."""
+        if SUMMARY_INDEX.name not in self._tables:
+            return []
+        keys = self.rows(SUMMARY_INDEX, encode_second(start_s), encode_second(end_s))
+        return [decode_summary_key(key) for key, _ in keys]
+
+    def _plan(self, start_ns: int, end_ns: int, lengths: tuple[int, ...] = LEVELS) -> ReadPlan:
+        """The plan of a read through the summaries of buckets of these lengths."""
+        if end_ns <= start_ns:
+            return ReadPlan((), ())
+        first = start_ns // NS_PER_SECOND - LEVELS[0]
+        last = -(-end_ns // NS_PER_SECOND)
+        present = [bucket for bucket in self.summarized(first, last) if bucket[1] in lengths]
+        return plan_read(present, start_ns, end_ns)
+
+    def _planned_blocks(
+        self, plan: ReadPlan, kinds: Iterable[SampleKind] | None
+    ) -> Iterator[tuple[int, Block]]:
+        for begin, end in plan.raw:
+            yield from self._blocks(begin, end, kinds)
+
+    def _summary_values(self, spec: TableSpec, plan: ReadPlan) -> Iterator[bytes]:
+        """The stored summaries of the plan's buckets one by one (not all in memory at once).
+
+        A late write may drop one after the plan was made; the caller then
+        reads the range from the event blocks (`_SummaryGoneError`).
+        """
+        if not plan.buckets:
+            return
+        table = self._tables[spec.name]
+        for start, length in plan.buckets:
+            value = table.get(summary_key(start, length))
+            if value is None:
+                raise _SummaryGoneError
+            yield cast(bytes, value)
+
+    @property
+    def summary_state(self) -> SummaryState:
+        """What the writer knows of the summaries (read it, do not change it)."""
+        return self._summaries
+
+    @contextmanager
+    def building_summary(self, start_s: int, end_s: int) -> Iterator[None]:
+        """While open, writes and deletions of [start_s, end_s) make `put_summary` refuse."""
+        with self._write_lock:
+            self._summaries.begin(start_s, end_s)
+        try:
+            yield
+        finally:
+            with self._write_lock:
+                self._summaries.end()
+
+    def put_summary(self, start_s: int, length_s: int, values: Mapping[TableSpec, bytes]) -> bool:
+        """Store the summary of the bucket being built (`building_summary`), one value per
+        summary table besides the index, unless a write or a deletion touched its time
+        meanwhile; whether it was stored."""
+        key = summary_key(start_s, length_s)
+        with self._write_lock:
+            if not self._summaries.may_commit():
+                return False
+            wb = WriteBatch(raw_mode=True)
+            wb.put(key, b"", self._cf[SUMMARY_INDEX.name])
+            for spec, value in values.items():
+                wb.put(key, value, self._cf[spec.name])
+            self._db.write(wb)
+            self._summaries.committed(start_s, length_s)
+            return True
+
+    def summary_values(self, spec: TableSpec, buckets: list[tuple[int, int]]) -> list[bytes | None]:
+        """The stored summaries of (start, length) buckets from one summary table."""
+        return self._get_many(spec, [summary_key(start, length) for start, length in buckets])
 
     def block_summaries(
         self, start_ns: int = -(1 << 63), end_ns: int = (1 << 63) - 1
@@ -876,6 +1047,31 @@ def _column_families(db: Path) -> dict[str, Options]:
             if name != "default":
                 families.setdefault(name, Options(raw_mode=True))
     return families
+
+
+class _SummaryGoneError(Exception):
+    """A summary the read planned to use was deleted meanwhile."""
+
+
+def _kind_codes(kinds: Iterable[SampleKind] | None) -> npt.NDArray[np.uint8]:
+    return np.array(sorted(set(kinds) if kinds is not None else set(SampleKind)), np.uint8)
+
+
+class _KindRows(Protocol):
+    @property
+    def kinds(self) -> npt.NDArray[np.uint8]: ...
+
+    def select(self, mask: npt.NDArray[np.bool_]) -> Self: ...
+
+
+_Rows = TypeVar("_Rows", bound=_KindRows)
+
+
+def _of_kinds(rows: _Rows, codes: npt.NDArray[np.uint8]) -> _Rows:
+    """The rows of the wanted kinds (a summary holds every kind)."""
+    if len(codes) == len(SampleKind):
+        return rows
+    return rows.select(np.isin(rows.kinds, codes))
 
 
 def _is_lock_error(error: Exception) -> bool:

@@ -70,7 +70,48 @@ META = TableSpec(
     ReadPattern.POINT,
 )
 
-ALL_TABLES = (EVENTS, TRACES, TRACE_NUMBERS, TRACE_PACKS, FRAMES, EXECUTABLES, CONTEXTS, META)
+SUMMARY_INDEX = TableSpec(
+    "summary_index",
+    "summary key: bucket start second as in `events` | bucket length (storage/summary_format.py)",
+    "empty: which buckets are summarized, readable without their summaries",
+    ReadPattern.SCAN,
+    time_key=encode_second,
+)
+SUMMARY_ROWS = TableSpec(
+    "summary_rows",
+    "summary key",
+    "columnar (trace, context, kind) rows of the bucket's events (storage/summary_format.py)",
+    ReadPattern.POINT,
+    time_key=encode_second,
+)
+SUMMARY_SECONDS = TableSpec(
+    "summary_seconds",
+    "summary key",
+    "columnar per-(second, kind) sums of the bucket's events (storage/summary_format.py)",
+    ReadPattern.POINT,
+    time_key=encode_second,
+)
+SUMMARY_CELLS = TableSpec(
+    "summary_cells",
+    "summary key (buckets of the finest length only)",
+    "columnar per-(second, 10 ms row, kind) sums for FlameScope (storage/summary_format.py)",
+    ReadPattern.POINT,
+    time_key=encode_second,
+)
+SUMMARY_TABLES = (SUMMARY_INDEX, SUMMARY_ROWS, SUMMARY_SECONDS, SUMMARY_CELLS)
+"""A bucket's summary is a row in each, written and deleted together."""
+
+ALL_TABLES = (
+    EVENTS,
+    TRACES,
+    TRACE_NUMBERS,
+    TRACE_PACKS,
+    FRAMES,
+    EXECUTABLES,
+    CONTEXTS,
+    META,
+    *SUMMARY_TABLES,
+)
 
 
 BLOCK_BYTES = 16 * 1024

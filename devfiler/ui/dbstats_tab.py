@@ -2,7 +2,8 @@
 
 Flushing deletes every event of the store, so the button asks first. The
 retention lines show the bounds, the store's size and what the last pass
-deleted (storage/retention_job.py).
+deleted (storage/retention_job.py); the summary lines how many buckets are
+summarized and what the last pass built (storage/summary_job.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from devfiler.services.database import (
     DatabaseFigures,
     RetentionJob,
     RetentionStatus,
+    SummaryJob,
+    SummaryStatus,
     database_figures,
 )
 from devfiler.ui.tabs import Shared
@@ -22,12 +25,19 @@ class DbStatsTab:
     id = "dbstats"
     title = "DB stats"
 
-    def __init__(self, retention: RetentionJob | None = None) -> None:
+    def __init__(
+        self, retention: RetentionJob | None = None, summaries: SummaryJob | None = None
+    ) -> None:
         self._retention = retention
+        self._summaries = summaries
         self.retention_lines: list[str] = []
         """What the retention text shows (for tests)."""
+        self.summary_lines: list[str] = []
+        """What the summaries text shows (for tests)."""
         self._retention_text: int | str = 0
+        self._summary_text: int | str = 0
         self._shown_status: RetentionStatus | None = None
+        self._shown_summaries: SummaryStatus | None = None
         self._disk_usage = 0
         self._key: object = None
         self._body: int | str = 0
@@ -43,6 +53,7 @@ class DbStatsTab:
         with dpg.group(parent=parent):
             dpg.add_button(label="Flush event data", callback=self._ask)
             self._retention_text = dpg.add_text("", wrap=0, show=self._retention is not None)
+            self._summary_text = dpg.add_text("", wrap=0, show=self._summaries is not None)
             self._body = dpg.add_child_window(height=-1, border=False)
         with dpg.window(
             label="Flush event data?",
@@ -80,6 +91,7 @@ class DbStatsTab:
         key = ("dbstats", shared.change)
         outcome = shared.work.request("dbstats", key, lambda: database_figures(store))
         self._show_retention()
+        self._show_summaries()
         if outcome is None or outcome.key == self._key:
             return
         self._key = outcome.key
@@ -116,11 +128,24 @@ class DbStatsTab:
         self.retention_lines = status.lines(self._disk_usage)
         dpg.set_value(self._retention_text, "\n".join(self.retention_lines))
 
+    def _show_summaries(self) -> None:
+        if self._summaries is None:
+            return
+        status = self._summaries.status()
+        if status == self._shown_summaries:
+            return
+        self._shown_summaries = status
+        self.summary_lines = status.lines()
+        dpg.set_value(self._summary_text, "\n".join(self.summary_lines))
+
     def settled(self, shared: Shared) -> bool:
         checked = self._retention is None or (
             self._shown_status is not None and self._shown_status.checks > 0
         )
-        return checked and self._key == ("dbstats", shared.change)
+        summarized = self._summaries is None or (
+            self._shown_summaries is not None and self._shown_summaries.passes > 0
+        )
+        return checked and summarized and self._key == ("dbstats", shared.change)
 
     def state(self) -> dict[str, object]:
         figures = self.figures or DatabaseFigures((), 0, 0)
@@ -130,4 +155,5 @@ class DbStatsTab:
             "wal_bytes": wal,
             "memtable_bytes": sum(table.memtable_bytes for table in tables),
             "retention": self.retention_lines,
+            "summaries": self.summary_lines,
         }

@@ -22,6 +22,6 @@ def all_tabs(services: Services) -> list[Tab]:
         ExecutablesTab(services.symbol_store, services.ingest),
         LogTab(services.log),
         TraceFrequencyTab(),
-        DbStatsTab(services.retention),
+        DbStatsTab(services.retention, services.summaries),
         GrpcTab(services.request_log, services.forwarders),
     ]

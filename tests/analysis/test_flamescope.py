@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
-from devfiler.analysis.flamescope import flamescope
+from devfiler.analysis.flamescope import flamescope, store_flamescope
 from devfiler.analysis.results import Selection
 from devfiler.analysis.selection import select_times
 from devfiler.model import SampleKind
+from devfiler.storage.summary_job import summarize
 from tests.analysis.stores import MAIN, S1, SECOND, T0, Event, make_store
+from tests.analysis.summarized_stores import KINDS, RANGES, filled_store
 
 MS = 1_000_000
 
@@ -33,3 +36,19 @@ def test_cells_per_second_and_10ms_row(tmp_path: Path) -> None:
     ]
     assert off.cells() == [[T0, 1, 40]]
     assert off.unit.value == "nanoseconds"
+
+
+def test_from_summaries_as_from_the_events(tmp_path: Path) -> None:
+    """Without filters the store's cells (mostly summaries) give it; the same as the events."""
+    with filled_store(tmp_path) as store:
+        summarize(store, time.time_ns())
+        for start, end in RANGES:
+            for kinds in KINDS:
+                for include in ((), (("thread", "thread-1"),)):
+                    selection = Selection(
+                        start, end, frozenset(kinds or SampleKind), include=include
+                    )
+                    planned = store_flamescope(store, selection)
+                    plain = flamescope(select_times(store, selection))
+                    assert (planned.start_ns, planned.end_ns) == (plain.start_ns, plain.end_ns)
+                    assert planned.cells() == plain.cells()

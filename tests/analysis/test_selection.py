@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 
 from devfiler.analysis.results import Selection, Unit
-from devfiler.analysis.selection import select_events, select_times
+from devfiler.analysis.selection import select_events, select_times, select_weights
 from devfiler.model import SampleKind
+from devfiler.storage.summary_job import summarize
 from tests.analysis.stores import CRON, MAIN, S1, S2, SECOND, T0, WORKER, Event, make_store
+from tests.analysis.summarized_stores import RANGES, filled_store
 
 EVENTS = [
     Event(T0, S1, MAIN),
@@ -103,3 +106,16 @@ def test_times_agree_with_events(tmp_path: Path, selection: Selection) -> None:
     assert sorted(zip(times.timestamps.tolist(), times.weights.tolist(), strict=True)) == sorted(
         zip(events.columns.timestamps.tolist(), events.weights.tolist(), strict=True)
     )
+
+
+def test_weights_through_summaries_keep_the_exact_range_under_filters(tmp_path: Path) -> None:
+    """Unbounded ends come from the first and last event the filters keep, to the ns."""
+    with filled_store(tmp_path) as store:
+        summarize(store, time.time_ns())
+        for start, end in RANGES:
+            for include in ((), (("thread", "thread-1"),), (("pid", "3"),)):
+                selection = Selection(start, end, include=include)
+                weights = select_weights(store, selection)
+                events = select_events(store, selection)
+                assert (weights.start_ns, weights.end_ns) == (events.start_ns, events.end_ns)
+                assert int(weights.weights.sum()) == events.total

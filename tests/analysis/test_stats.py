@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from devfiler.analysis.results import Selection
 from devfiler.analysis.stats import store_stats
 from devfiler.analysis.tracestats import trace_stats
 from devfiler.model import SampleKind
+from devfiler.storage.summary_job import summarize
 from tests.analysis.stores import (
     ENTRY,
     MAIN,
@@ -20,6 +22,7 @@ from tests.analysis.stores import (
     make_store,
     python,
 )
+from tests.analysis.summarized_stores import filled_store
 
 S5 = (WORK_AGAIN, WORK, ENTRY)
 EVENTS = [
@@ -62,3 +65,11 @@ def test_store_statistics(tmp_path: Path) -> None:
     # Frames: memcpy, work, work again, entry (native) and the Python frame.
     assert (stats.traces, stats.frames, stats.executables) == (4, 5, 2)
     assert (stats.first_ts, stats.last_ts) == (T0 - 7, T0 + 5_000_000_123)
+
+
+def test_store_statistics_through_summaries(tmp_path: Path) -> None:
+    with filled_store(tmp_path) as store:
+        plain = store_stats(store)
+        summarize(store, time.time_ns())
+        assert store_stats(store) == plain
+    assert sum(plain.events.values()) == 8000

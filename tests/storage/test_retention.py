@@ -21,6 +21,7 @@ from devfiler.storage.tables import (
     CONTEXTS,
     EVENTS,
     FRAMES,
+    SUMMARY_TABLES,
     TRACE_NUMBERS,
     TRACES,
     TableSpec,
@@ -227,9 +228,12 @@ def test_a_write_during_the_scan_keeps_what_it_refers_to(store: Store) -> None:
     assert store.contexts(events.context_keys.tolist())
 
 
-def test_only_the_events_table_is_keyed_by_time() -> None:
-    """Retention deletes by key range in every table keyed by time; today that is `events`."""
-    assert [spec.name for spec in ALL_TABLES if spec.time_key is not None] == [EVENTS.name]
+def test_events_and_their_summaries_are_the_tables_keyed_by_time() -> None:
+    """Retention deletes by key range in every table keyed by time."""
+    assert [spec.name for spec in ALL_TABLES if spec.time_key is not None] == [
+        EVENTS.name,
+        *(spec.name for spec in SUMMARY_TABLES),
+    ]
 
 
 def test_job_runs_passes_in_the_background_and_logs_them(

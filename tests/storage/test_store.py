@@ -16,6 +16,7 @@ from devfiler.storage.store import Store, StoreError
 from devfiler.storage.tables import (
     ALL_TABLES,
     EXECUTABLES,
+    SUMMARY_TABLES,
     TRACE_PACKS,
     TRACES,
     db_options,
@@ -157,24 +158,31 @@ def test_a_table_of_a_newer_version_does_not_keep_the_store_closed(tmp_path: Pat
             assert len(reader.read_events(0, 10)) == 1
 
 
-def test_a_reader_follows_an_owner_of_the_version_before_packs(tmp_path: Path) -> None:
-    """An owner that never made `trace_packs` (the version before) still has readers:
-    they read single trace rows."""
+def test_a_reader_follows_an_owner_of_the_version_before_packs_and_summaries(
+    tmp_path: Path,
+) -> None:
+    """An owner that never made `trace_packs` nor the summary tables (versions before) still
+    has readers: they read single trace rows and every event from its blocks."""
     paths = data_paths(tmp_path)
     with Store.open(paths) as store:
         store.write(_batch([1, 2]))
+    newer = (TRACE_PACKS, *SUMMARY_TABLES)
     every = {spec.name: table_options(spec) for spec in ALL_TABLES}
     layout = Rdict(str(paths.db), db_options(), column_families=every)
-    layout.drop_column_family(TRACE_PACKS.name)
+    for spec in newer:
+        layout.drop_column_family(spec.name)
     layout.close()
-    older = {spec.name: table_options(spec) for spec in ALL_TABLES if spec is not TRACE_PACKS}
+    older = {spec.name: table_options(spec) for spec in ALL_TABLES if spec not in newer}
     owner = Rdict(str(paths.db), db_options(), column_families=older)
     try:
         with Store.open_reader(paths) as reader:
             assert not reader.writable
             assert len(reader.read_events(0, 10)) == 2
+            assert reader.read_weights(0, 10).counts.sum() == 2
+            assert reader.read_second_sums(0, 10).counts.sum() == 2
             coded = reader.coded_traces(np.array([0, 1]))
             assert coded.lengths.tolist() == [1, 2]
-            assert TRACE_PACKS.name not in [t.name for t in reader.table_stats()]
+            stats = [t.name for t in reader.table_stats()]
+            assert not {spec.name for spec in newer} & set(stats)
     finally:
         owner.close()

@@ -1,4 +1,5 @@
-"""What the window does as the store's owner: retention (DB stats) and forwarding (gRPC)."""
+"""What the window does as the store's owner: retention and summaries (DB stats) and
+forwarding (gRPC)."""
 
 from __future__ import annotations
 
@@ -52,6 +53,17 @@ def test_dbstats_shows_the_bounds_and_what_the_first_pass_deleted(tmp_path: Path
     with Store.open(data_paths(tmp_path / "data")) as store:
         left = store.read_events(-(1 << 63), (1 << 63) - 1)
         assert len(left) == 4
+
+
+def test_dbstats_shows_what_the_summary_job_built(tmp_path: Path) -> None:
+    """Events of two hours ago are settled: their 10 minutes and hour are summarized."""
+    then = time.time_ns() - 2 * 3600 * SECOND
+    then -= then % (600 * SECOND)
+    with Store.open(data_paths(tmp_path / "data")) as store:
+        store.write(batch_of([Event(then + i * SECOND, S1, WORKER) for i in range(6)]))
+    lines = developer_tab(tmp_path, "dbstats")["summaries"]
+    assert lines[0].endswith(" of a day, 1 of an hour, 1 of 10 minutes.")
+    assert lines[1].startswith("Passes since start: 1; the last built ")
 
 
 def test_grpc_tab_shows_each_forwarding_downstream(tmp_path: Path) -> None:
