@@ -6,6 +6,11 @@ it instead of reading the store again. A few recent keys are kept, so going
 back to the previous selection is immediate. A selection that is a kept one
 moved forward in time (a range following the present) is folded from it
 (analysis/profile_fold.py) rather than loaded.
+
+Profiles are summed (`load_profile(times=False)`): the stack views read
+only the (trace, thread) sums, and the views that need event times read
+them on their own (`times`, `topfunctions.read_event_paths`), so the first
+flamegraph never waits for them.
 """
 
 from __future__ import annotations
@@ -15,8 +20,8 @@ from collections import OrderedDict
 from collections.abc import Hashable
 
 from devfiler.analysis.labels import SymbolLookup
-from devfiler.analysis.profile import Profile, load_profile
-from devfiler.analysis.profile_fold import can_fold, fold
+from devfiler.analysis.profile import Profile
+from devfiler.analysis.profile_fold import Followed, can_fold, fold, load_followed
 from devfiler.analysis.results import Selection
 from devfiler.analysis.selection import SelectedTimes, select_times
 from devfiler.storage.store import Store
@@ -32,7 +37,7 @@ class _Entry:
 
     def __init__(self) -> None:
         self.done = threading.Event()
-        self.value: Profile | None = None
+        self.value: Followed | None = None
         self.error: BaseException | None = None
         self.folds = 0
 
@@ -67,7 +72,7 @@ class ProfileCache:
                     entry.value = fold(base.value, self._store, selection, self._symbols)
                     entry.folds = base.folds + 1
                 else:
-                    entry.value = load_profile(self._store, selection, self._symbols)
+                    entry.value = load_followed(self._store, selection, self._symbols)
             except BaseException as error:
                 entry.error = error
                 with self._lock:
@@ -79,7 +84,7 @@ class ProfileCache:
         if entry.error is not None:
             raise entry.error
         assert entry.value is not None
-        return entry.value
+        return entry.value.profile
 
     def _foldable(self, selection: Selection) -> _Entry | None:
         """The newest loaded profile this selection can be folded from (lock held)."""
@@ -90,13 +95,6 @@ class ProfileCache:
         return None
 
     def times(self, selection: Selection, change: Hashable) -> SelectedTimes:
-        """When and how much: from the loaded profile if there is one, else from the store.
-
-        Timestamps need no traces or labels, so the timeline never waits for
-        a profile to load.
-        """
-        with self._lock:
-            entry = self._entries.get((selection, change))
-        if entry is not None and entry.done.is_set() and entry.value is not None:
-            return entry.value.times
+        """When and how much, from the store: timestamps need no traces or labels, so the
+        timeline and FlameScope never wait for a profile to load."""
         return select_times(self._store, selection)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -42,6 +42,26 @@ def row_cells(item: TopFunction, unit: Unit) -> RowCells:
         function=item.function,
         file=item.file,
     )
+
+
+def carried_heat(
+    items: tuple[TopFunction, ...], shown: tuple[TopFunction, ...]
+) -> tuple[TopFunction, ...]:
+    """Items without strips take those of the same function among the `shown` ones.
+
+    A table drawn before its strips are read keeps the strips it showed
+    (a range following the present hardly changes them), so they do not
+    blink off each time the range moves.
+    """
+    strips = {(i.function, i.file): i for i in shown if i.heat_total}
+    kept = []
+    for item in items:
+        before = strips.get((item.function, item.file))
+        if item.heat_total or before is None:
+            kept.append(item)
+        else:
+            kept.append(replace(item, heat_self=before.heat_self, heat_total=before.heat_total))
+    return tuple(kept)
 
 
 def heat_rows(items: tuple[TopFunction, ...], bins: int, rows: int) -> npt.NDArray[np.float32]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from devfiler.analysis.results import HEAT_BINS, TopFunction, Unit
 from devfiler.model import FrameKind
 from devfiler.ui.theme import FRAME_COLOURS, HEAT_SELF, HEAT_TOTAL
-from devfiler.ui.topfuncs_rows import HEAT_EMPTY, heat_rows, row_cells
+from devfiler.ui.topfuncs_rows import HEAT_EMPTY, carried_heat, heat_rows, row_cells
 
 
 def item(name: str, self_w: int, total_w: int, heat_self: float = 0.0) -> TopFunction:
@@ -49,3 +51,18 @@ def test_heat_rows_paint_total_and_self_bins() -> None:
     assert np.allclose(image[1, 20, :3], np.asarray(HEAT_TOTAL) / 255.0)
     assert np.allclose(image[1, 30, :3], np.asarray(HEAT_EMPTY) / 255.0)
     assert np.allclose(image[3, 10, :3], np.asarray(HEAT_EMPTY) / 255.0)
+
+
+def test_a_table_without_strips_keeps_the_strips_shown_for_the_same_functions() -> None:
+    shown = (item("a", 1, 5, 0.5), item("b", 2, 4))
+    bare = tuple(
+        dataclasses.replace(i, heat_self=(), heat_total=(), self_weight=9)
+        for i in (item("b", 2, 4), item("c", 1, 1))
+    )
+    carried = carried_heat(bare, shown)
+    assert [i.self_weight for i in carried] == [9, 9]
+    assert carried[0].heat_total == shown[1].heat_total
+    assert carried[0].heat_self == shown[1].heat_self
+    assert carried[1].heat_total == ()
+    fresh = (item("b", 2, 4, 1.0),)
+    assert carried_heat(fresh, shown) == fresh
