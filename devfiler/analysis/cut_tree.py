@@ -132,7 +132,11 @@ class _Kept:
 
     def extended_by(self, profile: Profile) -> bool:
         """Whether `profile` keeps this one's paths, threads and boxes as they are and adds
-        after them (a fold does), for the same view."""
+        after them (a fold does), for the same view.
+
+        The same trace numbers over the same boxes in the same view are the
+        same paths, so the codes of the paths are not compared.
+        """
         old = self.profile
         n = len(old.trace_numbers)
         view = replace(profile.selection, start_ns=old.start_ns, end_ns=old.end_ns)
@@ -144,7 +148,6 @@ class _Kept:
             and stacks.frames[: len(before.frames)] == before.frames
             and np.array_equal(profile.trace_numbers[:n], old.trace_numbers)
             and np.array_equal(stacks.offsets[: n + 1], before.offsets)
-            and np.array_equal(stacks.codes[: len(before.codes)], before.codes)
         )
 
     def update(self, profile: Profile) -> None:

@@ -133,9 +133,7 @@ def _moved(
     ]
     reread = changed[0] if changed else selection.end_ns // SECOND_NS
     stacks, numbers, names = old.stacks, old.trace_numbers, old.thread_names
-    parts: list[tuple[npt.NDArray[np.int64], ...]] = [
-        (old.pair_trace, old.pair_thread, old.pair_weight)
-    ]
+    parts: list[tuple[npt.NDArray[np.int64], ...]] = []
     if leaving is not None:
         parts.append(_leaving_pairs(old, leaving))
     redone = followed.second >= reread
@@ -152,12 +150,9 @@ def _moved(
         parts.append((trace, thread, events.weights))
         fresh = _per_second(columns.timestamps // SECOND_NS, trace, thread, events.weights)
         rows = [np.concatenate([a, b]) for a, b in zip(rows, fresh, strict=True)]
-    pair_trace, pair_thread, pair_weight = pairs_of(
-        *(np.concatenate([part[i] for part in parts]) for i in range(3))
+    pair_trace, pair_thread, pair_weight = _changed(
+        old, pairs_of(*(np.concatenate([part[i] for part in parts]) for i in range(3)))
     )
-    # Taking out what left can take out more than was added when events older than a
-    # minute arrived since: such pairs go rather than weigh less than nothing.
-    positive = pair_weight > 0
     profile = dataclasses.replace(
         old,
         selection=selection,
@@ -166,9 +161,9 @@ def _moved(
         stacks=stacks,
         trace_numbers=numbers,
         thread_names=names,
-        pair_trace=pair_trace[positive],
-        pair_thread=pair_thread[positive],
-        pair_weight=pair_weight[positive],
+        pair_trace=pair_trace,
+        pair_thread=pair_thread,
+        pair_weight=pair_weight,
     )
     tail, end = (selection.end_ns - LOOKBACK_NS) // SECOND_NS, selection.end_ns // SECOND_NS
     kept = rows[0] >= tail
@@ -182,6 +177,33 @@ def _moved(
         weight_rows,
         {s: mark for s, mark in signature.items() if tail <= s < end},
     )
+
+
+def _changed(
+    old: Profile, changes: tuple[npt.NDArray[np.int64], ...]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The profile's pair sums plus `changes` (summed per pair, sorted), in pair order.
+
+    Both are sorted by (trace, thread), so the few changes are merged in
+    place of sorting every pair again. Taking out what left can take out
+    more than was added when events older than a minute arrived since:
+    such pairs go rather than weigh less than nothing.
+    """
+    trace, thread, change = changes
+    span = int(max(old.pair_thread.max(initial=0), thread.max(initial=0))) + 1
+    keys = old.pair_trace * span + old.pair_thread
+    changed = trace * span + thread
+    at = np.searchsorted(keys, changed)
+    there = at < len(keys)
+    there[there] = keys[at[there]] == changed[there]
+    weight = old.pair_weight.copy()
+    weight[at[there]] += change[there]
+    new = ~there
+    keys = np.insert(keys, at[new], changed[new])
+    weight = np.insert(weight, at[new], change[new])
+    positive = weight > 0
+    keys, weight = keys[positive], weight[positive]
+    return keys // span, keys % span, weight
 
 
 def _leaving_pairs(old: Profile, leaving: SelectedWeights) -> tuple[npt.NDArray[np.int64], ...]:
