@@ -22,8 +22,9 @@ from collections.abc import Hashable
 from devfiler.analysis.labels import SymbolLookup
 from devfiler.analysis.profile import Profile
 from devfiler.analysis.profile_fold import Followed, can_fold, fold, load_followed
-from devfiler.analysis.results import Selection
+from devfiler.analysis.results import Selection, Timeline
 from devfiler.analysis.selection import SelectedTimes, select_times
+from devfiler.analysis.timeline import load_timeline
 from devfiler.storage.store import Store
 
 KEEP = 3
@@ -93,6 +94,11 @@ class ProfileCache:
             if value is not None and entry.folds < FULL_LOAD_EVERY and can_fold(value, selection):
                 return entry
         return None
+
+    def timeline(self, selection: Selection, change: Hashable) -> Timeline:
+        """The selection's timeline from the store: block sums when its buckets are whole
+        seconds, so a following range's timeline costs a scan of block headers."""
+        return load_timeline(self._store, selection)
 
     def times(self, selection: Selection, change: Hashable) -> SelectedTimes:
         """When and how much, from the store: timestamps need no traces or labels, so the

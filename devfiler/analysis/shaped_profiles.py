@@ -17,7 +17,7 @@ from collections.abc import Hashable
 from devfiler.analysis.labels import SymbolLookup
 from devfiler.analysis.profile import Profile
 from devfiler.analysis.profile_cache import KEEP, ProfileCache
-from devfiler.analysis.results import Selection
+from devfiler.analysis.results import Selection, Timeline
 from devfiler.analysis.selection import SelectedTimes
 from devfiler.analysis.shape import shaped
 from devfiler.analysis.shape_options import PLAIN
@@ -55,3 +55,7 @@ class ShapedProfiles(ProfileCache):
     def times(self, selection: Selection, change: Hashable) -> SelectedTimes:
         """When and how much of the plain selection: the timeline shows every event."""
         return super().times(dataclasses.replace(selection, shape=PLAIN), change)
+
+    def timeline(self, selection: Selection, change: Hashable) -> Timeline:
+        """The plain selection's timeline, as `times`."""
+        return super().timeline(dataclasses.replace(selection, shape=PLAIN), change)

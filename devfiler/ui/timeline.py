@@ -15,7 +15,6 @@ import time
 import dearpygui.dearpygui as dpg
 
 from devfiler.analysis.results import Timeline, Unit
-from devfiler.analysis.timeline import timeline
 from devfiler.ui.drawn import drawn_at
 from devfiler.ui.formatting import duration_scale
 from devfiler.ui.tabs import Shared
@@ -139,9 +138,7 @@ class TimelineStrip:
     def _draw_data(self, shared: Shared) -> None:
         key = (shared.selection, shared.change)
         profiles, selection, change = shared.profiles, shared.selection, shared.change
-        outcome = shared.work.request(
-            "timeline", key, lambda: timeline(profiles.times(selection, change))
-        )
+        outcome = shared.work.request("timeline", key, lambda: profiles.timeline(selection, change))
         if outcome is None or outcome.key == self._drawn_key or outcome.value is None:
             return
         self._drawn_key = outcome.key
