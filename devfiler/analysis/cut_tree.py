@@ -51,8 +51,9 @@ class CutTree:
 
     def __init__(self) -> None:
         self._kept: _Kept | None = None
+        self._last: Profile | None = None
         self.builds = 0
-        """Trees built rather than updated (the rest were updated)."""
+        """Trees kept with a margin, built rather than updated."""
 
     def graph(
         self, profile: Profile, min_share: float, zoom: Zoom | None = None
@@ -65,11 +66,17 @@ class CutTree:
         cut = math.ceil(min_share * profile.total)
         if cut < 1:
             return flamegraph_table(profile, min_share).table
-        kept = self._kept
+        kept, last = self._kept, self._last
+        self._last = profile
         if kept is not None and kept.min_share == min_share and kept.extended_by(profile):
             kept.update(profile)
             if kept.holds(cut):
                 return kept.table(profile, cut)
+        elif last is None or last is profile or not _extended(last, profile):
+            # Keeping a tree costs more than building the cut one: only a profile
+            # that was folded from the last one (following the present) gets it.
+            self._kept = None
+            return flamegraph_table(profile, min_share).table
         self._kept = kept = _Kept.build(profile, min_share, cut)
         self.builds += 1
         return kept.table(profile, cut)
@@ -131,24 +138,7 @@ class _Kept:
         )
 
     def extended_by(self, profile: Profile) -> bool:
-        """Whether `profile` keeps this one's paths, threads and boxes as they are and adds
-        after them (a fold does), for the same view.
-
-        The same trace numbers over the same boxes in the same view are the
-        same paths, so the codes of the paths are not compared.
-        """
-        old = self.profile
-        n = len(old.trace_numbers)
-        view = replace(profile.selection, start_ns=old.start_ns, end_ns=old.end_ns)
-        stacks, before = profile.stacks, old.stacks
-        return (
-            view == old.selection
-            and len(profile.trace_numbers) >= n
-            and profile.thread_names[: len(old.thread_names)] == old.thread_names
-            and stacks.frames[: len(before.frames)] == before.frames
-            and np.array_equal(profile.trace_numbers[:n], old.trace_numbers)
-            and np.array_equal(stacks.offsets[: n + 1], before.offsets)
-        )
+        return _extended(self.profile, profile)
 
     def update(self, profile: Profile) -> None:
         """Walk the sums that changed since the last profile through the tree."""
@@ -224,6 +214,26 @@ class _Kept:
             lost=lost[kept],
         )
         return levels_table(boxes, levels, root_frame(root_label(profile.selection)))
+
+
+def _extended(old: Profile, profile: Profile) -> bool:
+    """Whether `profile` keeps the paths, threads and boxes of `old` as they are and adds
+    after them (a fold does), for the same view.
+
+    The same trace numbers over the same boxes in the same view are the
+    same paths, so the codes of the paths are not compared.
+    """
+    n = len(old.trace_numbers)
+    view = replace(profile.selection, start_ns=old.start_ns, end_ns=old.end_ns)
+    stacks, before = profile.stacks, old.stacks
+    return (
+        view == old.selection
+        and len(profile.trace_numbers) >= n
+        and profile.thread_names[: len(old.thread_names)] == old.thread_names
+        and stacks.frames[: len(before.frames)] == before.frames
+        and np.array_equal(profile.trace_numbers[:n], old.trace_numbers)
+        and np.array_equal(stacks.offsets[: n + 1], before.offsets)
+    )
 
 
 def _box_numbers(
