@@ -32,7 +32,7 @@ from devfiler.analysis.flamegraph import (
     thread_paths,
     zoomed_graph,
 )
-from devfiler.analysis.labels import LabeledFrame, root_frame
+from devfiler.analysis.labels import LabeledFrame, root_frame, thread_frame
 from devfiler.analysis.profile import Profile
 from devfiler.analysis.results import FlameGraphTable, FlameTable
 from devfiler.analysis.tree import Levels, levels_table, merge_levels
@@ -106,6 +106,10 @@ class _Kept:
     box_number: dict[str, int]
     exits: npt.NDArray[np.int64]
     inflow: npt.NDArray[np.int64]
+    frame_numbers: npt.NDArray[np.int64]
+    thread_numbers: npt.NDArray[np.int64]
+    boxes: list[LabeledFrame]
+    rank_of_number: npt.NDArray[np.int64]
 
     @classmethod
     def build(cls, profile: Profile, min_share: float, cut: int) -> _Kept:
@@ -135,6 +139,10 @@ class _Kept:
             box_number=box_number,
             exits=none,
             inflow=none,
+            frame_numbers=none,
+            thread_numbers=none,
+            boxes=[],
+            rank_of_number=none,
         )
 
     def extended_by(self, profile: Profile) -> bool:
@@ -146,12 +154,11 @@ class _Kept:
         self.profile = profile
         if not len(change):
             return
-        frames, _ = thread_paths(profile)
-        numbers = _box_numbers(frames, self.box_number)
+        numbers, threads = self.numbered(profile)
         stacks = profile.stacks
         length = stacks.lengths[trace] + 1
         start = stacks.offsets[trace]
-        first = numbers[len(stacks.frames) + thread]
+        first = threads[thread]
         self.weight[0] += int(change.sum())
         node = np.zeros(len(change), dtype=np.int64)
         exits, inflow = [self.exits], [self.inflow]
@@ -200,20 +207,34 @@ class _Kept:
         level_start = count[self.level_start].tolist()
         while len(level_start) > 2 and level_start[-1] == level_start[-2]:
             level_start.pop()
-        frames, _ = thread_paths(profile)
-        boxes, rank = _sorted_boxes(frames)
-        numbers = _box_numbers(frames, self.box_number)
-        rank_of_number = np.full(len(self.box_number) + 1, len(boxes), dtype=np.int64)
-        rank_of_number[numbers] = rank
+        numbers, threads = self.numbered(profile)
+        if len(self.boxes) != len(numbers) + len(threads):
+            frames, _ = thread_paths(profile)
+            self.boxes, rank = _sorted_boxes(frames)
+            self.rank_of_number = np.full(len(self.box_number) + 1, len(frames), dtype=np.int64)
+            self.rank_of_number[np.concatenate([numbers, threads])] = rank
         levels = Levels(
             parent=np.where(parent[kept] >= 0, count[np.maximum(parent[kept], 0)], -1),
-            code=rank_of_number[self.box[kept]],
+            code=self.rank_of_number[self.box[kept]],
             level_start=level_start,
             weight=[self.weight[kept]],
             own=[self.own[kept]],
             lost=lost[kept],
         )
-        return levels_table(boxes, levels, root_frame(root_label(profile.selection)))
+        return levels_table(self.boxes, levels, root_frame(root_label(profile.selection)))
+
+    def numbered(self, profile: Profile) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """The lasting numbers of the profile's frames and of its threads' boxes, numbering
+        only what the last profile did not have (a fold only adds after the end)."""
+        frames, names = profile.stacks.frames, profile.thread_names
+        if len(self.frame_numbers) < len(frames):
+            added = _box_numbers(frames[len(self.frame_numbers) :], self.box_number)
+            self.frame_numbers = np.concatenate([self.frame_numbers, added])
+        if len(self.thread_numbers) < len(names):
+            boxes = [thread_frame(name) for name in names[len(self.thread_numbers) :]]
+            added = _box_numbers(boxes, self.box_number)
+            self.thread_numbers = np.concatenate([self.thread_numbers, added])
+        return self.frame_numbers, self.thread_numbers
 
 
 def _extended(old: Profile, profile: Profile) -> bool:
