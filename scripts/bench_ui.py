@@ -113,6 +113,16 @@ DRAWN = {"flamegraph": "nodes", "topfuncs": "rows"}
 """The state field that becomes non-zero when a tab's result is drawn."""
 
 
+def settle(app: Any) -> None:
+    """Draw frames until the window has settled, sleeping while its jobs run as the
+    window's own loop does (it draws when a job finishes or input arrives)."""
+    app.step()
+    while not app.settled():
+        if app.work.busy():
+            app.work.wait(0.25)
+        app.step()
+
+
 def following_cpu(data_dir: Path, start: int, end: int, steps: int) -> list[tuple[float, float]]:
     """(CPU s, wall s) of the window's refresh each time its range moves 5 s forward.
 
@@ -136,21 +146,17 @@ def following_cpu(data_dir: Path, start: int, end: int, steps: int) -> list[tupl
         app = App(store, [tab], WindowOptions(time_range=first))
         app.open()
         try:
-            while not app.settled():
-                app.step()
+            settle(app)
             assert tab.data is not None
             heaviest = int(tab.data.flat.table.weight[1:].argmax()) + 1
             tab.view = flame_view.zoom_to(tab.data.flat, heaviest, tab.view)
-            while not app.settled():
-                app.step()
+            settle(app)
             for step in range(1, steps + 1):
                 app.time_range = TimeRange(
                     first.start_ns + step * interval, first.end_ns + step * interval
                 )
                 began, cpu_began = time.monotonic(), time.process_time()
-                app.step()
-                while not app.settled():
-                    app.step()
+                settle(app)
                 figures.append((time.process_time() - cpu_began, time.monotonic() - began))
             if tab.view.focus is None:
                 raise SystemExit("the zoom was lost while following")
