@@ -74,7 +74,7 @@ def first_flamegraph_seconds(data_dir: Path, start: int, end: int) -> tuple[floa
     with tempfile.TemporaryDirectory() as tmp:
         command = [sys.executable, "-m", "devfiler.cli", "--listen", "127.0.0.1:0"]
         command += ["--data-dir", str(data_dir), "--start", str(start), "--end", str(end)]
-        command += ["--screenshot", str(Path(tmp) / "shot.png"), *QUIET]
+        command += ["--screenshot", str(Path(tmp) / "shot.png"), "--tab", "flamegraph", *QUIET]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         began = time.monotonic()
         subprocess.run(command, check=True, capture_output=True)
