@@ -12,7 +12,8 @@ the strips in.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 
 import dearpygui.dearpygui as dpg
@@ -28,7 +29,7 @@ from devfiler.ui.drawn import drawn_at
 from devfiler.ui.empty_views import empty_reason
 from devfiler.ui.tabs import Shared
 from devfiler.ui.text_table import LIST_TABLE, delete_rows
-from devfiler.ui.topfuncs_rows import carried_heat, heat_rows, row_cells
+from devfiler.ui.topfuncs_rows import carried_heat, heat_due, heat_rows, row_cells
 
 ROW_HEIGHT = 18
 FILTER_WIDTH = 260
@@ -57,7 +58,9 @@ class TopFunctionsTab:
         self.filter_text = ""
         self.result: TopFunctions | None = None
         self._key: object = None
-        self._heat_key: object = None
+        self._heat_key: Hashable = None
+        self._heat_at = 0.0
+        self._heat_due = True
         self._error: str | None = None
         self._shown_key: object = None
         self._shown_items: tuple[TopFunction, ...] = ()
@@ -140,7 +143,8 @@ class TopFunctionsTab:
         if isinstance(order, TopOrder):
             self.order = order
 
-    def result_key(self, shared: Shared) -> object:
+    def result_key(self, shared: Shared) -> Hashable:
+        """What the table shows; `topfuncs_rows.heat_due` reads its parts."""
         return ("topfuncs", shared.selection, shared.change, self.order, self.filter_text)
 
     def update(self, shared: Shared) -> None:
@@ -179,12 +183,22 @@ class TopFunctionsTab:
         if self._key != key or self._error is not None:
             return
         # Only once the table of this key is drawn: the strips never delay it.
-        heat = shared.work.request("topheat", key, with_heat)
-        if heat is not None and heat.key == key and heat.key != self._heat_key:
-            self._heat_key = heat.key
-            if heat.value is not None:
-                self.result = heat.value
-                self._show(heat.value)
+        now = time.monotonic()
+        self._heat_due = heat_due(self._heat_key, key, now - self._heat_at)
+        if self._heat_due:
+            heat = shared.work.request("topheat", key, with_heat)
+        else:
+            heat = shared.work.last("topheat")
+        if heat is None or heat.key == self._heat_key or heat.value is None:
+            return
+        self._heat_key, self._heat_at = heat.key, now
+        if heat.key == key:
+            self.result = heat.value
+            self._show(heat.value)
+        elif self.result is not None:
+            # Strips of the range a moment ago: shown on this table's functions.
+            self._shown_items = heat.value.items
+            self._show(self.result)
 
     def _right_click(self, shared: Shared) -> None:
         """A right-click on a row lists the samples behind its function."""
@@ -197,7 +211,8 @@ class TopFunctionsTab:
 
     def settled(self, shared: Shared) -> bool:
         key = self.result_key(shared)
-        return self._key == key and (self._error is not None or self._heat_key == key)
+        strips = self._heat_key == key or not self._heat_due
+        return self._key == key and (self._error is not None or strips)
 
     def _show(self, result: TopFunctions) -> None:
         items = result.items[:DEFAULT_LIMIT]
