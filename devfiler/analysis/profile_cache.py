@@ -19,12 +19,12 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 
+from devfiler.analysis.followed_timeline import FollowedTimeline
 from devfiler.analysis.labels import SymbolLookup
 from devfiler.analysis.profile import Profile
 from devfiler.analysis.profile_fold import Followed, can_fold, fold, load_followed
 from devfiler.analysis.results import Selection, Timeline
 from devfiler.analysis.selection import SelectedTimes, select_times
-from devfiler.analysis.timeline import load_timeline
 from devfiler.storage.store import Store
 
 KEEP = 3
@@ -52,6 +52,7 @@ class ProfileCache:
         self._keep = keep
         self._lock = threading.Lock()
         self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
+        self._timeline = FollowedTimeline(store)
 
     def get(self, selection: Selection, change: Hashable) -> Profile:
         """The selection's profile at this store state, loading it if no thread has yet."""
@@ -97,8 +98,8 @@ class ProfileCache:
 
     def timeline(self, selection: Selection, change: Hashable) -> Timeline:
         """The selection's timeline from the store: block sums when its buckets are whole
-        seconds, so a following range's timeline costs a scan of block headers."""
-        return load_timeline(self._store, selection)
+        seconds, moved forward with a range following the present."""
+        return self._timeline.get(selection)
 
     def times(self, selection: Selection, change: Hashable) -> SelectedTimes:
         """When and how much, from the store: timestamps need no traces or labels, so the
