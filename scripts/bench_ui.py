@@ -62,19 +62,107 @@ def fill(data_dir: Path, seconds: int, rate: int) -> tuple[int, int]:
     return start, start + seconds * NS
 
 
-def first_flamegraph_seconds(data_dir: Path, start: int, end: int) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of the new process) until its screenshot is saved."""
+QUIET = ["--no-auto-symbols", "--retention", "off"]
+"""No background work besides the window's own, and old data is not deleted."""
+
+
+def first_flamegraph_seconds(data_dir: Path, start: int, end: int) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds, peak RSS MB of the new process) until its screenshot is saved.
+
+    The peak RSS is the largest of this process's children so far: measure it first.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         command = [sys.executable, "-m", "devfiler.cli", "--listen", "127.0.0.1:0"]
         command += ["--data-dir", str(data_dir), "--start", str(start), "--end", str(end)]
-        command += ["--screenshot", str(Path(tmp) / "shot.png")]
+        command += ["--screenshot", str(Path(tmp) / "shot.png"), "--tab", "flamegraph", *QUIET]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         began = time.monotonic()
         subprocess.run(command, check=True, capture_output=True)
         wall = time.monotonic() - began
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-        return wall, cpu
+        return wall, cpu, after.ru_maxrss / 1024
+
+
+def shown_to_drawn(data_dir: Path, start: int, end: int, tab: str) -> tuple[float, float]:
+    """Seconds from the window's first frame (its first state written) until `tab` shows its
+    result, and until everything on it is drawn (Top functions: its heat strips too)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        state_path = Path(tmp) / "state.json"
+        command = [sys.executable, "-m", "devfiler.cli", "--listen", "127.0.0.1:0", "--tab", tab]
+        command += ["--data-dir", str(data_dir), "--start", str(start), "--end", str(end)]
+        command += QUIET
+        env = dict(os.environ, DEVFILER_UI_STATE=str(state_path))
+        process = subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        window = Driven(process, state_path)
+        try:
+            window.wait(lambda s: True, timeout=120)
+            shown = time.monotonic()
+            window.wait(lambda s: bool(s.get(tab, {}).get(DRAWN[tab])), timeout=120)
+            drawn = time.monotonic() - shown
+            window.wait(lambda s: bool(s.get("settled")), timeout=120)
+            return drawn, time.monotonic() - shown
+        finally:
+            process.terminate()
+            process.wait(30)
+
+
+DRAWN = {"flamegraph": "nodes", "topfuncs": "rows"}
+"""The state field that becomes non-zero when a tab's result is drawn."""
+
+
+def settle(app: Any) -> None:
+    """Draw frames until the window has settled, sleeping while its jobs run as the
+    window's own loop does (it draws when a job finishes or input arrives)."""
+    app.step()
+    while not app.settled():
+        if app.work.busy():
+            app.work.wait(0.25)
+        app.step()
+
+
+def following_cpu(data_dir: Path, start: int, end: int, steps: int) -> list[tuple[float, float]]:
+    """(CPU s, wall s) of the window's refresh each time its range moves 5 s forward.
+
+    The window shows the flamegraph of [start, end - 5 * steps s) zoomed
+    into the heaviest thread, as when following the present; each step
+    moves the range by one agent interval and counts every thread of this
+    process until the window has settled again (fold, tree, drawing).
+    """
+    from devfiler.config import data_paths
+    from devfiler.storage.store import Store
+    from devfiler.ui import flame_view
+    from devfiler.ui.app import App, WindowOptions
+    from devfiler.ui.flamegraph_tab import FlamegraphTab
+    from devfiler.ui.time_range import TimeRange
+
+    interval = 5 * NS
+    first = TimeRange(start, end - steps * interval)
+    tab = FlamegraphTab()
+    figures = []
+    with Store.open(data_paths(data_dir)) as store:
+        app = App(store, [tab], WindowOptions(time_range=first))
+        app.open()
+        try:
+            settle(app)
+            assert tab.data is not None
+            heaviest = int(tab.data.flat.table.weight[1:].argmax()) + 1
+            tab.view = flame_view.zoom_to(tab.data.flat, heaviest, tab.view)
+            settle(app)
+            for step in range(1, steps + 1):
+                app.time_range = TimeRange(
+                    first.start_ns + step * interval, first.end_ns + step * interval
+                )
+                began, cpu_began = time.monotonic(), time.process_time()
+                settle(app)
+                figures.append((time.process_time() - cpu_began, time.monotonic() - began))
+            if tab.view.focus is None:
+                raise SystemExit("the zoom was lost while following")
+        finally:
+            app.close()
+    return figures
 
 
 def pan_fps(
@@ -251,6 +339,10 @@ def main() -> int:
     parser.add_argument("--rate", type=int, default=320, help="samples per second when filling")
     parser.add_argument("--seconds", type=float, default=10.0, help="how long to pan")
     parser.add_argument("--rounds", type=int, default=5, help="typing and tab switch rounds")
+    parser.add_argument("--steps", type=int, default=12, help="5 s steps while following")
+    parser.add_argument(
+        "--only", choices=["launch", "following"], help="measure only the launch or following"
+    )
     args = parser.parse_args()
     if args.fill:
         data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="devfiler-bench-ui-"))
@@ -262,8 +354,23 @@ def main() -> int:
             parser.error("give --fill, or --data-dir with --start and --end")
         data_dir, start, end = args.data_dir, args.start, args.end
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    wall, cpu = first_flamegraph_seconds(data_dir, start, end)
-    print(f"first flamegraph drawn (new process): {wall:.2f} s (CPU {cpu:.2f} s)")
+    if args.only != "following":
+        wall, cpu, rss = first_flamegraph_seconds(data_dir, start, end)
+        print(f"first flamegraph drawn (new process): {wall:.2f} s (CPU {cpu:.2f} s), {rss:.0f} MB")
+        for tab in DRAWN:
+            drawn, settled = shown_to_drawn(data_dir, start, end, tab)
+            print(f"{tab}: shown to drawn {drawn:.2f} s, to settled {settled:.2f} s")
+    if args.only != "launch":
+        figures = following_cpu(data_dir, start, end, args.steps)
+        cpus = sorted(cpu for cpu, _ in figures)
+        print(
+            f"following, {len(figures)} steps of 5 s: CPU per refresh median "
+            f"{statistics.median(cpus):.3f} s (min {cpus[0]:.3f}, max {cpus[-1]:.3f}), wall median "
+            f"{statistics.median(w for _, w in figures):.3f} s"
+        )
+    if args.only:
+        print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        return 0
     fps, ms, cpu_ms, boxes = pan_fps(data_dir, start, end, args.seconds)
     print(
         f"panning: {fps:.1f} frames/s ({ms:.1f} ms per frame, CPU {cpu_ms:.1f} ms per frame), "

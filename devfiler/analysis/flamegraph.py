@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from devfiler.analysis.labels import LabeledFrame, root_frame, thread_frame
 from devfiler.analysis.profile import Profile
-from devfiler.analysis.results import FlameGraph, FlameGraphTable, Selection
+from devfiler.analysis.results import FlameGraph, FlameGraphTable, FlameTable, Selection
 from devfiler.analysis.tree import Paths, build_paths_table, zoomed_table
 from devfiler.model import SampleKind
 
@@ -60,17 +60,27 @@ def flamegraph_table(
     own share applies.
     """
     frames, paths = thread_paths(profile)
-    total = profile.total
     tree = build_paths_table(
         frames,
         paths,
         [profile.pair_weight],
         root_frame(root_label(profile.selection)),
-        math.ceil(min_share * total),
+        math.ceil(min_share * profile.total),
     )
+    return zoomed_graph(profile, tree, zoom)
+
+
+def zoomed_graph(profile: Profile, tree: FlameTable, zoom: Zoom | None) -> FlameGraphTable:
+    """The profile's cut tree `tree`, with `zoom`'s node kept down to its own share."""
     if zoom is not None:
+        frames, paths = thread_paths(profile)
         tree = zoomed_table(
-            tree, frames, paths, profile.pair_weight, zoom.keys, math.ceil(zoom.min_share * total)
+            tree,
+            frames,
+            paths,
+            profile.pair_weight,
+            zoom.keys,
+            math.ceil(zoom.min_share * profile.total),
         )
     return FlameGraphTable(profile.unit, profile.start_ns, profile.end_ns, tree)
 

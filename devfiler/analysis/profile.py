@@ -24,7 +24,7 @@ from devfiler.analysis.selection import (
     select_events,
     select_weights,
 )
-from devfiler.analysis.stacks import StackTable, load_stacks
+from devfiler.analysis.stacks import StackTable, TraceReferences, load_stacks
 from devfiler.analysis.tree import aggregate_pairs
 from devfiler.storage.store import Store
 
@@ -76,10 +76,67 @@ class Profile:
             raise ValueError("this profile was loaded without event times")
         return SelectedTimes(self.unit, self.start_ns, self.end_ns, self.timestamps, self.weights)
 
+    def event_paths(self) -> EventPaths:
+        """Every event's path, time and weight (a profile loaded with times)."""
+        if not self.events_loaded:
+            raise ValueError("this profile was loaded without event times")
+        return EventPaths(self.trace, self.timestamps, self.weights)
+
     def trace_weights(self) -> npt.NDArray[np.int64]:
         """Summed weight of every path (0 for paths no event uses)."""
         sums = np.bincount(self.pair_trace, weights=self.pair_weight, minlength=len(self.stacks))
         return np.rint(sums).astype(np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class EventPaths:
+    """Every event of a profile as its path (`trace`), time and weight: what heat strips
+    need besides the sums."""
+
+    trace: npt.NDArray[np.int64]
+    timestamps: npt.NDArray[np.int64]
+    weights: npt.NDArray[np.int64]
+
+
+def read_event_paths(store: Store, profile: Profile) -> EventPaths:
+    """The events of a summed profile's selection, read again and put on its paths.
+
+    A profile loaded without times is drawn first; what needs times (heat
+    strips) reads them afterwards. Events of traces the profile does not
+    hold arrived after it was loaded and are left out.
+    """
+    events = select_events(store, profile.selection)
+    columns = events.columns
+    size = int(max(profile.trace_numbers.max(initial=-1), columns.trace_numbers.max(initial=-1)))
+    path_of = np.full(size + 1, -1, dtype=np.int64)
+    path_of[profile.trace_numbers] = np.arange(len(profile.trace_numbers), dtype=np.int64)
+    trace = path_of[columns.trace_numbers][columns.trace_index]
+    held = trace >= 0
+    return EventPaths(trace[held], columns.timestamps[held], events.weights[held])
+
+
+@dataclass(frozen=True, slots=True)
+class TraceRows:
+    """Rows naming traces (stacks.TraceReferences) whose every distinct trace is used."""
+
+    trace_numbers: npt.NDArray[np.int64]
+    trace_index: npt.NDArray[np.int64]
+
+
+def used_traces(rows: TraceReferences) -> TraceRows:
+    """`rows` without the distinct traces no row uses.
+
+    A context filter keeps the read's table of traces whole; a path for a
+    trace no kept event uses would be empty, and a profile moved forward
+    would put that trace's later events on it.
+    """
+    index = rows.trace_index.astype(np.int64, copy=False)
+    used = np.zeros(len(rows.trace_numbers), dtype=bool)
+    used[index] = True
+    if bool(used.all()):
+        return TraceRows(rows.trace_numbers, index)
+    position = np.cumsum(used) - 1
+    return TraceRows(rows.trace_numbers[used], position[index])
 
 
 def pairs_of(
@@ -108,12 +165,10 @@ def load_profile(
     """
     if not times:
         summed = select_weights(store, selection)
-        rows = summed.rows
-        stacks = load_stacks(store, rows, symbols, inline=selection.inline)
+        traces = used_traces(summed.rows)
+        stacks = load_stacks(store, traces, symbols, inline=selection.inline)
         thread = summed.thread_index.astype(np.int64, copy=False)
-        pair_trace, pair_thread, pair_weight = pairs_of(
-            rows.trace_index.astype(np.int64, copy=False), thread, summed.weights
-        )
+        pair_trace, pair_thread, pair_weight = pairs_of(traces.trace_index, thread, summed.weights)
         none = np.empty(0, dtype=np.int64)
         return Profile(
             selection,
@@ -121,7 +176,7 @@ def load_profile(
             summed.start_ns,
             summed.end_ns,
             stacks,
-            rows.trace_numbers,
+            traces.trace_numbers,
             summed.thread_names,
             none,
             none,

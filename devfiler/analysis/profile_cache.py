@@ -6,6 +6,11 @@ it instead of reading the store again. A few recent keys are kept, so going
 back to the previous selection is immediate. A selection that is a kept one
 moved forward in time (a range following the present) is folded from it
 (analysis/profile_fold.py) rather than loaded.
+
+Profiles are summed (`load_profile(times=False)`): the stack views read
+only the (trace, thread) sums, and the views that need event times read
+them on their own (`times`, `topfunctions.read_event_paths`), so the first
+flamegraph never waits for them.
 """
 
 from __future__ import annotations
@@ -14,11 +19,12 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 
+from devfiler.analysis.flamescope import store_flamescope
+from devfiler.analysis.followed_timeline import FollowedTimeline
 from devfiler.analysis.labels import SymbolLookup
-from devfiler.analysis.profile import Profile, load_profile
-from devfiler.analysis.profile_fold import can_fold, fold
-from devfiler.analysis.results import Selection
-from devfiler.analysis.selection import SelectedTimes, select_times
+from devfiler.analysis.profile import Profile
+from devfiler.analysis.profile_fold import Followed, can_fold, fold, load_followed
+from devfiler.analysis.results import FlameScope, Selection, Timeline
 from devfiler.storage.store import Store
 
 KEEP = 3
@@ -32,7 +38,7 @@ class _Entry:
 
     def __init__(self) -> None:
         self.done = threading.Event()
-        self.value: Profile | None = None
+        self.value: Followed | None = None
         self.error: BaseException | None = None
         self.folds = 0
 
@@ -46,6 +52,7 @@ class ProfileCache:
         self._keep = keep
         self._lock = threading.Lock()
         self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
+        self._timeline = FollowedTimeline(store)
 
     def get(self, selection: Selection, change: Hashable) -> Profile:
         """The selection's profile at this store state, loading it if no thread has yet."""
@@ -67,7 +74,7 @@ class ProfileCache:
                     entry.value = fold(base.value, self._store, selection, self._symbols)
                     entry.folds = base.folds + 1
                 else:
-                    entry.value = load_profile(self._store, selection, self._symbols)
+                    entry.value = load_followed(self._store, selection, self._symbols)
             except BaseException as error:
                 entry.error = error
                 with self._lock:
@@ -79,7 +86,7 @@ class ProfileCache:
         if entry.error is not None:
             raise entry.error
         assert entry.value is not None
-        return entry.value
+        return entry.value.profile
 
     def _foldable(self, selection: Selection) -> _Entry | None:
         """The newest loaded profile this selection can be folded from (lock held)."""
@@ -89,14 +96,12 @@ class ProfileCache:
                 return entry
         return None
 
-    def times(self, selection: Selection, change: Hashable) -> SelectedTimes:
-        """When and how much: from the loaded profile if there is one, else from the store.
+    def timeline(self, selection: Selection, change: Hashable) -> Timeline:
+        """The selection's timeline from the store: block sums when its buckets are whole
+        seconds, moved forward with a range following the present."""
+        return self._timeline.get(selection)
 
-        Timestamps need no traces or labels, so the timeline never waits for
-        a profile to load.
-        """
-        with self._lock:
-            entry = self._entries.get((selection, change))
-        if entry is not None and entry.done.is_set() and entry.value is not None:
-            return entry.value.times
-        return select_times(self._store, selection)
+    def flamescope(self, selection: Selection, change: Hashable) -> FlameScope:
+        """The selection's FlameScope from the store (mostly its summarized cells): it needs
+        no traces or labels, so it never waits for a profile to load."""
+        return store_flamescope(self._store, selection)

@@ -17,8 +17,7 @@ from collections.abc import Hashable
 from devfiler.analysis.labels import SymbolLookup
 from devfiler.analysis.profile import Profile
 from devfiler.analysis.profile_cache import KEEP, ProfileCache
-from devfiler.analysis.results import Selection
-from devfiler.analysis.selection import SelectedTimes
+from devfiler.analysis.results import FlameScope, Selection, Timeline
 from devfiler.analysis.shape import shaped
 from devfiler.analysis.shape_options import PLAIN
 from devfiler.storage.store import Store
@@ -52,6 +51,10 @@ class ShapedProfiles(ProfileCache):
                 self._shaped.popitem(last=False)
         return value
 
-    def times(self, selection: Selection, change: Hashable) -> SelectedTimes:
-        """When and how much of the plain selection: the timeline shows every event."""
-        return super().times(dataclasses.replace(selection, shape=PLAIN), change)
+    def flamescope(self, selection: Selection, change: Hashable) -> FlameScope:
+        """The plain selection's FlameScope: like the timeline, it shows every event."""
+        return super().flamescope(dataclasses.replace(selection, shape=PLAIN), change)
+
+    def timeline(self, selection: Selection, change: Hashable) -> Timeline:
+        """The plain selection's timeline, as `flamescope`."""
+        return super().timeline(dataclasses.replace(selection, shape=PLAIN), change)

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from devfiler.analysis.labels import LabeledFrame
-from devfiler.analysis.profile import Profile
+from devfiler.analysis.profile import EventPaths, Profile
 from devfiler.analysis.results import HEAT_BINS, TopFunction, TopFunctions, TopOrder
 from devfiler.analysis.stacks import StackTable
 from devfiler.analysis.tree import aggregate_pairs
@@ -42,10 +42,10 @@ def function_table(
     return functions, of_code
 
 
-def heat_bins(profile: Profile) -> npt.NDArray[np.int64]:
-    """Slice 0..HEAT_BINS-1 of every event within [start, end)."""
+def heat_bins(profile: Profile, timestamps: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Slice 0..HEAT_BINS-1 of every time within the profile's [start, end)."""
     span = max(profile.end_ns - profile.start_ns, 1)
-    offset = profile.timestamps - profile.start_ns
+    offset = timestamps - profile.start_ns
     if span < 1 << 54:
         bins = offset * HEAT_BINS // span
     else:
@@ -60,11 +60,14 @@ def top_functions(
     filter_text: str = "",
     limit: int = DEFAULT_LIMIT,
     heat: bool = True,
+    events: EventPaths | None = None,
 ) -> TopFunctions:
     """`filter_text` keeps functions whose name or file contains it (any case).
 
     Without `heat` the items have no heat strips: they take most of the
-    time, and a table that prints none need not pay for them.
+    time, and a table that prints none need not pay for them. Heat strips
+    are made from `events`, by default the profile's own (`read_event_paths`
+    gives them for a profile loaded without times).
     """
     table = profile.stacks
     functions, of_code = function_table(table.frames)
@@ -87,7 +90,16 @@ def top_functions(
     candidates.sort(key=lambda i: (-first[i], -second[i], functions[i].function, functions[i].file))
     shown = candidates[:limit]
     heat_self, heat_total = (
-        _heat(profile, of_code, leaf_function, pair_trace, pair_function, shown, len(functions))
+        _heat(
+            profile,
+            events if events is not None else profile.event_paths(),
+            of_code,
+            leaf_function,
+            pair_trace,
+            pair_function,
+            shown,
+            len(functions),
+        )
         if heat
         else (np.zeros((len(shown), 0)), np.zeros((len(shown), 0)))
     )
@@ -145,6 +157,7 @@ def _leaf_functions(table: StackTable, of_code: npt.NDArray[np.int64]) -> npt.ND
 
 def _heat(
     profile: Profile,
+    events: EventPaths,
     of_code: npt.NDArray[np.int64],
     leaf_function: npt.NDArray[np.int64],
     pair_trace: npt.NDArray[np.int64],
@@ -157,7 +170,7 @@ def _heat(
     row_of = np.full(n_functions + 1, -1, dtype=np.int64)
     row_of[np.array(shown, dtype=np.int64)] = np.arange(rows)
     slice_trace, slice_bin, slice_weight = aggregate_pairs(
-        profile.trace, heat_bins(profile), profile.weights
+        events.trace, heat_bins(profile, events.timestamps), events.weights
     )
     self_rows = row_of[leaf_function[slice_trace]]
     mine = self_rows >= 0

@@ -219,6 +219,34 @@ def build_paths_table(
     only, so a cut tree costs by the nodes it keeps and the paths that
     reach them.
     """
+    boxes, levels = merge_levels(frames, paths, weights, min_weight)
+    return levels_table(boxes, levels, root)
+
+
+@dataclass(frozen=True, slots=True)
+class Levels:
+    """A merged tree in level order: the root, then each level's nodes by (parent, box key).
+
+    `code` numbers a node's box among the boxes sorted by key; per weight
+    column, `weight` is each node's weight and `own` what ends there;
+    `lost` is what each node's left-out children weighed (None: none were).
+    """
+
+    parent: npt.NDArray[np.int64]
+    code: npt.NDArray[np.int64]
+    level_start: list[int]
+    weight: list[npt.NDArray[np.int64]]
+    own: list[npt.NDArray[np.int64]]
+    lost: npt.NDArray[np.int64] | None
+
+
+def merge_levels(
+    frames: Sequence[LabeledFrame],
+    paths: Paths,
+    weights: Sequence[npt.NDArray[np.int64]],
+    min_weight: int = 0,
+) -> tuple[list[LabeledFrame], Levels]:
+    """The merging of `build_paths_table`: the boxes sorted by key and the tree by level."""
     # Codes numbered in frame key order make node numbers follow the key
     # among siblings, so ordering children needs only a sort by weight.
     by_key = sorted(range(len(frames)), key=lambda c: frames[c].key)
@@ -297,16 +325,33 @@ def build_paths_table(
             active_weight = [w[going] for w in active_weight]
     parent = np.concatenate(node_parent)
     n = len(parent)
-    total = [np.concatenate(parts) for parts in node_weight]
     final_at = np.concatenate(ended_at)
-    own = [
-        np.rint(np.bincount(final_at, weights=np.concatenate(w), minlength=n)).astype(np.int64)
-        for w in ended_weight
-    ]
-    code = np.concatenate(node_code)
-    # A complete tree has millions of nodes: its levels' pieces go before the
-    # depth-first numbering needs as much again.
-    del node_parent, node_weight, node_code, ended_at, ended_weight, by_depth
+    lost = None
+    if min_weight > 0:
+        lost_sums = np.bincount(
+            np.concatenate([np.zeros(0, dtype=np.int64), *lost_at]),
+            weights=np.concatenate([np.zeros(0), *lost_weight]),
+            minlength=n,
+        )
+        lost = np.rint(lost_sums).astype(np.int64)
+    return frames, Levels(
+        parent=parent,
+        code=np.concatenate(node_code),
+        level_start=level_start,
+        weight=[np.concatenate(parts).astype(np.int64, copy=False) for parts in node_weight],
+        own=[
+            np.rint(np.bincount(final_at, weights=np.concatenate(w), minlength=n)).astype(np.int64)
+            for w in ended_weight
+        ],
+        lost=lost,
+    )
+
+
+def levels_table(boxes: Sequence[LabeledFrame], levels: Levels, root: LabeledFrame) -> FlameTable:
+    """The tree in depth-first display order, children heaviest first (then by base
+    weight, then by box key); `boxes` are sorted by key, as `merge_levels` gives them."""
+    parent, level_start, total = levels.parent, levels.level_start, levels.weight
+    n = len(parent)
     preorder, size = _preorder(parent, level_start, total)
     moved = np.empty(n, dtype=np.int64)
 
@@ -319,25 +364,17 @@ def build_paths_table(
     depth_of = np.repeat(np.arange(len(level_start) - 1), np.diff(level_start))
     weight = placed(total[0])
     base = placed(total[1]) if len(total) > 1 else None
-    omitted = None
-    if min_weight > 0:
-        lost = np.bincount(
-            np.concatenate([np.zeros(0, dtype=np.int64), *lost_at]),
-            weights=np.concatenate([np.zeros(0), *lost_weight]),
-            minlength=n,
-        )
-        omitted = placed(np.rint(lost).astype(np.int64))
     return FlameTable(
-        boxes=(*frames, root),
-        box=placed(code),
+        boxes=(*boxes, root),
+        box=placed(levels.code),
         parent=moved,
         depth=placed(depth_of),
         end=placed(preorder + size),
         weight=weight,
-        self_weight=placed(own[0]),
+        self_weight=placed(levels.own[0]),
         base_weight=base,
         change=changes(weight, base) if base is not None else None,
-        omitted=omitted,
+        omitted=placed(levels.lost) if levels.lost is not None else None,
     )
 
 

@@ -160,6 +160,8 @@ class App:
         self._inputs: InputEvents | None = None
         self._add_data_until_data = False
         self._double_clicks = DoubleClicks()
+        self._tab_drawn = False
+        """The shown tab has drawn a result since the window opened."""
         self.frames = 0
         """Frames drawn since the window opened (automation checks that an idle window sleeps)."""
 
@@ -281,9 +283,11 @@ class App:
             self.ignore_panel.toggle()
         self.ignore_panel.update()
         self.shared.shape = replace(self.shared.shape, ignore=self.ignore_panel.active)
-        # The timeline asks for its data with this frame's selection, like the tabs.
+        # The timeline asks for its data with this frame's selection, like the tabs,
+        # once the shown tab has drawn its first result: on two cores its reading
+        # would otherwise delay that.
         self._select()
-        moved = self.timeline.update(self.shared, self.time_range)
+        moved = self.timeline.update(self.shared, self.time_range, fetch=self._tab_drawn)
         if moved is not None:
             self.time_range = moved
             self._select()
@@ -305,6 +309,7 @@ class App:
         width = dpg.get_viewport_client_width()
         dpg.set_item_pos(self._right, (max(width - 290, 600), 8))
         self._current_tab().update(self.shared)
+        self._tab_drawn = self._tab_drawn or self._current_tab().settled(self.shared)
         if self.shared.request_samples is not None:
             self.samples.open(self.shared.request_samples)
             self.shared.request_samples = None

@@ -74,6 +74,12 @@ class Background:
         state.running, state.wanted = key, None
         self._pool.submit(self._run, slot, key, compute)
 
+    def last(self, slot: str) -> Outcome[Any] | None:
+        """The slot's last finished result, without asking for anything."""
+        with self._lock:
+            state = self._slots.get(slot)
+            return state.done if state is not None else None
+
     def ready(self, slot: str, key: Hashable) -> bool:
         """Whether the slot holds the result for exactly this key (screenshots wait for it)."""
         with self._lock:

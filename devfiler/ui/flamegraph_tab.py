@@ -25,8 +25,9 @@ import dearpygui.dearpygui as dpg
 import numpy as np
 import numpy.typing as npt
 
+from devfiler.analysis.cut_tree import CutTree
 from devfiler.analysis.diff import diff_flamegraph_table
-from devfiler.analysis.flamegraph import Zoom, flamegraph_table
+from devfiler.analysis.flamegraph import Zoom
 from devfiler.analysis.results import FlameGraphTable, Sandwich, Selection, Unit
 from devfiler.analysis.samples import FrameTarget
 from devfiler.analysis.sandwich import sandwich
@@ -95,6 +96,8 @@ class FlamegraphTab:
         self.filter_text = ""
         self.match_cursor = -1
         self.data: FlameData | None = None
+        self._cut = CutTree()
+        """The cut tree, updated rather than built again while the range follows the present."""
         self.drawn_boxes = 0
         self._center_sandwich = False
         self._key: object = None
@@ -367,6 +370,7 @@ class FlamegraphTab:
         profiles, selection, change = shared.profiles, shared.selection, shared.change
         function, baseline, icicle = self.sandwich_of, self.baseline, self.icicle
         min_share, zoom = self._detail()
+        cut = self._cut
 
         def compute() -> FlameData:
             data = build()
@@ -378,7 +382,7 @@ class FlamegraphTab:
                 diff = diff_flamegraph_table(profile, profiles.get(baseline, change))
                 return FlameData(diff, flatten(diff.table))
             if function is None:
-                graph = flamegraph_table(profile, min_share, zoom)
+                graph = cut.graph(profile, min_share, zoom)
                 filtered = bool(selection.include or selection.exclude)
                 table = graph.table
                 empty = not len(table) or not table.weight[0]

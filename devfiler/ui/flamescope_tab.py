@@ -15,7 +15,7 @@ import dearpygui.dearpygui as dpg
 import numpy as np
 import numpy.typing as npt
 
-from devfiler.analysis.flamescope import ROWS, flamescope
+from devfiler.analysis.flamescope import ROWS
 from devfiler.analysis.profile_cache import ProfileCache
 from devfiler.analysis.results import Selection, Unit
 from devfiler.ui.double_click import DoubleClicks
@@ -56,7 +56,7 @@ class ScopeData:
 
 
 def _compute(profiles: ProfileCache, selection: Selection, change: int) -> ScopeData:
-    result = flamescope(profiles.times(selection, change))
+    result = profiles.flamescope(selection, change)
     grid = make_grid(result, selection.start_ns, selection.end_ns)
     return ScopeData(grid, heat_image(grid), result.unit)
 

@@ -15,7 +15,6 @@ import time
 import dearpygui.dearpygui as dpg
 
 from devfiler.analysis.results import Timeline, Unit
-from devfiler.analysis.timeline import timeline
 from devfiler.ui.drawn import drawn_at
 from devfiler.ui.formatting import duration_scale
 from devfiler.ui.tabs import Shared
@@ -65,14 +64,18 @@ class TimelineStrip:
     def _to_ns(self, x: float) -> int:
         return int((x + self._origin_s) * NS)
 
-    def update(self, shared: Shared, current: TimeRange) -> TimeRange | None:
-        """Draw the data and the range; returns a frozen range when the user moved the plot."""
+    def update(self, shared: Shared, current: TimeRange, *, fetch: bool = True) -> TimeRange | None:
+        """Draw the data and the range; returns a frozen range when the user moved the plot.
+
+        Without `fetch` the data is not asked for (the window's first result comes first).
+        """
         if abs(current.start_ns // NS - self._origin_s) > REBASE_SECONDS:
             # The plot reports its limits as 32-bit floats: far from the origin
             # (a file opened from another year) a range would collapse to a point.
             self._origin_s = current.start_ns // NS
             self._applied = self._moved = self._drawn_key = self._ticks_for = None
-        self._draw_data(shared)
+        if fetch:
+            self._draw_data(shared)
         want = (self._to_plot(current.start_ns), self._to_plot(current.end_ns))
         if self._release_auto:
             dpg.set_axis_limits_auto(self._x_axis)
@@ -139,9 +142,7 @@ class TimelineStrip:
     def _draw_data(self, shared: Shared) -> None:
         key = (shared.selection, shared.change)
         profiles, selection, change = shared.profiles, shared.selection, shared.change
-        outcome = shared.work.request(
-            "timeline", key, lambda: timeline(profiles.times(selection, change))
-        )
+        outcome = shared.work.request("timeline", key, lambda: profiles.timeline(selection, change))
         if outcome is None or outcome.key == self._drawn_key or outcome.value is None:
             return
         self._drawn_key = outcome.key

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Hashable
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
-from devfiler.analysis.results import TopFunction, Unit
+from devfiler.analysis.results import Selection, TopFunction, Unit
 from devfiler.ui.formatting import short_weight
 from devfiler.ui.theme import HEAT_SELF, HEAT_TOTAL, frame_colour
 
 HEAT_EMPTY = (34, 34, 34)
+HEAT_FOLLOW_SECONDS = 10.0
+"""While the range follows the present, heat strips are read again at most this often."""
 HEAT_FLOOR = 0.35
 """Faintest shade of a non-empty heat bin, so a single sample still shows."""
 
@@ -42,6 +45,46 @@ def row_cells(item: TopFunction, unit: Unit) -> RowCells:
         function=item.function,
         file=item.file,
     )
+
+
+def carried_heat(
+    items: tuple[TopFunction, ...], shown: tuple[TopFunction, ...]
+) -> tuple[TopFunction, ...]:
+    """Items without strips take those of the same function among the `shown` ones.
+
+    A table drawn before its strips are read keeps the strips it showed
+    (a range following the present hardly changes them), so they do not
+    blink off each time the range moves.
+    """
+    strips = {(i.function, i.file): i for i in shown if i.heat_total}
+    kept = []
+    for item in items:
+        before = strips.get((item.function, item.file))
+        if item.heat_total or before is None:
+            kept.append(item)
+        else:
+            kept.append(replace(item, heat_self=before.heat_self, heat_total=before.heat_total))
+    return tuple(kept)
+
+
+def heat_due(shown: Hashable, wanted: Hashable, age_s: float) -> bool:
+    """Whether the strips of the table keyed `wanted` are to be read now.
+
+    Keys are the tab's result keys: ("topfuncs", selection, change, order,
+    filter). Strips read less than HEAT_FOLLOW_SECONDS ago for the same view
+    whose range has only moved forward (following the present) still stand,
+    carried over by function: reading every event of the range again each
+    second would cost several times the table.
+    """
+    if not isinstance(shown, tuple) or not isinstance(wanted, tuple):
+        return True
+    before, now = shown[1], wanted[1]
+    if not isinstance(before, Selection) or not isinstance(now, Selection):
+        return True
+    same_view = replace(before, start_ns=now.start_ns, end_ns=now.end_ns) == now
+    forward = now.start_ns >= before.start_ns and now.end_ns >= before.end_ns
+    recent = age_s < HEAT_FOLLOW_SECONDS
+    return not (same_view and forward and recent and shown[3:] == wanted[3:])
 
 
 def heat_rows(items: tuple[TopFunction, ...], bins: int, rows: int) -> npt.NDArray[np.float32]:

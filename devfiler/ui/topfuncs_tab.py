@@ -5,18 +5,23 @@ part of the result key); this tab only shows rows. Rows are items filled in
 place when a new result lands, so the table never blanks (rows beyond the
 new count are deleted: a clipped table draws hidden rows); the heat strips
 of all rows are one texture, each row showing its own pixel row of it.
+The strips need every event's time, which the summed profile does not
+keep: the table is drawn first and a second job reads the times and fills
+the strips in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 
 import dearpygui.dearpygui as dpg
 import numpy as np
 import numpy.typing as npt
 
-from devfiler.analysis.results import HEAT_BINS, TopFunctions, TopOrder
+from devfiler.analysis.profile import read_event_paths
+from devfiler.analysis.results import HEAT_BINS, TopFunction, TopFunctions, TopOrder
 from devfiler.analysis.samples import FrameTarget
 from devfiler.analysis.top_summary import summary_line
 from devfiler.analysis.topfunctions import DEFAULT_LIMIT, top_functions
@@ -24,7 +29,7 @@ from devfiler.ui.drawn import drawn_at
 from devfiler.ui.empty_views import empty_reason
 from devfiler.ui.tabs import Shared
 from devfiler.ui.text_table import LIST_TABLE, delete_rows
-from devfiler.ui.topfuncs_rows import heat_rows, row_cells
+from devfiler.ui.topfuncs_rows import carried_heat, heat_due, heat_rows, row_cells
 
 ROW_HEIGHT = 18
 FILTER_WIDTH = 260
@@ -53,8 +58,12 @@ class TopFunctionsTab:
         self.filter_text = ""
         self.result: TopFunctions | None = None
         self._key: object = None
+        self._heat_key: Hashable = None
+        self._heat_at = 0.0
+        self._heat_due = True
         self._error: str | None = None
         self._shown_key: object = None
+        self._shown_items: tuple[TopFunction, ...] = ()
         self._rows: list[_Row] = []
         self._table: int | str = 0
         self._summary: int | str = 0
@@ -134,7 +143,8 @@ class TopFunctionsTab:
         if isinstance(order, TopOrder):
             self.order = order
 
-    def result_key(self, shared: Shared) -> object:
+    def result_key(self, shared: Shared) -> Hashable:
+        """What the table shows; `topfuncs_rows.heat_due` reads its parts."""
         return ("topfuncs", shared.selection, shared.change, self.order, self.filter_text)
 
     def update(self, shared: Shared) -> None:
@@ -145,24 +155,50 @@ class TopFunctionsTab:
         self.filter_text = str(dpg.get_value(self._filter))
         self._right_click(shared)
         profiles, selection, change = shared.profiles, shared.selection, shared.change
-        order, needle = self.order, self.filter_text.strip()
+        order, needle, store = self.order, self.filter_text.strip(), shared.store
 
         def compute() -> tuple[TopFunctions, str]:
-            result = top_functions(profiles.get(selection, change), order=order, filter_text=needle)
+            result = top_functions(
+                profiles.get(selection, change), order=order, filter_text=needle, heat=False
+            )
             filtered = bool(selection.include or selection.exclude)
             empty = empty_reason(selection.kinds, filtered=filtered)
             return result, summary_line(result, filter_text=needle, empty=empty)
 
-        outcome = shared.work.request("topfuncs", self.result_key(shared), compute)
-        if outcome is None or outcome.key == self._key:
+        def with_heat() -> TopFunctions:
+            profile = profiles.get(selection, change)
+            events = read_event_paths(store, profile)
+            return top_functions(profile, order=order, filter_text=needle, events=events)
+
+        key = self.result_key(shared)
+        outcome = shared.work.request("topfuncs", key, compute)
+        if outcome is not None and outcome.key != self._key:
+            self._key, self._error = outcome.key, outcome.error
+            if outcome.value is None:
+                dpg.set_value(self._summary, outcome.error or "")
+                return
+            self.result, summary = outcome.value
+            dpg.set_value(self._summary, summary)
+            self._show(self.result)
+        if self._key != key or self._error is not None:
             return
-        self._key, self._error = outcome.key, outcome.error
-        if outcome.value is None:
-            dpg.set_value(self._summary, outcome.error or "")
+        # Only once the table of this key is drawn: the strips never delay it.
+        now = time.monotonic()
+        self._heat_due = heat_due(self._heat_key, key, now - self._heat_at)
+        if self._heat_due:
+            heat = shared.work.request("topheat", key, with_heat)
+        else:
+            heat = shared.work.last("topheat")
+        if heat is None or heat.key == self._heat_key or heat.value is None:
             return
-        self.result, summary = outcome.value
-        dpg.set_value(self._summary, summary)
-        self._show(self.result)
+        self._heat_key, self._heat_at = heat.key, now
+        if heat.key == key:
+            self.result = heat.value
+            self._show(heat.value)
+        elif self.result is not None:
+            # Strips of the range a moment ago: shown on this table's functions.
+            self._shown_items = heat.value.items
+            self._show(self.result)
 
     def _right_click(self, shared: Shared) -> None:
         """A right-click on a row lists the samples behind its function."""
@@ -174,10 +210,14 @@ class TopFunctionsTab:
                 return
 
     def settled(self, shared: Shared) -> bool:
-        return self._key == self.result_key(shared)
+        key = self.result_key(shared)
+        strips = self._heat_key == key or not self._heat_due
+        return self._key == key and (self._error is not None or strips)
 
     def _show(self, result: TopFunctions) -> None:
         items = result.items[:DEFAULT_LIMIT]
+        items = carried_heat(items, self._shown_items)
+        self._shown_items = items
         while len(self._rows) < len(items):
             self._rows.append(self._add_row(len(self._rows)))
         for row, item in zip(self._rows, items, strict=False):
@@ -228,6 +268,7 @@ class TopFunctionsTab:
             "order": self.order.value,
             "filter": self.filter_text,
             "rows": len(self.result.items) if self.result else 0,
+            "heat": self._heat_key is not None and self._heat_key == self._key,
             "functions_total": self.result.functions_total if self.result else 0,
             "row_items": len(dpg.get_item_children(self._table, 1) or []),
             "filter_at": drawn_at(self._filter),

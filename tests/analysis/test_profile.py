@@ -10,6 +10,7 @@ import pytest
 
 from devfiler.analysis.collapsed import collapsed
 from devfiler.analysis.flamegraph import flamegraph
+from devfiler.analysis.flamescope import flamescope
 from devfiler.analysis.labels import LabeledFrame
 from devfiler.analysis.profile import Profile, load_profile
 from devfiler.analysis.profile_cache import ProfileCache
@@ -94,15 +95,14 @@ def test_the_cache_loads_once_per_selection_and_change(tmp_path: Path) -> None:
         assert len(got) == 4 and all(p is got[0] for p in got)
         assert cache.get(Selection(), 2) is not got[0]
         assert cache.get(Selection(), 2) is cache.get(Selection(), 2)
-        assert cache.times(Selection(), 2).timestamps is cache.get(Selection(), 2).timestamps
+        # Profiles are summed; times come from the store, never waiting for a profile.
+        assert not cache.get(Selection(), 2).events_loaded
+        assert cache.flamescope(Selection(), 2).cells() == [[T0, 0, 2]]
         cache.get(Selection(T0, T0 + 1), 2)
         cache.get(Selection(T0 + 1, T0 + 2), 2)
         assert cache.get(Selection(), 1) is not got[0]
-        fresh = cache.times(Selection(T0, T0 + 5), 9)
-        assert (
-            fresh.timestamps.tolist()
-            == select_times(store, Selection(T0, T0 + 5)).timestamps.tolist()
-        )
+        fresh = cache.flamescope(Selection(T0, T0 + 5), 9)
+        assert fresh.cells() == flamescope(select_times(store, Selection(T0, T0 + 5))).cells()
 
 
 def test_a_profile_without_times_has_the_pairs_of_one_with_them(tmp_path: Path) -> None:

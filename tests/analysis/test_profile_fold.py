@@ -11,9 +11,8 @@ from devfiler.analysis.collapsed import collapsed
 from devfiler.analysis.flamegraph import flamegraph_table
 from devfiler.analysis.profile import Profile, load_profile
 from devfiler.analysis.profile_cache import ProfileCache
-from devfiler.analysis.profile_fold import can_fold, fold
+from devfiler.analysis.profile_fold import LOOKBACK_NS, can_fold, fold, load_followed
 from devfiler.analysis.results import Selection
-from devfiler.analysis.timeline import timeline
 from devfiler.analysis.topfunctions import top_functions
 from devfiler.collector.decode import decode_request
 from devfiler.config import data_paths
@@ -29,12 +28,12 @@ T = 1_700_000_000 * SECOND
 
 
 def views(profile: Profile) -> tuple[object, ...]:
+    """What the window shows of a summed profile."""
     return (
         flamegraph_json_text(flamegraph_table(profile)),
-        top_functions(profile),
+        str(flamegraph_table(profile, 0.01).table.omitted),
+        top_functions(profile, heat=False),
         collapsed(profile),
-        timeline(profile.times),
-        len(profile),
         profile.total,
     )
 
@@ -59,26 +58,84 @@ def halves(tmp_path: Path, run: list[tuple[int, IngestBatch]]) -> tuple[Store, l
     return store, [batch for end, batch in run if end > T + 150 * SECOND]
 
 
+MIXED = frozenset(SampleKind)
+
+
 @pytest.mark.parametrize(
-    "kinds", [frozenset(SampleKind), frozenset({SampleKind.OFF_CPU})], ids=["mixed", "off_cpu"]
+    "view",
+    [
+        Selection(T, T + 150 * SECOND),
+        Selection(T, T + 150 * SECOND, frozenset({SampleKind.OFF_CPU})),
+        Selection(T, T + 150 * SECOND, include=(("thread", "FIRST"),)),
+    ],
+    ids=["mixed", "off_cpu", "one_thread"],
 )
 def test_a_folded_profile_equals_a_loaded_one(
-    halves: tuple[Store, list[IngestBatch]], kinds: frozenset[SampleKind]
+    halves: tuple[Store, list[IngestBatch]], view: Selection
 ) -> None:
     store, later = halves
     with store:
+        if view.include:
+            first = load_profile(store, Selection(T, T + 150 * SECOND), times=False).thread_names[0]
+            view = dataclasses.replace(view, include=(("thread", first),))
         # The window's end is past the stored data: the next requests fall inside it.
-        before = load_profile(store, Selection(T, T + 150 * SECOND, kinds))
+        before = load_followed(store, view, None)
+        assert before.profile.total > 0
+        assert views(before.profile) == views(load_profile(store, view, times=False))
         for batch in later:
             store.write(batch)
-        moved = Selection(T + 20 * SECOND, T + 210 * SECOND, kinds)
+        moved = dataclasses.replace(view, start_ns=T + 20 * SECOND, end_ns=T + 210 * SECOND)
         assert can_fold(before, moved)
         folded = fold(before, store, moved, None)
-        loaded = load_profile(store, moved)
-        assert len(folded) > len(before) // 2
-        assert views(folded) == views(loaded)
+        loaded = load_profile(store, moved, times=False)
+        assert folded.profile.total > before.profile.total // 2
+        assert views(folded.profile) == views(loaded)
         again = dataclasses.replace(moved, start_ns=T + 100 * SECOND, end_ns=T + 240 * SECOND)
-        assert views(fold(folded, store, again, None)) == views(load_profile(store, again))
+        folded_again = fold(folded, store, again, None)
+        assert views(folded_again.profile) == views(load_profile(store, again, times=False))
+
+
+def test_folding_second_by_second_while_requests_arrive(
+    halves: tuple[Store, list[IngestBatch]],
+) -> None:
+    """Each request lands after its window closed; the range moves a second at a time,
+    sometimes with nothing new, sometimes past seconds that are still empty."""
+    store, later = halves
+    with store:
+        view = Selection(T + 40 * SECOND, T + 150 * SECOND)
+        followed = load_followed(store, view, None)
+        steps = 0
+        for batch in later[:6]:
+            store.write(batch)
+            for _ in range(3):
+                steps += 1
+                view = dataclasses.replace(
+                    view, start_ns=view.start_ns + SECOND, end_ns=view.end_ns + SECOND
+                )
+                followed = fold(followed, store, view, None)
+                assert views(followed.profile) == views(load_profile(store, view, times=False))
+        assert steps == 18
+        assert (
+            len(followed.second) and followed.second.min() >= (view.end_ns - LOOKBACK_NS) // SECOND
+        )
+
+
+def test_an_empty_range_folds_into_a_full_one(
+    halves: tuple[Store, list[IngestBatch]], run: list[tuple[int, IngestBatch]]
+) -> None:
+    """Nothing stored at first; then requests from 200 s on (within the last minute)."""
+    store, _ = halves
+    with store:
+        view = Selection(T + 150 * SECOND, T + 215 * SECOND)
+        followed = load_followed(store, view, None)
+        assert followed.profile.total == 0
+        for end, batch in run:
+            if end > T + 200 * SECOND:
+                store.write(batch)
+        moved = Selection(T + 152 * SECOND, T + 250 * SECOND)
+        folded = fold(followed, store, moved, None).profile
+        assert folded.total > 0
+        assert views(folded) == views(load_profile(store, moved, times=False))
 
 
 def test_only_a_forward_move_of_the_same_view_folds(
@@ -86,15 +143,40 @@ def test_only_a_forward_move_of_the_same_view_folds(
 ) -> None:
     store, _ = halves
     with store:
-        profile = load_profile(store, Selection(T, T + 150 * SECOND))
-    base = profile.selection
-    assert not can_fold(profile, dataclasses.replace(base, start_ns=T - SECOND))
-    assert not can_fold(profile, dataclasses.replace(base, start_ns=T + 100 * SECOND))
-    assert not can_fold(profile, dataclasses.replace(base, inline=False))
-    assert not can_fold(profile, dataclasses.replace(base, include=(("thread", "x"),)))
-    assert not can_fold(profile, Selection())
-    with pytest.raises(ValueError, match="moved forward"):
-        fold(profile, store, Selection(), None)
+        followed = load_followed(store, Selection(T, T + 150 * SECOND), None)
+        base = followed.profile.selection
+        assert not can_fold(followed, dataclasses.replace(base, start_ns=T - SECOND))
+        assert not can_fold(followed, dataclasses.replace(base, start_ns=T + 100 * SECOND))
+        assert not can_fold(followed, dataclasses.replace(base, inline=False))
+        assert not can_fold(followed, dataclasses.replace(base, include=(("thread", "x"),)))
+        assert not can_fold(followed, dataclasses.replace(base, end_ns=T + 150 * SECOND + 1))
+        assert not can_fold(followed, Selection())
+        with pytest.raises(ValueError, match="moved forward"):
+            fold(followed, store, Selection(), None)
+        for unfoldable in (Selection(), Selection(T, T + 30 * SECOND)):
+            loaded = load_followed(store, unfoldable, None)
+            assert not loaded.foldable
+            moved = dataclasses.replace(unfoldable, end_ns=T + 31 * SECOND)
+            assert not can_fold(loaded, moved)
+
+
+def test_what_left_is_taken_out_without_going_below_nothing(
+    halves: tuple[Store, list[IngestBatch]],
+) -> None:
+    """Events written into seconds that leave the range after the profile was loaded
+    (older than the last minute, so a fold does not see them come) are never added:
+    taking them out as they leave must not leave pairs weighing less than nothing."""
+    store, later = halves
+    with store:
+        view = Selection(T + 100 * SECOND, T + 300 * SECOND)
+        followed = load_followed(store, view, None)
+        for batch in later:
+            store.write(batch)
+        moved = Selection(T + 200 * SECOND, T + 310 * SECOND)
+        folded = fold(followed, store, moved, None).profile
+        assert bool((folded.pair_weight > 0).all())
+        loaded = load_profile(store, moved, times=False)
+        assert folded.total <= loaded.total
 
 
 def test_the_cache_folds_a_following_range(halves: tuple[Store, list[IngestBatch]]) -> None:
@@ -106,4 +188,4 @@ def test_the_cache_folds_a_following_range(halves: tuple[Store, list[IngestBatch
         for batch in later:
             store.write(batch)
         moved = Selection(T + 5 * SECOND, T + 155 * SECOND)
-        assert views(cache.get(moved, 2)) == views(load_profile(store, moved))
+        assert views(cache.get(moved, 2)) == views(load_profile(store, moved, times=False))

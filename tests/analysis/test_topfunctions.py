@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from devfiler.analysis.profile import load_profile
+from devfiler.analysis.profile import load_profile, read_event_paths
 from devfiler.analysis.results import HEAT_BINS, Selection, TopOrder
 from devfiler.analysis.topfunctions import top_functions
 from devfiler.model import SampleKind
+from tests.analysis.loadgen_store import START_NS, loadgen_store
 from tests.analysis.stores import (
     MAIN,
     RECURSION,
@@ -120,3 +121,33 @@ def test_empty_selection(tmp_path: Path) -> None:
     with make_store(tmp_path, EVENTS) as store:
         result = top_functions(load_profile(store, Selection(0, 10)))
     assert (result.total, result.functions_total, result.items) == (0, 0, ())
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        Selection(START_NS, START_NS + 10 * SECOND),
+        # Ends inside seconds, one kind, one thread.
+        Selection(
+            START_NS + SECOND // 3, START_NS + 7 * SECOND + 5, frozenset({SampleKind.OFF_CPU})
+        ),
+        Selection(START_NS, START_NS + 10 * SECOND, include=(("thread", "FIRST"),)),
+        Selection(START_NS + 20 * SECOND, START_NS + 30 * SECOND),
+    ],
+    ids=["whole", "cut_ends_off_cpu", "one_thread", "empty"],
+)
+def test_heat_read_for_a_summed_profile_equals_heat_of_a_loaded_one(
+    tmp_path: Path, selection: Selection
+) -> None:
+    with loadgen_store(tmp_path) as store:
+        if selection.include:
+            thread = load_profile(store, Selection(), times=False).thread_names[0]
+            selection = dataclasses.replace(selection, include=(("thread", thread),))
+        loaded = load_profile(store, selection)
+        summed = load_profile(store, selection, times=False)
+        events = read_event_paths(store, summed)
+        expected = top_functions(loaded, order=TopOrder.TOTAL)
+        assert top_functions(summed, order=TopOrder.TOTAL, events=events) == expected
+        assert len(events.trace) == len(loaded)
+        if selection.start_ns < START_NS + 20 * SECOND:
+            assert any(any(item.heat_total) for item in expected.items)

@@ -74,3 +74,16 @@ def test_errors_are_reported_as_outcomes() -> None:
         assert outcome.error == "ValueError: no data"
     finally:
         work.close()
+
+
+def test_the_last_result_is_read_without_asking_for_one() -> None:
+    work = Background(workers=1)
+    try:
+        assert work.last("strips") is None
+        work.request("strips", 1, lambda: "one")
+        wait_ready(work, "strips", 1)
+        last = work.last("strips")
+        assert last is not None and (last.key, last.value) == (1, "one")
+        assert not work.busy()
+    finally:
+        work.close()

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
-from devfiler.analysis.results import HEAT_BINS, TopFunction, Unit
-from devfiler.model import FrameKind
+from devfiler.analysis.results import HEAT_BINS, Selection, TopFunction, TopOrder, Unit
+from devfiler.model import FrameKind, SampleKind
 from devfiler.ui.theme import FRAME_COLOURS, HEAT_SELF, HEAT_TOTAL
-from devfiler.ui.topfuncs_rows import HEAT_EMPTY, heat_rows, row_cells
+from devfiler.ui.topfuncs_rows import (
+    HEAT_EMPTY,
+    HEAT_FOLLOW_SECONDS,
+    carried_heat,
+    heat_due,
+    heat_rows,
+    row_cells,
+)
+
+SECOND = 1_000_000_000
 
 
 def item(name: str, self_w: int, total_w: int, heat_self: float = 0.0) -> TopFunction:
@@ -49,3 +60,32 @@ def test_heat_rows_paint_total_and_self_bins() -> None:
     assert np.allclose(image[1, 20, :3], np.asarray(HEAT_TOTAL) / 255.0)
     assert np.allclose(image[1, 30, :3], np.asarray(HEAT_EMPTY) / 255.0)
     assert np.allclose(image[3, 10, :3], np.asarray(HEAT_EMPTY) / 255.0)
+
+
+def test_a_table_without_strips_keeps_the_strips_shown_for_the_same_functions() -> None:
+    shown = (item("a", 1, 5, 0.5), item("b", 2, 4))
+    bare = tuple(
+        dataclasses.replace(i, heat_self=(), heat_total=(), self_weight=9)
+        for i in (item("b", 2, 4), item("c", 1, 1))
+    )
+    carried = carried_heat(bare, shown)
+    assert [i.self_weight for i in carried] == [9, 9]
+    assert carried[0].heat_total == shown[1].heat_total
+    assert carried[0].heat_self == shown[1].heat_self
+    assert carried[1].heat_total == ()
+    fresh = (item("b", 2, 4, 1.0),)
+    assert carried_heat(fresh, shown) == fresh
+
+
+def test_strips_are_read_again_when_the_view_changes_or_after_a_while_following() -> None:
+    hour = Selection(0, 3600 * SECOND)
+    moved = Selection(SECOND, 3601 * SECOND)
+    shown = ("topfuncs", hour, 1, TopOrder.TOTAL, "")
+    assert not heat_due(shown, ("topfuncs", moved, 2, TopOrder.TOTAL, ""), 1.0)
+    assert heat_due(shown, ("topfuncs", moved, 2, TopOrder.TOTAL, ""), HEAT_FOLLOW_SECONDS)
+    assert heat_due(shown, ("topfuncs", moved, 2, TopOrder.SELF, ""), 1.0)
+    assert heat_due(shown, ("topfuncs", moved, 2, TopOrder.TOTAL, "php"), 1.0)
+    assert heat_due(shown, ("topfuncs", Selection(0, 1800 * SECOND), 1, TopOrder.TOTAL, ""), 1.0)
+    other_kind = Selection(SECOND, 3601 * SECOND, frozenset({SampleKind.OFF_CPU}))
+    assert heat_due(shown, ("topfuncs", other_kind, 2, TopOrder.TOTAL, ""), 1.0)
+    assert heat_due(None, shown, 0.0)

@@ -1,0 +1,306 @@
+"""A flamegraph cut at a share of its root, kept up to date while its profile is folded.
+
+A window following the present gets a new profile every second, and it
+differs from the last by a few seconds of events: a thousand (trace,
+thread) sums among hundreds of thousands. Building the cut tree again
+merges every path (0.15 s for a busy host's hour). Instead the tree is kept
+with a margin (its nodes down to half the cut) and the changed sums walk
+it: each adds to the nodes on its path, then to the self weight where it
+ends or to the omitted weight where it leaves the kept tree.
+
+A node the kept tree left out weighed less than the margin when it was
+built, and has since grown by at most what entered the place where its
+paths leave the tree (counted per place). While that stays under the cut,
+every node at or above the cut is in the kept tree, and the cut tree is the
+kept tree's nodes at or above it: equal to `flamegraph_table`. Otherwise,
+or for a profile that does not extend the last one (a full load, another
+view), the tree is built again.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+import numpy.typing as npt
+
+from devfiler.analysis.flamegraph import (
+    Zoom,
+    flamegraph_table,
+    root_label,
+    thread_paths,
+    zoomed_graph,
+)
+from devfiler.analysis.labels import LabeledFrame, root_frame, thread_frame
+from devfiler.analysis.profile import Profile
+from devfiler.analysis.results import FlameGraphTable, FlameTable
+from devfiler.analysis.tree import Levels, levels_table, merge_levels
+
+MARGIN = 2
+"""The kept tree holds the nodes down to the cut divided by this."""
+_BOXES = 1 << 24
+"""Box numbers stay below this: a child's key is its parent * _BOXES + its box."""
+
+
+class CutTree:
+    """The cut flamegraph of successive profiles of one view.
+
+    Not thread-safe: a view asks for one tree at a time.
+    """
+
+    def __init__(self) -> None:
+        self._kept: _Kept | None = None
+        self._last: Profile | None = None
+        self.builds = 0
+        """Trees kept with a margin, built rather than updated."""
+
+    def graph(
+        self, profile: Profile, min_share: float, zoom: Zoom | None = None
+    ) -> FlameGraphTable:
+        """`flamegraph_table(profile, min_share, zoom)`, from the kept tree when it can be."""
+        return zoomed_graph(profile, self.table(profile, min_share), zoom)
+
+    def table(self, profile: Profile, min_share: float) -> FlameTable:
+        """`flamegraph_table(profile, min_share).table`."""
+        cut = math.ceil(min_share * profile.total)
+        if cut < 1:
+            return flamegraph_table(profile, min_share).table
+        kept, last = self._kept, self._last
+        self._last = profile
+        if kept is not None and kept.min_share == min_share and kept.extended_by(profile):
+            kept.update(profile)
+            if kept.holds(cut):
+                return kept.table(profile, cut)
+        elif last is None or last is profile or not _extended(last, profile):
+            # Keeping a tree costs more than building the cut one: only a profile
+            # that was folded from the last one (following the present) gets it.
+            self._kept = None
+            return flamegraph_table(profile, min_share).table
+        self._kept = kept = _Kept.build(profile, min_share, cut)
+        self.builds += 1
+        return kept.table(profile, cut)
+
+
+@dataclass(slots=True)
+class _Kept:
+    """The tree down to `margin`, in level order (tree.Levels), boxes numbered for good.
+
+    `box` numbers a node's box by `box_number` (its key), so that boxes
+    added by later profiles do not renumber it; `children` and `child_node`
+    find a node's child by (parent * _BOXES + box). `exits` and `inflow`
+    are where paths left the tree since it was built and what entered there.
+    """
+
+    profile: Profile
+    min_share: float
+    margin: int
+    parent: npt.NDArray[np.int64]
+    box: npt.NDArray[np.int64]
+    level_start: list[int]
+    weight: npt.NDArray[np.int64]
+    own: npt.NDArray[np.int64]
+    lost: npt.NDArray[np.int64]
+    children: npt.NDArray[np.int64]
+    child_node: npt.NDArray[np.int64]
+    box_number: dict[str, int]
+    exits: npt.NDArray[np.int64]
+    inflow: npt.NDArray[np.int64]
+    frame_numbers: npt.NDArray[np.int64]
+    thread_numbers: npt.NDArray[np.int64]
+    boxes: list[LabeledFrame]
+    rank_of_number: npt.NDArray[np.int64]
+
+    @classmethod
+    def build(cls, profile: Profile, min_share: float, cut: int) -> _Kept:
+        frames, paths = thread_paths(profile)
+        margin = max(cut // MARGIN, 1)
+        boxes, levels = merge_levels(frames, paths, [profile.pair_weight], margin)
+        box_number: dict[str, int] = {}
+        numbers = _box_numbers(boxes, box_number)
+        box = np.append(numbers, -1)[levels.code]
+        parent = levels.parent
+        children = parent[1:] * _BOXES + box[1:]
+        order = np.argsort(children, kind="stable")
+        lost = levels.lost if levels.lost is not None else np.zeros(len(parent), np.int64)
+        none = np.empty(0, dtype=np.int64)
+        return cls(
+            profile=profile,
+            min_share=min_share,
+            margin=margin,
+            parent=parent,
+            box=box,
+            level_start=levels.level_start,
+            weight=levels.weight[0].copy(),
+            own=levels.own[0].copy(),
+            lost=lost.copy(),
+            children=children[order],
+            child_node=order + 1,
+            box_number=box_number,
+            exits=none,
+            inflow=none,
+            frame_numbers=none,
+            thread_numbers=none,
+            boxes=[],
+            rank_of_number=none,
+        )
+
+    def extended_by(self, profile: Profile) -> bool:
+        return _extended(self.profile, profile)
+
+    def update(self, profile: Profile) -> None:
+        """Walk the sums that changed since the last profile through the tree."""
+        trace, thread, change = _changed_pairs(self.profile, profile)
+        self.profile = profile
+        if not len(change):
+            return
+        numbers, threads = self.numbered(profile)
+        stacks = profile.stacks
+        length = stacks.lengths[trace] + 1
+        start = stacks.offsets[trace]
+        first = threads[thread]
+        self.weight[0] += int(change.sum())
+        node = np.zeros(len(change), dtype=np.int64)
+        exits, inflow = [self.exits], [self.inflow]
+        step = 0
+        while len(node):
+            ended = length == step
+            if bool(ended.any()):
+                np.add.at(self.own, node[ended], change[ended])
+                going = ~ended
+                node, change, length, start, first = (
+                    a[going] for a in (node, change, length, start, first)
+                )
+                if not len(node):
+                    break
+            box = first if step == 0 else numbers[stacks.codes[start + step - 1]]
+            key = node * _BOXES + box
+            at = np.minimum(np.searchsorted(self.children, key), len(self.children) - 1)
+            found = self.children[at] == key if len(self.children) else np.zeros(len(key), bool)
+            if not bool(found.all()):
+                away = ~found
+                np.add.at(self.lost, node[away], change[away])
+                exits.append(key[away])
+                inflow.append(np.maximum(change[away], 0))
+            node = self.child_node[at[found]]
+            change, length, start, first = (a[found] for a in (change, length, start, first))
+            np.add.at(self.weight, node, change)
+            step += 1
+        self.exits, self.inflow = _summed(np.concatenate(exits), np.concatenate(inflow))
+
+    def holds(self, cut: int) -> bool:
+        """Every node weighing `cut` or more is in the kept tree."""
+        most = int(self.inflow.max()) if len(self.inflow) else 0
+        return self.margin - 1 + most < cut
+
+    def table(self, profile: Profile, cut: int) -> FlameTable:
+        """The kept nodes at or above `cut`, as `build_paths_table` makes them."""
+        keep = self.weight >= cut
+        keep[0] = True
+        parent = self.parent
+        count = np.zeros(len(keep) + 1, dtype=np.int64)
+        np.cumsum(keep, out=count[1:])
+        lost = self.lost.copy()
+        dropped = np.flatnonzero(~keep)
+        np.add.at(lost, parent[dropped], self.weight[dropped])
+        kept = np.flatnonzero(keep)
+        level_start = count[self.level_start].tolist()
+        while len(level_start) > 2 and level_start[-1] == level_start[-2]:
+            level_start.pop()
+        numbers, threads = self.numbered(profile)
+        if len(self.boxes) != len(numbers) + len(threads):
+            frames, _ = thread_paths(profile)
+            self.boxes, rank = _sorted_boxes(frames)
+            self.rank_of_number = np.full(len(self.box_number) + 1, len(frames), dtype=np.int64)
+            self.rank_of_number[np.concatenate([numbers, threads])] = rank
+        levels = Levels(
+            parent=np.where(parent[kept] >= 0, count[np.maximum(parent[kept], 0)], -1),
+            code=self.rank_of_number[self.box[kept]],
+            level_start=level_start,
+            weight=[self.weight[kept]],
+            own=[self.own[kept]],
+            lost=lost[kept],
+        )
+        return levels_table(self.boxes, levels, root_frame(root_label(profile.selection)))
+
+    def numbered(self, profile: Profile) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """The lasting numbers of the profile's frames and of its threads' boxes, numbering
+        only what the last profile did not have (a fold only adds after the end)."""
+        frames, names = profile.stacks.frames, profile.thread_names
+        if len(self.frame_numbers) < len(frames):
+            added = _box_numbers(frames[len(self.frame_numbers) :], self.box_number)
+            self.frame_numbers = np.concatenate([self.frame_numbers, added])
+        if len(self.thread_numbers) < len(names):
+            boxes = [thread_frame(name) for name in names[len(self.thread_numbers) :]]
+            added = _box_numbers(boxes, self.box_number)
+            self.thread_numbers = np.concatenate([self.thread_numbers, added])
+        return self.frame_numbers, self.thread_numbers
+
+
+def _extended(old: Profile, profile: Profile) -> bool:
+    """Whether `profile` keeps the paths, threads and boxes of `old` as they are and adds
+    after them (a fold does), for the same view.
+
+    The same trace numbers over the same boxes in the same view are the
+    same paths, so the codes of the paths are not compared.
+    """
+    n = len(old.trace_numbers)
+    view = replace(profile.selection, start_ns=old.start_ns, end_ns=old.end_ns)
+    stacks, before = profile.stacks, old.stacks
+    return (
+        view == old.selection
+        and len(profile.trace_numbers) >= n
+        and profile.thread_names[: len(old.thread_names)] == old.thread_names
+        and stacks.frames[: len(before.frames)] == before.frames
+        and np.array_equal(profile.trace_numbers[:n], old.trace_numbers)
+        and np.array_equal(stacks.offsets[: n + 1], before.offsets)
+    )
+
+
+def _box_numbers(
+    boxes: tuple[LabeledFrame, ...] | list[LabeledFrame], number: dict[str, int]
+) -> npt.NDArray[np.int64]:
+    """The lasting number of every box, by key; new keys get the next numbers."""
+    return np.fromiter(
+        (number.setdefault(box.key, len(number)) for box in boxes), np.int64, len(boxes)
+    )
+
+
+def _sorted_boxes(
+    frames: tuple[LabeledFrame, ...],
+) -> tuple[list[LabeledFrame], npt.NDArray[np.int64]]:
+    """The boxes sorted by key (as `merge_levels` has them) and the rank of every frame."""
+    by_key = sorted(range(len(frames)), key=lambda code: frames[code].key)
+    rank = np.empty(len(frames), dtype=np.int64)
+    rank[np.array(by_key, dtype=np.int64)] = np.arange(len(frames), dtype=np.int64)
+    return [frames[code] for code in by_key], rank
+
+
+def _changed_pairs(
+    old: Profile, new: Profile
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """(trace, thread, change) of every pair whose sum changed; both profiles keep their
+    pairs sorted by (trace, thread) in the same numbering."""
+    span = max(len(new.thread_names), 1)
+    before = old.pair_trace * span + old.pair_thread
+    after = new.pair_trace * span + new.pair_thread
+    at = np.minimum(np.searchsorted(after, before), max(len(after) - 1, 0))
+    same = after[at] == before if len(after) else np.zeros(len(before), dtype=bool)
+    change_old = -old.pair_weight.copy()
+    change_old[same] += new.pair_weight[at[same]]
+    matched = np.zeros(len(after), dtype=bool)
+    matched[at[same]] = True
+    key = np.concatenate([before, after[~matched]])
+    change = np.concatenate([change_old, new.pair_weight[~matched]])
+    moved = change != 0
+    key, change = key[moved], change[moved]
+    return key // span, key % span, change
+
+
+def _summed(
+    keys: npt.NDArray[np.int64], values: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    if not len(keys):
+        return keys, values
+    distinct, inverse = np.unique(keys, return_inverse=True)
+    return distinct, np.bincount(inverse, weights=values).astype(np.int64)
