@@ -16,7 +16,7 @@ from devfiler.analysis.selection import SelectedTimes, effective_range, select_t
 from devfiler.storage.cells import ROW_NS, ROWS
 from devfiler.storage.store import Store
 
-__all__ = ["ROWS", "ROW_NS", "flamescope", "store_flamescope"]
+__all__ = ["ROWS", "ROW_NS", "column_seconds", "flamescope", "store_flamescope"]
 _SECOND = 1_000_000_000
 _DENSE_CELLS = 1 << 22
 """Cells a dense count may span whatever the number of events: 32 MB, 11 hours."""
@@ -34,12 +34,28 @@ def flamescope(events: SelectedTimes) -> FlameScope:
     return _summed(events.unit, events.start_ns, events.end_ns, cells, None, events.weights)
 
 
-def store_flamescope(store: Store, selection: Selection) -> FlameScope:
+MAX_SECOND_COLUMNS = 4096
+"""Columns of one second each up to a little over an hour (a last hour that starts and ends
+inside seconds touches 3,601): a day of them is 8.6 million cells, more than anyone reads
+and seconds of work to print, so longer ranges sum several seconds a column."""
+
+
+def column_seconds(start_ns: int, end_ns: int, most: int = MAX_SECOND_COLUMNS) -> int:
+    """The fewest whole seconds per column that keep [start, end) within `most` columns."""
+    seconds = -(-end_ns // _SECOND) - start_ns // _SECOND
+    return max(-(-seconds // most), 1)
+
+
+def store_flamescope(store: Store, selection: Selection, column_s: int | None = 1) -> FlameScope:
     """The FlameScope of a selection in the store: without context filters, from the cells
     the store sums per (second, row) (`Store.read_cells`, mostly from summaries); with them,
-    from the selected events. The result is the same."""
+    from the selected events. The result is the same.
+
+    `column_s` seconds are summed per column, counted from the range's first second;
+    None picks `column_seconds` of the range.
+    """
     if selection.include or selection.exclude:
-        return flamescope(select_times(store, selection))
+        return by_columns(flamescope(select_times(store, selection)), column_s)
     cells = store.read_cells(selection.start_ns, selection.end_ns, selection.kinds)
     unbounded = selection.start_ns == UNBOUNDED_START or selection.end_ns == UNBOUNDED_END
     stamps = np.empty(0, np.int64)
@@ -49,7 +65,32 @@ def store_flamescope(store: Store, selection: Selection) -> FlameScope:
         stamps = sums.timestamps
     start, end = effective_range(selection, stamps)
     weights = cells.weights if selection.unit is Unit.NANOSECONDS else cells.counts
+    step = column_seconds(start, end) if column_s is None else column_s
+    origin = start // _SECOND
+    if step > 1:
+        second, row = np.divmod(cells.cells, ROWS)
+        column = origin + (second - origin) // step * step
+        return _summed(selection.unit, start, end, column * ROWS + row, cells.counts, weights, step)
     return _summed(selection.unit, start, end, cells.cells, cells.counts, weights)
+
+
+def by_columns(result: FlameScope, column_s: int | None) -> FlameScope:
+    """A one-second FlameScope summed `column_s` seconds a column (None: `column_seconds`)."""
+    step = column_seconds(result.start_ns, result.end_ns) if column_s is None else column_s
+    if step == 1:
+        return result
+    origin = result.start_ns // _SECOND
+    second = result.second_ns // _SECOND
+    column = origin + (second - origin) // step * step
+    return _summed(
+        result.unit,
+        result.start_ns,
+        result.end_ns,
+        column * ROWS + result.row,
+        None,
+        result.weight,
+        step,
+    )
 
 
 def _summed(
@@ -59,9 +100,11 @@ def _summed(
     cells: npt.NDArray[np.int64],
     counts: npt.NDArray[np.int64] | None,
     weights: npt.NDArray[np.int64],
+    column_s: int = 1,
 ) -> FlameScope:
-    """Weights summed per cell (storage/cells.py numbering); `counts` of events per entry
-    (None: one each) says which cells are not empty."""
+    """Weights summed per cell (storage/cells.py numbering, a column's first second standing
+    for the column); `counts` of events per entry (None: one each) says which cells are
+    not empty."""
     first = int(cells.min()) // ROWS * ROWS if len(cells) else 0
     cell = cells - first
     if len(cell) and int(cell.max()) < _DENSE_CELLS + 4 * len(cell):
@@ -78,4 +121,5 @@ def _summed(
         second * _SECOND,
         row,
         np.rint(weight).astype(np.int64),
+        column_s * _SECOND,
     )

@@ -426,6 +426,9 @@ class FlameScope:
     row: npt.NDArray[np.int64]
     """10 ms row within the second, 0..99."""
     weight: npt.NDArray[np.int64]
+    column_ns: int = 1_000_000_000
+    """Time each column sums: one second, or several on long ranges (`second_ns` is then
+    the column's first second, counted from the range's first second)."""
 
     def __len__(self) -> int:
         return len(self.weight)

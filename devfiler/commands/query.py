@@ -20,7 +20,7 @@ from typing import Any
 from devfiler.analysis.collapsed import collapsed
 from devfiler.analysis.diff import diff_flamegraph
 from devfiler.analysis.flamegraph import flamegraph_table
-from devfiler.analysis.flamescope import store_flamescope
+from devfiler.analysis.flamescope import MAX_SECOND_COLUMNS, store_flamescope
 from devfiler.analysis.labels import SymbolLookup
 from devfiler.analysis.results import FILTER_FIELDS, FlameGraphTable, Selection, TopOrder
 from devfiler.analysis.samples import COLUMNS, FrameTarget, samples_behind, sorted_samples
@@ -167,7 +167,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     source.add_argument(
         "--whole-file", action="store_true", help="every line of the file, not only the function's"
     )
-    _view(views, "flamescope", "weight per second and 10 ms row", _flamescope)
+    scope = _view(views, "flamescope", "weight per second and 10 ms row", _flamescope)
+    scope.add_argument(
+        "--column-seconds",
+        type=_positive_int,
+        metavar="N",
+        help="seconds summed per column (default: 1 up to an hour of range, then as few as "
+        f"keep {MAX_SECOND_COLUMNS} columns)",
+    )
     _view(views, "tracestats", "deduplication rates and trace count histograms", _tracestats)
 
 
@@ -397,8 +404,15 @@ def _lines(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None)
     return lines_json(result, files) if args.json else lines_text(result, files)
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a whole number of at least 1")
+    return value
+
+
 def _flamescope(args: argparse.Namespace, store: Store, symbols: SymbolLookup | None) -> Json | str:
-    result = store_flamescope(store, selection_of(args))
+    result = store_flamescope(store, selection_of(args), args.column_seconds)
     return flamescope_json(result) if args.json else query_text.flamescope_lines(result)
 
 

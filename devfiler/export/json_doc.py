@@ -171,6 +171,7 @@ def top_json(result: TopFunctions, *, heat: bool = False) -> Json:
 
 def flamescope_json(result: FlameScope) -> Json:
     doc = _range(result.unit, result.start_ns, result.end_ns)
+    doc["column_ns"] = result.column_ns
     doc["cells"] = result.cells()
     return doc
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from devfiler.analysis.flamescope import flamescope, store_flamescope
+from devfiler.analysis.flamescope import column_seconds, flamescope, store_flamescope
 from devfiler.analysis.results import Selection
 from devfiler.analysis.selection import select_times
 from devfiler.model import SampleKind
@@ -52,3 +52,36 @@ def test_from_summaries_as_from_the_events(tmp_path: Path) -> None:
                     plain = flamescope(select_times(store, selection))
                     assert (planned.start_ns, planned.end_ns) == (plain.start_ns, plain.end_ns)
                     assert planned.cells() == plain.cells()
+
+
+def test_columns_of_several_seconds_sum_their_seconds_rows(tmp_path: Path) -> None:
+    """Columns count from the range's first second; a row sums that 10 ms step of each of
+    the column's seconds. Filtered selections (read from events) give the same."""
+    events = [
+        Event(T0 + 5 * MS, S1, MAIN),
+        Event(T0 + SECOND + 5 * MS, S1, MAIN),
+        Event(T0 + 2 * SECOND + 15 * MS, S1, MAIN),
+        Event(T0 + 3 * SECOND + 5 * MS, S1, MAIN),
+        Event(T0 + 7 * SECOND + 995 * MS, S1, MAIN),
+    ]
+    with make_store(tmp_path, events) as store:
+        plain = Selection(T0 + 500 * MS, T0 + 9 * SECOND)
+        filtered = Selection(T0 + 500 * MS, T0 + 9 * SECOND, include=(("thread", "main"),))
+        scopes = [store_flamescope(store, s, 3) for s in (plain, filtered)]
+        auto = store_flamescope(store, plain, None)
+    for scope in scopes:
+        assert scope.column_ns == 3 * SECOND
+        assert scope.cells() == [
+            [T0, 0, 1],
+            [T0, 1, 1],
+            [T0 + 3 * SECOND, 0, 1],
+            [T0 + 6 * SECOND, 99, 1],
+        ], "the event at T0 + 5 ms is before the range"
+    assert auto.column_ns == SECOND and len(auto) == 4
+
+
+def test_long_ranges_pick_columns_of_several_seconds() -> None:
+    assert column_seconds(T0, T0 + 3600 * SECOND) == 1
+    assert column_seconds(T0 + 1, T0 + 3600 * SECOND + 1) == 1, "3,601 seconds touched"
+    assert column_seconds(T0, T0 + 86_400 * SECOND) == 22
+    assert column_seconds(T0, T0) == 1

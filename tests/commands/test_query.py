@@ -219,6 +219,14 @@ def test_timeline_flamescope_tracestats_json(
     assert line["buckets"][0] == [T0, 3]
     scope = run_json(capsys, "flamescope", "--kind", "on_cpu", "--data-dir", data_dir)
     assert scope["cells"] == [[T0, 0, 3], [T0 + 10 * SECOND, 0, 1]]
+    assert scope["column_ns"] == SECOND
+    wide = run_json(
+        capsys, "flamescope", "--kind", "on_cpu", "--column-seconds", "20", "--data-dir", data_dir
+    )
+    assert wide["cells"] == [[T0, 0, 4]] and wide["column_ns"] == 20 * SECOND
+    with pytest.raises(SystemExit) as refused:
+        run(capsys, "flamescope", "--column-seconds", "0", "--data-dir", data_dir)
+    assert refused.value.code == 2 and "at least 1" in capsys.readouterr().err
     stats = run_json(capsys, "tracestats", "--data-dir", data_dir)
     assert (stats["events"], stats["unique_traces"], stats["histogram"]) == (
         5,
