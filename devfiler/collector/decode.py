@@ -58,6 +58,28 @@ def _int(value: AttributeValue, default: int) -> int:
     return default
 
 
+_ContextKey = tuple[str, int, int, EventContext]
+"""(thread name, thread ID, CPU, the resource's context): equal keys, equal contexts."""
+
+
+@functools.lru_cache(maxsize=16_384)
+def _context(key: _ContextKey) -> EventContext:
+    """Contexts are kept by their key: the same threads send again every request, and the
+    resource's context is then the same object (`_known_plain_context`), so a lookup
+    costs a fraction of building and hashing a new EventContext."""
+    name, thread_id, cpu, base = key
+    return EventContext(
+        name,
+        thread_id,
+        cpu,
+        base.pid,
+        base.executable_path,
+        base.executable_name,
+        base.container_id,
+        base.service_name,
+    )
+
+
 class _Contexts:
     """Distinct event contexts of the request, in first-seen order.
 
@@ -79,7 +101,8 @@ class _Contexts:
                 self._thread_ids[i] = _int(value, 0)
             elif key == "cpu.logical_number":
                 self._cpus[i] = _int(value, -1)
-        self.index: dict[EventContext, int] = {}
+        self._index: dict[_ContextKey, int] = {}
+        self.contexts: list[EventContext] = []
 
     def add(self, base: EventContext, attributes: tuple[int, ...]) -> int:
         name, thread_id, cpu = "", 0, -1
@@ -91,19 +114,11 @@ class _Contexts:
                 thread_id = thread_ids[i]
             elif i in cpus:
                 cpu = cpus[i]
-        context = EventContext(
-            name,
-            thread_id,
-            cpu,
-            base.pid,
-            base.executable_path,
-            base.executable_name,
-            base.container_id,
-            base.service_name,
-        )
-        found = self.index.get(context)
+        key = (name, thread_id, cpu, base)
+        found = self._index.get(key)
         if found is None:
-            found = self.index[context] = len(self.index)
+            found = self._index[key] = len(self.contexts)
+            self.contexts.append(_context(key))
         return found
 
 
@@ -217,7 +232,7 @@ def decode_request(
         frame_ids=described_ids,
         bare_frames=bare,
         executables=list(frames.executables.values()),
-        contexts=list(contexts.index),
+        contexts=contexts.contexts,
         events=[
             dataclasses.replace(
                 rows,
