@@ -36,6 +36,7 @@ from devfiler.collector.wire import (
     Messages,
     check_wire_types,
     last_varint,
+    packed_only,
     positions_in_owner,
     repeated_varints,
     scan,
@@ -135,6 +136,9 @@ def _make_frame(
         error_code=error_code,
         mapping_file_id=file_id if lines else None,
     )
+
+
+_FRAMES_LIMIT = (limits.FRAMES, "location indices of all stacks")
 
 
 class FrameTable:
@@ -351,15 +355,12 @@ class FrameTable:
         )
 
     def _decode_stacks(self, messages: Messages) -> None:
-        fields = scan(messages, "stack_table")
-        check_wire_types(fields, {1: (VARINT, LEN)}, "stack_table")
-        entries = repeated_varints(
-            messages,
-            fields,
-            1,
-            "stack_table",
-            (limits.FRAMES, "location indices of all stacks"),
-        )
+        entries = packed_only(messages, 1)
+        if entries is None:
+            fields = scan(messages, "stack_table")
+            check_wire_types(fields, {1: (VARINT, LEN)}, "stack_table")
+            entries = repeated_varints(messages, fields, 1, "stack_table", _FRAMES_LIMIT)
+        check_limit(len(entries.owner), *_FRAMES_LIMIT)
         locations = entries.signed()
         check_repeated(
             entries.owner,

@@ -169,6 +169,43 @@ def scan(messages: Messages, what: What, table: str = "") -> Fields:
     return Fields(message, number, wire, value, start, length, order)
 
 
+def _one_pass_varints(messages: Messages) -> _SpanVarints | None:
+    """Every varint of every message, or None when some message does not end on a varint's
+    last byte or holds a varint longer than 10 bytes.
+
+    Costs tens of bytes of memory per byte, as packed elements do in
+    `repeated_varints`, whose count is checked past limits.FRAMES bytes: no
+    more is read in one pass.
+    """
+    lengths = messages.ends - messages.starts
+    if int(lengths.sum()) > limits.FRAMES:
+        return None
+    found = _span_varints(messages.buffer, messages.starts, lengths)
+    ends = messages.ends[lengths > 0] - 1
+    if len(found.overlong) or (messages.buffer[ends] >= 0x80).any():
+        return None
+    return found
+
+
+def packed_only(messages: Messages, number: int) -> Repeated | None:
+    """The elements of messages that hold nothing but field `number` once, packed (as every
+    stack does), read in one pass; None for anything else (the caller then scans)."""
+    found = _one_pass_varints(messages)
+    if found is None:
+        return None
+    nonempty = np.flatnonzero(found.counts)
+    head = (np.cumsum(found.counts) - found.counts)[nonempty]
+    if (found.counts[nonempty] < 2).any() or (found.values[head] != number << 3 | LEN).any():
+        return None
+    payload = found.span_end[nonempty] - found.last[head + 1] - 1
+    if (found.values[head + 1] != payload.astype(np.uint64)).any():
+        return None
+    element = np.ones(len(found.values), dtype=bool)
+    element[head] = element[head + 1] = False
+    owner = np.repeat(nonempty, found.counts[nonempty] - 2)
+    return Repeated(owner, found.values[element])
+
+
 def _mixed_values(
     buffer: npt.NDArray[np.uint8], at: I64, wire: I64, plain: npt.NDArray[np.bool_]
 ) -> tuple[U64, I64, npt.NDArray[np.bool_]]:
@@ -227,16 +264,32 @@ def packed_counts(messages: Messages, starts: I64, lengths: I64) -> I64:
     return counts
 
 
-def _packed_varints(
-    buffer: npt.NDArray[np.uint8], starts: I64, lengths: I64
-) -> tuple[U64, I64, I64]:
-    """The varints of packed spans that each end on a varint's last byte: (values, span of
-    each value, the varints longer than 10 bytes, which have no value).
+@dataclass(frozen=True, slots=True)
+class _SpanVarints:
+    """Every varint of byte spans that each end on a varint's last byte.
 
-    Per varint, not per byte: its first byte, then further bytes only for the
-    varints still going. Indices and counts are mostly one or two bytes long.
+    Positions are in the spans' bytes laid one after another (`data`).
     """
-    data = buffer[_spans(starts, lengths)]
+
+    values: U64
+    first: I64
+    """Where each varint starts."""
+    last: I64
+    """Where each varint ends (its last byte)."""
+    counts: I64
+    """Varints in each span."""
+    span_end: I64
+    """Where each span ends (one past its last byte)."""
+    overlong: I64
+    """Varints longer than 10 bytes, which have no value."""
+
+
+def _span_varints(buffer: npt.NDArray[np.uint8], starts: I64, lengths: I64) -> _SpanVarints:
+    """Per varint, not per byte: its first byte, then further bytes only for the
+    varints still going. Indices, tags and counts are mostly one or two bytes long."""
+    contiguous = len(starts) and starts[0] == 0 and (starts[1:] == (starts + lengths)[:-1]).all()
+    span_end = np.cumsum(lengths)
+    data = buffer[: span_end[-1]] if contiguous else buffer[_spans(starts, lengths)]
     terminal = data < 0x80
     last = np.flatnonzero(terminal)
     first = np.empty_like(last)
@@ -250,11 +303,19 @@ def _packed_varints(
             break
         values[going] |= (data[first[going] + k] & 0x7F).astype(np.uint64) << np.uint64(7 * k)
         going = going[size[going] > k + 1]
-    bounds = np.cumsum(lengths) - lengths
-    counts = np.add.reduceat(terminal, bounds, dtype=np.int64) if len(bounds) else bounds
-    segment = np.repeat(np.arange(len(lengths)), counts)
+    counts = np.diff(np.searchsorted(last, span_end), prepend=0)
     overlong = np.flatnonzero(size > _MAX_VARINT) if len(going) else going
-    return values, segment, overlong
+    return _SpanVarints(values, first, last, counts, span_end, overlong)
+
+
+def _packed_varints(
+    buffer: npt.NDArray[np.uint8], starts: I64, lengths: I64
+) -> tuple[U64, I64, I64]:
+    """The varints of packed spans that each end on a varint's last byte: (values, span of
+    each value, the varints longer than 10 bytes, which have no value)."""
+    found = _span_varints(buffer, starts, lengths)
+    segment = np.repeat(np.arange(len(lengths)), found.counts)
+    return found.values, segment, found.overlong
 
 
 def repeated_varints(
