@@ -37,7 +37,7 @@ from devfiler.collector.wire import (
     check_wire_types,
     last_varint,
     packed_only,
-    positions_in_owner,
+    position_in_owner,
     repeated_varints,
     scan,
 )
@@ -61,7 +61,7 @@ def check_repeated(
     bad = (values < 0) | (values >= max(size, 1))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        position = int(positions_in_owner(owner)[i])
+        position = position_in_owner(owner, i)
         raise InvalidRequestError(
             f"{where.format(int(owner[i]), position)} = {int(values[i])} is out of range: "
             f"{table} has {size} entries"
@@ -216,7 +216,7 @@ class FrameTable:
         files = mapping_ids[mapping]
         with_id = has_id[mapping]
         no_lines_no_mapping = (mapping == 0) & (address != 0)
-        special = np.isin(kinds, [FrameKind.ABORT, FrameKind.OTHER])
+        special = (kinds == FrameKind.ABORT) | (kinds == FrameKind.OTHER)
         described = np.flatnonzero(~with_id | special | no_lines_no_mapping | (line_count > 0))
         self._location = _LocationColumns(
             mapping, address, kinds, frame_type, type_names, lines, line_count

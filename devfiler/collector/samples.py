@@ -26,7 +26,7 @@ from devfiler.collector.wire import (
     Messages,
     Repeated,
     last_varint,
-    positions_in_owner,
+    position_in_owner,
     repeated_fixed64,
     repeated_varints,
     scan,
@@ -194,12 +194,11 @@ def decode_samples(
         )
     attribute_values = attributes.signed()
     bad = np.flatnonzero((attribute_values < 0) | (attribute_values >= max(tables.attributes, 1)))
-    position = positions_in_owner(attributes.owner)
     bad_at = dict(zip(attributes.owner[bad][::-1].tolist(), bad[::-1].tolist(), strict=True))
     problems.flag(
         attributes.owner[bad],
         lambda i: (
-            f"{name(i)}.attribute_indices[{int(position[bad_at[i]])}] = "
+            f"{name(i)}.attribute_indices[{position_in_owner(attributes.owner, bad_at[i])}] = "
             f"{int(attribute_values[bad_at[i]])} is out of range: "
             f"attribute_table has {tables.attributes} entries"
         ),
@@ -227,14 +226,13 @@ def decode_samples(
     value_counts = values.counts(n)
     weight_values = values.signed()
     out_of_range = np.flatnonzero((weight_values < 0) | (weight_values > limits.EVENT_WEIGHT))
-    value_position = positions_in_owner(values.owner)
     first_bad_value = dict(
         zip(values.owner[out_of_range][::-1].tolist(), out_of_range[::-1].tolist(), strict=True)
     )
     problems.flag(
         values.owner[out_of_range],
         lambda i: (
-            f"{name(i)}.values[{int(value_position[first_bad_value[i]])}] = "
+            f"{name(i)}.values[{position_in_owner(values.owner, first_bad_value[i])}] = "
             f"{int(weight_values[first_bad_value[i]])} is not a weight: counts and nanoseconds "
             f"run from 0 to {limits.EVENT_WEIGHT:,}"
         ),

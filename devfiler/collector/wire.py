@@ -359,13 +359,9 @@ def repeated_varints(
     return _in_wire_order(owner, order, values)
 
 
-def positions_in_owner(owner: I64) -> I64:
-    """Index of each element within its owner's run (owners sorted): [0, 1, 0, 0, 1, 2]."""
-    if not len(owner):
-        return owner
-    starts = np.r_[0, np.flatnonzero(owner[1:] != owner[:-1]) + 1]
-    run: I64 = np.repeat(starts, np.diff(np.r_[starts, len(owner)]))
-    return np.arange(len(owner), dtype=np.int64) - run
+def position_in_owner(owner: I64, index: int) -> int:
+    """Index of element `index` within its owner's run (owners sorted), for messages."""
+    return index - int(np.searchsorted(owner, owner[index]))
 
 
 def _in_wire_order(owner: I64, order: I64, values: U64) -> Repeated:
