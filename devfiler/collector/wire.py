@@ -23,6 +23,8 @@ from devfiler.collector.limits import check_limit
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
 _MAX_VARINT = 10
+_PADDING = bytes(_MAX_VARINT)
+"""After the last message, so that reading a varint never runs past the buffer."""
 
 VARINT, FIXED64, LEN, FIXED32 = 0, 1, 2, 5
 
@@ -47,7 +49,8 @@ class Messages:
         items = list(raw)  # a runtime's repeated field makes a new bytes object per access
         lengths = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
         ends = np.cumsum(lengths)
-        data = b"".join(items) + bytes(_MAX_VARINT)
+        items.append(_PADDING)  # one copy of the bytes, padding included
+        data = b"".join(items)
         return cls(np.frombuffer(data, dtype=np.uint8), ends - lengths, ends)
 
     def __len__(self) -> int:
