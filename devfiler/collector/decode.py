@@ -62,7 +62,11 @@ _ContextKey = tuple[str, int, int, EventContext]
 """(thread name, thread ID, CPU, the resource's context): equal keys, equal contexts."""
 
 
-@functools.lru_cache(maxsize=16_384)
+CONTEXTS_KEPT = 16_384
+"""Contexts kept across requests (a busy host: a few hundred threads)."""
+
+
+@functools.lru_cache(maxsize=CONTEXTS_KEPT)
 def _context(key: _ContextKey) -> EventContext:
     """Contexts are kept by their key: the same threads send again every request, and the
     resource's context is then the same object (`_known_plain_context`), so a lookup
