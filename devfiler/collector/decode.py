@@ -58,9 +58,8 @@ def _int(value: AttributeValue, default: int) -> int:
     return default
 
 
-_ContextKey = tuple[str, int, int, EventContext]
-"""(thread name, thread ID, CPU, the resource's context): equal keys, equal contexts."""
-
+_ContextKey = tuple[str, int, int, int, str, str, str, str]
+"""An EventContext's fields in order, as a plain tuple: hashed without a Python call."""
 
 CONTEXTS_KEPT = 16_384
 """Contexts kept across requests (a busy host: a few hundred threads)."""
@@ -68,14 +67,13 @@ CONTEXTS_KEPT = 16_384
 
 @functools.lru_cache(maxsize=CONTEXTS_KEPT)
 def _context(key: _ContextKey) -> EventContext:
-    """Contexts are kept by their key: the same threads send again every request, and the
-    resource's context is then the same object (`_known_plain_context`), so a lookup
-    costs a fraction of building and hashing a new EventContext."""
-    name, thread_id, cpu, base = key
-    return EventContext(
-        name,
-        thread_id,
-        cpu,
+    """Contexts are kept by their fields: the same threads send again every request, and
+    a lookup costs a fraction of building a new EventContext."""
+    return EventContext(*key)
+
+
+def _resource_fields(base: EventContext) -> tuple[int, str, str, str, str]:
+    return (
         base.pid,
         base.executable_path,
         base.executable_name,
@@ -88,11 +86,11 @@ class _Contexts:
     """Distinct event contexts of the request, in first-seen order.
 
     What each attribute says about a context (thread name, thread ID or CPU,
-    already converted) is worked out once per attribute, not once per sample
-    row that names it.
+    already converted) is worked out once per attribute, and what the
+    resource says once per profile, not once per sample row.
     """
 
-    def __init__(self, dictionary: Dictionary) -> None:
+    def __init__(self, dictionary: Dictionary, bases: list[EventContext]) -> None:
         self._names: dict[int, str] = {}
         self._thread_ids: dict[int, int] = {}
         self._cpus: dict[int, int] = {}
@@ -105,10 +103,12 @@ class _Contexts:
                 self._thread_ids[i] = _int(value, 0)
             elif key == "cpu.logical_number":
                 self._cpus[i] = _int(value, -1)
+        self._resources = [_resource_fields(base) for base in bases]
         self._index: dict[_ContextKey, int] = {}
         self.contexts: list[EventContext] = []
 
-    def add(self, base: EventContext, attributes: tuple[int, ...]) -> int:
+    def add(self, profile: int, attributes: tuple[int, ...]) -> int:
+        """The context of a sample of profile `profile` with these attribute indices."""
         name, thread_id, cpu = "", 0, -1
         names, thread_ids, cpus = self._names, self._thread_ids, self._cpus
         for i in attributes:
@@ -118,7 +118,7 @@ class _Contexts:
                 thread_id = thread_ids[i]
             elif i in cpus:
                 cpu = cpus[i]
-        key = (name, thread_id, cpu, base)
+        key = (name, thread_id, cpu, *self._resources[profile])
         found = self._index.get(key)
         if found is None:
             found = self._index[key] = len(self.contexts)
@@ -200,7 +200,6 @@ def decode_request(
     frames = FrameTable(
         dictionary, raw.dictionary.location_table, raw.dictionary.stack_table, frame_cache
     )
-    contexts = _Contexts(dictionary)
     profiles: list[ProfileSamples] = []
     errors: list[str] = []
     total = 0
@@ -214,6 +213,7 @@ def decode_request(
                 errors.append(str(error))
                 continue
             profiles.append(ProfileSamples(kind, base, where, profile.samples))
+    contexts = _Contexts(dictionary, [profile.base for profile in profiles])
     tables = SampleTables(
         stacks=frames.stack_count,
         attributes=len(dictionary.attributes),

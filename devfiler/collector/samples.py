@@ -66,7 +66,8 @@ class SampleTables:
     stacks: int
     attributes: int
     links: int
-    context_of: Callable[[EventContext, tuple[int, ...]], int]
+    context_of: Callable[[int, tuple[int, ...]], int]
+    """The request's context number of a sample of profile i with these attribute indices."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,7 +261,7 @@ def decode_samples(
     context_of_row = np.zeros(len(rows), dtype=np.int64)
     for row in used_rows.tolist():
         profile, attrs = rows[row]
-        context_of_row[row] = tables.context_of(profiles[profile].base, attrs)
+        context_of_row[row] = tables.context_of(profile, attrs)
     context_of_sample = context_of_row[row_of_sample]
 
     kept_stamps = keep[stamps.owner]
