@@ -321,6 +321,20 @@ def _packed_varints(
     return found.values, segment, found.overlong
 
 
+def _short_varint_spans(buffer: npt.NDArray[np.uint8], starts: I64, lengths: I64) -> U64 | None:
+    """The values of packed spans (each ending on a varint's last byte) that each hold one
+    varint of one or two bytes, as the agent's location frame types do; None otherwise."""
+    if not len(lengths) or lengths.max() > 2:
+        return None
+    first = buffer[starts]
+    two = lengths == 2
+    if ((first >= 0x80) != two).any():
+        return None
+    values = (first & 0x7F).astype(np.uint64)
+    values[two] |= buffer[starts[two] + 1].astype(np.uint64) << np.uint64(7)
+    return values
+
+
 def repeated_varints(
     messages: Messages, fields: Fields, number: int, what: What, limit: tuple[int, str] = (0, "")
 ) -> Repeated:
@@ -345,15 +359,19 @@ def repeated_varints(
             raise InvalidRequestError(
                 f"{name_of(what, first)} has a packed field {number} cut mid-varint"
             )
-    packed_values, segment_of_varint, overlong = _packed_varints(
-        messages.buffer, seg_start, seg_len
-    )
-    if len(overlong):
-        segment = int(segment_of_varint[overlong[0]])
-        raise InvalidRequestError(
-            f"{name_of(what, int(fields.message[packed][segment]))} has a packed varint "
-            f"of field {number} that is too long"
+    short = _short_varint_spans(messages.buffer, seg_start, seg_len)
+    if short is not None:
+        packed_values, segment_of_varint = short, np.arange(len(seg_len))
+    else:
+        packed_values, segment_of_varint, overlong = _packed_varints(
+            messages.buffer, seg_start, seg_len
         )
+        if len(overlong):
+            segment = int(segment_of_varint[overlong[0]])
+            raise InvalidRequestError(
+                f"{name_of(what, int(fields.message[packed][segment]))} has a packed varint "
+                f"of field {number} that is too long"
+            )
     packed_owner = fields.message[packed][segment_of_varint]
     packed_order = fields.order[packed][segment_of_varint]
     owner = np.concatenate([packed_owner, fields.message[single]])

@@ -127,3 +127,19 @@ def test_packed_only_matches_the_scan() -> None:
 )
 def test_packed_only_leaves_anything_else_to_the_scan(other: bytes) -> None:
     assert packed_only(Messages.of([_stack(1, 2), other]), 1) is None
+
+
+@pytest.mark.parametrize(
+    "lists",
+    [
+        [[0], [1], [127], [128], [300], [16_383]],  # one varint of one or two bytes each
+        [[5], [5, 6], [128]],  # two one-byte varints in two bytes
+        [[1], [16_384]],  # a three-byte varint
+        [[7], [1, 2, 3]],
+    ],
+)
+def test_short_packed_lists_read_as_the_runtime_does(lists: list[list[int]]) -> None:
+    raw = [Stack(location_indices=indices).SerializeToString() for indices in lists]
+    messages = Messages.of(raw)
+    read = repeated_varints(messages, scan(messages, "stack_table"), 1, "stack_table")
+    assert [read.signed()[read.owner == i].tolist() for i in range(len(lists))] == lists
