@@ -349,6 +349,8 @@ def repeated_varints(
     seg_start, seg_len = fields.start[packed], fields.length[packed]
     most, elements = limit
     singles = int(np.count_nonzero(single))
+    if not singles and not len(seg_len):  # an on-CPU sample's values, say
+        return Repeated(np.empty(0, np.int64), np.empty(0, np.uint64))
     if most and int(seg_len.sum()) + singles > most:
         count = int(packed_counts(messages, seg_start, seg_len).sum()) + singles
         check_limit(count, most, elements)
