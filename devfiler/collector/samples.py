@@ -324,6 +324,8 @@ def _stamp_weights(
     total shared out evenly (the remainder on the first).
     """
     weights = np.ones(len(stamps.owner), dtype=np.int64)
+    if not off_cpu.any():
+        return weights
     aligned = off_cpu & (value_counts == stamp_counts)
     weights[aligned[stamps.owner]] = values.signed()[aligned[values.owner]]
     uneven = (off_cpu & ~aligned & (stamp_counts > 0))[stamps.owner]
