@@ -121,44 +121,80 @@ def fold_rows(rows: npt.NDArray[np.int64] | npt.NDArray[np.uint64]) -> npt.NDArr
     return folded
 
 
+_RECENT_MIN = 4096
+"""Rows added since the last merge that are searched apart before a merge is worth it."""
+
+
 class RowIndex:
     """Fixed-width integer rows numbered in the order added, found by whole row.
 
     A Python dict of tuples or bytes costs a lookup per row; this asks for
     thousands of rows at once: a sorted array of folds narrows each row to
     one candidate, compared column by column, so answers are exact.
+
+    Owners add a few hundred rows per request to indexes that grow to
+    hundreds of thousands (trace hashes, frame IDs), so an addition must not
+    copy the whole index: rows go into a buffer that doubles when full, and
+    new folds into a small sorted part of their own, merged into the main
+    one when it reaches an eighth of its size. Adding costs about as much
+    per row whatever the size.
     """
 
     def __init__(self, width: int) -> None:
-        self.rows = np.empty((0, width), np.int64)
+        self._buffer = np.empty((0, width), np.int64)
+        self._count = 0
         self._folds = np.empty(0, np.uint64)
         self._order = np.empty(0, np.int64)
+        self._recent_folds = np.empty(0, np.uint64)
+        self._recent_order = np.empty(0, np.int64)
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return self._count
+
+    @property
+    def rows(self) -> npt.NDArray[np.int64]:
+        """Every row, in the order added (row i has number i)."""
+        return self._buffer[: self._count]
 
     def find(self, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         """The number of each row, -1 where it was never added."""
         found = np.full(len(rows), -1, np.int64)
-        if not len(self._folds) or not len(rows):
+        if not self._count or not len(rows):
             return found
         folds = fold_rows(rows)
-        place = np.searchsorted(self._folds, folds)
-        inside = place < len(self._folds)
-        place[~inside] = 0
-        candidate = self._order[place]
-        hit = inside & (self._folds[place] == folds)
-        hit &= (self.rows[candidate] == rows).all(axis=1)
-        found[hit] = candidate[hit]
+        for sorted_folds, order in (
+            (self._folds, self._order),
+            (self._recent_folds, self._recent_order),
+        ):
+            if not len(sorted_folds):
+                continue
+            place = np.searchsorted(sorted_folds, folds)
+            inside = place < len(sorted_folds)
+            place[~inside] = 0
+            candidate = order[place]
+            hit = inside & (sorted_folds[place] == folds)
+            hit &= (self._buffer[candidate] == rows).all(axis=1)
+            found[hit] = candidate[hit]
         return found
 
     def add(self, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         """Number rows `find` did not know (distinct ones); returns their numbers."""
-        start = len(self.rows)
-        self.rows = np.concatenate([self.rows, rows])
+        start, end = self._count, self._count + len(rows)
+        if end > len(self._buffer):
+            grown = np.empty((max(end, 2 * len(self._buffer)), self._buffer.shape[1]), np.int64)
+            grown[:start] = self._buffer[:start]
+            self._buffer = grown
+        self._buffer[start:end] = rows
+        self._count = end
         folds = fold_rows(rows)
         arrange = np.argsort(folds, kind="stable")
-        place = np.searchsorted(self._folds, folds[arrange])
-        self._folds = np.insert(self._folds, place, folds[arrange])
-        self._order = np.insert(self._order, place, start + arrange)
-        return np.arange(start, len(self.rows))
+        place = np.searchsorted(self._recent_folds, folds[arrange])
+        self._recent_folds = np.insert(self._recent_folds, place, folds[arrange])
+        self._recent_order = np.insert(self._recent_order, place, start + arrange)
+        if len(self._recent_folds) > max(_RECENT_MIN, len(self._folds) // 8):
+            place = np.searchsorted(self._folds, self._recent_folds)
+            self._folds = np.insert(self._folds, place, self._recent_folds)
+            self._order = np.insert(self._order, place, self._recent_order)
+            self._recent_folds = np.empty(0, np.uint64)
+            self._recent_order = np.empty(0, np.int64)
+        return np.arange(start, end)

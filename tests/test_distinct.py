@@ -1,4 +1,5 @@
-"""Grouping 64-bit keys with the hash table gives what numpy's sorting unique gives."""
+"""Grouping 64-bit keys with the hash table gives what numpy's sorting unique gives, and
+the row index answers as a dict of rows would."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from devfiler.distinct import group_keys, small_unique, sorted_keys
+from devfiler.distinct import RowIndex, group_keys, small_unique, sorted_keys
 
 
 def _cases() -> dict[str, npt.NDArray[np.uint64]]:
@@ -58,3 +59,36 @@ def test_small_unique_matches_np_unique(size: int) -> None:
 def test_small_unique_of_nothing() -> None:
     distinct, position = small_unique(np.empty(0, np.uint32), 4)
     assert distinct.tolist() == [] and position.tolist() == []
+
+
+def test_row_index_numbers_rows_as_a_dict_does() -> None:
+    """Across buffer growth and merges of the recent part: every answer a dict would give."""
+    rng = np.random.default_rng(5)
+    # Small values make rows that share columns; large ones make folds of every kind.
+    pool = np.concatenate(
+        [
+            rng.integers(0, 4, (2_000, 3), dtype=np.int64),
+            rng.integers(-(2**63), 2**63 - 1, (40_000, 3), dtype=np.int64),
+        ]
+    )
+    pool = np.unique(pool, axis=0)
+    pool = pool[rng.permutation(len(pool))]
+    index = RowIndex(3)
+    known: dict[tuple[int, ...], int] = {}
+    taken = 0
+    for size in [0, 1, 7, 500, 4_096, 3_000, 9_000, 1, 0, 12_000, 2_500, 5_000]:
+        fresh = pool[taken : taken + size]
+        taken += size
+        old = pool[rng.integers(0, max(taken, 1), size // 2)] if taken else pool[:0]
+        asked = np.concatenate([old, fresh, pool[taken : taken + 50]])
+        expected = [known.get(tuple(row), -1) for row in asked.tolist()]
+        assert index.find(asked).tolist() == expected
+        numbers = index.add(fresh)
+        assert numbers.tolist() == list(range(len(known), len(known) + size))
+        known.update(
+            (tuple(row), n) for row, n in zip(fresh.tolist(), numbers.tolist(), strict=True)
+        )
+        assert len(index) == len(known)
+    assert index.rows.tolist() == pool[:taken].tolist()
+    assert index.find(pool[:taken]).tolist() == list(range(taken))
+    assert (index.find(pool[taken:]) == -1).all()

@@ -58,15 +58,39 @@ def _int(value: AttributeValue, default: int) -> int:
     return default
 
 
+_ContextKey = tuple[str, int, int, int, str, str, str, str]
+"""An EventContext's fields in order, as a plain tuple: hashed without a Python call."""
+
+CONTEXTS_KEPT = 16_384
+"""Contexts kept across requests (a busy host: a few hundred threads)."""
+
+
+@functools.lru_cache(maxsize=CONTEXTS_KEPT)
+def _context(key: _ContextKey) -> EventContext:
+    """Contexts are kept by their fields: the same threads send again every request, and
+    a lookup costs a fraction of building a new EventContext."""
+    return EventContext(*key)
+
+
+def _resource_fields(base: EventContext) -> tuple[int, str, str, str, str]:
+    return (
+        base.pid,
+        base.executable_path,
+        base.executable_name,
+        base.container_id,
+        base.service_name,
+    )
+
+
 class _Contexts:
     """Distinct event contexts of the request, in first-seen order.
 
     What each attribute says about a context (thread name, thread ID or CPU,
-    already converted) is worked out once per attribute, not once per sample
-    row that names it.
+    already converted) is worked out once per attribute, and what the
+    resource says once per profile, not once per sample row.
     """
 
-    def __init__(self, dictionary: Dictionary) -> None:
+    def __init__(self, dictionary: Dictionary, bases: list[EventContext]) -> None:
         self._names: dict[int, str] = {}
         self._thread_ids: dict[int, int] = {}
         self._cpus: dict[int, int] = {}
@@ -79,9 +103,12 @@ class _Contexts:
                 self._thread_ids[i] = _int(value, 0)
             elif key == "cpu.logical_number":
                 self._cpus[i] = _int(value, -1)
-        self.index: dict[EventContext, int] = {}
+        self._resources = [_resource_fields(base) for base in bases]
+        self._index: dict[_ContextKey, int] = {}
+        self.contexts: list[EventContext] = []
 
-    def add(self, base: EventContext, attributes: tuple[int, ...]) -> int:
+    def add(self, profile: int, attributes: tuple[int, ...]) -> int:
+        """The context of a sample of profile `profile` with these attribute indices."""
         name, thread_id, cpu = "", 0, -1
         names, thread_ids, cpus = self._names, self._thread_ids, self._cpus
         for i in attributes:
@@ -91,19 +118,11 @@ class _Contexts:
                 thread_id = thread_ids[i]
             elif i in cpus:
                 cpu = cpus[i]
-        context = EventContext(
-            name,
-            thread_id,
-            cpu,
-            base.pid,
-            base.executable_path,
-            base.executable_name,
-            base.container_id,
-            base.service_name,
-        )
-        found = self.index.get(context)
+        key = (name, thread_id, cpu, *self._resources[profile])
+        found = self._index.get(key)
         if found is None:
-            found = self.index[context] = len(self.index)
+            found = self._index[key] = len(self.contexts)
+            self.contexts.append(_context(key))
         return found
 
 
@@ -181,7 +200,6 @@ def decode_request(
     frames = FrameTable(
         dictionary, raw.dictionary.location_table, raw.dictionary.stack_table, frame_cache
     )
-    contexts = _Contexts(dictionary)
     profiles: list[ProfileSamples] = []
     errors: list[str] = []
     total = 0
@@ -195,6 +213,7 @@ def decode_request(
                 errors.append(str(error))
                 continue
             profiles.append(ProfileSamples(kind, base, where, profile.samples))
+    contexts = _Contexts(dictionary, [profile.base for profile in profiles])
     tables = SampleTables(
         stacks=frames.stack_count,
         attributes=len(dictionary.attributes),
@@ -217,7 +236,7 @@ def decode_request(
         frame_ids=described_ids,
         bare_frames=bare,
         executables=list(frames.executables.values()),
-        contexts=list(contexts.index),
+        contexts=contexts.contexts,
         events=[
             dataclasses.replace(
                 rows,

@@ -22,7 +22,7 @@ from devfiler.collector import limits
 from devfiler.collector.errors import InvalidRequestError
 from devfiler.collector.limits import check_each, check_limit
 from devfiler.collector.shadow import RawKeyValueAndUnit, RawMapping, parse_part
-from devfiler.collector.wire import VARINT, Messages, check_wire_types, last_varint, scan
+from devfiler.collector.wire import VARINT, Messages, check_wire_types, scan
 
 AttributeValue = str | int | float | bool | bytes | None
 FRAME_TYPE_KEY = "profile.frame.type"
@@ -84,12 +84,18 @@ class Dictionary:
         fields = scan(messages, "function_table")
         check_wire_types(fields, dict.fromkeys(range(1, 5), (VARINT,)), "function_table")
         columns = np.zeros((max(len(messages), 1), 3), np.int64)
-        for number, name in ((1, "name"), (2, "system_name"), (3, "filename")):
-            column = last_varint(fields, number, len(messages))
-            check_indices(
-                column, len(self.strings), f"function_table[{{}}].{name}_strindex", "string_table"
-            )
-            columns[: len(column), number - 1] = column
+        # All three columns in one assignment (the last occurrence of a field wins, as in
+        # protobuf); only a table with a bad index is checked column by column, to name it.
+        sel = (fields.number >= 1) & (fields.number <= 3)
+        columns[fields.message[sel], fields.number[sel] - 1] = fields.value[sel].view(np.int64)
+        if not ((columns >= 0) & (columns < max(len(self.strings), 1))).all():
+            for number, name in ((1, "name"), (2, "system_name"), (3, "filename")):
+                check_indices(
+                    columns[: len(messages), number - 1],
+                    len(self.strings),
+                    f"function_table[{{}}].{name}_strindex",
+                    "string_table",
+                )
         return columns
 
     def function_text(self, index: int) -> tuple[str, str, str]:

@@ -36,7 +36,8 @@ from devfiler.collector.wire import (
     Messages,
     check_wire_types,
     last_varint,
-    positions_in_owner,
+    packed_only,
+    position_in_owner,
     repeated_varints,
     scan,
 )
@@ -60,7 +61,7 @@ def check_repeated(
     bad = (values < 0) | (values >= max(size, 1))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        position = int(positions_in_owner(owner)[i])
+        position = position_in_owner(owner, i)
         raise InvalidRequestError(
             f"{where.format(int(owner[i]), position)} = {int(values[i])} is out of range: "
             f"{table} has {size} entries"
@@ -135,6 +136,9 @@ def _make_frame(
         error_code=error_code,
         mapping_file_id=file_id if lines else None,
     )
+
+
+_FRAMES_LIMIT = (limits.FRAMES, "location indices of all stacks")
 
 
 class FrameTable:
@@ -212,7 +216,7 @@ class FrameTable:
         files = mapping_ids[mapping]
         with_id = has_id[mapping]
         no_lines_no_mapping = (mapping == 0) & (address != 0)
-        special = np.isin(kinds, [FrameKind.ABORT, FrameKind.OTHER])
+        special = (kinds == FrameKind.ABORT) | (kinds == FrameKind.OTHER)
         described = np.flatnonzero(~with_id | special | no_lines_no_mapping | (line_count > 0))
         self._location = _LocationColumns(
             mapping, address, kinds, frame_type, type_names, lines, line_count
@@ -351,15 +355,12 @@ class FrameTable:
         )
 
     def _decode_stacks(self, messages: Messages) -> None:
-        fields = scan(messages, "stack_table")
-        check_wire_types(fields, {1: (VARINT, LEN)}, "stack_table")
-        entries = repeated_varints(
-            messages,
-            fields,
-            1,
-            "stack_table",
-            (limits.FRAMES, "location indices of all stacks"),
-        )
+        entries = packed_only(messages, 1)
+        if entries is None:
+            fields = scan(messages, "stack_table")
+            check_wire_types(fields, {1: (VARINT, LEN)}, "stack_table")
+            entries = repeated_varints(messages, fields, 1, "stack_table", _FRAMES_LIMIT)
+        check_limit(len(entries.owner), *_FRAMES_LIMIT)
         locations = entries.signed()
         check_repeated(
             entries.owner,

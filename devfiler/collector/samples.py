@@ -26,7 +26,7 @@ from devfiler.collector.wire import (
     Messages,
     Repeated,
     last_varint,
-    positions_in_owner,
+    position_in_owner,
     repeated_fixed64,
     repeated_varints,
     scan,
@@ -66,7 +66,8 @@ class SampleTables:
     stacks: int
     attributes: int
     links: int
-    context_of: Callable[[EventContext, tuple[int, ...]], int]
+    context_of: Callable[[int, tuple[int, ...]], int]
+    """The request's context number of a sample of profile i with these attribute indices."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,12 +195,11 @@ def decode_samples(
         )
     attribute_values = attributes.signed()
     bad = np.flatnonzero((attribute_values < 0) | (attribute_values >= max(tables.attributes, 1)))
-    position = positions_in_owner(attributes.owner)
     bad_at = dict(zip(attributes.owner[bad][::-1].tolist(), bad[::-1].tolist(), strict=True))
     problems.flag(
         attributes.owner[bad],
         lambda i: (
-            f"{name(i)}.attribute_indices[{int(position[bad_at[i]])}] = "
+            f"{name(i)}.attribute_indices[{position_in_owner(attributes.owner, bad_at[i])}] = "
             f"{int(attribute_values[bad_at[i]])} is out of range: "
             f"attribute_table has {tables.attributes} entries"
         ),
@@ -227,14 +227,13 @@ def decode_samples(
     value_counts = values.counts(n)
     weight_values = values.signed()
     out_of_range = np.flatnonzero((weight_values < 0) | (weight_values > limits.EVENT_WEIGHT))
-    value_position = positions_in_owner(values.owner)
     first_bad_value = dict(
         zip(values.owner[out_of_range][::-1].tolist(), out_of_range[::-1].tolist(), strict=True)
     )
     problems.flag(
         values.owner[out_of_range],
         lambda i: (
-            f"{name(i)}.values[{int(value_position[first_bad_value[i]])}] = "
+            f"{name(i)}.values[{position_in_owner(values.owner, first_bad_value[i])}] = "
             f"{int(weight_values[first_bad_value[i]])} is not a weight: counts and nanoseconds "
             f"run from 0 to {limits.EVENT_WEIGHT:,}"
         ),
@@ -262,7 +261,7 @@ def decode_samples(
     context_of_row = np.zeros(len(rows), dtype=np.int64)
     for row in used_rows.tolist():
         profile, attrs = rows[row]
-        context_of_row[row] = tables.context_of(profiles[profile].base, attrs)
+        context_of_row[row] = tables.context_of(profile, attrs)
     context_of_sample = context_of_row[row_of_sample]
 
     kept_stamps = keep[stamps.owner]
@@ -325,6 +324,8 @@ def _stamp_weights(
     total shared out evenly (the remainder on the first).
     """
     weights = np.ones(len(stamps.owner), dtype=np.int64)
+    if not off_cpu.any():
+        return weights
     aligned = off_cpu & (value_counts == stamp_counts)
     weights[aligned[stamps.owner]] = values.signed()[aligned[values.owner]]
     uneven = (off_cpu & ~aligned & (stamp_counts > 0))[stamps.owner]

@@ -23,6 +23,8 @@ from devfiler.collector.limits import check_limit
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
 _MAX_VARINT = 10
+_PADDING = bytes(_MAX_VARINT)
+"""After the last message, so that reading a varint never runs past the buffer."""
 
 VARINT, FIXED64, LEN, FIXED32 = 0, 1, 2, 5
 
@@ -47,7 +49,8 @@ class Messages:
         items = list(raw)  # a runtime's repeated field makes a new bytes object per access
         lengths = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
         ends = np.cumsum(lengths)
-        data = b"".join(items) + bytes(_MAX_VARINT)
+        items.append(_PADDING)  # one copy of the bytes, padding included
+        data = b"".join(items)
         return cls(np.frombuffer(data, dtype=np.uint8), ends - lengths, ends)
 
     def __len__(self) -> int:
@@ -169,6 +172,43 @@ def scan(messages: Messages, what: What, table: str = "") -> Fields:
     return Fields(message, number, wire, value, start, length, order)
 
 
+def _one_pass_varints(messages: Messages) -> _SpanVarints | None:
+    """Every varint of every message, or None when some message does not end on a varint's
+    last byte or holds a varint longer than 10 bytes.
+
+    Costs tens of bytes of memory per byte, as packed elements do in
+    `repeated_varints`, whose count is checked past limits.FRAMES bytes: no
+    more is read in one pass.
+    """
+    lengths = messages.ends - messages.starts
+    if int(lengths.sum()) > limits.FRAMES:
+        return None
+    found = _span_varints(messages.buffer, messages.starts, lengths)
+    ends = messages.ends[lengths > 0] - 1
+    if len(found.overlong) or (messages.buffer[ends] >= 0x80).any():
+        return None
+    return found
+
+
+def packed_only(messages: Messages, number: int) -> Repeated | None:
+    """The elements of messages that hold nothing but field `number` once, packed (as every
+    stack does), read in one pass; None for anything else (the caller then scans)."""
+    found = _one_pass_varints(messages)
+    if found is None:
+        return None
+    nonempty = np.flatnonzero(found.counts)
+    head = (np.cumsum(found.counts) - found.counts)[nonempty]
+    if (found.counts[nonempty] < 2).any() or (found.values[head] != number << 3 | LEN).any():
+        return None
+    payload = found.span_end[nonempty] - found.last[head + 1] - 1
+    if (found.values[head + 1] != payload.astype(np.uint64)).any():
+        return None
+    element = np.ones(len(found.values), dtype=bool)
+    element[head] = element[head + 1] = False
+    owner = np.repeat(nonempty, found.counts[nonempty] - 2)
+    return Repeated(owner, found.values[element])
+
+
 def _mixed_values(
     buffer: npt.NDArray[np.uint8], at: I64, wire: I64, plain: npt.NDArray[np.bool_]
 ) -> tuple[U64, I64, npt.NDArray[np.bool_]]:
@@ -227,16 +267,32 @@ def packed_counts(messages: Messages, starts: I64, lengths: I64) -> I64:
     return counts
 
 
-def _packed_varints(
-    buffer: npt.NDArray[np.uint8], starts: I64, lengths: I64
-) -> tuple[U64, I64, I64]:
-    """The varints of packed spans that each end on a varint's last byte: (values, span of
-    each value, the varints longer than 10 bytes, which have no value).
+@dataclass(frozen=True, slots=True)
+class _SpanVarints:
+    """Every varint of byte spans that each end on a varint's last byte.
 
-    Per varint, not per byte: its first byte, then further bytes only for the
-    varints still going. Indices and counts are mostly one or two bytes long.
+    Positions are in the spans' bytes laid one after another (`data`).
     """
-    data = buffer[_spans(starts, lengths)]
+
+    values: U64
+    first: I64
+    """Where each varint starts."""
+    last: I64
+    """Where each varint ends (its last byte)."""
+    counts: I64
+    """Varints in each span."""
+    span_end: I64
+    """Where each span ends (one past its last byte)."""
+    overlong: I64
+    """Varints longer than 10 bytes, which have no value."""
+
+
+def _span_varints(buffer: npt.NDArray[np.uint8], starts: I64, lengths: I64) -> _SpanVarints:
+    """Per varint, not per byte: its first byte, then further bytes only for the
+    varints still going. Indices, tags and counts are mostly one or two bytes long."""
+    contiguous = len(starts) and starts[0] == 0 and (starts[1:] == (starts + lengths)[:-1]).all()
+    span_end = np.cumsum(lengths)
+    data = buffer[: span_end[-1]] if contiguous else buffer[_spans(starts, lengths)]
     terminal = data < 0x80
     last = np.flatnonzero(terminal)
     first = np.empty_like(last)
@@ -250,11 +306,33 @@ def _packed_varints(
             break
         values[going] |= (data[first[going] + k] & 0x7F).astype(np.uint64) << np.uint64(7 * k)
         going = going[size[going] > k + 1]
-    bounds = np.cumsum(lengths) - lengths
-    counts = np.add.reduceat(terminal, bounds, dtype=np.int64) if len(bounds) else bounds
-    segment = np.repeat(np.arange(len(lengths)), counts)
+    counts = np.diff(np.searchsorted(last, span_end), prepend=0)
     overlong = np.flatnonzero(size > _MAX_VARINT) if len(going) else going
-    return values, segment, overlong
+    return _SpanVarints(values, first, last, counts, span_end, overlong)
+
+
+def _packed_varints(
+    buffer: npt.NDArray[np.uint8], starts: I64, lengths: I64
+) -> tuple[U64, I64, I64]:
+    """The varints of packed spans that each end on a varint's last byte: (values, span of
+    each value, the varints longer than 10 bytes, which have no value)."""
+    found = _span_varints(buffer, starts, lengths)
+    segment = np.repeat(np.arange(len(lengths)), found.counts)
+    return found.values, segment, found.overlong
+
+
+def _short_varint_spans(buffer: npt.NDArray[np.uint8], starts: I64, lengths: I64) -> U64 | None:
+    """The values of packed spans (each ending on a varint's last byte) that each hold one
+    varint of one or two bytes, as the agent's location frame types do; None otherwise."""
+    if not len(lengths) or lengths.max() > 2:
+        return None
+    first = buffer[starts]
+    two = lengths == 2
+    if ((first >= 0x80) != two).any():
+        return None
+    values = (first & 0x7F).astype(np.uint64)
+    values[two] |= buffer[starts[two] + 1].astype(np.uint64) << np.uint64(7)
+    return values
 
 
 def repeated_varints(
@@ -271,6 +349,8 @@ def repeated_varints(
     seg_start, seg_len = fields.start[packed], fields.length[packed]
     most, elements = limit
     singles = int(np.count_nonzero(single))
+    if not singles and not len(seg_len):  # an on-CPU sample's values, say
+        return Repeated(np.empty(0, np.int64), np.empty(0, np.uint64))
     if most and int(seg_len.sum()) + singles > most:
         count = int(packed_counts(messages, seg_start, seg_len).sum()) + singles
         check_limit(count, most, elements)
@@ -281,15 +361,19 @@ def repeated_varints(
             raise InvalidRequestError(
                 f"{name_of(what, first)} has a packed field {number} cut mid-varint"
             )
-    packed_values, segment_of_varint, overlong = _packed_varints(
-        messages.buffer, seg_start, seg_len
-    )
-    if len(overlong):
-        segment = int(segment_of_varint[overlong[0]])
-        raise InvalidRequestError(
-            f"{name_of(what, int(fields.message[packed][segment]))} has a packed varint "
-            f"of field {number} that is too long"
+    short = _short_varint_spans(messages.buffer, seg_start, seg_len)
+    if short is not None:
+        packed_values, segment_of_varint = short, np.arange(len(seg_len))
+    else:
+        packed_values, segment_of_varint, overlong = _packed_varints(
+            messages.buffer, seg_start, seg_len
         )
+        if len(overlong):
+            segment = int(segment_of_varint[overlong[0]])
+            raise InvalidRequestError(
+                f"{name_of(what, int(fields.message[packed][segment]))} has a packed varint "
+                f"of field {number} that is too long"
+            )
     packed_owner = fields.message[packed][segment_of_varint]
     packed_order = fields.order[packed][segment_of_varint]
     owner = np.concatenate([packed_owner, fields.message[single]])
@@ -298,13 +382,9 @@ def repeated_varints(
     return _in_wire_order(owner, order, values)
 
 
-def positions_in_owner(owner: I64) -> I64:
-    """Index of each element within its owner's run (owners sorted): [0, 1, 0, 0, 1, 2]."""
-    if not len(owner):
-        return owner
-    starts = np.r_[0, np.flatnonzero(owner[1:] != owner[:-1]) + 1]
-    run: I64 = np.repeat(starts, np.diff(np.r_[starts, len(owner)]))
-    return np.arange(len(owner), dtype=np.int64) - run
+def position_in_owner(owner: I64, index: int) -> int:
+    """Index of element `index` within its owner's run (owners sorted), for messages."""
+    return index - int(np.searchsorted(owner, owner[index]))
 
 
 def _in_wire_order(owner: I64, order: I64, values: U64) -> Repeated:

@@ -9,10 +9,11 @@ import pytest
 from opentelemetry.proto.collector.profiles.v1development.profiles_service_pb2 import (
     ExportProfilesServiceRequest,
 )
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
-from devfiler.collector.decode import decode_request
+from devfiler.collector.decode import CONTEXTS_KEPT, decode_request
 from devfiler.collector.errors import InvalidRequestError
-from devfiler.model import FileId, FrameKind, SampleKind, SourceLine
+from devfiler.model import EventContext, FileId, FrameKind, SampleKind, SourceLine
 from devfiler.storage.records import decode_trace
 from tests.collector import decoder_request as agent_request
 from tests.collector.decoder_request import BASE_NS, EXE_ID, LIBC_ID
@@ -150,3 +151,64 @@ def test_event_columns_are_numpy() -> None:
     rows = decode_request(agent_request.build(), NOW).batch.events[0]
     assert rows.timestamps.dtype == np.int64
     assert rows.trace_index.dtype == np.uint32
+
+
+def _who(contexts: list[EventContext]) -> set[tuple[str, int, int, int]]:
+    """Thread name, thread ID, CPU and process of each context."""
+    return {(c.thread_name, c.thread_id, c.cpu, c.pid) for c in contexts}
+
+
+def test_contexts_are_equal_under_a_renumbered_attribute_table() -> None:
+    first = decode_request(agent_request.build(), NOW).batch
+    swapped = agent_request.build()
+    table = swapped.dictionary.attribute_table
+    worker, main = table[8].SerializeToString(), table[11].SerializeToString()
+    table[8].ParseFromString(main)
+    table[11].ParseFromString(worker)
+    for profile in swapped.resource_profiles[0].scope_profiles[0].profiles:
+        for sample in profile.samples:
+            sample.attribute_indices[:] = [
+                {8: 11, 11: 8}.get(i, i) for i in sample.attribute_indices
+            ]
+    second = decode_request(swapped, NOW).batch
+    assert _who(second.contexts) == _who(first.contexts)
+    assert _who(first.contexts) == {
+        ("worker", 4242, 3, 100),
+        ("main", 0, 3, 100),
+        ("main", 0, -1, 100),
+    }
+
+
+def test_a_changed_entry_under_the_same_index_changes_the_context() -> None:
+    decode_request(agent_request.build(), NOW)
+    changed = agent_request.build()
+    changed.dictionary.attribute_table[8].value.string_value = "sleeper"
+    changed.resource_profiles[0].resource.attributes[0].value.int_value = 101
+    contexts = decode_request(changed, NOW).batch.contexts
+    assert ("sleeper", 4242, 3, 101) in _who(contexts)
+    assert all(c.pid == 101 and c.thread_name != "worker" for c in contexts)
+
+
+def test_more_contexts_than_are_kept_decode_exactly() -> None:
+    req = agent_request.build()
+    profile = req.resource_profiles[0].scope_profiles[0].profiles[0]
+    threads = CONTEXTS_KEPT + 10
+    first = len(req.dictionary.attribute_table)
+    for t in range(threads):
+        req.dictionary.attribute_table.add(
+            key_strindex=11, value=AnyValue(string_value=f"thread-{t}")
+        )
+        profile.samples.add(
+            stack_index=1, attribute_indices=[first + t], timestamps_unix_nano=[BASE_NS + t]
+        )
+    batch = decode_request(req, NOW).batch
+    on = next(rows for rows in batch.events if rows.kind is SampleKind.ON_CPU)
+    names = [batch.contexts[i].thread_name for i in on.context_index]
+    assert names[-threads:] == [f"thread-{t}" for t in range(threads)]
+    # The first contexts were forgotten to make room; the next request builds them anew.
+    again = decode_request(agent_request.build(), NOW).batch
+    assert _who(again.contexts) == {
+        ("worker", 4242, 3, 100),
+        ("main", 0, 3, 100),
+        ("main", 0, -1, 100),
+    }

@@ -7,12 +7,13 @@ import re
 
 import numpy as np
 import pytest
-from opentelemetry.proto.profiles.v1development.profiles_pb2 import Sample
+from opentelemetry.proto.profiles.v1development.profiles_pb2 import Sample, Stack
 
 from devfiler.collector.errors import InvalidRequestError
 from devfiler.collector.wire import (
     Messages,
     last_varint,
+    packed_only,
     repeated_fixed64,
     repeated_varints,
     scan,
@@ -89,3 +90,56 @@ def test_no_messages() -> None:
     assert len(fields.message) == 0
     assert repeated_varints(messages, fields, 2, "samples").owner.tolist() == []
     assert np.array_equal(last_varint(fields, 1, 0), np.empty(0, np.int64))
+
+
+def _stack(*indices: int) -> bytes:
+    return Stack(location_indices=list(indices)).SerializeToString()
+
+
+def test_packed_only_matches_the_scan() -> None:
+    rng = random.Random(3)
+    raw = [_stack()]  # the placeholder: no bytes at all
+    raw += [
+        _stack(*(rng.choice([0, 1, 127, 128, 16_383, 16_384, 2**31 - 1, -1]) for _ in range(n)))
+        for n in [rng.randrange(40) for _ in range(300)]
+    ]
+    raw += [bytes([0x0A, 0x00]), bytes([0x0A, 0x82, 0x00, 5, 6])]  # empty; a two-byte length
+    messages = Messages.of(raw)
+    fast = packed_only(messages, 1)
+    plain = repeated_varints(messages, scan(messages, "stack_table"), 1, "stack_table")
+    assert fast is not None
+    assert fast.owner.tolist() == plain.owner.tolist()
+    assert fast.value.tolist() == plain.value.tolist()
+    sent = Stack.FromString(raw[2]).location_indices
+    assert fast.signed()[fast.owner == 2].tolist() == list(sent)
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        bytes([0x08, 5]),  # the field unpacked
+        bytes([0x0A, 1, 5, 0x0A, 1, 6]),  # packed twice
+        bytes([0x0A, 1, 5, 0x10, 1]),  # an unknown field after it
+        bytes([0x12, 1, 5]),  # another field
+        bytes([0x0A, 2, 5]),  # its length runs past the message
+        bytes([0x0A, 1, 0x85]),  # cut mid-varint
+    ],
+)
+def test_packed_only_leaves_anything_else_to_the_scan(other: bytes) -> None:
+    assert packed_only(Messages.of([_stack(1, 2), other]), 1) is None
+
+
+@pytest.mark.parametrize(
+    "lists",
+    [
+        [[0], [1], [127], [128], [300], [16_383]],  # one varint of one or two bytes each
+        [[5], [5, 6], [128]],  # two one-byte varints in two bytes
+        [[1], [16_384]],  # a three-byte varint
+        [[7], [1, 2, 3]],
+    ],
+)
+def test_short_packed_lists_read_as_the_runtime_does(lists: list[list[int]]) -> None:
+    raw = [Stack(location_indices=indices).SerializeToString() for indices in lists]
+    messages = Messages.of(raw)
+    read = repeated_varints(messages, scan(messages, "stack_table"), 1, "stack_table")
+    assert [read.signed()[read.owner == i].tolist() for i in range(len(lists))] == lists
