@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from devfiler.sizes import format_size
+from devfiler.storage.periodic_job import PeriodicJob
 from devfiler.storage.retention import RetentionPolicy, RetentionRun, apply_retention
 from devfiler.storage.store import Store
 
@@ -52,7 +53,7 @@ class RetentionStatus:
         return lines
 
 
-class RetentionJob:
+class RetentionJob(PeriodicJob):
     """Applies a retention policy to a store every `interval_s` seconds, on its own thread.
 
     The caller owns the store: start the job after opening it, stop it before
@@ -67,27 +68,15 @@ class RetentionJob:
         interval_s: float = CHECK_INTERVAL_S,
         clock: Callable[[], int] = time.time_ns,
     ) -> None:
+        super().__init__("retention", interval_s)
         self._policy = policy
-        self._interval_s = interval_s
         self._clock = clock
-        self._stop = threading.Event()
         self._lock = threading.Lock()
         self._status = RetentionStatus(policy, 0, None, 0, 0, None)
-        self._thread: threading.Thread | None = None
 
     def start(self, store: Store) -> None:
         _log.info("retention: %s", self._policy.describe())
-        self._thread = threading.Thread(
-            target=self._loop, args=(store,), name="retention", daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Returns after a pass that is running has finished; the store can close then."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        super().start(store)
 
     def status(self) -> RetentionStatus:
         with self._lock:
@@ -125,8 +114,3 @@ class RetentionJob:
                 events_deleted=old.events_deleted + (run.events if run else 0),
                 error=error,
             )
-
-    def _loop(self, store: Store) -> None:
-        while not self._stop.is_set():
-            self.run_once(store)
-            self._stop.wait(self._interval_s)

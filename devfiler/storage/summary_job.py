@@ -29,6 +29,7 @@ from devfiler.storage.events import (
     sum_weights,
 )
 from devfiler.storage.keys import NS_PER_SECOND, decode_event_key, encode_second
+from devfiler.storage.periodic_job import PeriodicJob
 from devfiler.storage.store import Store
 from devfiler.storage.summary_format import (
     decode_rows,
@@ -203,36 +204,24 @@ class SummaryStatus:
         return lines
 
 
-class SummaryJob:
+class SummaryJob(PeriodicJob):
     """Runs `summarize` every `interval_s` seconds on its own thread, in the process that
     owns the store: start it after opening the store, stop it before closing."""
 
     def __init__(
         self, *, interval_s: float = CHECK_INTERVAL_S, clock: Callable[[], int] = time.time_ns
     ) -> None:
-        self._interval_s = interval_s
+        super().__init__("summaries", interval_s)
         self._clock = clock
-        self._stop = threading.Event()
         self._lock = threading.Lock()
         self._store: Store | None = None
         self._passes = 0
         self._last: SummaryPass | None = None
         self._error: str | None = None
-        self._thread: threading.Thread | None = None
 
     def start(self, store: Store) -> None:
         self._store = store
-        self._thread = threading.Thread(
-            target=self._loop, args=(store,), name="summaries", daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Returns once the bucket being summarized is done; the store can close then."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        super().start(store)
 
     def status(self) -> SummaryStatus:
         store = self._store
@@ -259,8 +248,3 @@ class SummaryJob:
             self._last = done
             self._error = None
         return done
-
-    def _loop(self, store: Store) -> None:
-        while not self._stop.is_set():
-            self.run_once(store)
-            self._stop.wait(self._interval_s)
