@@ -9,10 +9,19 @@ from devfiler.collector.decode import decode_request
 from devfiler.config import data_paths
 from devfiler.loadgen.params import LoadParams
 from devfiler.loadgen.requests import generate
+from devfiler.storage.batch import IngestBatch
 from devfiler.storage.store import Store
 from devfiler.storage.trace_packs import PACK_TRACES
 
 START_NS = 1_700_000_000_000_000_000
+
+
+def decoded_requests(params: LoadParams) -> list[tuple[int, IngestBatch]]:
+    """The synthetic agent's requests as the collector decodes them: (window end, batch)."""
+    return [
+        (batch.window_end_ns, decode_request(batch.request, batch.window_end_ns).batch)
+        for batch in generate(params)
+    ]
 
 
 def loadgen_store(

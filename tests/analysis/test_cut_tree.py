@@ -15,13 +15,12 @@ from devfiler.analysis.profile_fold import fold, load_followed
 from devfiler.analysis.results import FlameTable, Selection
 from devfiler.analysis.shape import shaped
 from devfiler.analysis.shape_options import IgnoreAction, IgnoreRule, StackShape
-from devfiler.collector.decode import decode_request
 from devfiler.config import data_paths
 from devfiler.loadgen.params import LoadParams
-from devfiler.loadgen.requests import generate
 from devfiler.model import SampleKind
 from devfiler.storage.batch import IngestBatch
 from devfiler.storage.store import Store
+from tests.analysis.loadgen_store import decoded_requests
 
 SECOND = 1_000_000_000
 T = 1_700_000_000 * SECOND
@@ -37,11 +36,9 @@ def same(a: FlameTable, b: FlameTable) -> bool:
 @pytest.fixture(scope="module")
 def run() -> list[tuple[int, IngestBatch]]:
     """Three minutes of a broad synthetic agent: (window end, decoded request)."""
-    params = LoadParams(start_ns=T, seed=11, rate=400.0, duration_s=180.0, threads=4)
-    return [
-        (batch.window_end_ns, decode_request(batch.request, batch.window_end_ns).batch)
-        for batch in generate(params)
-    ]
+    return decoded_requests(
+        LoadParams(start_ns=T, seed=11, rate=400.0, duration_s=180.0, threads=4)
+    )
 
 
 def followed_profiles(

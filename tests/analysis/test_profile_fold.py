@@ -14,14 +14,13 @@ from devfiler.analysis.profile_cache import ProfileCache
 from devfiler.analysis.profile_fold import LOOKBACK_NS, can_fold, fold, load_followed
 from devfiler.analysis.results import Selection
 from devfiler.analysis.topfunctions import top_functions
-from devfiler.collector.decode import decode_request
 from devfiler.config import data_paths
 from devfiler.export.flame_json import flamegraph_json_text
 from devfiler.loadgen.params import LoadParams
-from devfiler.loadgen.requests import generate
 from devfiler.model import SampleKind
 from devfiler.storage.batch import IngestBatch
 from devfiler.storage.store import Store
+from tests.analysis.loadgen_store import decoded_requests
 
 SECOND = 1_000_000_000
 T = 1_700_000_000 * SECOND
@@ -41,11 +40,7 @@ def views(profile: Profile) -> tuple[object, ...]:
 @pytest.fixture(scope="module")
 def run() -> list[tuple[int, IngestBatch]]:
     """Four minutes of the synthetic agent: (window end, decoded request)."""
-    params = LoadParams(start_ns=T, seed=5, rate=150.0, duration_s=240.0, threads=3)
-    return [
-        (batch.window_end_ns, decode_request(batch.request, batch.window_end_ns).batch)
-        for batch in generate(params)
-    ]
+    return decoded_requests(LoadParams(start_ns=T, seed=5, rate=150.0, duration_s=240.0, threads=3))
 
 
 @pytest.fixture
