@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
@@ -66,12 +68,9 @@ def store_flamescope(store: Store, selection: Selection, column_s: int | None = 
     start, end = effective_range(selection, stamps)
     weights = cells.weights if selection.unit is Unit.NANOSECONDS else cells.counts
     step = column_seconds(start, end) if column_s is None else column_s
-    origin = start // _SECOND
-    if step > 1:
-        second, row = np.divmod(cells.cells, ROWS)
-        column = origin + (second - origin) // step * step
-        return _summed(selection.unit, start, end, column * ROWS + row, cells.counts, weights, step)
-    return _summed(selection.unit, start, end, cells.cells, cells.counts, weights)
+    return _summed(
+        selection.unit, start, end, cells.cells, cells.counts, weights, step, start // _SECOND
+    )
 
 
 def by_columns(result: FlameScope, column_s: int | None) -> FlameScope:
@@ -79,17 +78,15 @@ def by_columns(result: FlameScope, column_s: int | None) -> FlameScope:
     step = column_seconds(result.start_ns, result.end_ns) if column_s is None else column_s
     if step == 1:
         return result
-    origin = result.start_ns // _SECOND
-    second = result.second_ns // _SECOND
-    column = origin + (second - origin) // step * step
     return _summed(
         result.unit,
         result.start_ns,
         result.end_ns,
-        column * ROWS + result.row,
+        result.second_ns // _SECOND * ROWS + result.row,
         None,
         result.weight,
         step,
+        result.start_ns // _SECOND,
     )
 
 
@@ -101,24 +98,45 @@ def _summed(
     counts: npt.NDArray[np.int64] | None,
     weights: npt.NDArray[np.int64],
     column_s: int = 1,
+    origin_s: int = 0,
 ) -> FlameScope:
-    """Weights summed per cell (storage/cells.py numbering, a column's first second standing
-    for the column); `counts` of events per entry (None: one each) says which cells are
-    not empty."""
-    first = int(cells.min()) // ROWS * ROWS if len(cells) else 0
-    cell = cells - first
-    if len(cell) and int(cell.max()) < _DENSE_CELLS + 4 * len(cell):
-        present = np.flatnonzero(np.bincount(cell, weights=counts))
-        weight = np.bincount(cell, weights=weights)[present]
+    """Weights summed per cell (storage/cells.py numbering) and per column of `column_s`
+    seconds counted from second `origin_s`; `counts` of events per entry (None: one each)
+    says which cells are not empty.
+
+    Cells are counted in one dense table from the first column on when the
+    events are not spread far wider than their number (a day is 8.6 million
+    cells), and columns are sums of its rows; only wider spreads are sorted.
+    """
+    if not len(cells):
+        empty = np.empty(0, np.int64)
+        return FlameScope(unit, start_ns, end_ns, empty, empty, empty, column_s * _SECOND)
+    low_s = int(cells.min()) // ROWS
+    first_s = origin_s + (low_s - origin_s) // column_s * column_s
+    cell = cells - first_s * ROWS
+    span = int(cell.max()) + 1
+    if span < _DENSE_CELLS + 4 * len(cell):
+        width = column_s * ROWS
+        size = -(-span // width) * width
+
+        def table(of: npt.NDArray[np.int64] | None) -> npt.NDArray[Any]:
+            dense: npt.NDArray[Any] = np.bincount(cell, weights=of, minlength=size)
+            if column_s == 1:
+                return dense
+            return dense.reshape(-1, column_s, ROWS).sum(axis=1).ravel()  # type: ignore[no-any-return]
+
+        present = np.flatnonzero(table(counts))
+        weight: npt.NDArray[Any] = table(weights)[present]
     else:
-        present, index = np.unique(cell, return_inverse=True)
+        second, row = np.divmod(cell, ROWS)
+        present, index = np.unique(second // column_s * ROWS + row, return_inverse=True)
         weight = np.bincount(index, weights=weights, minlength=len(present))
-    second, row = np.divmod(present + first, ROWS)
+    column, row = np.divmod(present, ROWS)
     return FlameScope(
         unit,
         start_ns,
         end_ns,
-        second * _SECOND,
+        (first_s + column * column_s) * _SECOND,
         row,
         np.rint(weight).astype(np.int64),
         column_s * _SECOND,

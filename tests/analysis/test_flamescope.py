@@ -5,7 +5,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from devfiler.analysis.flamescope import column_seconds, flamescope, store_flamescope
+from devfiler.analysis.flamescope import (
+    by_columns,
+    column_seconds,
+    flamescope,
+    store_flamescope,
+)
 from devfiler.analysis.results import Selection
 from devfiler.analysis.selection import select_times
 from devfiler.model import SampleKind
@@ -35,6 +40,13 @@ def test_cells_per_second_and_10ms_row(tmp_path: Path) -> None:
         [T0 + SECOND, 99, 1],
     ]
     assert off.cells() == [[T0, 1, 40]]
+    # Spread far wider than their number: columns of two seconds from the first event's.
+    assert by_columns(scope, 2).cells() == [
+        [-SECOND, 1, 1],
+        [T0 - SECOND, 0, 2],
+        [T0 - SECOND, 1, 1],
+        [T0 + SECOND, 99, 1],
+    ]
     assert off.unit.value == "nanoseconds"
 
 
