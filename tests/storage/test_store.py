@@ -12,7 +12,8 @@ from devfiler.config import data_paths
 from devfiler.identity import make_trace
 from devfiler.model import EventContext, Executable, FileId, FrameId, FrameKind, SampleKind
 from devfiler.storage.batch import EventRows, IngestBatch
-from devfiler.storage.store import Store, StoreError
+from devfiler.storage.errors import StoreError
+from devfiler.storage.store import Store
 from devfiler.storage.tables import (
     ALL_TABLES,
     EXECUTABLES,

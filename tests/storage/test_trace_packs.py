@@ -13,15 +13,17 @@ from devfiler.config import data_paths
 from devfiler.identity import make_trace
 from devfiler.model import FileId, FrameId, FrameKind, Trace
 from devfiler.storage.batch import IngestBatch
+from devfiler.storage.deleting import UnusedRows
 from devfiler.storage.keys import trace_key
 from devfiler.storage.records import TraceFrames, decode_trace_frames, encode_trace
-from devfiler.storage.store import References, Store, UnusedRows
+from devfiler.storage.store import Store
 from devfiler.storage.tables import TRACE_PACKS
 from devfiler.storage.trace_packs import (
     CorruptPackError,
     decode_pack,
     encode_pack,
 )
+from devfiler.storage.writing import References
 
 PACK = 8
 KINDS = (FrameKind.NATIVE, FrameKind.KERNEL, FrameKind.CPYTHON)
