@@ -24,7 +24,7 @@ from devfiler.commands.symbol_args import (
     follow_collector,
 )
 from devfiler.config import DEFAULT_LISTEN, data_paths
-from devfiler.storage.store import StoreError
+from devfiler.storage.errors import StoreError
 
 
 def add_listen(parser: argparse.ArgumentParser, default: str = DEFAULT_LISTEN) -> None:

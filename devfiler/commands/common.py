@@ -9,7 +9,8 @@ import time
 from datetime import UTC, datetime
 
 from devfiler.config import DataPaths, data_paths
-from devfiler.storage.store import OutdatedStoreError, Store
+from devfiler.storage.errors import OutdatedStoreError
+from devfiler.storage.store import Store
 
 NS_PER_SECOND = 1_000_000_000
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ns|us|ms|s|m|h|d)$")

@@ -13,7 +13,7 @@ from pathlib import Path
 from devfiler.commands.common import open_reader
 from devfiler.commands.selection_args import add_selection_args, selection_of, symbols_for
 from devfiler.export.formats import FORMATS
-from devfiler.storage.store import StoreError
+from devfiler.storage.errors import StoreError
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -30,7 +30,7 @@ from devfiler.commands.symbol_args import (
 from devfiler.config import data_paths
 from devfiler.log_ring import install_log_ring
 from devfiler.services.window import Services
-from devfiler.storage.store import StoreError
+from devfiler.storage.errors import StoreError
 from devfiler.symbolize.store.ingest import BackgroundIngest
 from devfiler.symbolize.store.symbol_store import SymbolStore
 from devfiler.ui.tabs import Tab

@@ -15,7 +15,8 @@ from devfiler.collector.frame_cache import FrameCache
 from devfiler.commands.common import add_data_dir
 from devfiler.config import data_paths
 from devfiler.export.importing import ProfileImportError, import_file, profile_files
-from devfiler.storage.store import Store, StoreError
+from devfiler.storage.errors import StoreError
+from devfiler.storage.store import Store
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

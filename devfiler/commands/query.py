@@ -59,7 +59,8 @@ from devfiler.export.json_doc import (
 )
 from devfiler.export.samples_doc import samples_json, samples_lines
 from devfiler.export.source_doc import lines_json, lines_text, shown_lines
-from devfiler.storage.store import Store, StoreError
+from devfiler.storage.errors import StoreError
+from devfiler.storage.store import Store
 
 Output = Json | str | Iterator[str]
 """A view's output: a JSON document, plain text, or JSON text in pieces made by the view."""

@@ -17,7 +17,8 @@ from devfiler.commands.common import add_data_dir
 from devfiler.commands.symbol_args import add_symbol_source_args, symbol_chain_from_args
 from devfiler.config import data_paths
 from devfiler.model import Executable, FileId
-from devfiler.storage.store import Store, StoreError
+from devfiler.storage.errors import StoreError
+from devfiler.storage.store import Store
 from devfiler.symbolize.formats.symbfile_ranges import write_symbfile
 from devfiler.symbolize.sources.symb_endpoint import publish
 from devfiler.symbolize.store.executables import executable_rows

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from devfiler.storage.batch import IngestBatch
 from devfiler.storage.retention_job import RetentionJob, RetentionStatus
-from devfiler.storage.store import Store, TableStats
+from devfiler.storage.store import Store
 from devfiler.storage.summary_job import SummaryJob, SummaryStatus
+from devfiler.storage.table_figures import TableStats
 
 __all__ = [
     "DatabaseFigures",

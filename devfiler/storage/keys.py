@@ -10,6 +10,10 @@ NS_PER_SECOND = 1_000_000_000
 _OFFSET = 1 << 63
 _EVENT_KEY = struct.Struct(">QBQ")
 EVENT_KEY_SIZE = _EVENT_KEY.size
+U64 = struct.Struct(">Q")
+"""An unsigned 8-byte big-endian integer: `contexts` keys and the counters in `meta`."""
+U32 = struct.Struct(">I")
+"""An unsigned 4-byte big-endian integer: `trace_numbers` values and the pack size in `meta`."""
 
 
 def encode_second(second: int) -> bytes:

@@ -23,8 +23,9 @@ import numpy.typing as npt
 from devfiler.sizes import format_size
 from devfiler.storage import records
 from devfiler.storage.blocks import read_references, read_summary
+from devfiler.storage.deleting import UnusedRows
 from devfiler.storage.keys import NS_PER_SECOND, decode_event_key, encode_second
-from devfiler.storage.store import Store, UnusedRows
+from devfiler.storage.store import Store
 from devfiler.storage.tables import CONTEXTS, EVENTS, FRAMES, TRACES, TableSpec
 
 DISK_TARGET = 0.9

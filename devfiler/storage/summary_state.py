@@ -4,7 +4,7 @@ the event blocks.
 Buckets nest: a 10-minute bucket lies in one hour, which lies in one day (UTC).
 A bucket is summarized only once all its buckets one level down that hold
 data are, and a late write into a bucket drops the summaries of every level
-that contains it in the write's own batch (storage/store.py). The summary
+that contains it in the write's own batch (storage/writing.py). The summary
 job (storage/summary_job.py) builds a bucket outside the write lock: the
 state notes which bucket is being built, and the build is refused at commit
 when a write or a deletion touched it meanwhile. Retention raises a floor

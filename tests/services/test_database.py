@@ -8,14 +8,14 @@ from devfiler.config import data_paths
 from devfiler.services.database import database_figures
 from devfiler.storage.store import Store
 from devfiler.storage.tables import ALL_TABLES
-from tests.storage.test_store import _batch
+from tests.storage.batches import two_trace_batch
 
 
 def test_figures_name_every_table_and_grow_with_writes(tmp_path: Path) -> None:
     with Store.open(data_paths(tmp_path)) as store:
         before = database_figures(store)
         assert [table.name for table in before.tables] == [spec.name for spec in ALL_TABLES]
-        store.write(_batch([0, 1, 2, 1_000_000_000]))
+        store.write(two_trace_batch([0, 1, 2, 1_000_000_000]))
         after = database_figures(store)
         assert after.wal_bytes > before.wal_bytes
         assert after.disk_bytes >= after.wal_bytes > 0

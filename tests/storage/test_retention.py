@@ -13,9 +13,10 @@ import pytest
 from devfiler.config import data_paths
 from devfiler.identity import make_trace
 from devfiler.model import EventContext, FrameId, SampleKind
+from devfiler.storage.deleting import UnusedRows
 from devfiler.storage.retention import RetentionPolicy, apply_retention
 from devfiler.storage.retention_job import RetentionJob
-from devfiler.storage.store import Store, UnusedRows
+from devfiler.storage.store import Store
 from devfiler.storage.tables import (
     ALL_TABLES,
     CONTEXTS,
