@@ -219,8 +219,7 @@ def build_paths_table(
     only, so a cut tree costs by the nodes it keeps and the paths that
     reach them.
     """
-    boxes, levels = merge_levels(frames, paths, weights, min_weight)
-    return levels_table(boxes, levels, root)
+    return levels_table(merge_levels(frames, paths, weights, min_weight), root)
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,10 +359,20 @@ def _summed(at: npt.NDArray[np.int64], weights: npt.NDArray[Any], n: int) -> npt
     return np.rint(sums, out=sums).astype(np.int64)
 
 
-def levels_table(boxes: Sequence[LabeledFrame], levels: Levels, root: LabeledFrame) -> FlameTable:
+def levels_table(merged: tuple[Sequence[LabeledFrame], Levels], root: LabeledFrame) -> FlameTable:
     """The tree in depth-first display order, children heaviest first (then by base
-    weight, then by box key); `boxes` are sorted by key, as `merge_levels` gives them."""
+    weight, then by box key); `merged` is (boxes sorted by key, the levels), as
+    `merge_levels` gives them.
+
+    Pass the pair without keeping it: a complete tree has millions of nodes,
+    and each column of the levels is let go as soon as the table's column
+    made from it is placed, so the two are never held whole at once.
+    """
+    boxes, levels = merged
+    del merged
     parent, level_start, total = levels.parent, levels.level_start, levels.weight
+    code, own, lost = levels.code, levels.own[0], levels.lost
+    del levels
     n = len(parent)
     preorder, size = _preorder(parent, level_start, total)
 
@@ -372,31 +381,36 @@ def levels_table(boxes: Sequence[LabeledFrame], levels: Levels, root: LabeledFra
         out[preorder] = values
         return out
 
-    # Each column is made without a node-sized temporary where it can be:
-    # a complete tree has millions of nodes, and its arrays are most of a
-    # command's memory.
     size += preorder
     end = placed(size)
     del size
     moved = np.empty(n, dtype=np.int64)
     moved[preorder[0]] = -1
     moved[preorder[1:]] = preorder[parent[1:]]
+    del parent
     depth = np.empty(n, dtype=np.int64)
     for level, (lo, hi) in enumerate(itertools.pairwise(level_start)):
         depth[preorder[lo:hi]] = level
     weight = placed(total[0])
     base = placed(total[1]) if len(total) > 1 else None
+    del total
+    box = placed(code)
+    del code
+    self_weight = placed(own)
+    del own
+    omitted = placed(lost) if lost is not None else None
+    del lost
     return FlameTable(
         boxes=(*boxes, root),
-        box=placed(levels.code),
+        box=box,
         parent=moved,
         depth=depth,
         end=end,
         weight=weight,
-        self_weight=placed(levels.own[0]),
+        self_weight=self_weight,
         base_weight=base,
         change=changes(weight, base) if base is not None else None,
-        omitted=placed(levels.lost) if levels.lost is not None else None,
+        omitted=omitted,
     )
 
 
@@ -433,7 +447,10 @@ def _sibling_order(
     """Nodes grouped by parent, heaviest first; equal weights keep their node order."""
     top = int(weights[0].max())
     if len(weights) == 1 and int(parent.max()) * (top + 1) + top < 1 << 63:
-        return np.argsort(parent * (top + 1) + (top - weights[0]), kind="stable")
+        key = parent * (top + 1)
+        key += top
+        key -= weights[0]
+        return np.argsort(key, kind="stable")
     return np.lexsort([*(-w for w in reversed(weights)), parent])
 
 
