@@ -488,12 +488,13 @@ def _preorder(
     before = np.cumsum(sizes)
     before -= sizes
     del sizes
-    group_first = before[new_group]
-    group_of = np.cumsum(new_group)
-    group_of -= 1
+    # `before` grows along the order, so the largest group start so far is
+    # each node's own group's: its offset among its siblings, in place.
+    group_first = np.where(new_group, before, 0)
     del new_group
-    before -= group_first[group_of]
-    del group_first, group_of
+    np.maximum.accumulate(group_first, out=group_first)
+    before -= group_first
+    del group_first
     offset = np.empty(n, dtype=np.int64)
     offset[order] = before
     del order, before
