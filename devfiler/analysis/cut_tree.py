@@ -221,7 +221,7 @@ class _Kept:
             own=[self.own[kept]],
             lost=lost[kept],
         )
-        return levels_table(self.boxes, levels, root_frame(root_label(profile.selection)))
+        return levels_table((self.boxes, levels), root_frame(root_label(profile.selection)))
 
     def numbered(self, profile: Profile) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """The lasting numbers of the profile's frames and of its threads' boxes, numbering

@@ -219,8 +219,7 @@ def build_paths_table(
     only, so a cut tree costs by the nodes it keeps and the paths that
     reach them.
     """
-    boxes, levels = merge_levels(frames, paths, weights, min_weight)
-    return levels_table(boxes, levels, root)
+    return levels_table(merge_levels(frames, paths, weights, min_weight), root)
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,58 +322,95 @@ def merge_levels(
                 ended_weight[column].append(w[ending])
             at, rank = at[going], rank[going]
             active_weight = [w[going] for w in active_weight]
-    parent = np.concatenate(node_parent)
+    # A complete tree has millions of nodes: each column's level parts are
+    # let go as soon as they are joined, so no two copies of a column live.
+    del by_depth, depth_start, path_rank
+    parent = _joined(node_parent)
     n = len(parent)
     final_at = np.concatenate(ended_at)
     lost = None
     if min_weight > 0:
-        lost_sums = np.bincount(
+        lost = _summed(
             np.concatenate([np.zeros(0, dtype=np.int64), *lost_at]),
-            weights=np.concatenate([np.zeros(0), *lost_weight]),
-            minlength=n,
+            np.concatenate([np.zeros(0), *lost_weight]),
+            n,
         )
-        lost = np.rint(lost_sums).astype(np.int64)
     return frames, Levels(
         parent=parent,
-        code=np.concatenate(node_code),
+        code=_joined(node_code),
         level_start=level_start,
-        weight=[np.concatenate(parts).astype(np.int64, copy=False) for parts in node_weight],
-        own=[
-            np.rint(np.bincount(final_at, weights=np.concatenate(w), minlength=n)).astype(np.int64)
-            for w in ended_weight
-        ],
+        weight=[_joined(parts) for parts in node_weight],
+        own=[_summed(final_at, np.concatenate(w), n) for w in ended_weight],
         lost=lost,
     )
 
 
-def levels_table(boxes: Sequence[LabeledFrame], levels: Levels, root: LabeledFrame) -> FlameTable:
+def _joined(parts: list[npt.NDArray[Any]]) -> npt.NDArray[np.int64]:
+    """The parts as one int64 array; the list is emptied."""
+    joined = np.concatenate(parts).astype(np.int64, copy=False)
+    parts.clear()
+    return joined
+
+
+def _summed(at: npt.NDArray[np.int64], weights: npt.NDArray[Any], n: int) -> npt.NDArray[np.int64]:
+    """Weights summed per node, rounded to integers."""
+    # bincount gives integers, not floats, when there is nothing to count.
+    sums = np.bincount(at, weights=weights, minlength=n).astype(np.float64, copy=False)
+    return np.rint(sums, out=sums).astype(np.int64)
+
+
+def levels_table(merged: tuple[Sequence[LabeledFrame], Levels], root: LabeledFrame) -> FlameTable:
     """The tree in depth-first display order, children heaviest first (then by base
-    weight, then by box key); `boxes` are sorted by key, as `merge_levels` gives them."""
+    weight, then by box key); `merged` is (boxes sorted by key, the levels), as
+    `merge_levels` gives them.
+
+    Pass the pair without keeping it: a complete tree has millions of nodes,
+    and each column of the levels is let go as soon as the table's column
+    made from it is placed, so the two are never held whole at once.
+    """
+    boxes, levels = merged
+    del merged
     parent, level_start, total = levels.parent, levels.level_start, levels.weight
+    code, own, lost = levels.code, levels.own[0], levels.lost
+    del levels
     n = len(parent)
     preorder, size = _preorder(parent, level_start, total)
-    moved = np.empty(n, dtype=np.int64)
 
     def placed(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         out = np.empty(n, dtype=np.int64)
         out[preorder] = values
         return out
 
-    moved[preorder] = np.where(parent >= 0, preorder[np.maximum(parent, 0)], -1)
-    depth_of = np.repeat(np.arange(len(level_start) - 1), np.diff(level_start))
+    size += preorder
+    end = placed(size)
+    del size
+    moved = np.empty(n, dtype=np.int64)
+    moved[preorder[0]] = -1
+    moved[preorder[1:]] = preorder[parent[1:]]
+    del parent
+    depth = np.empty(n, dtype=np.int64)
+    for level, (lo, hi) in enumerate(itertools.pairwise(level_start)):
+        depth[preorder[lo:hi]] = level
     weight = placed(total[0])
     base = placed(total[1]) if len(total) > 1 else None
+    del total
+    box = placed(code)
+    del code
+    self_weight = placed(own)
+    del own
+    omitted = placed(lost) if lost is not None else None
+    del lost
     return FlameTable(
         boxes=(*boxes, root),
-        box=placed(levels.code),
+        box=box,
         parent=moved,
-        depth=placed(depth_of),
-        end=placed(preorder + size),
+        depth=depth,
+        end=end,
         weight=weight,
-        self_weight=placed(levels.own[0]),
+        self_weight=self_weight,
         base_weight=base,
         change=changes(weight, base) if base is not None else None,
-        omitted=placed(levels.lost) if levels.lost is not None else None,
+        omitted=omitted,
     )
 
 
@@ -411,7 +447,10 @@ def _sibling_order(
     """Nodes grouped by parent, heaviest first; equal weights keep their node order."""
     top = int(weights[0].max())
     if len(weights) == 1 and int(parent.max()) * (top + 1) + top < 1 << 63:
-        return np.argsort(parent * (top + 1) + (top - weights[0]), kind="stable")
+        key = parent * (top + 1)
+        key += top
+        key -= weights[0]
+        return np.argsort(key, kind="stable")
     return np.lexsort([*(-w for w in reversed(weights)), parent])
 
 
@@ -439,15 +478,26 @@ def _preorder(
         size[parent_lo:lo] += np.bincount(
             parent[lo:hi] - parent_lo, weights=size[lo:hi], minlength=lo - parent_lo
         ).astype(np.int64)
-    sizes = size[order]
+    # Arrays of millions of nodes: each is let go (or reused) as soon as it is done with.
     sorted_parent = parent[order]
-    group_start = np.flatnonzero(np.r_[True, sorted_parent[1:] != sorted_parent[:-1]])
-    before = np.cumsum(sizes) - sizes
-    group_of = np.cumsum(np.r_[False, sorted_parent[1:] != sorted_parent[:-1]])
-    del sizes, sorted_parent
+    new_group = np.empty(len(order), dtype=bool)
+    new_group[0] = True
+    np.not_equal(sorted_parent[1:], sorted_parent[:-1], out=new_group[1:])
+    del sorted_parent
+    sizes = size[order]
+    before = np.cumsum(sizes)
+    before -= sizes
+    del sizes
+    # `before` grows along the order, so the largest group start so far is
+    # each node's own group's: its offset among its siblings, in place.
+    group_first = np.where(new_group, before, 0)
+    del new_group
+    np.maximum.accumulate(group_first, out=group_first)
+    before -= group_first
+    del group_first
     offset = np.empty(n, dtype=np.int64)
-    offset[order] = before - before[group_start][group_of]
-    del order, before, group_of
+    offset[order] = before
+    del order, before
     preorder = np.zeros(n, dtype=np.int64)
     for lo, hi in itertools.pairwise(level_start[1:]):
         preorder[lo:hi] = preorder[parent[lo:hi]] + 1 + offset[lo:hi]

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from json.encoder import encode_basestring_ascii as _quoted
 
 import numpy as np
+import numpy.typing as npt
 
 from devfiler.analysis.labels import LabeledFrame
 from devfiler.analysis.results import FlameGraphTable
@@ -48,6 +49,14 @@ def _box_parts(box: LabeledFrame, *, at_root: bool) -> tuple[str, str]:
     return head, tail
 
 
+def _closing(depth: npt.NDArray[np.int64], *, first: bool) -> npt.NDArray[np.int64]:
+    """How many lists each node closes, given the depths of its piece and, unless the
+    piece is the `first`, of the node before it."""
+    steps = depth[:-1] - depth[1:] + 1
+    np.maximum(steps, 0, out=steps)
+    return np.r_[0, steps] if first else steps
+
+
 def flamegraph_json_parts(graph: FlameGraphTable) -> Iterator[str]:
     """The `query flamegraph --json` document in pieces, to write one after the other.
 
@@ -66,11 +75,13 @@ def flamegraph_json_parts(graph: FlameGraphTable) -> Iterator[str]:
     heads = [f'{head}"weight":' for head, _ in parts]
     tails = [f'{tail},"children":[' for _, tail in parts]
     depth = table.depth
-    closing = np.maximum(np.r_[0, depth[:-1] - depth[1:] + 1], 0)
-    closers = ["]}" * k + "," if k else "" for k in range(int(closing.max()) + 1)]
+    # A node closes the lists of the nodes before it down to its own depth.
+    closers = ["]}" * k + "," if k else "" for k in range(int(depth.max()) + 2)]
     yield f'{{"unit":"{graph.unit.value}","start":{graph.start_ns},"end":{graph.end_ns},"root":'
     for low in range(0, len(table), CHUNK):
         part = slice(low, low + CHUNK)
+        # Per piece, not for the whole tree: a node-sized array is tens of MB.
+        closing = _closing(depth[max(low - 1, 0) : low + CHUNK], first=low == 0)
         boxes = table.box[part].tolist()
         node_tails = list(map(tails.__getitem__, boxes))
         if table.omitted is not None:
@@ -80,7 +91,7 @@ def flamegraph_json_parts(graph: FlameGraphTable) -> Iterator[str]:
         yield "".join(
             itertools.chain.from_iterable(
                 zip(
-                    map(closers.__getitem__, closing[part].tolist()),
+                    map(closers.__getitem__, closing.tolist()),
                     map(heads.__getitem__, boxes),
                     map(str, table.weight[part].tolist()),
                     itertools.repeat(',"self":'),
