@@ -8,6 +8,7 @@ then starts over from the event blocks alone.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from typing import Protocol, Self, TypeVar, cast
 
@@ -103,14 +104,15 @@ class EventReads(SummaryBook):
             if len(plan.buckets) == 1 and not len(raw) and len(wanted) == len(SampleKind):
                 # A summary is stored as the read of its bucket gives it: nothing to sum.
                 return decode_rows(next(self._summary_values(SUMMARY_ROWS, plan)))
+            # One summary decoded at a time: each is let go once its rows are gathered.
             return sum_weights(
-                [
-                    raw,
-                    *(
+                itertools.chain(
+                    [raw],
+                    (
                         _of_kinds(decode_rows(value), wanted)
                         for value in self._summary_values(SUMMARY_ROWS, plan)
                     ),
-                ]
+                )
             )
         except _SummaryGoneError:
             return self.read_weights(start_ns, end_ns, kinds, summaries=False)
