@@ -15,10 +15,10 @@ import numpy.typing as npt
 
 from devfiler.storage.events import EventTimes
 from devfiler.storage.keys import NS_PER_SECOND
+from devfiler.storage.row_columns import rows_joined, rows_where
 
 ROW_NS = 10_000_000
 ROWS = NS_PER_SECOND // ROW_NS
-_COLUMNS = ("cells", "kinds", "counts", "weights")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,14 +34,12 @@ class FlameCells:
         return len(self.counts)
 
     def select(self, mask: npt.NDArray[np.bool_]) -> FlameCells:
-        return FlameCells(*(getattr(self, name)[mask] for name in _COLUMNS))
+        return rows_where(self, mask)
 
     @classmethod
     def joined(cls, parts: list[FlameCells]) -> FlameCells:
         """Parts (at least one) end to end."""
-        if len(parts) == 1:
-            return parts[0]
-        return cls(*(np.concatenate([getattr(part, name) for part in parts]) for name in _COLUMNS))
+        return rows_joined(parts)
 
     @classmethod
     def of_times(cls, times: EventTimes) -> FlameCells:

@@ -18,6 +18,10 @@ import numpy.typing as npt
 from devfiler.distinct import small_unique, sorted_keys
 from devfiler.storage.blocks import Block, BlockSummary, CorruptBlockError
 from devfiler.storage.keys import NS_PER_SECOND
+from devfiler.storage.row_columns import rows_joined, rows_where
+
+_DISTINCT_TABLES = ("trace_numbers", "context_keys")
+"""Fields of the tables event rows index into: kept whole when rows are picked."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,15 +57,7 @@ class EventColumns:
 
     def select(self, mask: npt.NDArray[np.bool_]) -> EventColumns:
         """Keep the rows where `mask` holds; the distinct tables stay as they are."""
-        return EventColumns(
-            self.timestamps[mask],
-            self.kinds[mask],
-            self.weights[mask],
-            self.trace_index[mask],
-            self.trace_numbers,
-            self.context_index[mask],
-            self.context_keys,
-        )
+        return rows_where(self, mask, _DISTINCT_TABLES)
 
     @classmethod
     def empty(cls) -> EventColumns:
@@ -192,9 +188,6 @@ class SecondSums:
     weights: npt.NDArray[np.int64]
 
 
-_SECOND_ROW_COLUMNS = ("seconds", "kinds", "counts", "weights", "first_offsets", "last_offsets")
-
-
 @dataclass(frozen=True, slots=True)
 class SecondRows:
     """Events summed per second and kind (a row per block, or per (second, kind) once
@@ -212,7 +205,7 @@ class SecondRows:
         return len(self.seconds)
 
     def select(self, mask: npt.NDArray[np.bool_]) -> SecondRows:
-        return SecondRows(*(getattr(self, name)[mask] for name in _SECOND_ROW_COLUMNS))
+        return rows_where(self, mask)
 
     @classmethod
     def of_blocks(cls, blocks: list[tuple[int, BlockSummary]]) -> SecondRows:
@@ -253,12 +246,7 @@ class SecondRows:
 
     @classmethod
     def joined(cls, parts: list[SecondRows]) -> SecondRows:
-        return cls(
-            *(
-                np.concatenate([getattr(part, name) for part in parts])
-                for name in _SECOND_ROW_COLUMNS
-            )
-        )
+        return rows_joined(parts)
 
 
 def sum_blocks(whole: SecondRows, cut: EventTimes) -> SecondSums:
@@ -299,17 +287,7 @@ class EventWeights:
 
     def select(self, mask: npt.NDArray[np.bool_]) -> EventWeights:
         """Keep the rows where `mask` holds; the distinct tables stay as they are."""
-        return EventWeights(
-            self.trace_index[mask],
-            self.trace_numbers,
-            self.context_index[mask],
-            self.context_keys,
-            self.kinds[mask],
-            self.counts[mask],
-            self.weights[mask],
-            self.first_ns[mask],
-            self.last_ns[mask],
-        )
+        return rows_where(self, mask, _DISTINCT_TABLES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,12 +343,7 @@ class _WeightRows:
 
     @classmethod
     def joined(cls, parts: list[_WeightRows]) -> _WeightRows:
-        return cls(
-            *(
-                np.concatenate([getattr(part, name) for part in parts])
-                for name in ("numbers", "keys", "kinds", "counts", "weights", "first_ns", "last_ns")
-            )
-        )
+        return rows_joined(parts)
 
     def summed(self) -> _WeightRows:
         """One row per distinct (trace, context, kind)."""
