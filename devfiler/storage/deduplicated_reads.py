@@ -21,9 +21,17 @@ from devfiler.storage.handles import Handles
 from devfiler.storage.keys import U64, trace_key
 from devfiler.storage.tables import CONTEXTS, EXECUTABLES, FRAMES, TRACES
 
+CONTEXTS_KEPT = 1 << 16
+"""Decoded contexts kept: a host's threads and processes, many times over."""
+
 
 class DeduplicatedReads(Handles):
     """What trace numbers, frame IDs and context keys name."""
+
+    _decoded_contexts: dict[int, EventContext]
+
+    def _start_contexts(self) -> None:
+        self._decoded_contexts = {}
 
     def traces_by_index(self, columns: EventColumns) -> list[Trace | None]:
         """The trace of every distinct number in `columns`, in table order (None if missing)."""
@@ -67,13 +75,35 @@ class DeduplicatedReads(Handles):
         return found
 
     def contexts(self, keys: Iterable[int]) -> dict[int, EventContext]:
-        wanted = [int(k) for k in keys]
-        values = self._get_many(CONTEXTS, [U64.pack(k) for k in wanted])
-        return {
-            key: records.decode_context(raw)
-            for key, raw in zip(wanted, values, strict=True)
-            if raw is not None
-        }
+        """The contexts of these keys; keys without one are left out.
+
+        A key is the hash of its context's record, so a decoded context
+        stays true: they are kept, as every view of a range following the
+        present asks again for the same few hundred (decoding them was a
+        fifth of a refresh).
+        """
+        kept = self._decoded_contexts
+        found: dict[int, EventContext] = {}
+        missing: list[int] = []
+        for key in map(int, keys):
+            context = kept.get(key)
+            if context is None:
+                missing.append(key)
+            else:
+                found[key] = context
+        if not missing:
+            return found
+        values = self._get_many(CONTEXTS, [U64.pack(k) for k in missing])
+        if len(kept) + len(missing) > CONTEXTS_KEPT:
+            kept.clear()
+        for key, raw in zip(missing, values, strict=True):
+            if raw is not None:
+                found[key] = kept[key] = records.decode_context(raw)
+        return found
+
+    def _forget_contexts(self) -> None:
+        """Contexts were deleted: a key asked for again must find none."""
+        self._decoded_contexts.clear()
 
     def executables(self) -> list[Executable]:
         table = self._tables[EXECUTABLES.name]

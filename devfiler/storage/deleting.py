@@ -15,6 +15,7 @@ import numpy as np
 from rocksdict import WriteBatch
 
 from devfiler.storage import records
+from devfiler.storage.deduplicated_reads import DeduplicatedReads
 from devfiler.storage.keys import EVENT_KEY_SIZE, decode_trace_key, encode_second, trace_key
 from devfiler.storage.tables import (
     ALL_TABLES,
@@ -38,7 +39,7 @@ class UnusedRows:
     contexts: list[bytes]
 
 
-class Deleting(Writing):
+class Deleting(Writing, DeduplicatedReads):
     """Deletions of events by time and of rows no event uses."""
 
     def delete_events(self) -> None:
@@ -113,6 +114,8 @@ class Deleting(Writing):
             if not wb.is_empty():
                 self._db.write(wb)
             self._forget(traces, frames, contexts)
+            if contexts:
+                self._forget_contexts()
             return UnusedRows(traces, frames, contexts)
 
     def compact(self, spec: TableSpec) -> None:

@@ -37,6 +37,7 @@ class Store(Deleting, EventReads, DeduplicatedReads, TableFigures):
         self._start_writer()
         self._start_packs()
         self._start_summaries()
+        self._start_contexts()
 
     @classmethod
     def open(

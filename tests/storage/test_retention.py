@@ -136,6 +136,16 @@ def test_data_deleted_by_retention_is_stored_again_when_it_comes_back(store: Sto
     }
 
 
+def test_a_context_read_before_retention_deleted_it_is_not_found_after(store: Store) -> None:
+    """Decoded contexts are kept between reads: the ones deleted must not be."""
+    _old_and_new(store)
+    old = store.read_events(NOW - 10 * DAY, NOW - 10 * DAY + 5 * SECOND)
+    keys = old.context_keys.tolist()
+    assert set(store.contexts(keys).values()) == {OLD_CONTEXT, MAIN}
+    apply_retention(store, WEEK, NOW)
+    assert set(store.contexts(keys).values()) == {MAIN}
+
+
 def test_nothing_beyond_the_bounds_deletes_nothing(store: Store) -> None:
     _old_and_new(store)
     assert apply_retention(store, RetentionPolicy(30 * DAY, 1 << 40), NOW) is None
