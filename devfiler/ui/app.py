@@ -4,8 +4,9 @@ Dear PyGui runs in our own loop (`render_dearpygui_frame`), with callbacks
 run on this thread too, so every Dear PyGui call happens on the UI thread.
 Each frame the shell samples the store's change counter (at most once a
 second), moves a following time range, builds the Selection every tab uses
-and lets the shown tab request and draw its results. With DEVFILER_UI_STATE
-set to a path, the shell writes its visible state there as JSON whenever it
+(whose range follows only when new data arrived or every few seconds) and
+lets the shown tab request and draw its results. With DEVFILER_UI_STATE set
+to a path, the shell writes its visible state there as JSON whenever it
 changes, so automation driving the window can check what happened.
 """
 
@@ -124,6 +125,9 @@ class App:
             inline=saved.inline,
             shape=StackShape(merge_recursion=saved.merge_recursion, focus=saved.focus),
         )
+        self._results_range: TimeRange | None = None
+        """The range the views compute for (TimeRange.results_range)."""
+        self._results_change = self.shared.change
         self.timeline = TimelineStrip(self.time_range.start_ns)
         self.filter_bar = FilterBar()
         self.filter_bar.filters = saved.filters
@@ -364,8 +368,11 @@ class App:
             _log.info('first samples arrived; the "Add data" button shows how to add more')
 
     def _select(self) -> None:
+        new_data = self.shared.change != self._results_change
+        self._results_range = self.time_range.results_range(self._results_range, new_data=new_data)
+        self._results_change = self.shared.change
         self.shared.selection = make_selection(
-            self.time_range,
+            self._results_range,
             self.kind_name,
             self.filter_bar.filters,
             inline=self.shared.inline,
@@ -400,6 +407,7 @@ class App:
             "add_data": self.add_data.shown,
             "file_drop": self._drops is not None,
             "time_range": [self.time_range.start_ns, self.time_range.end_ns],
+            "results_range": [self.shared.selection.start_ns, self.shared.selection.end_ns],
             "title_at": drawn_at(self._title[1]),
             "tabs_at": {tab_id: drawn_at(button) for tab_id, button in self._tab_buttons.items()},
             "timeline": self.timeline.area(),

@@ -17,6 +17,9 @@ FOLLOW_CHOICES: tuple[tuple[str, int], ...] = (
     ("1h", 3600 * NS),
     ("24h", 86400 * NS),
 )
+RESULTS_STEP_NS = 5 * NS
+"""How far a following range moves ahead of its views when no data arrives: the agent's
+reporting interval."""
 _TICK_STEPS_S = (
     1,
     2,
@@ -56,6 +59,24 @@ class TimeRange:
             return self
         end = (now_ns // NS + 1) * NS
         return replace(self, start_ns=end - self.follow_ns, end_ns=end)
+
+    def results_range(self, last: TimeRange | None, *, new_data: bool) -> TimeRange:
+        """The range the views compute for, given the one they computed for last.
+
+        A following range moves every second, but moving the views with it
+        would fold, cut and draw every view five times per agent report,
+        each time for one second of old data leaving. The views move when
+        new data arrived, or when they lag by RESULTS_STEP_NS without any.
+        """
+        lag = self.end_ns - last.end_ns if last is not None else -1
+        held = (
+            not new_data
+            and last is not None
+            and self.follow_ns is not None
+            and last.follow_ns == self.follow_ns
+            and 0 <= lag < RESULTS_STEP_NS
+        )
+        return last if held and last is not None else self
 
     def frozen(self, start_ns: int, end_ns: int) -> TimeRange:
         """The user dragged or zoomed the timeline: stop following."""
