@@ -150,7 +150,7 @@ class _Kept:
 
     def update(self, profile: Profile) -> None:
         """Walk the sums that changed since the last profile through the tree."""
-        trace, thread, change = _changed_pairs(self.profile, profile)
+        trace, thread, change = _changes_since(self.profile, profile)
         self.profile = profile
         if not len(change):
             return
@@ -274,6 +274,17 @@ def _sorted_boxes(
     rank = np.empty(len(frames), dtype=np.int64)
     rank[np.array(by_key, dtype=np.int64)] = np.arange(len(frames), dtype=np.int64)
     return [frames[code] for code in by_key], rank
+
+
+def _changes_since(
+    old: Profile, new: Profile
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """(trace, thread, change) of every pair whose sum changed: as the fold that made
+    `new` from `old` says, or found by comparing their sums."""
+    told = new.changes
+    if told is not None and told.base is old.identity:
+        return told.trace, told.thread, told.change
+    return _changed_pairs(old, new)
 
 
 def _changed_pairs(

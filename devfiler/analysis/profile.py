@@ -11,7 +11,7 @@ tabs; exporters read the same value.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +30,21 @@ from devfiler.storage.store import Store
 
 
 @dataclass(frozen=True, slots=True)
+class PairChanges:
+    """What a fold changed: every (trace, thread) sum that differs from the profile it was
+    folded from (the one whose `identity` is `base`), by how much, sorted by pair.
+
+    A view kept up to date from that profile (analysis/cut_tree.py) walks
+    these instead of comparing hundreds of thousands of sums to find them.
+    """
+
+    base: object
+    trace: npt.NDArray[np.int64]
+    thread: npt.NDArray[np.int64]
+    change: npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     """A selection's events over its distinct stacks, as integer arrays.
 
@@ -42,6 +57,10 @@ class Profile:
     A profile loaded with `times=False` has `events_loaded` False and the
     per-event arrays empty: flamegraphs, sandwich, diff and collapsed stacks
     read only the pairs; `times` and following the present refuse it.
+
+    A folded profile says what changed in `changes`; `identity` is new for
+    every profile, copies made with `dataclasses.replace` included, so a
+    reshaped profile never passes for the one the changes are from.
     """
 
     selection: Selection
@@ -59,6 +78,8 @@ class Profile:
     pair_thread: npt.NDArray[np.int64]
     pair_weight: npt.NDArray[np.int64]
     events_loaded: bool = True
+    changes: PairChanges | None = None
+    identity: object = field(init=False, default_factory=object, compare=False, repr=False)
 
     def __len__(self) -> int:
         """Events loaded (none when loaded without times)."""

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from devfiler.analysis.labels import SymbolLookup
-from devfiler.analysis.profile import Profile, TraceRows, load_profile, pairs_of
+from devfiler.analysis.profile import PairChanges, Profile, TraceRows, load_profile, pairs_of
 from devfiler.analysis.results import UNBOUNDED_END, UNBOUNDED_START, Selection
 from devfiler.analysis.selection import SelectedWeights, select_events, select_weights
 from devfiler.analysis.stacks import StackTable, TraceReferences, gather, load_stacks
@@ -150,9 +150,8 @@ def _moved(
         parts.append((trace, thread, events.weights))
         fresh = _per_second(columns.timestamps // SECOND_NS, trace, thread, events.weights)
         rows = [np.concatenate([a, b]) for a, b in zip(rows, fresh, strict=True)]
-    pair_trace, pair_thread, pair_weight = _changed(
-        old, pairs_of(*(np.concatenate([part[i] for part in parts]) for i in range(3)))
-    )
+    changes = pairs_of(*(np.concatenate([part[i] for part in parts]) for i in range(3)))
+    (pair_trace, pair_thread, pair_weight), changed_pairs = _changed(old, changes)
     profile = dataclasses.replace(
         old,
         selection=selection,
@@ -164,6 +163,7 @@ def _moved(
         pair_trace=pair_trace,
         pair_thread=pair_thread,
         pair_weight=pair_weight,
+        changes=changed_pairs,
     )
     tail, end = (selection.end_ns - LOOKBACK_NS) // SECOND_NS, selection.end_ns // SECOND_NS
     kept = rows[0] >= tail
@@ -181,13 +181,15 @@ def _moved(
 
 def _changed(
     old: Profile, changes: tuple[npt.NDArray[np.int64], ...]
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """The profile's pair sums plus `changes` (summed per pair, sorted), in pair order.
+) -> tuple[tuple[npt.NDArray[np.int64], ...], PairChanges]:
+    """The profile's pair sums plus `changes` (summed per pair, sorted), in pair order, and
+    by how much each pair's sum changed.
 
     Both are sorted by (trace, thread), so the few changes are merged in
     place of sorting every pair again. Taking out what left can take out
     more than was added when events older than a minute arrived since:
-    such pairs go rather than weigh less than nothing.
+    such pairs go rather than weigh less than nothing, and their change is
+    what they weighed.
     """
     trace, thread, change = changes
     span = int(max(old.pair_thread.max(initial=0), thread.max(initial=0))) + 1
@@ -198,12 +200,18 @@ def _changed(
     there[there] = keys[at[there]] == changed[there]
     weight = old.pair_weight.copy()
     weight[at[there]] += change[there]
+    # Where the sum went below nothing it goes, so it changed by less.
+    change = change.copy()
+    change[there] -= np.minimum(weight[at[there]], 0)
+    change[~there] = np.maximum(change[~there], 0)
     new = ~there
     keys = np.insert(keys, at[new], changed[new])
     weight = np.insert(weight, at[new], change[new])
     positive = weight > 0
     keys, weight = keys[positive], weight[positive]
-    return keys // span, keys % span, weight
+    moved = change != 0
+    delta = PairChanges(old.identity, trace[moved], thread[moved], change[moved])
+    return (keys // span, keys % span, weight), delta
 
 
 def _leaving_pairs(old: Profile, leaving: SelectedWeights) -> tuple[npt.NDArray[np.int64], ...]:

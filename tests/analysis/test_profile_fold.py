@@ -37,6 +37,31 @@ def views(profile: Profile) -> tuple[object, ...]:
     )
 
 
+def pair_sums(profile: Profile) -> dict[tuple[int, int], int]:
+    return dict(
+        zip(
+            zip(profile.pair_trace.tolist(), profile.pair_thread.tolist(), strict=True),
+            profile.pair_weight.tolist(),
+            strict=True,
+        )
+    )
+
+
+def pair_changes(old: Profile, new: Profile) -> dict[tuple[int, int], int]:
+    """How much every (trace, thread) sum changed from `old` to `new`, where it did."""
+    before, after = pair_sums(old), pair_sums(new)
+    moved = {pair: after.get(pair, 0) - before.get(pair, 0) for pair in before.keys() | after}
+    return {pair: change for pair, change in moved.items() if change}
+
+
+def told_changes(old: Profile, new: Profile) -> dict[tuple[int, int], int]:
+    """What `new` says changed since `old`, which it was folded from."""
+    told = new.changes
+    assert told is not None and told.base is old.identity
+    pairs = zip(told.trace.tolist(), told.thread.tolist(), strict=True)
+    return dict(zip(pairs, told.change.tolist(), strict=True))
+
+
 @pytest.fixture(scope="module")
 def run() -> list[tuple[int, IngestBatch]]:
     """Four minutes of the synthetic agent: (window end, decoded request)."""
@@ -107,8 +132,12 @@ def test_folding_second_by_second_while_requests_arrive(
                 view = dataclasses.replace(
                     view, start_ns=view.start_ns + SECOND, end_ns=view.end_ns + SECOND
                 )
+                before = followed.profile
                 followed = fold(followed, store, view, None)
                 assert views(followed.profile) == views(load_profile(store, view, times=False))
+                assert told_changes(before, followed.profile) == pair_changes(
+                    before, followed.profile
+                )
         assert steps == 18
         assert (
             len(followed.second) and followed.second.min() >= (view.end_ns - LOOKBACK_NS) // SECOND
@@ -170,6 +199,7 @@ def test_what_left_is_taken_out_without_going_below_nothing(
         moved = Selection(T + 200 * SECOND, T + 310 * SECOND)
         folded = fold(followed, store, moved, None).profile
         assert bool((folded.pair_weight > 0).all())
+        assert told_changes(followed.profile, folded) == pair_changes(followed.profile, folded)
         loaded = load_profile(store, moved, times=False)
         assert folded.total <= loaded.total
 
