@@ -20,6 +20,7 @@ view), the tree is built again.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -35,7 +36,7 @@ from devfiler.analysis.flamegraph import (
 from devfiler.analysis.labels import LabeledFrame, root_frame, thread_frame
 from devfiler.analysis.profile import Profile
 from devfiler.analysis.results import FlameGraphTable, FlameTable
-from devfiler.analysis.tree import Levels, levels_table, merge_levels
+from devfiler.analysis.tree import Levels, levels_table, merge_levels, zoomed_paths
 
 MARGIN = 2
 """The kept tree holds the nodes down to the cut divided by this."""
@@ -44,56 +45,108 @@ _BOXES = 1 << 24
 
 
 class CutTree:
-    """The cut flamegraph of successive profiles of one view.
+    """The cut flamegraph of successive profiles of one view, and of its zoomed node.
 
     Not thread-safe: a view asks for one tree at a time.
     """
 
     def __init__(self) -> None:
         self._kept: _Kept | None = None
+        self._zoomed: _Kept | None = None
         self._last: Profile | None = None
+        self._from: Profile | None = None
+        """The profile asked for before the current one."""
+        self._folded: bool | None = None
+        """Whether the current profile was folded from `_from`, once worked out."""
         self.builds = 0
         """Trees kept with a margin, built rather than updated."""
 
     def graph(
         self, profile: Profile, min_share: float, zoom: Zoom | None = None
     ) -> FlameGraphTable:
-        """`flamegraph_table(profile, min_share, zoom)`, from the kept tree when it can be."""
-        return zoomed_graph(profile, self.table(profile, min_share), zoom)
+        """`flamegraph_table(profile, min_share, zoom)`, from the kept trees when they can be.
+
+        The zoomed node's subtree is kept like the whole tree, cut at the
+        zoom's share: a window following the present zoomed into a thread
+        would otherwise merge that thread's paths again at every refresh.
+        """
+        table = self.table(profile, min_share)
+        at = table.find(zoom.keys) if zoom is not None and zoom.keys else None
+        cut = math.ceil(zoom.min_share * profile.total) if zoom is not None else 0
+        if zoom is None or at is None or cut < 1:
+            self._zoomed = None
+            return zoomed_graph(profile, table, zoom)
+        self._zoomed = self._keep(
+            self._zoomed, zoom, profile, cut, lambda: _Kept.build(profile, zoom, cut, zoom.keys)
+        )
+        if self._zoomed is None:
+            return zoomed_graph(profile, table, zoom)
+        subtree = self._zoomed.table(profile, cut)
+        return FlameGraphTable(
+            profile.unit, profile.start_ns, profile.end_ns, table.spliced(at, subtree)
+        )
 
     def table(self, profile: Profile, min_share: float) -> FlameTable:
         """`flamegraph_table(profile, min_share).table`."""
         cut = math.ceil(min_share * profile.total)
+        self._from, self._last, self._folded = self._last, profile, None
         if cut < 1:
-            return flamegraph_table(profile, min_share).table
-        kept, last = self._kept, self._last
-        self._last = profile
-        if kept is not None and kept.min_share == min_share and kept.extended_by(profile):
-            kept.update(profile)
-            if kept.holds(cut):
-                return kept.table(profile, cut)
-        elif last is None or last is profile or not _extended(last, profile):
-            # Keeping a tree costs more than building the cut one: only a profile
-            # that was folded from the last one (following the present) gets it.
             self._kept = None
             return flamegraph_table(profile, min_share).table
-        self._kept = kept = _Kept.build(profile, min_share, cut)
+        self._kept = self._keep(
+            self._kept, min_share, profile, cut, lambda: _Kept.build(profile, min_share, cut)
+        )
+        if self._kept is None:
+            return flamegraph_table(profile, min_share).table
+        return self._kept.table(profile, cut)
+
+    def _keep(
+        self,
+        kept: _Kept | None,
+        view: Hashable,
+        profile: Profile,
+        cut: int,
+        build: Callable[[], _Kept],
+    ) -> _Kept | None:
+        """`kept` brought up to `profile`, or built again; None when the tree is better
+        built as `flamegraph_table` builds it."""
+        if kept is not None and kept.view == view and kept.extended_by(profile):
+            kept.update(profile)
+            if kept.holds(cut):
+                return kept
+        elif not self._extends_last(profile):
+            # Keeping a tree costs more than building the cut one: only a profile
+            # that was folded from the last one (following the present) gets it.
+            return None
         self.builds += 1
-        return kept.table(profile, cut)
+        return build()
+
+    def _extends_last(self, profile: Profile) -> bool:
+        """Whether `profile` was folded from the profile asked for before it (worked out
+        once per profile: the whole tree and the zoomed one both ask)."""
+        folded = self._folded
+        if folded is None:
+            last = self._from
+            folded = last is not None and last is not profile and _extended(last, profile)
+            self._folded = folded
+        return folded
 
 
 @dataclass(slots=True)
 class _Kept:
     """The tree down to `margin`, in level order (tree.Levels), boxes numbered for good.
 
+    `view` is what the tree was kept for (the cut's share, or the zoom).
     `box` numbers a node's box by `box_number` (its key), so that boxes
     added by later profiles do not renumber it; `children` and `child_node`
     find a node's child by (parent * _BOXES + box). `exits` and `inflow`
     are where paths left the tree since it was built and what entered there.
+    A zoomed node's tree holds the paths through it from below it: `prefix`
+    numbers the boxes down to it and `top` is its box.
     """
 
     profile: Profile
-    min_share: float
+    view: Hashable
     margin: int
     parent: npt.NDArray[np.int64]
     box: npt.NDArray[np.int64]
@@ -104,6 +157,8 @@ class _Kept:
     children: npt.NDArray[np.int64]
     child_node: npt.NDArray[np.int64]
     box_number: dict[str, int]
+    prefix: npt.NDArray[np.int64]
+    top: LabeledFrame | None
     exits: npt.NDArray[np.int64]
     inflow: npt.NDArray[np.int64]
     frame_numbers: npt.NDArray[np.int64]
@@ -112,10 +167,16 @@ class _Kept:
     rank_of_number: npt.NDArray[np.int64]
 
     @classmethod
-    def build(cls, profile: Profile, min_share: float, cut: int) -> _Kept:
+    def build(
+        cls, profile: Profile, view: Hashable, cut: int, zoom_keys: tuple[str, ...] = ()
+    ) -> _Kept:
         frames, paths = thread_paths(profile)
+        weights, top = profile.pair_weight, None
+        if zoom_keys:
+            paths, chosen, top = zoomed_paths(frames, paths, zoom_keys)
+            weights = weights[chosen]
         margin = max(cut // MARGIN, 1)
-        boxes, levels = merge_levels(frames, paths, [profile.pair_weight], margin)
+        boxes, levels = merge_levels(frames, paths, [weights], margin)
         box_number: dict[str, int] = {}
         numbers = _box_numbers(boxes, box_number)
         box = np.append(numbers, -1)[levels.code]
@@ -126,7 +187,7 @@ class _Kept:
         none = np.empty(0, dtype=np.int64)
         return cls(
             profile=profile,
-            min_share=min_share,
+            view=view,
             margin=margin,
             parent=parent,
             box=box,
@@ -137,6 +198,8 @@ class _Kept:
             children=children[order],
             child_node=order + 1,
             box_number=box_number,
+            prefix=np.array([box_number[key] for key in zoom_keys], dtype=np.int64),
+            top=top,
             exits=none,
             inflow=none,
             frame_numbers=none,
@@ -159,10 +222,13 @@ class _Kept:
         length = stacks.lengths[trace] + 1
         start = stacks.offsets[trace]
         first = threads[thread]
+        step = len(self.prefix)
+        if step:
+            through = self._through_prefix(numbers, stacks.codes, length, start, first)
+            change, length, start, first = (a[through] for a in (change, length, start, first))
         self.weight[0] += int(change.sum())
         node = np.zeros(len(change), dtype=np.int64)
         exits, inflow = [self.exits], [self.inflow]
-        step = 0
         while len(node):
             ended = length == step
             if bool(ended.any()):
@@ -187,6 +253,22 @@ class _Kept:
             np.add.at(self.weight, node, change)
             step += 1
         self.exits, self.inflow = _summed(np.concatenate(exits), np.concatenate(inflow))
+
+    def _through_prefix(
+        self,
+        numbers: npt.NDArray[np.int64],
+        codes: npt.NDArray[np.int64],
+        length: npt.NDArray[np.int64],
+        start: npt.NDArray[np.int64],
+        first: npt.NDArray[np.int64],
+    ) -> npt.NDArray[np.bool_]:
+        """Which paths (thread box `first`, then `length - 1` codes from `start`) go
+        through the zoomed node."""
+        through: npt.NDArray[np.bool_] = (length >= len(self.prefix)) & (first == self.prefix[0])
+        for depth in range(1, len(self.prefix)):
+            at = np.where(through, start + depth - 1, 0)
+            through &= numbers[codes[at]] == self.prefix[depth]
+        return through
 
     def holds(self, cut: int) -> bool:
         """Every node weighing `cut` or more is in the kept tree."""
@@ -221,7 +303,8 @@ class _Kept:
             own=[self.own[kept]],
             lost=lost[kept],
         )
-        return levels_table((self.boxes, levels), root_frame(root_label(profile.selection)))
+        top = self.top if self.top is not None else root_frame(root_label(profile.selection))
+        return levels_table((self.boxes, levels), top)
 
     def numbered(self, profile: Profile) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """The lasting numbers of the profile's frames and of its threads' boxes, numbering

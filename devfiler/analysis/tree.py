@@ -432,13 +432,19 @@ def zoomed_table(
     at = table.find(keys)
     if at is None or not keys:
         return table
+    below, chosen, top = zoomed_paths(frames, paths, keys)
+    return table.spliced(at, build_paths_table(frames, below, [weights[chosen]], top, min_weight))
+
+
+def zoomed_paths(
+    frames: Sequence[LabeledFrame], paths: Paths, keys: Sequence[str]
+) -> tuple[Paths, npt.NDArray[np.int64], LabeledFrame]:
+    """The paths through the node at `keys` (box keys from a child of the root down, all
+    among `frames`), from below it; which paths they are; and the node's box."""
     code_of = {box.key: code for code, box in enumerate(frames)}
     prefix = [code_of[key] for key in keys]
     chosen = paths.starting_with(prefix)
-    subtree = build_paths_table(
-        frames, paths.after(chosen, len(prefix)), [weights[chosen]], frames[prefix[-1]], min_weight
-    )
-    return table.spliced(at, subtree)
+    return paths.after(chosen, len(prefix)), chosen, frames[prefix[-1]]
 
 
 def _sibling_order(

@@ -88,17 +88,23 @@ def test_a_zoomed_graph_and_other_kinds_filters_and_shapes(
     plain = Selection(T + 10 * SECOND, T + 100 * SECOND, frozenset({SampleKind.ON_CPU}))
     profiles = followed_profiles(tmp_path, run, plain, 12)
     shape = StackShape(ignore=(IgnoreRule("^libc", IgnoreAction.HIDE),), merge_recursion=True)
-    tree, reshaped_tree = CutTree(), CutTree()
+    tree, deep_tree, reshaped_tree = CutTree(), CutTree(), CutTree()
+    first = flamegraph_table(profiles[0], 0.01).table
+    deep = first.path_keys(int(np.flatnonzero(first.depth == 3)[0]))
     for profile in profiles:
-        thread = flamegraph_table(profile, 0.01).table
-        first = thread.path_keys(1)
-        zoom = Zoom(first, 0.0005)
+        zoom = Zoom(first.path_keys(1), 0.0005)
         assert same(
             tree.graph(profile, 0.01, zoom).table, flamegraph_table(profile, 0.01, zoom).table
         )
+        zoom = Zoom(deep, 0.0002)
+        assert same(
+            deep_tree.graph(profile, 0.01, zoom).table, flamegraph_table(profile, 0.01, zoom).table
+        )
         reshaped = shaped(profile, shape)
         assert same(reshaped_tree.table(reshaped, 0.005), flamegraph_table(reshaped, 0.005).table)
-    assert tree.builds == 1
+    # The whole tree and the zoomed node's are each built once, then updated.
+    assert tree.builds == 2
+    assert deep_tree.builds == 2
     assert reshaped_tree.builds == 1
 
 
