@@ -13,7 +13,7 @@ full load (ProfileCache does one every FULL_LOAD_EVERY folds).
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -22,7 +22,13 @@ from devfiler.analysis.labels import SymbolLookup
 from devfiler.analysis.profile import PairChanges, Profile, TraceRows, load_profile, pairs_of
 from devfiler.analysis.results import UNBOUNDED_END, UNBOUNDED_START, Selection
 from devfiler.analysis.selection import SelectedWeights, select_events, select_weights
-from devfiler.analysis.stacks import StackTable, TraceReferences, gather, load_stacks
+from devfiler.analysis.stacks import (
+    KnownChains,
+    StackTable,
+    TraceReferences,
+    gather,
+    load_stacks,
+)
 from devfiler.analysis.tree import aggregate_pairs
 from devfiler.storage.store import Store
 
@@ -53,6 +59,9 @@ class Followed:
     thread: npt.NDArray[np.int64]
     weight: npt.NDArray[np.int64]
     signature: dict[int, int]
+    chains: KnownChains = field(default_factory=dict)
+    """The boxes of the frames folds resolved, kept for the next folds (until a full load,
+    which also picks up symbols that arrived since)."""
 
 
 def load_followed(store: Store, selection: Selection, symbols: SymbolLookup | None) -> Followed:
@@ -143,7 +152,9 @@ def _moved(
     if changed:
         events = select_events(store, dataclasses.replace(selection, start_ns=reread * SECOND_NS))
         columns = events.columns
-        stacks, numbers, path_of = _extended(old, columns, store, symbols, selection.inline)
+        stacks, numbers, path_of = _extended(
+            old, columns, store, symbols, selection.inline, followed.chains
+        )
         names, thread_of = _joined_names(names, events.thread_names)
         trace = path_of[columns.trace_index]
         thread = thread_of[events.thread_index]
@@ -176,6 +187,7 @@ def _moved(
         thread_rows,
         weight_rows,
         {s: mark for s, mark in signature.items() if tail <= s < end},
+        followed.chains,
     )
 
 
@@ -268,6 +280,7 @@ def _extended(
     store: Store,
     symbols: SymbolLookup | None,
     inline: bool,
+    chains: KnownChains,
 ) -> tuple[StackTable, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Old paths as they are, the used traces of `columns` the profile has not seen after.
 
@@ -281,7 +294,7 @@ def _extended(
     if not len(unseen):
         return old.stacks, old.trace_numbers, path_of
     rows = TraceRows(columns.trace_numbers[unseen], np.arange(len(unseen), dtype=np.int64))
-    resolved = load_stacks(store, rows, symbols, inline=inline)
+    resolved = load_stacks(store, rows, symbols, inline=inline, known=chains)
     n_old = len(old.trace_numbers)
     path_of[unseen] = n_old + np.arange(len(unseen), dtype=np.int64)
     boxes = list(old.stacks.frames)

@@ -121,14 +121,24 @@ class TraceReferences(Protocol):
     def trace_index(self) -> npt.NDArray[np.intp]: ...
 
 
+KnownChains = dict[bytes, tuple[LabeledFrame, ...]]
+"""The boxes of frames resolved before, by their stored frame record."""
+
+
 def load_stacks(
     store: Store,
     columns: TraceReferences,
     symbols: SymbolLookup | None,
     *,
     inline: bool,
+    known: KnownChains | None = None,
 ) -> StackTable:
-    """Resolve the distinct traces of `columns` (only those its events use)."""
+    """Resolve the distinct traces of `columns` (only those its events use).
+
+    With `known`, frames found there are not resolved again, and the others
+    are added to it: a profile following the present resolves the traces
+    new in each interval, whose frames it has mostly seen already.
+    """
     used = np.zeros(len(columns.trace_numbers), dtype=bool)
     used[columns.trace_index] = True
     used_index = np.flatnonzero(used)
@@ -136,9 +146,7 @@ def load_stacks(
     per_used = stored.lengths
     outermost_first, _ = gather(stored.codes, stored.starts, per_used, reverse=True)
     frame_numbers, first_records = _first_seen_frames(stored.records, outermost_first)
-    frame_kinds = frame_ids(first_records)
-    labeler = FrameLabeler(store.executables(), symbols)
-    chains = labeler.resolve(frame_kinds, store.frame_records([f for f, _ in frame_kinds]))
+    chains = _chains(store, symbols, first_records, known)
     kept = [chain if inline else chain[:1] for chain in chains]
     boxes = tuple(box for chain in kept for box in chain)
     chain_lengths = np.fromiter((len(chain) for chain in kept), np.int64, len(kept))
@@ -162,3 +170,30 @@ def load_stacks(
     offsets = np.zeros(len(trace_lengths) + 1, dtype=np.int64)
     np.cumsum(trace_lengths, out=offsets[1:])
     return StackTable(boxes, offsets, codes)
+
+
+def _chains(
+    store: Store,
+    symbols: SymbolLookup | None,
+    records: npt.NDArray[np.void],
+    known: KnownChains | None,
+) -> list[tuple[LabeledFrame, ...]]:
+    """The boxes of the frame of every record, outermost first (see `load_stacks`)."""
+    if known is None:
+        return _resolved(store, symbols, records)
+    size, raw = records.itemsize, records.tobytes()
+    keys = [raw[at : at + size] for at in range(0, len(raw), size)]
+    missing = [i for i, key in enumerate(keys) if key not in known]
+    if missing:
+        resolved = _resolved(store, symbols, records[np.array(missing, dtype=np.int64)])
+        for i, chain in zip(missing, resolved, strict=True):
+            known[keys[i]] = chain
+    return [known[key] for key in keys]
+
+
+def _resolved(
+    store: Store, symbols: SymbolLookup | None, records: npt.NDArray[np.void]
+) -> list[tuple[LabeledFrame, ...]]:
+    frame_kinds = frame_ids(records)
+    labeler = FrameLabeler(store.executables(), symbols)
+    return labeler.resolve(frame_kinds, store.frame_records([f for f, _ in frame_kinds]))
