@@ -114,36 +114,56 @@ DRAWN = {"flamegraph": "nodes", "topfuncs": "rows"}
 
 
 def settle(app: Any) -> None:
-    """Draw frames until the window has settled, sleeping while its jobs run as the
-    window's own loop does (it draws when a job finishes or input arrives)."""
+    """Draw frames until the window has settled, paced as the window's own loop paces them
+    (it sleeps until a job lands or the next tick, and gathers results landing together)."""
     app.step()
     while not app.settled():
-        if app.work.busy():
-            app.work.wait(0.25)
+        app.pace(time.monotonic())
         app.step()
 
 
-def following_cpu(data_dir: Path, start: int, end: int, steps: int) -> list[tuple[float, float]]:
-    """(CPU s, wall s) of the window's refresh each time its range moves 5 s forward.
+def driver_cpu_seconds() -> float:
+    """CPU of this process's software GL threads (Mesa's llvmpipe), 0 where /proc or they
+    are missing: the share of drawing a GPU would take."""
+    total = 0.0
+    for task in Path("/proc/self/task").glob("*"):
+        try:
+            if not (task / "comm").read_text().startswith("llvmpipe"):
+                continue
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
-    The window shows the flamegraph of [start, end - 5 * steps s) zoomed
-    into the heaviest thread, as when following the present; each step
-    moves the range by one agent interval and counts every thread of this
-    process until the window has settled again (fold, tree, drawing).
+
+def following_cpu(
+    data_dir: Path, start: int, end: int, steps: int
+) -> list[tuple[float, float, float, int]]:
+    """(CPU s, of it the GL driver's, wall s, frames drawn) of the window's refresh each
+    time its range moves 5 s forward.
+
+    The window follows the present with its clock set to end - 5 * steps s,
+    showing the flamegraph zoomed into the heaviest thread; each step moves
+    the clock by one agent interval and counts every thread of this process
+    until the window has settled again (fold, tree, drawing).
     """
     from devfiler.config import data_paths
     from devfiler.storage.store import Store
     from devfiler.ui import flame_view
     from devfiler.ui.app import App, WindowOptions
     from devfiler.ui.flamegraph_tab import FlamegraphTab
+    from devfiler.ui.frame_pacer import ACTIVE_SECONDS
     from devfiler.ui.time_range import TimeRange
 
     interval = 5 * NS
-    first = TimeRange(start, end - steps * interval)
+    now = [end - steps * interval]
+    first = TimeRange.following(end - start - steps * interval, now[0])
     tab = FlamegraphTab()
     figures = []
     with Store.open(data_paths(data_dir)) as store:
         app = App(store, [tab], WindowOptions(time_range=first))
+        app.clock = lambda: now[0]
         app.open()
         try:
             settle(app)
@@ -151,13 +171,21 @@ def following_cpu(data_dir: Path, start: int, end: int, steps: int) -> list[tupl
             heaviest = int(tab.data.flat.table.weight[1:].argmax()) + 1
             tab.view = flame_view.zoom_to(tab.data.flat, heaviest, tab.view)
             settle(app)
-            for step in range(1, steps + 1):
-                app.time_range = TimeRange(
-                    first.start_ns + step * interval, first.end_ns + step * interval
-                )
+            for _ in range(steps):
+                # The window's ticks are a second apart: it is quiet when the next comes.
+                time.sleep(ACTIVE_SECONDS)
+                now[0] += interval
                 began, cpu_began = time.monotonic(), time.process_time()
+                driver_began, frames = driver_cpu_seconds(), app.frames
                 settle(app)
-                figures.append((time.process_time() - cpu_began, time.monotonic() - began))
+                figures.append(
+                    (
+                        time.process_time() - cpu_began,
+                        driver_cpu_seconds() - driver_began,
+                        time.monotonic() - began,
+                        app.frames - frames,
+                    )
+                )
             if tab.view.focus is None:
                 raise SystemExit("the zoom was lost while following")
         finally:
@@ -362,11 +390,14 @@ def main() -> int:
             print(f"{tab}: shown to drawn {drawn:.2f} s, to settled {settled:.2f} s")
     if args.only != "launch":
         figures = following_cpu(data_dir, start, end, args.steps)
-        cpus = sorted(cpu for cpu, _ in figures)
+        cpus = sorted(cpu for cpu, _, _, _ in figures)
+        own = sorted(cpu - driver for cpu, driver, _, _ in figures)
         print(
             f"following, {len(figures)} steps of 5 s: CPU per refresh median "
-            f"{statistics.median(cpus):.3f} s (min {cpus[0]:.3f}, max {cpus[-1]:.3f}), wall median "
-            f"{statistics.median(w for _, w in figures):.3f} s"
+            f"{statistics.median(cpus):.3f} s (min {cpus[0]:.3f}, max {cpus[-1]:.3f}); without "
+            f"the GL driver's threads {statistics.median(own):.3f} s (min {own[0]:.3f}, max "
+            f"{own[-1]:.3f}); wall median {statistics.median(w for _, _, w, _ in figures):.3f} s; "
+            f"frames drawn {statistics.median(n for _, _, _, n in figures):.0f} (median)"
         )
     if args.only:
         print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

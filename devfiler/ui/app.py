@@ -125,6 +125,8 @@ class App:
             inline=saved.inline,
             shape=StackShape(merge_recursion=saved.merge_recursion, focus=saved.focus),
         )
+        self.clock: Callable[[], int] = time.time_ns
+        """Now, in ns since the epoch, for a range following the present."""
         self._results_range: TimeRange | None = None
         """The range the views compute for (TimeRange.results_range)."""
         self._results_change = self.shared.change
@@ -245,7 +247,7 @@ class App:
         if self.time_range.follow_ns == duration:
             self.time_range = replace(self.time_range, follow_ns=None)
         else:
-            self.time_range = TimeRange.following(duration, time.time_ns())
+            self.time_range = TimeRange.following(duration, self.clock())
 
     def _on_wheel(self, sender: int | str, steps: float) -> None:
         self.shared.wheel += float(steps)
@@ -277,7 +279,7 @@ class App:
                 self._close_add_data_on_first_data()
         if self.options.screenshot is None:
             # A screenshot shows one moment: a range that kept moving would never settle.
-            self.time_range = self.time_range.advanced(time.time_ns())
+            self.time_range = self.time_range.advanced(self.clock())
         if self.shared.request_range is not None:
             self.time_range = self.time_range.frozen(*self.shared.request_range)
             self.shared.request_range = None
@@ -469,6 +471,10 @@ class App:
         self.frames += 1
         dpg.run_callbacks(dpg.get_callback_queue())
 
+    def pace(self, began: float) -> None:
+        """Sleep after a frame that began at `began` (monotonic) until the next is due."""
+        self._pacer.wait(began, self.next_tick())
+
     def next_tick(self) -> float:
         """When (monotonic) the window must draw even if nothing happens.
 
@@ -498,7 +504,7 @@ class App:
                     done = shot.step(self.settled())
                     if done is not None:
                         return done
-                self._pacer.wait(began, self.next_tick())
+                self.pace(began)
             return 0
         finally:
             self.close()

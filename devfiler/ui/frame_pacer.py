@@ -28,7 +28,7 @@ ACTIVE_SECONDS = 0.3
 """How long frames keep coming at full rate after the last input event."""
 RESULT_FRAMES = 1
 """Frames drawn after a background result lands: the frame that takes it also shows it."""
-GATHER_SECONDS = 0.05
+GATHER_SECONDS = 0.1
 """How long a result waits for the other running jobs, so that one frame shows them all."""
 
 
@@ -83,6 +83,11 @@ class FramePacer:
     def wait(self, began: float, next_tick: float) -> None:
         """Sleep after a frame that began at `began`, at most until `next_tick` (monotonic)."""
         if self._results.is_set():
+            # A result that landed while the frame was drawn waits for the jobs
+            # still running too, as one that wakes the loop does.
+            quiet = self._events is not None and time.monotonic() >= self._active_until
+            if quiet and not self.always and self._running():
+                self._gather()
             self._results.clear()
             self._owed = max(self._owed, RESULT_FRAMES)
         self._count_inputs()
