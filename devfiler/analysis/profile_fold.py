@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from devfiler.analysis.growing_stacks import GrowingStacks, extended
 from devfiler.analysis.labels import SymbolLookup
 from devfiler.analysis.profile import PairChanges, Profile, TraceRows, load_profile, pairs_of
 from devfiler.analysis.results import UNBOUNDED_END, UNBOUNDED_START, Selection
@@ -26,7 +27,6 @@ from devfiler.analysis.stacks import (
     KnownChains,
     StackTable,
     TraceReferences,
-    gather,
     load_stacks,
 )
 from devfiler.analysis.tree import aggregate_pairs
@@ -62,6 +62,8 @@ class Followed:
     chains: KnownChains = field(default_factory=dict)
     """The boxes of the frames folds resolved, kept for the next folds (until a full load,
     which also picks up symbols that arrived since)."""
+    growing: GrowingStacks | None = None
+    """The owner of the stack table's arrays once a fold added paths."""
 
 
 def load_followed(store: Store, selection: Selection, symbols: SymbolLookup | None) -> Followed:
@@ -142,6 +144,7 @@ def _moved(
     ]
     reread = changed[0] if changed else selection.end_ns // SECOND_NS
     stacks, numbers, names = old.stacks, old.trace_numbers, old.thread_names
+    growing = followed.growing
     parts: list[tuple[npt.NDArray[np.int64], ...]] = []
     if leaving is not None:
         parts.append(_leaving_pairs(old, leaving))
@@ -152,8 +155,8 @@ def _moved(
     if changed:
         events = select_events(store, dataclasses.replace(selection, start_ns=reread * SECOND_NS))
         columns = events.columns
-        stacks, numbers, path_of = _extended(
-            old, columns, store, symbols, selection.inline, followed.chains
+        stacks, numbers, path_of, growing = _extended(
+            followed, columns, store, symbols, selection.inline
         )
         names, thread_of = _joined_names(names, events.thread_names)
         trace = path_of[columns.trace_index]
@@ -188,6 +191,7 @@ def _moved(
         weight_rows,
         {s: mark for s, mark in signature.items() if tail <= s < end},
         followed.chains,
+        growing,
     )
 
 
@@ -275,41 +279,28 @@ def _known_traces(
 
 
 def _extended(
-    old: Profile,
+    followed: Followed,
     columns: TraceReferences,
     store: Store,
     symbols: SymbolLookup | None,
     inline: bool,
-    chains: KnownChains,
-) -> tuple[StackTable, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+) -> tuple[StackTable, npt.NDArray[np.int64], npt.NDArray[np.int64], GrowingStacks | None]:
     """Old paths as they are, the used traces of `columns` the profile has not seen after.
 
-    Returns the stacks, their trace numbers and the path of every distinct
-    trace of `columns` (-1 for those no event uses).
+    Returns the stacks, their trace numbers, the path of every distinct
+    trace of `columns` (-1 for those no event uses) and the owner of the
+    stacks' arrays.
     """
+    old = followed.profile
     path_of = _known_traces(old.trace_numbers, columns.trace_numbers)
     used = np.zeros(len(path_of), dtype=bool)
     used[columns.trace_index] = True
     unseen = np.flatnonzero(used & (path_of < 0))
     if not len(unseen):
-        return old.stacks, old.trace_numbers, path_of
+        return old.stacks, old.trace_numbers, path_of, followed.growing
     rows = TraceRows(columns.trace_numbers[unseen], np.arange(len(unseen), dtype=np.int64))
-    resolved = load_stacks(store, rows, symbols, inline=inline, known=chains)
-    n_old = len(old.trace_numbers)
-    path_of[unseen] = n_old + np.arange(len(unseen), dtype=np.int64)
-    boxes = list(old.stacks.frames)
-    code_of = {box.key: code for code, box in enumerate(boxes)}
-    remap = np.empty(len(resolved.frames), dtype=np.int64)
-    for code, box in enumerate(resolved.frames):
-        number = code_of.get(box.key)
-        if number is None:
-            number = code_of[box.key] = len(boxes)
-            boxes.append(box)
-        remap[code] = number
-    added, added_offsets = gather(resolved.codes, resolved.offsets[:-1], resolved.lengths)
-    stacks = StackTable(
-        tuple(boxes),
-        np.concatenate([old.stacks.offsets, old.stacks.offsets[-1] + added_offsets[1:]]),
-        np.concatenate([old.stacks.codes, remap[added]]),
-    )
-    return stacks, np.concatenate([old.trace_numbers, columns.trace_numbers[unseen]]), path_of
+    resolved = load_stacks(store, rows, symbols, inline=inline, known=followed.chains)
+    path_of[unseen] = len(old.trace_numbers) + np.arange(len(unseen), dtype=np.int64)
+    stacks, growing = extended(followed.growing, old.stacks, resolved)
+    numbers = np.concatenate([old.trace_numbers, columns.trace_numbers[unseen]])
+    return stacks, numbers, path_of, growing
