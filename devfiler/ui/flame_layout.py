@@ -157,7 +157,7 @@ def _labels(
         text = full[: int(fits[slot])]
         if not text:
             continue
-        header = bool(flat.box_header[box])
+        header = flat.header(box)
         colour = HEADER_TEXT if header else FRAME_TEXT
         if lit is not None and not lit[slot] and not header:
             colour = dim(colour, DIM_AMOUNT)

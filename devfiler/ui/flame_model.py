@@ -11,7 +11,6 @@ of FlameNode (sandwich views) are turned into tables first.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -40,17 +39,26 @@ class FlatFlame:
     """`start` of each row's nodes, ascending: a view finds its visible slice by bisection."""
     row_ends: dict[int, npt.NDArray[np.float64]]
     total: float
-    box_colour: npt.NDArray[np.uint8]
-    box_header: npt.NDArray[np.bool_]
-    """Boxes that are no frame (root, threads): drawn grey with light text."""
-    box_lower: tuple[str, ...]
-    """Lower-case labels, for the text filter."""
+    box_slots: npt.NDArray[np.int8]
+    """Each box's colour in the palette, -1 until a node of it is drawn: a window following
+    the present flattens a new tree of thousands of boxes every refresh and draws a few
+    hundred of them."""
 
     def colours(self, index: npt.NDArray[np.int64]) -> npt.NDArray[np.uint8]:
         """Box colours of these nodes: by frame kind, or by change in a differential view."""
-        if self.table.change is None:
-            return self.box_colour[self.table.box[index]]
-        return change_colours(self.table.change[index])
+        if self.table.change is not None:
+            return change_colours(self.table.change[index])
+        boxes = self.table.box[index]
+        slots = self.box_slots[boxes]
+        if bool((slots < 0).any()):
+            for box in np.unique(boxes[slots < 0]).tolist():
+                self.box_slots[box] = _colour_slot(self.table.boxes[box])
+            slots = self.box_slots[boxes]
+        return _PALETTE[slots]
+
+    def header(self, box: int) -> bool:
+        """Whether the box is no frame (root, threads): drawn grey with light text."""
+        return self.table.boxes[box].kind is None
 
     def __len__(self) -> int:
         return len(self.table)
@@ -169,8 +177,6 @@ def _laid_out(table: FlameTable, start: npt.NDArray[np.float64]) -> FlatFlame:
         if end > begin
     }
     end_all = start + table.weight
-    boxes = table.boxes
-    slots = np.fromiter((_colour_slot(b) for b in boxes), dtype=np.int64, count=len(boxes))
     total = float(table.weight[0]) if len(table) else 0.0
     return FlatFlame(
         table=table,
@@ -179,30 +185,29 @@ def _laid_out(table: FlameTable, start: npt.NDArray[np.float64]) -> FlatFlame:
         row_starts={row: start[nodes] for row, nodes in rows.items()},
         row_ends={row: end_all[nodes] for row, nodes in rows.items()},
         total=total or 1.0,
-        box_colour=_PALETTE[slots].reshape(-1, 3),
-        box_header=np.fromiter((b.kind is None for b in boxes), dtype=bool, count=len(boxes)),
-        box_lower=tuple(b.label.lower() for b in boxes),
+        box_slots=np.full(len(table.boxes), -1, dtype=np.int8),
     )
 
 
 def _starts(table: FlameTable) -> npt.NDArray[np.float64]:
     """Left edges: a node starts where its parent does, plus its earlier siblings' weight.
 
-    Siblings are adjacent within their row (depth-first order), so one
-    cumulative sum per row gives every node its offset in its sibling group.
+    In depth-first order, what lies left of a node is the subtrees before
+    it that do not hold it, and what a node weighs beside its children
+    (its own and omitted weight) sits at its right end. So a node's left
+    edge is that spare weight summed over the nodes before it, less over
+    its ancestors (the nodes whose span [node, end) covers it): two running
+    sums, however deep the tree.
     """
-    start = np.zeros(len(table), dtype=np.float64)
-    weight = table.weight.astype(np.float64)
-    order = np.argsort(table.depth, kind="stable")
-    depths = table.depth[order]
-    bounds = np.flatnonzero(np.r_[True, depths[1:] != depths[:-1], True]).tolist()
-    for begin, end in itertools.pairwise(bounds[1:]):
-        row = order[begin:end]
-        parents = table.parent[row]
-        sums = np.cumsum(weight[row]) - weight[row]
-        first = np.r_[True, parents[1:] != parents[:-1]]
-        group_base = sums[first][np.cumsum(first) - 1]
-        start[row] = start[parents] + sums - group_base
+    n = len(table)
+    spare = table.weight.astype(np.int64)
+    child = np.flatnonzero(table.parent >= 0)
+    np.subtract.at(spare, table.parent[child], table.weight[child])
+    before = np.cumsum(spare) - spare
+    covering = np.zeros(n + 1, dtype=np.int64)
+    covering[1:] = spare
+    np.subtract.at(covering, table.end, spare)
+    start: npt.NDArray[np.float64] = (before - np.cumsum(covering[:n])).astype(np.float64)
     return start
 
 
@@ -275,5 +280,5 @@ def matches(flat: FlatFlame, text: str) -> npt.NDArray[np.int64]:
     needle = text.strip().lower()
     if len(needle) < MIN_FILTER_LENGTH:
         return np.zeros(0, dtype=np.int64)
-    hits = [i for i, label in enumerate(flat.box_lower) if needle in label]
+    hits = [i for i, box in enumerate(flat.table.boxes) if needle in box.label.lower()]
     return np.flatnonzero(np.isin(flat.table.box, hits)).astype(np.int64)

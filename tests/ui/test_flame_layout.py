@@ -75,6 +75,28 @@ def test_flatten_places_a_table_from_the_analysis_layer() -> None:
     assert (node.label, node.weight, node.self_weight, node.function) == ("c", 4, 4, "c")
 
 
+def test_every_node_starts_at_its_parent_plus_its_earlier_siblings() -> None:
+    """On a deep, cut tree (left-out weight sits at each parent's right end)."""
+    rng = np.random.default_rng(3)
+    frames = [LabeledFrame(n, n, FrameKind.NATIVE, n, key=n) for n in "abcdefgh"]
+    paths = [rng.integers(0, 8, int(rng.integers(0, 12))) for _ in range(400)]
+    offsets = np.zeros(len(paths) + 1, dtype=np.int64)
+    np.cumsum([len(p) for p in paths], out=offsets[1:])
+    weights = rng.integers(1, 50, len(paths))
+    table = build_table(
+        frames, np.concatenate(paths), offsets, [weights], root_frame("all"), min_weight=40
+    )
+    flat = flatten_parts([(table, 1)])
+    assert table.omitted is not None and table.omitted.any()
+    for node in range(1, len(table)):
+        parent = int(table.parent[node])
+        earlier = [
+            sibling for sibling in range(parent + 1, node) if table.parent[sibling] == parent
+        ]
+        expected = flat.start[parent] + sum(int(table.weight[s]) for s in earlier)
+        assert flat.start[node] == expected
+
+
 def test_table_of_tree_keeps_every_node() -> None:
     table = table_of_tree(sample_tree())
     assert table.tree() == sample_tree()
@@ -84,12 +106,12 @@ def test_table_of_tree_keeps_every_node() -> None:
 
 def test_colours_follow_frame_kind() -> None:
     flat = flatten(sample_tree())
-    colours = {flat.label(i): tuple(flat.box_colour[flat.table.box[i]]) for i in range(len(flat))}
+    colours = {flat.label(i): tuple(flat.colours(np.array([i]))[0]) for i in range(len(flat))}
     assert colours["sys_read"] == FRAME_COLOURS[FrameKind.KERNEL]
     assert colours["do_work in work.py:10"] == FRAME_COLOURS[FrameKind.CPYTHON]
     assert colours["worker"] == HEADER_BOX
     odd = flatten(frame("x", FrameKind.OTHER, 1))
-    assert tuple(odd.box_colour[odd.table.box[0]]) == WRONG_KIND
+    assert tuple(odd.colours(np.array([0]))[0]) == WRONG_KIND
 
 
 def test_go_frames_stand_apart_from_native_and_kernel_frames() -> None:
