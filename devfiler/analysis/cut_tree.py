@@ -36,6 +36,7 @@ from devfiler.analysis.flamegraph import (
 from devfiler.analysis.labels import LabeledFrame, root_frame, thread_frame
 from devfiler.analysis.profile import Profile
 from devfiler.analysis.results import FlameGraphTable, FlameTable
+from devfiler.analysis.stacks import gather
 from devfiler.analysis.tree import Levels, levels_table, merge_levels, zoomed_paths
 
 MARGIN = 2
@@ -219,55 +220,59 @@ class _Kept:
             return
         numbers, threads = self.numbered(profile)
         stacks = profile.stacks
-        length = stacks.lengths[trace] + 1
-        start = stacks.offsets[trace]
-        first = threads[thread]
+        # Box s of pair i's path is boxes[steps[i] + s]: its thread's box, then its frames.
+        depth = stacks.offsets[trace + 1] - stacks.offsets[trace]
+        path_codes, steps = gather(stacks.codes, stacks.offsets[trace], depth)
+        boxes = np.insert(numbers[path_codes], steps[:-1], threads[thread])
+        # One more box, so that reading past a path's last box stays in the array.
+        boxes = np.append(boxes, -1)
+        steps += np.arange(len(steps), dtype=np.int64)
+        length = depth + 1
         step = len(self.prefix)
+        live = np.arange(len(change), dtype=np.int64)
         if step:
-            through = self._through_prefix(numbers, stacks.codes, length, start, first)
-            change, length, start, first = (a[through] for a in (change, length, start, first))
-        self.weight[0] += int(change.sum())
-        node = np.zeros(len(change), dtype=np.int64)
-        exits, inflow = [self.exits], [self.inflow]
-        while len(node):
-            ended = length == step
-            if bool(ended.any()):
-                np.add.at(self.own, node[ended], change[ended])
-                going = ~ended
-                node, change, length, start, first = (
-                    a[going] for a in (node, change, length, start, first)
-                )
-                if not len(node):
-                    break
-            box = first if step == 0 else numbers[stacks.codes[start + step - 1]]
-            key = node * _BOXES + box
-            at = np.minimum(np.searchsorted(self.children, key), len(self.children) - 1)
-            found = self.children[at] == key if len(self.children) else np.zeros(len(key), bool)
-            if not bool(found.all()):
-                away = ~found
-                np.add.at(self.lost, node[away], change[away])
-                exits.append(key[away])
-                inflow.append(np.maximum(change[away], 0))
-            node = self.child_node[at[found]]
-            change, length, start, first = (a[found] for a in (change, length, start, first))
-            np.add.at(self.weight, node, change)
+            live = live[self._through_prefix(boxes, steps[:-1], length)]
+        self.weight[0] += int(change[live].sum())
+        node = np.zeros(len(live), dtype=np.int64)
+        # What each step adds is gathered and added at the end: the walk takes one
+        # step per level of the deepest path, so it is kept to a few array operations.
+        ends: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = []
+        passes: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = []
+        leaves: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = []
+        children = self.children if len(self.children) else np.full(1, -1, dtype=np.int64)
+        while len(live):
+            ended = length[live] == step
+            key = node * _BOXES + boxes[steps[live] + step]
+            at = np.minimum(np.searchsorted(children, key), len(children) - 1)
+            going = children[at] == key
+            going &= ~ended
+            ends.append((node[ended], live[ended]))
+            away = ~(going | ended)
+            leaves.append((key[away], live[away]))
+            live = live[going]
+            node = self.child_node[at[going]]
+            passes.append((node, live))
             step += 1
-        self.exits, self.inflow = _summed(np.concatenate(exits), np.concatenate(inflow))
+        np.add.at(self.own, *_joined(ends, change))
+        np.add.at(self.weight, *_joined(passes, change))
+        gone, gone_change = _joined(leaves, change)
+        np.add.at(self.lost, gone // _BOXES, gone_change)
+        self.exits, self.inflow = _summed(
+            np.concatenate([self.exits, gone]),
+            np.concatenate([self.inflow, np.maximum(gone_change, 0)]),
+        )
 
     def _through_prefix(
         self,
-        numbers: npt.NDArray[np.int64],
-        codes: npt.NDArray[np.int64],
+        boxes: npt.NDArray[np.int64],
+        starts: npt.NDArray[np.int64],
         length: npt.NDArray[np.int64],
-        start: npt.NDArray[np.int64],
-        first: npt.NDArray[np.int64],
     ) -> npt.NDArray[np.bool_]:
-        """Which paths (thread box `first`, then `length - 1` codes from `start`) go
-        through the zoomed node."""
-        through: npt.NDArray[np.bool_] = (length >= len(self.prefix)) & (first == self.prefix[0])
-        for depth in range(1, len(self.prefix)):
-            at = np.where(through, start + depth - 1, 0)
-            through &= numbers[codes[at]] == self.prefix[depth]
+        """Which paths (`length` boxes from `starts` in `boxes`) go through the zoomed node."""
+        through: npt.NDArray[np.bool_] = length >= len(self.prefix)
+        for depth, number in enumerate(self.prefix.tolist()):
+            at = np.where(through, starts + depth, 0)
+            through &= boxes[at] == number
         return through
 
     def holds(self, cut: int) -> bool:
@@ -389,6 +394,19 @@ def _changed_pairs(
     moved = change != 0
     key, change = key[moved], change[moved]
     return key // span, key % span, change
+
+
+def _joined(
+    parts: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]],
+    change: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """(what, rows) pieces as one array of what and the changes of those rows."""
+    if not parts:
+        none = np.empty(0, dtype=np.int64)
+        return none, none
+    return np.concatenate([what for what, _ in parts]), change[
+        np.concatenate([rows for _, rows in parts])
+    ]
 
 
 def _summed(
