@@ -34,6 +34,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -137,16 +138,30 @@ def driver_cpu_seconds() -> float:
     return total
 
 
-def following_cpu(
-    data_dir: Path, start: int, end: int, steps: int
-) -> list[tuple[float, float, float, int]]:
-    """(CPU s, of it the GL driver's, wall s, frames drawn) of the window's refresh each
-    time its range moves 5 s forward.
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """One second of a window following the present: what it cost until settled."""
 
-    The window follows the present with its clock set to end - 5 * steps s,
-    showing the flamegraph zoomed into the heaviest thread; each step moves
-    the clock by one agent interval and counts every thread of this process
-    until the window has settled again (fold, tree, drawing).
+    refreshed: bool
+    """The views moved (every 5th second without new data)."""
+    cpu: float
+    """CPU s of every thread of the process."""
+    driver: float
+    """Of it, the GL driver's threads (software rendering)."""
+    wall: float
+    frames: int
+
+
+def following_cpu(data_dir: Path, start: int, end: int, intervals: int) -> list[Tick]:
+    """Every tick of a window following the present for `intervals` agent intervals.
+
+    The window follows the last (end - start - 5 * intervals) s with its
+    clock set to end - 5 * intervals s, showing the flamegraph zoomed into
+    the heaviest thread. The clock moves a second per tick, as the
+    window's does; the store does not change, so the views move every
+    fifth tick (analysis: fold, kept trees, flattening; then drawing),
+    and the other ticks only move the time axis. Each tick counts every
+    thread of this process until the window has settled again.
     """
     from devfiler.config import data_paths
     from devfiler.storage.store import Store
@@ -154,13 +169,12 @@ def following_cpu(
     from devfiler.ui.app import App, WindowOptions
     from devfiler.ui.flamegraph_tab import FlamegraphTab
     from devfiler.ui.frame_pacer import ACTIVE_SECONDS
-    from devfiler.ui.time_range import TimeRange
+    from devfiler.ui.time_range import RESULTS_STEP_NS, TimeRange
 
-    interval = 5 * NS
-    now = [end - steps * interval]
-    first = TimeRange.following(end - start - steps * interval, now[0])
+    now = [end - intervals * RESULTS_STEP_NS]
+    first = TimeRange.following(end - start - intervals * RESULTS_STEP_NS, now[0])
     tab = FlamegraphTab()
-    figures = []
+    ticks = []
     with Store.open(data_paths(data_dir)) as store:
         app = App(store, [tab], WindowOptions(time_range=first))
         app.clock = lambda: now[0]
@@ -171,15 +185,17 @@ def following_cpu(
             heaviest = int(tab.data.flat.table.weight[1:].argmax()) + 1
             tab.view = flame_view.zoom_to(tab.data.flat, heaviest, tab.view)
             settle(app)
-            for _ in range(steps):
+            for _ in range(intervals * RESULTS_STEP_NS // NS):
                 # The window's ticks are a second apart: it is quiet when the next comes.
                 time.sleep(ACTIVE_SECONDS)
-                now[0] += interval
+                now[0] += NS
+                shown = app.shared.selection
                 began, cpu_began = time.monotonic(), time.process_time()
                 driver_began, frames = driver_cpu_seconds(), app.frames
                 settle(app)
-                figures.append(
-                    (
+                ticks.append(
+                    Tick(
+                        app.shared.selection != shown,
                         time.process_time() - cpu_began,
                         driver_cpu_seconds() - driver_began,
                         time.monotonic() - began,
@@ -190,7 +206,33 @@ def following_cpu(
                 raise SystemExit("the zoom was lost while following")
         finally:
             app.close()
-    return figures
+    return ticks
+
+
+def print_following(ticks: list[Tick]) -> None:
+    """Medians of the ticks that refreshed and of the others, and the refresh's own cost."""
+
+    def medians(chosen: list[Tick]) -> tuple[float, float, float, float]:
+        return (
+            statistics.median(t.cpu for t in chosen),
+            statistics.median(t.cpu - t.driver for t in chosen),
+            statistics.median(t.driver for t in chosen),
+            statistics.median(t.frames for t in chosen),
+        )
+
+    refreshes = [t for t in ticks if t.refreshed]
+    plain = [t for t in ticks if not t.refreshed]
+    for name, chosen in (("a tick that refreshes", refreshes), ("a tick that does not", plain)):
+        cpu, own, driver, frames = medians(chosen)
+        print(
+            f"following, {name} ({len(chosen)}): CPU {cpu:.3f} s (window {own:.3f}, GL driver "
+            f"{driver:.3f}), {frames:.0f} frames (medians)"
+        )
+    cpu, own, driver, _ = (a - b for a, b in zip(medians(refreshes), medians(plain), strict=True))
+    print(
+        f"following, the refresh itself (difference of the medians): CPU {cpu:.3f} s "
+        f"(window {own:.3f}, GL driver {driver:.3f})"
+    )
 
 
 def pan_fps(
@@ -367,7 +409,9 @@ def main() -> int:
     parser.add_argument("--rate", type=int, default=320, help="samples per second when filling")
     parser.add_argument("--seconds", type=float, default=10.0, help="how long to pan")
     parser.add_argument("--rounds", type=int, default=5, help="typing and tab switch rounds")
-    parser.add_argument("--steps", type=int, default=12, help="5 s steps while following")
+    parser.add_argument(
+        "--steps", type=int, default=12, help="agent intervals (5 s) while following"
+    )
     parser.add_argument(
         "--only", choices=["launch", "following"], help="measure only the launch or following"
     )
@@ -389,16 +433,7 @@ def main() -> int:
             drawn, settled = shown_to_drawn(data_dir, start, end, tab)
             print(f"{tab}: shown to drawn {drawn:.2f} s, to settled {settled:.2f} s")
     if args.only != "launch":
-        figures = following_cpu(data_dir, start, end, args.steps)
-        cpus = sorted(cpu for cpu, _, _, _ in figures)
-        own = sorted(cpu - driver for cpu, driver, _, _ in figures)
-        print(
-            f"following, {len(figures)} steps of 5 s: CPU per refresh median "
-            f"{statistics.median(cpus):.3f} s (min {cpus[0]:.3f}, max {cpus[-1]:.3f}); without "
-            f"the GL driver's threads {statistics.median(own):.3f} s (min {own[0]:.3f}, max "
-            f"{own[-1]:.3f}); wall median {statistics.median(w for _, _, w, _ in figures):.3f} s; "
-            f"frames drawn {statistics.median(n for _, _, _, n in figures):.0f} (median)"
-        )
+        print_following(following_cpu(data_dir, start, end, args.steps))
     if args.only:
         print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         return 0

@@ -59,6 +59,7 @@ class CutTree:
         """The profile asked for before the current one."""
         self._folded: bool | None = None
         """Whether the current profile was folded from `_from`, once worked out."""
+        self._walk: _Walk | None = None
         self.builds = 0
         """Trees kept with a margin, built rather than updated."""
 
@@ -77,8 +78,14 @@ class CutTree:
         if zoom is None or at is None or cut < 1:
             self._zoomed = None
             return zoomed_graph(profile, table, zoom)
+        kept = self._kept
+        numbering = kept.numbering if kept is not None and kept.profile is profile else None
         self._zoomed = self._keep(
-            self._zoomed, zoom, profile, cut, lambda: _Kept.build(profile, zoom, cut, zoom.keys)
+            self._zoomed,
+            zoom,
+            profile,
+            cut,
+            lambda: _Kept.build(profile, zoom, cut, numbering or _Numbering(), zoom.keys),
         )
         if self._zoomed is None:
             return zoomed_graph(profile, table, zoom)
@@ -95,7 +102,11 @@ class CutTree:
             self._kept = None
             return flamegraph_table(profile, min_share).table
         self._kept = self._keep(
-            self._kept, min_share, profile, cut, lambda: _Kept.build(profile, min_share, cut)
+            self._kept,
+            min_share,
+            profile,
+            cut,
+            lambda: _Kept.build(profile, min_share, cut, _Numbering()),
         )
         if self._kept is None:
             return flamegraph_table(profile, min_share).table
@@ -112,7 +123,10 @@ class CutTree:
         """`kept` brought up to `profile`, or built again; None when the tree is better
         built as `flamegraph_table` builds it."""
         if kept is not None and kept.view == view and kept.extended_by(profile):
-            kept.update(profile)
+            walk = self._walk
+            if walk is None or not walk.serves(kept, profile):
+                walk = self._walk = _Walk.of(kept, profile)
+            kept.update(profile, walk)
             if kept.holds(cut):
                 return kept
         elif not self._extends_last(profile):
@@ -138,7 +152,7 @@ class _Kept:
     """The tree down to `margin`, in level order (tree.Levels), boxes numbered for good.
 
     `view` is what the tree was kept for (the cut's share, or the zoom).
-    `box` numbers a node's box by `box_number` (its key), so that boxes
+    `box` numbers a node's box by `numbering` (by its key), so that boxes
     added by later profiles do not renumber it; `children` and `child_node`
     find a node's child by (parent * _BOXES + box). `exits` and `inflow`
     are where paths left the tree since it was built and what entered there.
@@ -157,19 +171,20 @@ class _Kept:
     lost: npt.NDArray[np.int64]
     children: npt.NDArray[np.int64]
     child_node: npt.NDArray[np.int64]
-    box_number: dict[str, int]
+    numbering: _Numbering
     prefix: npt.NDArray[np.int64]
     top: LabeledFrame | None
     exits: npt.NDArray[np.int64]
     inflow: npt.NDArray[np.int64]
-    frame_numbers: npt.NDArray[np.int64]
-    thread_numbers: npt.NDArray[np.int64]
-    boxes: list[LabeledFrame]
-    rank_of_number: npt.NDArray[np.int64]
 
     @classmethod
     def build(
-        cls, profile: Profile, view: Hashable, cut: int, zoom_keys: tuple[str, ...] = ()
+        cls,
+        profile: Profile,
+        view: Hashable,
+        cut: int,
+        numbering: _Numbering,
+        zoom_keys: tuple[str, ...] = (),
     ) -> _Kept:
         frames, paths = thread_paths(profile)
         weights, top = profile.pair_weight, None
@@ -178,7 +193,7 @@ class _Kept:
             weights = weights[chosen]
         margin = max(cut // MARGIN, 1)
         boxes, levels = merge_levels(frames, paths, [weights], margin)
-        box_number: dict[str, int] = {}
+        box_number = numbering.box_number
         numbers = _box_numbers(boxes, box_number)
         box = np.append(numbers, -1)[levels.code]
         parent = levels.parent
@@ -198,36 +213,22 @@ class _Kept:
             lost=lost.copy(),
             children=children[order],
             child_node=order + 1,
-            box_number=box_number,
+            numbering=numbering,
             prefix=np.array([box_number[key] for key in zoom_keys], dtype=np.int64),
             top=top,
             exits=none,
             inflow=none,
-            frame_numbers=none,
-            thread_numbers=none,
-            boxes=[],
-            rank_of_number=none,
         )
 
     def extended_by(self, profile: Profile) -> bool:
         return _extended(self.profile, profile)
 
-    def update(self, profile: Profile) -> None:
-        """Walk the sums that changed since the last profile through the tree."""
-        trace, thread, change = _changes_since(self.profile, profile)
+    def update(self, profile: Profile, walk: _Walk) -> None:
+        """Walk the sums that changed since the last profile (`walk`) through the tree."""
         self.profile = profile
+        change, boxes, steps, length = walk.change, walk.boxes, walk.steps, walk.length
         if not len(change):
             return
-        numbers, threads = self.numbered(profile)
-        stacks = profile.stacks
-        # Box s of pair i's path is boxes[steps[i] + s]: its thread's box, then its frames.
-        depth = stacks.offsets[trace + 1] - stacks.offsets[trace]
-        path_codes, steps = gather(stacks.codes, stacks.offsets[trace], depth)
-        boxes = np.insert(numbers[path_codes], steps[:-1], threads[thread])
-        # One more box, so that reading past a path's last box stays in the array.
-        boxes = np.append(boxes, -1)
-        steps += np.arange(len(steps), dtype=np.int64)
-        length = depth + 1
         step = len(self.prefix)
         live = np.arange(len(change), dtype=np.int64)
         if step:
@@ -294,35 +295,92 @@ class _Kept:
         level_start = count[self.level_start].tolist()
         while len(level_start) > 2 and level_start[-1] == level_start[-2]:
             level_start.pop()
-        numbers, threads = self.numbered(profile)
-        if len(self.boxes) != len(numbers) + len(threads):
-            frames, _ = thread_paths(profile)
-            self.boxes, rank = _sorted_boxes(frames)
-            self.rank_of_number = np.full(len(self.box_number) + 1, len(frames), dtype=np.int64)
-            self.rank_of_number[np.concatenate([numbers, threads])] = rank
+        boxes, rank_of_number = self.numbering.ranks(profile)
         levels = Levels(
             parent=np.where(parent[kept] >= 0, count[np.maximum(parent[kept], 0)], -1),
-            code=self.rank_of_number[self.box[kept]],
+            code=rank_of_number[self.box[kept]],
             level_start=level_start,
             weight=[self.weight[kept]],
             own=[self.own[kept]],
             lost=lost[kept],
         )
         top = self.top if self.top is not None else root_frame(root_label(profile.selection))
-        return levels_table((self.boxes, levels), top)
+        return levels_table((boxes, levels), top)
+
+
+class _Numbering:
+    """Lasting numbers of boxes by key, for the kept trees of one line of folded profiles.
+
+    The whole tree and the zoomed node's share one, so the changed sums
+    they both walk are numbered once (`_Walk`).
+    """
+
+    def __init__(self) -> None:
+        self.box_number: dict[str, int] = {}
+        self._frames = np.empty(0, dtype=np.int64)
+        self._threads = np.empty(0, dtype=np.int64)
+        self._boxes: list[LabeledFrame] = []
+        self._rank_of_number = np.empty(0, dtype=np.int64)
 
     def numbered(self, profile: Profile) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """The lasting numbers of the profile's frames and of its threads' boxes, numbering
         only what the last profile did not have (a fold only adds after the end)."""
         frames, names = profile.stacks.frames, profile.thread_names
-        if len(self.frame_numbers) < len(frames):
-            added = _box_numbers(frames[len(self.frame_numbers) :], self.box_number)
-            self.frame_numbers = np.concatenate([self.frame_numbers, added])
-        if len(self.thread_numbers) < len(names):
-            boxes = [thread_frame(name) for name in names[len(self.thread_numbers) :]]
+        if len(self._frames) < len(frames):
+            added = _box_numbers(frames[len(self._frames) :], self.box_number)
+            self._frames = np.concatenate([self._frames, added])
+        if len(self._threads) < len(names):
+            boxes = [thread_frame(name) for name in names[len(self._threads) :]]
             added = _box_numbers(boxes, self.box_number)
-            self.thread_numbers = np.concatenate([self.thread_numbers, added])
-        return self.frame_numbers, self.thread_numbers
+            self._threads = np.concatenate([self._threads, added])
+        return self._frames, self._threads
+
+    def ranks(self, profile: Profile) -> tuple[list[LabeledFrame], npt.NDArray[np.int64]]:
+        """The profile's boxes sorted by key (as `merge_levels` has them), and the rank
+        among them of every box number."""
+        numbers, threads = self.numbered(profile)
+        if len(self._boxes) != len(numbers) + len(threads):
+            frames, _ = thread_paths(profile)
+            self._boxes, rank = _sorted_boxes(frames)
+            self._rank_of_number = np.full(len(self.box_number) + 1, len(frames), dtype=np.int64)
+            self._rank_of_number[np.concatenate([numbers, threads])] = rank
+        return self._boxes, self._rank_of_number
+
+
+@dataclass(frozen=True, slots=True)
+class _Walk:
+    """The changed sums between two profiles, as kept trees sharing `numbering` walk them:
+    box s of pair i's path is `boxes[steps[i] + s]` (its thread's box, then its frames)."""
+
+    numbering: _Numbering
+    old: object
+    new: object
+    change: npt.NDArray[np.int64]
+    boxes: npt.NDArray[np.int64]
+    steps: npt.NDArray[np.int64]
+    length: npt.NDArray[np.int64]
+
+    @classmethod
+    def of(cls, kept: _Kept, profile: Profile) -> _Walk:
+        trace, thread, change = _changes_since(kept.profile, profile)
+        numbers, threads = kept.numbering.numbered(profile)
+        stacks = profile.stacks
+        depth = stacks.offsets[trace + 1] - stacks.offsets[trace]
+        path_codes, steps = gather(stacks.codes, stacks.offsets[trace], depth)
+        boxes = np.insert(numbers[path_codes], steps[:-1], threads[thread])
+        # One more box, so that reading past a path's last box stays in the array.
+        boxes = np.append(boxes, -1)
+        steps += np.arange(len(steps), dtype=np.int64)
+        return cls(
+            kept.numbering, kept.profile.identity, profile.identity, change, boxes, steps, depth + 1
+        )
+
+    def serves(self, kept: _Kept, profile: Profile) -> bool:
+        return (
+            self.numbering is kept.numbering
+            and self.old is kept.profile.identity
+            and self.new is profile.identity
+        )
 
 
 def _extended(old: Profile, profile: Profile) -> bool:
