@@ -220,14 +220,19 @@ def _changed(
     change = change.copy()
     change[there] -= np.minimum(weight[at[there]], 0)
     change[~there] = np.maximum(change[~there], 0)
-    new = ~there
-    keys = np.insert(keys, at[new], changed[new])
-    weight = np.insert(weight, at[new], change[new])
-    positive = weight > 0
-    keys, weight = keys[positive], weight[positive]
+    emptied = bool((weight[at[there]] <= 0).any())
+    # Pairs the profile does not have enter only with some weight.
+    entering = ~there & (change > 0)
+    where = at[entering]
+    pair_trace = np.insert(old.pair_trace, where, trace[entering])
+    pair_thread = np.insert(old.pair_thread, where, thread[entering])
+    weight = np.insert(weight, where, change[entering])
+    if emptied:
+        positive = weight > 0
+        pair_trace, pair_thread, weight = (a[positive] for a in (pair_trace, pair_thread, weight))
     moved = change != 0
     delta = PairChanges(old.identity, trace[moved], thread[moved], change[moved])
-    return (keys // span, keys % span, weight), delta
+    return (pair_trace, pair_thread, weight), delta
 
 
 def _leaving_pairs(old: Profile, leaving: SelectedWeights) -> tuple[npt.NDArray[np.int64], ...]:
