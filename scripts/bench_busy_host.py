@@ -5,6 +5,7 @@
     .venv/bin/python scripts/bench_busy_host.py build --hours 24 --dir /tmp/busy-24h
     .venv/bin/python scripts/bench_busy_host.py queries --dir /tmp/busy-1h [--tail 300]
     .venv/bin/python scripts/bench_busy_host.py summarize --dir /tmp/old-store
+    .venv/bin/python scripts/bench_busy_host.py following --dir /tmp/busy-1h [--steps 60]
 
 `build` makes one hour of `devfiler loadgen --profile busy-host` (seed 1),
 decodes each request as the collector does and writes it to the store; for
@@ -18,7 +19,9 @@ built before summaries existed, and reports its CPU time and the summaries'
 size. `queries` runs each
 `devfiler query ... --json` in a fresh process and reports the time of the
 command itself with the interpreter's start-up and imports excluded, its CPU
-time and the process's peak RSS.
+time and the process's peak RSS. `following` times the analysis of a window
+following the present over the store's last hour, one agent interval per
+step (the window itself: `scripts/bench_ui.py --only following`).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import argparse
 import dataclasses
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -182,6 +186,54 @@ def queries(folder: Path, tail_s: int | None, runs: int, only: list[str]) -> Non
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
+def following(folder: Path, steps: int) -> None:
+    """The analysis of a window following the hour: each step moves the range by one
+    agent interval and times, on this thread's CPU, the fold, the flamegraph from the
+    kept trees (whole and zoomed into the heaviest thread, cut at a pixel of a 2048
+    pixel wide graph and of that thread's zoom) and flattening it for drawing."""
+    from devfiler.analysis.cut_tree import CutTree
+    from devfiler.analysis.flamegraph import Zoom
+    from devfiler.analysis.profile_fold import fold, load_followed
+    from devfiler.analysis.results import Selection
+    from devfiler.config import data_paths
+    from devfiler.storage.store import Store
+    from devfiler.ui.flame_model import flatten
+
+    end = _data_end(folder) // SECOND * SECOND
+    interval, share = 5 * SECOND, 1 / 2048
+    first = end - steps * interval
+    timings: dict[str, list[float]] = {"fold": [], "flamegraph": [], "flattening": []}
+    print(f"load average before: {os.getloadavg()[0]:.2f}")
+    with Store.open_reader(data_paths(folder)) as store:
+        followed = load_followed(store, Selection(first - 3600 * SECOND, first), None)
+        trees = CutTree()
+        whole = trees.graph(followed.profile, share).table
+        heaviest = int(whole.weight[1:].argmax()) + 1
+        zoom = Zoom(
+            whole.path_keys(heaviest), share * float(whole.weight[heaviest] / whole.weight[0])
+        )
+        for step in range(1, steps + 1):
+            moved = Selection(first - 3600 * SECOND + step * interval, first + step * interval)
+            began = time.thread_time()
+            followed = fold(followed, store, moved, None)
+            folded = time.thread_time()
+            graph = trees.graph(followed.profile, share, zoom)
+            drawn = time.thread_time()
+            flatten(graph.table)
+            done = time.thread_time()
+            parts = (folded - began, drawn - folded, done - drawn)
+            for name, seconds in zip(timings, parts, strict=True):
+                timings[name].append(seconds)
+    total = [sum(parts) for parts in zip(*timings.values(), strict=True)]
+    for name, seconds in (*timings.items(), ("refresh", total)):
+        print(
+            f"{name:<12} median {1000 * statistics.median(seconds):6.1f} ms, mean "
+            f"{1000 * statistics.mean(seconds):6.1f} ms, max {1000 * max(seconds):6.1f} ms"
+        )
+    print(f"trees built rather than updated: {trees.builds} in {steps} steps")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     steps = parser.add_subparsers(dest="step", required=True)
@@ -196,6 +248,9 @@ def main() -> int:
     timed.add_argument("--tail", type=int, help="only the data's last SECONDS")
     timed.add_argument("--runs", type=int, default=3, help="median of this many runs (3)")
     timed.add_argument("--only", nargs="*", default=[], help="only these views (e.g. top stats)")
+    followed = steps.add_parser("following", help="time the refresh of a window following")
+    followed.add_argument("--dir", type=Path, required=True)
+    followed.add_argument("--steps", type=int, default=60, help="agent intervals (60)")
     one = steps.add_parser("one", help=argparse.SUPPRESS)
     one.add_argument("argv", nargs=argparse.REMAINDER)
     args = parser.parse_args()
@@ -205,6 +260,8 @@ def main() -> int:
         summarize(args.dir)
     elif args.step == "queries":
         queries(args.dir, args.tail, args.runs, args.only)
+    elif args.step == "following":
+        following(args.dir, args.steps)
     else:
         run_one(args.argv[1:] if args.argv[:1] == ["--"] else args.argv)
     return 0
