@@ -466,8 +466,9 @@ class App:
 
     def step(self) -> None:
         """One frame: update what changed, render, run the callbacks it produced."""
-        self._frame()
-        dpg.render_dearpygui_frame()
+        with self.work.frame():
+            self._frame()
+            dpg.render_dearpygui_frame()
         self.frames += 1
         dpg.run_callbacks(dpg.get_callback_queue())
 
