@@ -62,6 +62,8 @@ from devfiler.ui.view_state import (
 WIDTH = 1500
 HEIGHT = 900
 CHANGE_POLL_SECONDS = 1.0
+AHEAD_SECONDS = 0.25
+"""How long a tick waits for the views' next results before drawing without them."""
 COMPUTING = "computing..."
 COMPUTING_COLOR = (240, 190, 80)
 SCREENSHOT_TIMEOUT_SECONDS = 120.0
@@ -271,12 +273,6 @@ class App:
         self.imports.update(self.shared)
         dpg.set_value(self._import_status, self.imports.summary())
         now = time.monotonic()
-        if now - self._polled_at >= CHANGE_POLL_SECONDS:
-            self._polled_at = now
-            change = self.shared.store.change_counter()
-            if change != self.shared.change:
-                self.shared.change = change
-                self._close_add_data_on_first_data()
         if self.options.screenshot is None:
             # A screenshot shows one moment: a range that kept moving would never settle.
             self.time_range = self.time_range.advanced(self.clock())
@@ -466,11 +462,50 @@ class App:
 
     def step(self) -> None:
         """One frame: update what changed, render, run the callbacks it produced."""
+        self._poll_change()
+        self._refresh_ahead()
         with self.work.frame():
             self._frame()
             dpg.render_dearpygui_frame()
         self.frames += 1
         dpg.run_callbacks(dpg.get_callback_queue())
+
+    def _poll_change(self) -> None:
+        """Sample the store's change counter, at most once a second."""
+        now = time.monotonic()
+        if now - self._polled_at >= CHANGE_POLL_SECONDS:
+            self._polled_at = now
+            change = self.shared.store.change_counter()
+            if change != self.shared.change:
+                self.shared.change = change
+                self._close_add_data_on_first_data()
+
+    def _refresh_ahead(self) -> None:
+        """Compute the views' next results before the frame that moves the views to them.
+
+        While the window follows the present with nobody at it, the views
+        move on a tick (new data, or 5 s without). Asking for the shown tab's
+        and the timeline's results first, and waiting a moment for them, lets
+        that tick's frame show them. Otherwise the tick draws the old picture
+        and another frame follows a moment later: a frame costs a software
+        renderer as much as the refresh itself.
+        """
+        prefetch = getattr(self._current_tab(), "prefetch", None)
+        quiet = self.options.screenshot is None and self._tab_drawn and self._pacer.idle()
+        if prefetch is None or not quiet or self.time_range.follow_ns is None:
+            return
+        new_data = self.shared.change != self._results_change
+        ahead = self.time_range.advanced(self.clock()).results_range(
+            self._results_range, new_data=new_data
+        )
+        if ahead == self._results_range:
+            return
+        moved = replace(self.shared.selection, start_ns=ahead.start_ns, end_ns=ahead.end_ns)
+        upcoming = replace(self.shared, selection=moved)
+        prefetch(upcoming)
+        self.timeline.prefetch(upcoming)
+        self.work.wait_idle(AHEAD_SECONDS)
+        self._pacer.results_shown()
 
     def pace(self, began: float) -> None:
         """Sleep after a frame that began at `began` (monotonic) until the next is due."""

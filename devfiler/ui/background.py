@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -92,6 +93,16 @@ class Background:
     def busy(self) -> bool:
         with self._lock:
             return any(s.running is not None for s in self._slots.values())
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Sleep until no job runs (or timeout); True when none does."""
+        deadline = time.monotonic() + timeout
+        while self.busy():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            self.wait(left)
+        return True
 
     def wait(self, timeout: float) -> bool:
         """Sleep until some job finishes (or timeout); True when one did."""

@@ -33,6 +33,7 @@ from devfiler.analysis.samples import FrameTarget
 from devfiler.analysis.sandwich import sandwich
 from devfiler.export.text import clock
 from devfiler.ui import flame_view
+from devfiler.ui.background import Outcome
 from devfiler.ui.double_click import DoubleClicks
 from devfiler.ui.drawn import drawn_at
 from devfiler.ui.empty_views import empty_reason
@@ -366,7 +367,11 @@ class FlamegraphTab:
         )
         return item
 
-    def _fetch(self, shared: Shared) -> None:
+    def prefetch(self, shared: Shared) -> None:
+        """Ask for the result of `shared`'s selection ahead of the frame that shows it."""
+        self._request(shared)
+
+    def _request(self, shared: Shared) -> Outcome[FlameData] | None:
         profiles, selection, change = shared.profiles, shared.selection, shared.change
         function, baseline, icicle = self.sandwich_of, self.baseline, self.icicle
         min_share, zoom = self._detail()
@@ -392,10 +397,12 @@ class FlamegraphTab:
             parts = [(table_of_tree(view.callees), 1), (table_of_tree(view.callers), -1)]
             return FlameData(view, flatten_parts(parts))
 
-        key = self.result_key(shared)
         # Separate slots: leaving a sandwich view shows the kept flamegraph at once.
         slot = "flamegraph" if function is None else "sandwich"
-        outcome = shared.work.request(slot, key, compute)
+        return shared.work.request(slot, self.result_key(shared), compute)
+
+    def _fetch(self, shared: Shared) -> None:
+        outcome = self._request(shared)
         if outcome is None or outcome.key == self._key:
             return
         self._key = outcome.key

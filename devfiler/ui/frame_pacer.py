@@ -76,6 +76,18 @@ class FramePacer:
         if self._events is not None:
             self._events.post()
 
+    def idle(self) -> bool:
+        """Nobody is using the window: no input for a moment, nothing owed, no screenshot."""
+        return not self.always and self._owed == 0 and time.monotonic() >= self._active_until
+
+    def results_shown(self) -> None:
+        """The results that landed so far are shown by the frame about to be drawn: they
+        owe no frame of their own, and the wake-ups they posted are taken now."""
+        self._results.clear()
+        if self._events is not None:
+            self._events.wait(0.0)
+        self._count_inputs()
+
     def input_seen(self) -> None:
         """Keep drawing at full rate for a moment (the user just acted)."""
         self._active_until = time.monotonic() + ACTIVE_SECONDS

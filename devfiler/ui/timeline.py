@@ -15,6 +15,7 @@ import time
 import dearpygui.dearpygui as dpg
 
 from devfiler.analysis.results import Timeline, Unit
+from devfiler.ui.background import Outcome
 from devfiler.ui.drawn import drawn_at
 from devfiler.ui.formatting import duration_scale
 from devfiler.ui.tabs import Shared
@@ -139,10 +140,17 @@ class TimelineStrip:
         if ticks:
             dpg.set_axis_ticks(self._x_axis, ticks)
 
-    def _draw_data(self, shared: Shared) -> None:
+    def prefetch(self, shared: Shared) -> None:
+        """Ask for the data of `shared`'s selection ahead of the frame that shows it."""
+        self._request(shared)
+
+    def _request(self, shared: Shared) -> Outcome[Timeline] | None:
         key = (shared.selection, shared.change)
         profiles, selection, change = shared.profiles, shared.selection, shared.change
-        outcome = shared.work.request("timeline", key, lambda: profiles.timeline(selection, change))
+        return shared.work.request("timeline", key, lambda: profiles.timeline(selection, change))
+
+    def _draw_data(self, shared: Shared) -> None:
+        outcome = self._request(shared)
         if outcome is None or outcome.key == self._drawn_key or outcome.value is None:
             return
         self._drawn_key = outcome.key
