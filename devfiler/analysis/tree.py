@@ -154,12 +154,12 @@ class Paths:
             np.searchsorted(-lengths, -np.arange(deepest, dtype=np.int64), side="left"),
             out=starts[1:],
         )
-        before = np.cumsum(lengths) - lengths
-        within = np.arange(int(starts[-1]), dtype=np.int64) - np.repeat(before, lengths)
+        # Column by column: an index array per box of the whole table would be several
+        # times the size of the table itself.
+        run_starts = runs[by_length]
         codes = np.empty(int(starts[-1]), dtype=np.int64)
-        codes[starts[within] + np.repeat(np.arange(len(runs), dtype=np.int64), lengths)] = (
-            self.codes[np.repeat(runs[by_length], lengths) + within]
-        )
+        for depth, (lo, hi) in enumerate(itertools.pairwise(starts.tolist())):
+            np.take(self.codes, run_starts[: hi - lo] + depth, out=codes[lo:hi])
         return codes, starts, rank[run_of.reshape(-1)]
 
     def starting_with(self, prefix: Sequence[int]) -> npt.NDArray[np.int64]:
