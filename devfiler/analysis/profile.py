@@ -187,18 +187,26 @@ def load_profile(
     if not times:
         summed = select_weights(store, selection)
         traces = used_traces(summed.rows)
-        stacks = load_stacks(store, traces, symbols, inline=selection.inline)
         thread = summed.thread_index.astype(np.int64, copy=False)
         pair_trace, pair_thread, pair_weight = pairs_of(traces.trace_index, thread, summed.weights)
-        none = np.empty(0, dtype=np.int64)
-        return Profile(
-            selection,
+        unit, start_ns, end_ns, thread_names = (
             summed.unit,
             summed.start_ns,
             summed.end_ns,
+            summed.thread_names,
+        )
+        # The summed rows are several times the pairs: let them go before the stacks load.
+        del summed, thread
+        stacks = load_stacks(store, traces, symbols, inline=selection.inline)
+        none = np.empty(0, dtype=np.int64)
+        return Profile(
+            selection,
+            unit,
+            start_ns,
+            end_ns,
             stacks,
             traces.trace_numbers,
-            summed.thread_names,
+            thread_names,
             none,
             none,
             none,

@@ -66,10 +66,21 @@ def gather(
     lengths = lengths.astype(np.int64)
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    within = np.arange(offsets[-1], dtype=np.int64) - np.repeat(offsets[:-1], lengths)
+    # One index array, the running sum of its steps (1, or -1 reversed, within a run and
+    # a jump between runs): the ranges and repeats it replaces were each as long as the
+    # result, tens of MB for the traces of a busy hour.
+    step = -1 if reverse else 1
+    filled = lengths > 0
+    run_lengths = lengths[filled]
+    firsts = starts.astype(np.int64)[filled]
     if reverse:
-        within = np.repeat(lengths, lengths) - 1 - within
-    return codes[np.repeat(starts.astype(np.int64), lengths) + within], offsets
+        firsts += run_lengths - 1
+    lasts = firsts + step * (run_lengths - 1)
+    index = np.full(int(offsets[-1]), step, dtype=np.int64)
+    if len(firsts):
+        index[offsets[:-1][filled]] = np.r_[firsts[0], firsts[1:] - lasts[:-1]]
+    np.cumsum(index, out=index)
+    return codes[index], offsets
 
 
 def _first_seen_frames(

@@ -154,12 +154,12 @@ class Paths:
             np.searchsorted(-lengths, -np.arange(deepest, dtype=np.int64), side="left"),
             out=starts[1:],
         )
-        before = np.cumsum(lengths) - lengths
-        within = np.arange(int(starts[-1]), dtype=np.int64) - np.repeat(before, lengths)
+        # Column by column: an index array per box of the whole table would be several
+        # times the size of the table itself.
+        run_starts = runs[by_length]
         codes = np.empty(int(starts[-1]), dtype=np.int64)
-        codes[starts[within] + np.repeat(np.arange(len(runs), dtype=np.int64), lengths)] = (
-            self.codes[np.repeat(runs[by_length], lengths) + within]
-        )
+        for depth, (lo, hi) in enumerate(itertools.pairwise(starts.tolist())):
+            np.take(self.codes, run_starts[: hi - lo] + depth, out=codes[lo:hi])
         return codes, starts, rank[run_of.reshape(-1)]
 
     def starting_with(self, prefix: Sequence[int]) -> npt.NDArray[np.int64]:
@@ -354,9 +354,10 @@ def _joined(parts: list[npt.NDArray[Any]]) -> npt.NDArray[np.int64]:
 
 def _summed(at: npt.NDArray[np.int64], weights: npt.NDArray[Any], n: int) -> npt.NDArray[np.int64]:
     """Weights summed per node, rounded to integers."""
-    # bincount gives integers, not floats, when there is nothing to count.
-    sums = np.bincount(at, weights=weights, minlength=n).astype(np.float64, copy=False)
-    return np.rint(sums, out=sums).astype(np.int64)
+    # Into integers directly: a float column of every node beside it would be tens of MB.
+    sums = np.zeros(n, dtype=np.int64)
+    np.add.at(sums, at, np.rint(weights).astype(np.int64))
+    return sums
 
 
 def levels_table(merged: tuple[Sequence[LabeledFrame], Levels], root: LabeledFrame) -> FlameTable:
@@ -376,30 +377,28 @@ def levels_table(merged: tuple[Sequence[LabeledFrame], Levels], root: LabeledFra
     n = len(parent)
     preorder, size = _preorder(parent, level_start, total)
 
-    def placed(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-        out = np.empty(n, dtype=np.int64)
-        out[preorder] = values
-        return out
-
     size += preorder
-    end = placed(size)
+    end = _placed(size, preorder)
     del size
-    moved = np.empty(n, dtype=np.int64)
-    moved[preorder[0]] = -1
-    moved[preorder[1:]] = preorder[parent[1:]]
+    up = preorder[parent]
     del parent
+    up[0] = -1
+    moved = _placed(up, preorder)
+    del up
+    weight = _placed(total[0], preorder)
+    base = _placed(total[1], preorder) if len(total) > 1 else None
+    del total
+    box = _placed(code, preorder)
+    del code
+    self_weight = _placed(own, preorder)
+    del own
+    omitted = _placed(lost, preorder) if lost is not None else None
+    del lost
+    # Last, when every column of the levels is gone: it is the one column made from none.
     depth = np.empty(n, dtype=np.int64)
     for level, (lo, hi) in enumerate(itertools.pairwise(level_start)):
         depth[preorder[lo:hi]] = level
-    weight = placed(total[0])
-    base = placed(total[1]) if len(total) > 1 else None
-    del total
-    box = placed(code)
-    del code
-    self_weight = placed(own)
-    del own
-    omitted = placed(lost) if lost is not None else None
-    del lost
+    del preorder
     return FlameTable(
         boxes=(*boxes, root),
         box=box,
@@ -460,6 +459,15 @@ def _sibling_order(
     return np.lexsort([*(-w for w in reversed(weights)), parent])
 
 
+def _placed(
+    values: npt.NDArray[np.int64], preorder: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """Values of the nodes in level order, put in depth-first order."""
+    out = np.empty(len(preorder), dtype=np.int64)
+    out[preorder] = values
+    return out
+
+
 def _preorder(
     parent: npt.NDArray[np.int64],
     level_start: list[int],
@@ -471,9 +479,6 @@ def _preorder(
     among siblings in display order for equal weights.
     """
     n = len(parent)
-    if n == 1:
-        return np.zeros(1, dtype=np.int64), np.ones(1, dtype=np.int64)
-    order = _sibling_order(parent, weights)[1:]
     size = np.ones(n, dtype=np.int64)
     for lo, hi, parent_lo in zip(
         reversed(level_start[1:-1]),
@@ -484,27 +489,24 @@ def _preorder(
         size[parent_lo:lo] += np.bincount(
             parent[lo:hi] - parent_lo, weights=size[lo:hi], minlength=lo - parent_lo
         ).astype(np.int64)
-    # Arrays of millions of nodes: each is let go (or reused) as soon as it is done with.
-    sorted_parent = parent[order]
-    new_group = np.empty(len(order), dtype=bool)
-    new_group[0] = True
-    np.not_equal(sorted_parent[1:], sorted_parent[:-1], out=new_group[1:])
-    del sorted_parent
-    sizes = size[order]
-    before = np.cumsum(sizes)
-    before -= sizes
-    del sizes
-    # `before` grows along the order, so the largest group start so far is
-    # each node's own group's: its offset among its siblings, in place.
-    group_first = np.where(new_group, before, 0)
-    del new_group
-    np.maximum.accumulate(group_first, out=group_first)
-    before -= group_first
-    del group_first
-    offset = np.empty(n, dtype=np.int64)
-    offset[order] = before
-    del order, before
     preorder = np.zeros(n, dtype=np.int64)
+    # Siblings share a level: ordering them level by level keeps every temporary as
+    # long as a level, where one over the whole tree is tens of MB per array.
     for lo, hi in itertools.pairwise(level_start[1:]):
-        preorder[lo:hi] = preorder[parent[lo:hi]] + 1 + offset[lo:hi]
+        level_parent = parent[lo:hi]
+        order = _sibling_order(level_parent, [w[lo:hi] for w in weights])
+        sizes = size[lo:hi][order]
+        before = np.cumsum(sizes)
+        before -= sizes
+        ordered_parent = level_parent[order]
+        new_group = np.empty(len(order), dtype=bool)
+        new_group[0] = True
+        np.not_equal(ordered_parent[1:], ordered_parent[:-1], out=new_group[1:])
+        # `before` grows along the order, so the largest group start so far is
+        # each node's own group's: its offset among its siblings.
+        group_first = np.where(new_group, before, 0)
+        np.maximum.accumulate(group_first, out=group_first)
+        offset = np.empty(hi - lo, dtype=np.int64)
+        offset[order] = before - group_first
+        preorder[lo:hi] = preorder[level_parent] + 1 + offset
     return preorder, size

@@ -29,7 +29,6 @@ from devfiler.storage.events import (
     merge_times,
     merge_weights,
     sum_blocks,
-    sum_weights,
 )
 from devfiler.storage.keys import NS_PER_SECOND, decode_event_key, encode_second
 from devfiler.storage.summary_book import SummaryBook
@@ -48,6 +47,7 @@ from devfiler.storage.tables import (
     SUMMARY_SECONDS,
     TableSpec,
 )
+from devfiler.storage.weight_merge import sum_weights
 
 
 class EventReads(SummaryBook):

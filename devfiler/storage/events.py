@@ -382,15 +382,14 @@ class _WeightSum:
     """Summed rows gathered part by part and folded now and then, so a long range never
     holds more than a few million rows at once."""
 
-    def __init__(self, fold_rows: int = _FOLD_ROWS) -> None:
+    def __init__(self) -> None:
         self._parts: list[_WeightRows] = []
         self._pending = 0
-        self._fold_rows = fold_rows
 
     def add(self, rows: _WeightRows) -> None:
         self._parts.append(rows)
         self._pending += len(rows)
-        if self._pending >= self._fold_rows or len(self._parts) >= _FOLD_PARTS:
+        if self._pending >= _FOLD_ROWS or len(self._parts) >= _FOLD_PARTS:
             self._parts = [_WeightRows.joined(self._parts).summed()]
             self._pending = len(self._parts[0])
 
@@ -440,15 +439,4 @@ def sum_events(columns: EventColumns) -> EventWeights:
     """`merge_weights` of events already merged."""
     total = _WeightSum()
     total.add(_WeightRows.of_events(columns))
-    return total.result()
-
-
-def sum_weights(parts: Iterable[EventWeights], fold_rows: int = _FOLD_ROWS) -> EventWeights:
-    """Several summed results (of disjoint times) as one, summed again per (trace, context,
-    kind): the same rows, in the same order, as summing their events at once. Rows are
-    summed again whenever `fold_rows` have gathered: fewer hold less memory, more sort less
-    often."""
-    total = _WeightSum(fold_rows)
-    for part in parts:
-        total.add(_WeightRows.of_weights(part))
     return total.result()

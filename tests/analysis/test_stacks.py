@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from devfiler.analysis.labels import SymbolLookup
-from devfiler.analysis.stacks import StackTable, load_stacks
+from devfiler.analysis.stacks import StackTable, gather, load_stacks
 from devfiler.config import data_paths
 from devfiler.model import FileId, FrameKind, SampleKind, SourceLine
 from devfiler.storage.retention import RetentionPolicy, apply_retention
@@ -120,3 +120,22 @@ def test_agent_frames_sharing_a_function_stay_apart_in_packs(tmp_path: Path) -> 
     _assert_same(*stacks)
     labels = {box.label for box in stacks[0].frames}
     assert {"walk in tree.py:20 [Python]", "walk in tree.py:21 [Python]"} <= labels
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_gather_concatenates_the_runs_as_slicing_them_does(reverse: bool) -> None:
+    rng = np.random.default_rng(3)
+    codes = rng.integers(0, 1000, size=200).astype(np.int64)
+    lengths = rng.integers(0, 6, size=60).astype(np.int64)
+    lengths[[0, 7, 8, 59]] = 0
+    starts = rng.integers(0, 190, size=60).astype(np.int64)
+    got, offsets = gather(codes, starts, lengths, reverse=reverse)
+    runs = [codes[s : s + n] for s, n in zip(starts, lengths, strict=True)]
+    if reverse:
+        runs = [run[::-1] for run in runs]
+    assert got.tolist() == [int(c) for run in runs for c in run]
+    assert offsets.tolist() == np.r_[0, np.cumsum(lengths)].tolist()
+    nothing, none_offsets = gather(codes, starts[:0], lengths[:0], reverse=reverse)
+    assert not len(nothing) and none_offsets.tolist() == [0]
+    empty_runs, _ = gather(codes, starts[:3], np.zeros(3, np.int64), reverse=reverse)
+    assert not len(empty_runs)
