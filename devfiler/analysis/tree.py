@@ -468,6 +468,52 @@ def _placed(
     return out
 
 
+ORDER_BATCH = 1 << 16
+"""Nodes whose siblings are ordered at once: a few levels of a small tree (kept trees
+are updated every refresh while following the present, and a loop per level costs
+there), a level at a time of a large one (temporaries over millions of nodes are
+tens of MB each)."""
+
+
+def _level_batches(starts: list[int]) -> list[tuple[int, int, list[tuple[int, int]]]]:
+    """Runs of whole levels (`starts` bound them) of at least ORDER_BATCH nodes, or the
+    rest: (first node, end, the levels' bounds)."""
+    batches: list[tuple[int, int, list[tuple[int, int]]]] = []
+    levels: list[tuple[int, int]] = []
+    for lo, hi in itertools.pairwise(starts):
+        levels.append((lo, hi))
+        if hi - levels[0][0] >= ORDER_BATCH:
+            batches.append((levels[0][0], hi, levels))
+            levels = []
+    if levels:
+        batches.append((levels[0][0], levels[-1][1], levels))
+    return batches
+
+
+def _sibling_offsets(
+    parent: npt.NDArray[np.int64],
+    weights: list[npt.NDArray[np.int64]],
+    size: npt.NDArray[np.int64],
+) -> npt.NDArray[np.int64]:
+    """How many nodes (subtree sizes) come before each node among its siblings, in
+    display order; siblings share a parent, and every parent here is another node."""
+    order = _sibling_order(parent, weights)
+    sizes = size[order]
+    before = np.cumsum(sizes)
+    before -= sizes
+    ordered_parent = parent[order]
+    new_group = np.empty(len(order), dtype=bool)
+    new_group[0] = True
+    np.not_equal(ordered_parent[1:], ordered_parent[:-1], out=new_group[1:])
+    # `before` grows along the order, so the largest group start so far is
+    # each node's own group's: its offset among its siblings.
+    group_first = np.where(new_group, before, 0)
+    np.maximum.accumulate(group_first, out=group_first)
+    offset = np.empty(len(order), dtype=np.int64)
+    offset[order] = before - group_first
+    return offset
+
+
 def _preorder(
     parent: npt.NDArray[np.int64],
     level_start: list[int],
@@ -490,23 +536,10 @@ def _preorder(
             parent[lo:hi] - parent_lo, weights=size[lo:hi], minlength=lo - parent_lo
         ).astype(np.int64)
     preorder = np.zeros(n, dtype=np.int64)
-    # Siblings share a level: ordering them level by level keeps every temporary as
-    # long as a level, where one over the whole tree is tens of MB per array.
-    for lo, hi in itertools.pairwise(level_start[1:]):
-        level_parent = parent[lo:hi]
-        order = _sibling_order(level_parent, [w[lo:hi] for w in weights])
-        sizes = size[lo:hi][order]
-        before = np.cumsum(sizes)
-        before -= sizes
-        ordered_parent = level_parent[order]
-        new_group = np.empty(len(order), dtype=bool)
-        new_group[0] = True
-        np.not_equal(ordered_parent[1:], ordered_parent[:-1], out=new_group[1:])
-        # `before` grows along the order, so the largest group start so far is
-        # each node's own group's: its offset among its siblings.
-        group_first = np.where(new_group, before, 0)
-        np.maximum.accumulate(group_first, out=group_first)
-        offset = np.empty(hi - lo, dtype=np.int64)
-        offset[order] = before - group_first
-        preorder[lo:hi] = preorder[level_parent] + 1 + offset
+    for lo, hi, levels in _level_batches(level_start[1:]):
+        offset = _sibling_offsets(parent[lo:hi], [w[lo:hi] for w in weights], size[lo:hi])
+        for level_lo, level_hi in levels:
+            preorder[level_lo:level_hi] = (
+                preorder[parent[level_lo:level_hi]] + 1 + offset[level_lo - lo : level_hi - lo]
+            )
     return preorder, size

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from devfiler.analysis import tree
 from devfiler.analysis.flamegraph import flamegraph, flamegraph_table
 from devfiler.analysis.labels import LabeledFrame, root_frame
 from devfiler.analysis.profile import load_profile
@@ -152,6 +153,19 @@ def test_tree_cut_while_built_equals_the_complete_tree_cut_afterwards(seed: int)
         omitted = expected.omitted if expected.omitted is not None else np.zeros(len(expected))
         assert cut.omitted is not None and cut.omitted.tolist() == omitted.tolist()
         assert len(cut) < len(complete) or min_weight == 1
+
+
+@pytest.mark.parametrize("batch", [1, 3, 50])
+def test_siblings_ordered_a_few_levels_at_a_time_give_the_same_tree(
+    batch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small trees order all levels at once, large ones a level at a time: the same order."""
+    frames, paths, weights = _random_paths(4)
+    whole = build_paths_table(frames, paths, [weights], root_frame("all"))
+    monkeypatch.setattr(tree, "ORDER_BATCH", batch)
+    batched = build_paths_table(frames, paths, [weights], root_frame("all"))
+    for name in ("box", "parent", "depth", "end", "weight", "self_weight"):
+        assert getattr(batched, name).tolist() == getattr(whole, name).tolist(), name
 
 
 def test_paths_with_heads_build_the_tree_of_the_same_paths_written_out() -> None:
