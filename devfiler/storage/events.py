@@ -18,7 +18,7 @@ import numpy.typing as npt
 from devfiler.distinct import small_unique, sorted_keys
 from devfiler.storage.blocks import Block, BlockSummary, CorruptBlockError
 from devfiler.storage.keys import NS_PER_SECOND
-from devfiler.storage.row_columns import rows_joined, rows_where
+from devfiler.storage.row_columns import rows_grouped, rows_joined, rows_where
 
 _DISTINCT_TABLES = ("trace_numbers", "context_keys")
 """Fields of the tables event rows index into: kept whole when rows are picked."""
@@ -355,19 +355,7 @@ class _WeightRows:
 
     def grouped(self, group: npt.NDArray[np.int64]) -> _WeightRows:
         """One row per distinct value of `group`, a key of (trace, context, kind) per row."""
-        order = np.argsort(group)
-        ordered = group[order]
-        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-        pick = order[starts]
-        return _WeightRows(
-            self.numbers[pick],
-            self.keys[pick],
-            self.kinds[pick],
-            np.add.reduceat(self.counts[order], starts),
-            np.add.reduceat(self.weights[order], starts),
-            np.minimum.reduceat(self.first_ns[order], starts),
-            np.maximum.reduceat(self.last_ns[order], starts),
-        )
+        return rows_grouped(self, group)
 
 
 WEIGHT_CHUNK_BLOCKS = 1024

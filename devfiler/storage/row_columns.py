@@ -50,3 +50,27 @@ def rows_joined(parts: Sequence[Columns]) -> Columns:
             for field in dataclasses.fields(parts[0])
         },
     )
+
+
+_REDUCED = {"counts": np.add, "weights": np.add, "first_ns": np.minimum, "last_ns": np.maximum}
+"""How the summed column sets (rows of (trace, context, kind)) combine rows into one."""
+
+
+def rows_grouped(value: Columns, group: npt.NDArray[np.int64]) -> Columns:
+    """One row per distinct value of `group`, in its order: counts and weights summed,
+    `first_ns` the least and `last_ns` the greatest; the other fields, which `group`
+    stands for, from one of the rows."""
+    if not len(group):
+        return value
+    order = np.argsort(group, kind="stable")
+    ordered = group[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    pick = order[starts]
+    columns = {}
+    for field in dataclasses.fields(value):
+        column = getattr(value, field.name)
+        reduce = _REDUCED.get(field.name)
+        columns[field.name] = (
+            reduce.reduceat(column[order], starts) if reduce is not None else column[pick]
+        )
+    return dataclasses.replace(value, **columns)

@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from devfiler.storage.events import EventWeights
+from devfiler.storage.row_columns import rows_grouped
 
 _KIND_SPAN = 256
 """Kinds are stored as one byte: a row's key leaves room for any of them."""
@@ -124,19 +125,7 @@ def _summed(rows: _Rows, contexts: int) -> _Rows:
     keys = rows.keys(contexts)
     if bool((keys[1:] > keys[:-1]).all()):
         return rows.mapped(lambda _, column: column.copy())
-    order = np.argsort(keys, kind="stable")
-    ordered = keys[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    pick = order[starts]
-    return _Rows(
-        rows.numbers[pick],
-        rows.ranks[pick],
-        rows.kinds[pick],
-        np.add.reduceat(rows.counts[order], starts),
-        np.add.reduceat(rows.weights[order], starts),
-        np.minimum.reduceat(rows.first_ns[order], starts),
-        np.maximum.reduceat(rows.last_ns[order], starts),
-    )
+    return rows_grouped(rows, keys)
 
 
 def _reranked(rows: _Rows, new_rank: npt.NDArray[np.intp]) -> _Rows:
