@@ -502,9 +502,8 @@ class App:
             return
         moved = replace(self.shared.selection, start_ns=ahead.start_ns, end_ns=ahead.end_ns)
         upcoming = replace(self.shared, selection=moved)
-        prefetch(upcoming)
-        self.timeline.prefetch(upcoming)
-        self.work.wait_idle(AHEAD_SECONDS)
+        jobs = [prefetch(upcoming), self.timeline.prefetch(upcoming)]
+        self.work.wait_ready(jobs, AHEAD_SECONDS)
         self._pacer.results_shown()
 
     def pace(self, began: float) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -94,10 +94,11 @@ class Background:
         with self._lock:
             return any(s.running is not None for s in self._slots.values())
 
-    def wait_idle(self, timeout: float) -> bool:
-        """Sleep until no job runs (or timeout); True when none does."""
+    def wait_ready(self, jobs: Sequence[tuple[str, Hashable]], timeout: float) -> bool:
+        """Sleep until each (slot, key) has its result (or timeout); True when all do.
+        Other jobs, however long, are not waited for."""
         deadline = time.monotonic() + timeout
-        while self.busy():
+        while not all(self.ready(slot, key) for slot, key in jobs):
             left = deadline - time.monotonic()
             if left <= 0:
                 return False

@@ -18,7 +18,7 @@ not match; Enter / Shift+Enter jump to the next / previous match.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, replace
 
 import dearpygui.dearpygui as dpg
@@ -367,9 +367,15 @@ class FlamegraphTab:
         )
         return item
 
-    def prefetch(self, shared: Shared) -> None:
-        """Ask for the result of `shared`'s selection ahead of the frame that shows it."""
+    def prefetch(self, shared: Shared) -> tuple[str, Hashable]:
+        """Ask for the result of `shared`'s selection ahead of the frame that shows it;
+        the job's slot and key."""
         self._request(shared)
+        return self._slot(), self.result_key(shared)
+
+    def _slot(self) -> str:
+        # Separate slots: leaving a sandwich view shows the kept flamegraph at once.
+        return "flamegraph" if self.sandwich_of is None else "sandwich"
 
     def _request(self, shared: Shared) -> Outcome[FlameData] | None:
         profiles, selection, change = shared.profiles, shared.selection, shared.change
@@ -397,9 +403,7 @@ class FlamegraphTab:
             parts = [(table_of_tree(view.callees), 1), (table_of_tree(view.callers), -1)]
             return FlameData(view, flatten_parts(parts))
 
-        # Separate slots: leaving a sandwich view shows the kept flamegraph at once.
-        slot = "flamegraph" if function is None else "sandwich"
-        return shared.work.request(slot, self.result_key(shared), compute)
+        return shared.work.request(self._slot(), self.result_key(shared), compute)
 
     def _fetch(self, shared: Shared) -> None:
         outcome = self._request(shared)

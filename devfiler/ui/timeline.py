@@ -11,6 +11,7 @@ strip finishes such a drag itself, from where it began and ended.
 from __future__ import annotations
 
 import time
+from collections.abc import Hashable
 
 import dearpygui.dearpygui as dpg
 
@@ -140,14 +141,19 @@ class TimelineStrip:
         if ticks:
             dpg.set_axis_ticks(self._x_axis, ticks)
 
-    def prefetch(self, shared: Shared) -> None:
-        """Ask for the data of `shared`'s selection ahead of the frame that shows it."""
+    def prefetch(self, shared: Shared) -> tuple[str, Hashable]:
+        """Ask for the data of `shared`'s selection ahead of the frame that shows it; the
+        job's slot and key."""
         self._request(shared)
+        return "timeline", (shared.selection, shared.change)
 
     def _request(self, shared: Shared) -> Outcome[Timeline] | None:
-        key = (shared.selection, shared.change)
         profiles, selection, change = shared.profiles, shared.selection, shared.change
-        return shared.work.request("timeline", key, lambda: profiles.timeline(selection, change))
+
+        def compute() -> Timeline:
+            return profiles.timeline(selection, change)
+
+        return shared.work.request("timeline", (selection, change), compute)
 
     def _draw_data(self, shared: Shared) -> None:
         outcome = self._request(shared)

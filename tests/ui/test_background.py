@@ -7,16 +7,11 @@ import threading
 from devfiler.ui.background import Background
 
 
-def wait_ready(work: Background, slot: str, key: object) -> None:
-    while not work.ready(slot, key):
-        work.wait(1.0)
-
-
 def test_keeps_last_result_until_the_new_key_is_computed() -> None:
     work = Background(workers=1)
     try:
         assert work.request("flame", 1, lambda: "one") is None
-        wait_ready(work, "flame", 1)
+        assert work.wait_ready([("flame", 1)], 30.0)
         gate = threading.Event()
 
         def slow() -> str:
@@ -29,7 +24,7 @@ def test_keeps_last_result_until_the_new_key_is_computed() -> None:
         assert again is not None and again.value == "one"
         assert work.busy()
         gate.set()
-        wait_ready(work, "flame", 2)
+        assert work.wait_ready([("flame", 2)], 30.0)
         final = work.request("flame", 2, lambda: "never run")
         assert final is not None and final.value == "two" and not work.busy()
     finally:
@@ -52,7 +47,7 @@ def test_keys_asked_meanwhile_collapse_into_the_newest() -> None:
         work.request("top", "b", lambda: job("b"))
         work.request("top", "c", lambda: job("c"))
         gate.set()
-        wait_ready(work, "top", "c")
+        assert work.wait_ready([("top", "c")], 30.0)
         assert runs == ["a", "c"]
         outcome = work.request("top", "c", lambda: job("x"))
         assert outcome is not None and outcome.value == "c"
@@ -68,7 +63,7 @@ def test_errors_are_reported_as_outcomes() -> None:
 
     try:
         work.request("t", 1, broken)
-        wait_ready(work, "t", 1)
+        assert work.wait_ready([("t", 1)], 30.0)
         outcome = work.request("t", 1, broken)
         assert outcome is not None and outcome.value is None
         assert outcome.error == "ValueError: no data"
@@ -81,9 +76,23 @@ def test_the_last_result_is_read_without_asking_for_one() -> None:
     try:
         assert work.last("strips") is None
         work.request("strips", 1, lambda: "one")
-        wait_ready(work, "strips", 1)
+        assert work.wait_ready([("strips", 1)], 30.0)
         last = work.last("strips")
         assert last is not None and (last.key, last.value) == (1, "one")
         assert not work.busy()
     finally:
+        work.close()
+
+
+def test_waiting_for_some_jobs_does_not_wait_for_the_others() -> None:
+    work = Background(workers=2)
+    gate = threading.Event()
+    try:
+        work.request("heat", 1, lambda: gate.wait(30))
+        work.request("flame", 1, lambda: "drawn")
+        assert work.wait_ready([("flame", 1)], 30.0)
+        assert work.busy(), "the other job still runs"
+        assert not work.wait_ready([("heat", 1)], 0.05)
+    finally:
+        gate.set()
         work.close()
