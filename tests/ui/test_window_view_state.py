@@ -80,6 +80,12 @@ def test_tab_filters_zoom_shape_and_sort_survive_a_restart(
         assert again["shape"]["merge_recursion"] is True
         tx, ty = again["tabs_at"]["flamegraph"]  # type: ignore[index]
         window.click(tx + 10, ty + 6)
+        try:
+            window.wait_for(lambda s: s["tab"] == "flamegraph", "the tab switched", timeout=10)
+        except AssertionError:
+            # About one run in twenty-five loses this click (cause not found; the tab
+            # tests click each tab once): the view file is what this test is about.
+            window.click(tx + 10, ty + 6)
         flame = window.wait_for(
             lambda s: s["tab"] == "flamegraph" and s["settled"] and not whole(s),
             "the zoom found again",
